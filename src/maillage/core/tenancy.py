@@ -1,0 +1,66 @@
+"""Tenancy in one place: which workspace a request acts for, and what it may see.
+
+Every private row carries a ``workspace``; views and API endpoints read them only through
+``WorkspaceScopedQuerySet.visible_to(workspace)`` or :func:`get_visible_or_404`, so that an object of another
+workspace answers 404 and a list never holds another workspace's rows.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404, HttpRequest
+from django.shortcuts import redirect
+
+from maillage.core.roles import Role, role_at_least
+
+if TYPE_CHECKING:
+    from maillage.workspaces.models import Workspace
+
+M = TypeVar("M", bound=models.Model)
+
+
+class WorkspaceScopedQuerySet(models.QuerySet):
+    """Rows that belong to one workspace. ``visible_to(None)`` is empty, never everything."""
+
+    def visible_to(self, workspace: Workspace | None) -> WorkspaceScopedQuerySet:
+        if workspace is None:
+            return self.none()
+        return self.filter(workspace=workspace)
+
+
+def get_visible_or_404(queryset: models.QuerySet[M], **lookup: Any) -> M:
+    """One object from an already scoped queryset, or 404 (never 403: existence is not disclosed)."""
+    try:
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("Objet introuvable.") from exc
+
+
+def workspace_required(minimum: str = Role.VIEWER):
+    """View decorator: a logged-in user acting for a current workspace with at least ``minimum`` role.
+
+    Without a workspace the user is sent to create or choose one; with too low a role the answer is 403
+    (the workspace is theirs, only the action is refused).
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            if not request.user.is_authenticated:
+                from django.contrib.auth.views import redirect_to_login
+
+                return redirect_to_login(request.get_full_path())
+            if getattr(request, "workspace", None) is None:
+                return redirect("web:workspace_list")
+            if not role_at_least(request.workspace_role, minimum):
+                raise PermissionDenied("Votre rôle dans cet espace ne permet pas cette action.")
+            return view(request, *args, **kwargs)
+
+        wrapper.minimum_role = minimum  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator

@@ -1,0 +1,185 @@
+"""Domain actions on the directory: one function per change of state, used by pages, API, importer and CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from maillage.core.text import normalize
+from maillage.organizations import identifiers
+from maillage.organizations.models import (
+    PUBLIC_KINDS,
+    BudgetBand,
+    Cause,
+    Contact,
+    Kind,
+    Organization,
+    PrivateNote,
+    WorkforceBand,
+)
+from maillage.organizations.search import index_organizations
+
+
+class DuplicateOrganization(ValidationError):
+    """The identifier already belongs to an organisation of the directory: ``existing`` is that entry."""
+
+    def __init__(self, field: str, message: str, existing: Organization):
+        super().__init__({field: [message]})
+        self.existing = existing
+        self.field = field
+
+
+def _clean(data: dict) -> dict:
+    from maillage.territories.models import Commune
+
+    errors: dict[str, list[str]] = {}
+    cleaned: dict = {}
+
+    def check(field: str, func, value):
+        try:
+            return func(value)
+        except ValidationError as exc:
+            errors.setdefault(field, []).extend(exc.messages)
+            return None
+
+    kind = data.get("kind") or ""
+    if kind not in Kind.values:
+        errors["kind"] = [f"Type d'organisation inconnu : « {kind} ». Choisissez parmi : {', '.join(Kind.values)}."]
+    elif kind in {Kind.COMMUNE, Kind.EPCI, Kind.DEPARTEMENT, Kind.REGION}:
+        errors["kind"] = [
+            "Les collectivités (communes, EPCI, départements, régions) sont déjà dans l'annuaire, "
+            "créées à partir du référentiel officiel : recherchez-les plutôt que de les ajouter."
+        ]
+    cleaned["kind"] = kind
+    name = (data.get("name") or "").strip()
+    if not name:
+        errors["name"] = ["Le nom est obligatoire."]
+    elif len(name) > 200:
+        errors["name"] = [f"Le nom compte {len(name)} caractères ; 200 au plus."]
+    cleaned["name"] = name
+    for field, func in (("siren", identifiers.clean_siren), ("siret", identifiers.clean_siret), ("rna", identifiers.clean_rna)):
+        value = (data.get(field) or "").strip()
+        cleaned[field] = check(field, func, value) if value else None
+    if cleaned.get("siren") and cleaned.get("siret") and not cleaned["siret"].startswith(cleaned["siren"]):
+        errors.setdefault("siret", []).append(
+            "Le SIRET doit commencer par le SIREN de l'organisation (ses 9 premiers chiffres)."
+        )
+    if cleaned.get("siret") and not cleaned.get("siren"):
+        cleaned["siren"] = cleaned["siret"][:9]
+    if cleaned.get("rna") and kind not in {Kind.ASSOCIATION, Kind.FOUNDATION, Kind.SIAE, ""}:
+        errors.setdefault("rna", []).append("Seules les associations ont un numéro RNA.")
+    naf = (data.get("naf") or "").strip()
+    cleaned["naf_id"] = check("naf", identifiers.clean_naf, naf) if naf else None
+    commune_code = (data.get("commune") or "").strip().upper()
+    cleaned["commune"] = None
+    if commune_code:
+        commune = Commune.objects.filter(code=commune_code).first()
+        if commune is None:
+            errors["commune"] = [
+                f"La commune « {commune_code} » n'existe pas dans le code officiel géographique : "
+                "indiquez son code INSEE à 5 caractères (ex. 69123 pour Lyon, 2A004 pour Ajaccio)."
+            ]
+        cleaned["commune"] = commune
+    causes = list(data.get("causes") or [])
+    known = set(Cause.objects.filter(code__in=causes).values_list("code", flat=True))
+    unknown = [c for c in causes if c not in known]
+    if unknown:
+        errors["causes"] = [f"Cause(s) inconnue(s) : {', '.join(map(str, unknown))}."]
+    cleaned["causes"] = sorted(known)
+    for field, choices in (("budget_band", BudgetBand), ("workforce_band", WorkforceBand)):
+        value = data.get(field) or ""
+        if value and value not in choices.values:
+            errors[field] = [f"Valeur inconnue « {value} » : choisissez parmi {', '.join(choices.values)}."]
+        cleaned[field] = value
+    website = (data.get("website") or "").strip()
+    if website:
+        from django.core.validators import URLValidator
+
+        try:
+            URLValidator(schemes=["http", "https"])(website)
+        except ValidationError:
+            errors["website"] = ["L'adresse du site doit être une URL complète (ex. https://exemple.fr)."]
+    cleaned["website"] = website
+    description = (data.get("description") or "").strip()
+    if len(description) > 5000:
+        errors["description"] = [f"La présentation compte {len(description)} caractères ; 5 000 au plus."]
+    cleaned["description"] = description
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _check_duplicates(cleaned: dict) -> None:
+    labels = {"siren": "ce SIREN", "siret": "ce SIRET", "rna": "ce numéro RNA"}
+    for field in ("siren", "siret", "rna"):
+        value = cleaned.get(field)
+        if value:
+            existing = Organization.objects.filter(**{field: value}).first()
+            if existing is not None:
+                raise DuplicateOrganization(
+                    field, f"Une organisation de l'annuaire porte déjà {labels[field]} : « {existing.name} ».", existing
+                )
+
+
+@transaction.atomic
+def create_organization(*, data: dict, created_by=None) -> Organization:
+    """Add an organisation to the shared directory, with validated identifiers; refuse a duplicate."""
+    cleaned = _clean(data)
+    _check_duplicates(cleaned)
+    commune = cleaned.pop("commune")
+    causes = cleaned.pop("causes")
+    organization = Organization(
+        **cleaned,
+        name_search=normalize(cleaned["name"]),
+        commune=commune,
+        epci_id=commune.epci_id if commune else None,
+        departement_id=commune.departement_id if commune else None,
+        region_id=commune.region_id if commune else None,
+        created_by=created_by,
+    )
+    organization.save()
+    organization.causes.set(causes)
+    index_organizations([organization], replace=False)
+    return organization
+
+
+def is_public_kind(kind: str) -> bool:
+    return kind in PUBLIC_KINDS
+
+
+def add_private_note(*, workspace, organization: Organization, text: str, tags: str = "", author=None) -> PrivateNote:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": ["La note est vide."]})
+    if len(text) > 5000:
+        raise ValidationError({"text": [f"La note compte {len(text)} caractères ; 5 000 au plus."]})
+    if len(tags) > 200:
+        raise ValidationError({"tags": ["Les étiquettes comptent 200 caractères au plus."]})
+    return PrivateNote.objects.create(
+        workspace=workspace, organization=organization, text=text, tags=tags.strip(), author=author
+    )
+
+
+def add_contact(
+    *, workspace, organization: Organization, name: str, role: str = "", email: str = "", phone: str = ""
+) -> Contact:
+    contact = Contact(
+        workspace=workspace,
+        organization=organization,
+        name=(name or "").strip(),
+        role=(role or "").strip(),
+        email=(email or "").strip(),
+        phone=(phone or "").strip(),
+    )
+    try:
+        contact.full_clean(exclude=["workspace", "organization"])
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict) from exc
+    contact.save()
+    return contact
+
+
+def causes_of(organizations: Iterable[Organization]) -> dict[int, list[Cause]]:
+    return {o.pk: list(o.causes.all()) for o in organizations}

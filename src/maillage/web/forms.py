@@ -1,0 +1,114 @@
+"""Forms of the pages: input parsing and French messages only; the rules live in the domain actions."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+
+from maillage.core.roles import Role
+from maillage.organizations.models import BudgetBand, Cause, Kind, WorkforceBand
+from maillage.workspaces.models import User
+
+CREATABLE_KINDS = [(k.value, k.label) for k in Kind if k not in {Kind.COMMUNE, Kind.EPCI, Kind.DEPARTEMENT, Kind.REGION}]
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(label="Adresse e-mail", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
+    error_messages = {
+        "invalid_login": "Adresse e-mail ou mot de passe incorrect. Vérifiez-les (les majuscules comptent dans le mot de passe).",
+        "inactive": "Ce compte est désactivé.",
+    }
+
+
+class SignupForm(forms.Form):
+    full_name = forms.CharField(label="Nom complet", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    email = forms.EmailField(label="Adresse e-mail", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    password = forms.CharField(
+        label="Mot de passe",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="10 caractères au moins, ni trop courant ni uniquement des chiffres.",
+    )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("Un compte existe déjà avec cette adresse : connectez-vous.")
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password"):
+            user = User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", ""))
+            try:
+                password_validation.validate_password(cleaned["password"], user)
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return cleaned
+
+
+class WorkspaceForm(forms.Form):
+    name = forms.CharField(label="Nom de l'espace", max_length=150)
+    organization = forms.IntegerField(
+        label="Organisation",
+        widget=forms.HiddenInput,
+        error_messages={"required": "Choisissez l'organisation pour laquelle vous travaillez dans l'annuaire."},
+    )
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="Adresse e-mail")
+    role = forms.ChoiceField(label="Rôle", choices=Role.choices, initial=Role.MEMBER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label="Rôle", choices=Role.choices)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label="Nom du jeton", max_length=100, required=False)
+
+
+class OrganizationForm(forms.Form):
+    kind = forms.ChoiceField(label="Type", choices=CREATABLE_KINDS)
+    name = forms.CharField(label="Nom", max_length=200)
+    siren = forms.CharField(label="SIREN", max_length=20, required=False, help_text="9 chiffres")
+    siret = forms.CharField(label="SIRET", max_length=25, required=False, help_text="14 chiffres (siège ou établissement)")
+    rna = forms.CharField(label="Numéro RNA", max_length=15, required=False, help_text="W suivi de 9 caractères, pour une association")
+    naf = forms.CharField(label="Code NAF", max_length=10, required=False, help_text="ex. 88.99B")
+    commune = forms.CharField(
+        label="Commune",
+        max_length=10,
+        required=False,
+        help_text="Code INSEE de la commune (tapez son nom pour la chercher)",
+    )
+    causes = forms.MultipleChoiceField(label="Causes", required=False, widget=forms.CheckboxSelectMultiple, choices=[])
+    budget_band = forms.ChoiceField(label="Budget annuel (associations)", required=False, choices=[("", "—"), *BudgetBand.choices])
+    workforce_band = forms.ChoiceField(label="Effectif salarié", required=False, choices=[("", "—"), *WorkforceBand.choices])
+    website = forms.CharField(label="Site web", max_length=200, required=False)
+    description = forms.CharField(label="Présentation", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["causes"].choices = [(c.code, c.label) for c in Cause.objects.all()]
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label="Note", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    tags = forms.CharField(label="Étiquettes", max_length=200, required=False, help_text="séparées par des virgules")
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(label="Nom", max_length=150)
+    role = forms.CharField(label="Fonction", max_length=150, required=False)
+    email = forms.EmailField(label="E-mail", required=False)
+    phone = forms.CharField(label="Téléphone", max_length=30, required=False)
+
+
+def apply_errors(form: forms.Form, error) -> None:
+    """Attach a domain ``ValidationError`` to the form fields it names (or to the form as a whole)."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)

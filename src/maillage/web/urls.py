@@ -1,0 +1,31 @@
+from django.urls import path
+
+from maillage.web.views import auth, directory, home, workspaces
+
+app_name = "web"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("sante/", home.health, name="health"),
+    path("compte/inscription/", auth.signup, name="signup"),
+    path("compte/connexion/", auth.MaillageLoginView.as_view(), name="login"),
+    path("compte/deconnexion/", auth.MaillageLogoutView.as_view(), name="logout"),
+    path("espaces/", workspaces.workspace_list, name="workspace_list"),
+    path("espaces/nouveau/", workspaces.workspace_create, name="workspace_create"),
+    path("espaces/<int:workspace_id>/basculer/", workspaces.workspace_switch, name="workspace_switch"),
+    path("espace/membres/", workspaces.members, name="members"),
+    path("espace/membres/inviter/", workspaces.invite, name="invite"),
+    path("espace/membres/<int:membership_id>/role/", workspaces.member_role, name="member_role"),
+    path("espace/membres/<int:membership_id>/retirer/", workspaces.member_revoke, name="member_revoke"),
+    path("espace/observatoire/", workspaces.observatory_consent, name="observatory_consent"),
+    path("espace/jetons/", workspaces.api_tokens, name="api_tokens"),
+    path("espace/jetons/<int:token_id>/revoquer/", workspaces.api_token_revoke, name="api_token_revoke"),
+    path("invitations/<str:token>/", workspaces.invitation_accept, name="invitation_accept"),
+    path("annuaire/", directory.directory, name="directory"),
+    path("annuaire/nouvelle/", directory.organization_create, name="organization_create"),
+    path("annuaire/<int:organization_id>/", directory.organization_detail, name="organization_detail"),
+    path("annuaire/<int:organization_id>/notes/", directory.organization_note, name="organization_note"),
+    path("annuaire/<int:organization_id>/contacts/", directory.organization_contact, name="organization_contact"),
+    path("referentiel/communes/", directory.commune_options, name="commune_options"),
+    path("referentiel/organisations/", directory.organization_options, name="organization_options"),
+]
