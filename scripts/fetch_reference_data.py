@@ -32,9 +32,11 @@ OUT = Path(__file__).resolve().parent.parent / "src" / "maillage" / "territories
 
 def npm_pack(spec: str, workdir: Path) -> Path:
     """Download one package tarball with ``npm pack`` and unpack it; return its ``package/`` folder."""
-    name = subprocess.run(
-        ["npm", "pack", spec, "--silent"], cwd=workdir, check=True, capture_output=True, text=True
-    ).stdout.strip().splitlines()[-1]
+    name = (
+        subprocess.run(["npm", "pack", spec, "--silent"], cwd=workdir, check=True, capture_output=True, text=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     target = workdir / name.removesuffix(".tgz")
     with tarfile.open(workdir / name) as tar:
         tar.extractall(target, filter="data")
@@ -102,7 +104,19 @@ def derive_decoupage(pkg: Path) -> dict[str, int]:
     rows.sort()
     write_csv(
         OUT / "communes.csv",
-        ["code", "name", "kind", "departement", "region", "zone", "epci", "parent", "siren", "population", "postal_codes"],
+        [
+            "code",
+            "name",
+            "kind",
+            "departement",
+            "region",
+            "zone",
+            "epci",
+            "parent",
+            "siren",
+            "population",
+            "postal_codes",
+        ],
         rows,
     )
     shutil.copy(pkg / "LICENSE", OUT / "licences" / "decoupage-administratif.LICENSE")

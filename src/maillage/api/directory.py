@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from maillage.api.auth import require_role
@@ -124,17 +124,34 @@ def list_organizations(
         raise HttpError(422, "page : doit être compris entre 1 et 10 000.")
     if not 1 <= page_size <= 100:
         raise HttpError(422, "page_size : doit être compris entre 1 et 100.")
-    q, region, departement, epci, commune, cause = q[:200], region[:3], departement[:3], epci[:9], commune[:5], cause[:40]
+    q, region, departement, epci, commune, cause = (
+        q[:200],
+        region[:3],
+        departement[:3],
+        epci[:9],
+        commune[:5],
+        cause[:40],
+    )
     if kind and kind not in Kind.values:
         raise HttpError(422, f"kind : type inconnu « {kind} » ; valeurs possibles : {', '.join(Kind.values)}.")
     result = search_directory(
         DirectoryQuery(
-            q=q, kind=kind, region=region, departement=departement, epci=epci, commune=commune.upper(),
-            cause=cause, page=page, page_size=page_size,
+            q=q,
+            kind=kind,
+            region=region,
+            departement=departement,
+            epci=epci,
+            commune=commune.upper(),
+            cause=cause,
+            page=page,
+            page_size=page_size,
         )
     )
     return OrganizationPage(
-        items=[organization_out(o) for o in result.results], page=result.page, page_size=page_size, has_next=result.has_next
+        items=[organization_out(o) for o in result.results],
+        page=result.page,
+        page_size=page_size,
+        has_next=result.has_next,
     )
 
 
@@ -147,7 +164,7 @@ def get_organization(request, organization_id: int):
 def create_organization(request, payload: OrganizationIn):
     require_role(request)
     organization = actions.create_organization(data=payload.dict(), created_by=request.user)
-    return 201, organization_out(organization)
+    return Status(201, organization_out(organization))
 
 
 @router.get("/{int:organization_id}/notes", response=list[NoteOut], summary="Notes privées de mon espace")
@@ -164,9 +181,13 @@ def add_note(request, organization_id: int, payload: NoteIn):
     require_role(request)
     organization = get_visible_or_404(Organization.objects.all(), pk=organization_id)
     note = actions.add_private_note(
-        workspace=request.workspace, organization=organization, text=payload.text, tags=payload.tags, author=request.user
+        workspace=request.workspace,
+        organization=organization,
+        text=payload.text,
+        tags=payload.tags,
+        author=request.user,
     )
-    return 201, NoteOut(id=note.pk, text=note.text, tags=note.tag_list, created_at=note.created_at)
+    return Status(201, NoteOut(id=note.pk, text=note.text, tags=note.tag_list, created_at=note.created_at))
 
 
 @router.get("/{int:organization_id}/contacts", response=list[ContactOut], summary="Contacts privés de mon espace")
@@ -183,4 +204,6 @@ def add_contact(request, organization_id: int, payload: ContactIn):
     require_role(request)
     organization = get_visible_or_404(Organization.objects.all(), pk=organization_id)
     contact = actions.add_contact(workspace=request.workspace, organization=organization, **payload.dict())
-    return 201, ContactOut(id=contact.pk, name=contact.name, role=contact.role, email=contact.email, phone=contact.phone)
+    return Status(
+        201, ContactOut(id=contact.pk, name=contact.name, role=contact.role, email=contact.email, phone=contact.phone)
+    )

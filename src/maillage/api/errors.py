@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from ninja.errors import AuthenticationError, HttpError, ValidationError as NinjaValidationError
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
 
 try:  # django-ninja ≥ 1.2
     from ninja.errors import ParseError
@@ -40,6 +41,9 @@ PYDANTIC_MESSAGES = {
 }
 
 
+BAD_JSON = "Le corps de la requête n'est pas du JSON valide : vérifiez les guillemets, virgules et accolades."
+
+
 def _location(loc) -> str:
     parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path")]
     return ".".join(parts) or "corps de la requête"
@@ -69,18 +73,16 @@ def install(api) -> None:
     def on_validation(request, exc):
         errors = translate(exc.errors)
         return api.create_response(
-            request, {"detail": "Données invalides : " + " ".join(e["message"] for e in errors), "errors": errors}, status=422
+            request,
+            {"detail": "Données invalides : " + " ".join(e["message"] for e in errors), "errors": errors},
+            status=422,
         )
 
     if ParseError is not None:
 
         @api.exception_handler(ParseError)
         def on_parse(request, exc):
-            return api.create_response(
-                request,
-                {"detail": "Le corps de la requête n'est pas du JSON valide : vérifiez les guillemets, virgules et accolades."},
-                status=400,
-            )
+            return api.create_response(request, {"detail": BAD_JSON}, status=400)
 
     @api.exception_handler(ValidationError)
     def on_domain_validation(request, exc):
@@ -107,10 +109,15 @@ def install(api) -> None:
     def on_auth(request, exc):
         return api.create_response(
             request,
-            {"detail": "Authentification requise : envoyez l'en-tête « Authorization: Bearer <jeton> » (jeton créé dans Espace › Jetons API)."},
+            {
+                "detail": "Authentification requise : envoyez l'en-tête « Authorization: Bearer <jeton> » (jeton créé dans Espace › Jetons API)."
+            },
             status=401,
         )
 
     @api.exception_handler(HttpError)
     def on_http_error(request, exc):
-        return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+        detail = str(exc)
+        if detail.startswith("Cannot parse request body"):  # django-ninja's own words for a body it cannot parse
+            detail = BAD_JSON
+        return api.create_response(request, {"detail": detail}, status=exc.status_code)

@@ -9,7 +9,7 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 # Words too common to help a search ("Association des amis de la …"); dropped from the index and from queries.
 STOPWORDS = frozenset(
-    "a au aux d de des du en et l la le les pour sur un une st ste saint sainte".split()
+    ["a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "pour", "sur", "un", "une"]
 )
 
 

@@ -24,18 +24,50 @@ DEMO_PASSWORD = "jardins-partages-2026"
 
 ORGANIZATIONS = [
     # name, kind, commune, causes, budget band, workforce band, naf
-    ("Les Jardins Partagés du Rhône", Kind.ASSOCIATION, "69266", ["environnement", "loisirs_vie_sociale"], "150k_500k", "micro", "88.99B"),
+    (
+        "Les Jardins Partagés du Rhône",
+        Kind.ASSOCIATION,
+        "69266",
+        ["environnement", "loisirs_vie_sociale"],
+        "150k_500k",
+        "micro",
+        "88.99B",
+    ),
     ("Imprimerie Rhodanienne", Kind.COMPANY, "69123", ["environnement", "education_jeunesse"], "", "sme", "18.12Z"),
     ("Banque Solidaire Lyonnaise", Kind.COMPANY, "69123", ["emploi_insertion", "social_sante"], "", "mid", "64.19Z"),
     ("Cabinet Comptable Saône Conseil", Kind.COMPANY, "69123", ["developpement_local"], "", "micro", "69.20Z"),
     ("Transports Ferrand & Fils", Kind.COMPANY, "69259", ["emploi_insertion", "environnement"], "", "sme", "49.41A"),
-    ("Fondation Confluence pour l'Enfance", Kind.FOUNDATION, "69123", ["education_jeunesse", "social_sante"], "gt_500k", "micro", "88.99B"),
+    (
+        "Fondation Confluence pour l'Enfance",
+        Kind.FOUNDATION,
+        "69123",
+        ["education_jeunesse", "social_sante"],
+        "gt_500k",
+        "micro",
+        "88.99B",
+    ),
     ("Épicerie Solidaire de Vaulx", Kind.ASSOCIATION, "69256", ["social_sante"], "50k_150k", "micro", "88.99B"),
-    ("Club Sportif des Gratte-Ciel", Kind.ASSOCIATION, "69266", ["sport", "education_jeunesse"], "10k_50k", "none", "93.12Z"),
+    (
+        "Club Sportif des Gratte-Ciel",
+        Kind.ASSOCIATION,
+        "69266",
+        ["sport", "education_jeunesse"],
+        "10k_50k",
+        "none",
+        "93.12Z",
+    ),
     ("Compagnie Théâtrale du Rize", Kind.ASSOCIATION, "69266", ["culture"], "10k_50k", "none", "90.01Z"),
     ("Ressourcerie Lyon Est", Kind.SIAE, "69259", ["emploi_insertion", "environnement"], "150k_500k", "sme", "38.32Z"),
     ("Lycée professionnel Frédéric Fays", Kind.SCHOOL, "69266", ["education_jeunesse"], "", "sme", "85.32Z"),
-    ("Laboratoire d'économie sociale et solidaire de Lyon", Kind.RESEARCH_LAB, "69123", ["recherche_innovation"], "", "micro", "72.20Z"),
+    (
+        "Laboratoire d'économie sociale et solidaire de Lyon",
+        Kind.RESEARCH_LAB,
+        "69123",
+        ["recherche_innovation"],
+        "",
+        "micro",
+        "72.20Z",
+    ),
 ]
 
 ACCOUNTS = [

@@ -59,7 +59,11 @@ def _clean(data: dict) -> dict:
     elif len(name) > 200:
         errors["name"] = [f"Le nom compte {len(name)} caractères ; 200 au plus."]
     cleaned["name"] = name
-    for field, func in (("siren", identifiers.clean_siren), ("siret", identifiers.clean_siret), ("rna", identifiers.clean_rna)):
+    for field, func in (
+        ("siren", identifiers.clean_siren),
+        ("siret", identifiers.clean_siret),
+        ("rna", identifiers.clean_rna),
+    ):
         value = (data.get(field) or "").strip()
         cleaned[field] = check(field, func, value) if value else None
     if cleaned.get("siren") and cleaned.get("siret") and not cleaned["siret"].startswith(cleaned["siren"]):

@@ -54,9 +54,7 @@ def clean_siret(value: str) -> str:
 def clean_rna(value: str) -> str:
     compact = _compact(value)
     if not RNA_RE.match(compact):
-        raise ValidationError(
-            f"Le numéro RNA « {value} » doit commencer par W suivi de 9 caractères (ex. W751234567)."
-        )
+        raise ValidationError(f"Le numéro RNA « {value} » doit commencer par W suivi de 9 caractères (ex. W751234567).")
     return compact
 
 

@@ -96,8 +96,12 @@ class Organization(models.Model):
         ordering = ["name_search", "id"]
         verbose_name = "organisation"
         constraints = [
-            models.UniqueConstraint(fields=["siren"], condition=Q(siren__isnull=False), name="organization_unique_siren"),
-            models.UniqueConstraint(fields=["siret"], condition=Q(siret__isnull=False), name="organization_unique_siret"),
+            models.UniqueConstraint(
+                fields=["siren"], condition=Q(siren__isnull=False), name="organization_unique_siren"
+            ),
+            models.UniqueConstraint(
+                fields=["siret"], condition=Q(siret__isnull=False), name="organization_unique_siret"
+            ),
             models.UniqueConstraint(fields=["rna"], condition=Q(rna__isnull=False), name="organization_unique_rna"),
         ]
         indexes = [
@@ -138,6 +142,9 @@ class SearchToken(models.Model):
             models.Index(fields=["organization", "token"], name="search_token_org_idx"),
         ]
 
+    def __str__(self) -> str:
+        return self.token
+
 
 class PrivateNote(models.Model):
     """What one workspace writes about an organisation of the shared directory: never shown to another."""
@@ -153,6 +160,9 @@ class PrivateNote(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
 
     @property
     def tag_list(self) -> list[str]:

@@ -25,9 +25,7 @@ def _build() -> list[Organization]:
     bodies: list[Organization] = []
     for region in Region.objects.exclude(zone=Zone.COM):
         seat = communes.get(region.chef_lieu)
-        bodies.append(
-            _body(Kind.REGION, f"region:{region.code}", f"Région {region.name}", region=region, commune=seat)
-        )
+        bodies.append(_body(Kind.REGION, f"region:{region.code}", f"Région {region.name}", region=region, commune=seat))
     for dep in Departement.objects.exclude(zone=Zone.COM).select_related("region"):
         seat = communes.get(dep.chef_lieu)
         bodies.append(
@@ -85,10 +83,22 @@ def sync_public_bodies() -> int:
             batch_size=2000,
             update_conflicts=True,
             unique_fields=["territory_key"],
-            update_fields=["kind", "name", "name_search", "siren", "commune", "epci", "departement", "region", "population"],
+            update_fields=[
+                "kind",
+                "name",
+                "name_search",
+                "siren",
+                "commune",
+                "epci",
+                "departement",
+                "region",
+                "population",
+            ],
         )
         ids = dict(Organization.objects.filter(territory_key__isnull=False).values_list("territory_key", "id"))
-        SearchToken.objects.filter(organization_id__in=Organization.objects.filter(territory_key__isnull=False).values("id")).delete()
+        SearchToken.objects.filter(
+            organization_id__in=Organization.objects.filter(territory_key__isnull=False).values("id")
+        ).delete()
         communes = {c.code: c for c in Commune.objects.all()}
         tokens = []
         for body in bodies:

@@ -158,9 +158,7 @@ def search_directory(query: DirectoryQuery, base: QuerySet[Organization] | None 
             if len(ids) <= SELECTIVE_LIMIT:
                 candidate_ids = set(ids) if candidate_ids is None else candidate_ids & set(ids)
             else:
-                qs = qs.filter(
-                    Exists(SearchToken.objects.filter(token_filter(word), organization_id=OuterRef("pk")))
-                )
+                qs = qs.filter(Exists(SearchToken.objects.filter(token_filter(word), organization_id=OuterRef("pk"))))
         if candidate_ids is not None:
             qs = qs.filter(pk__in=sorted(candidate_ids))
         if not words:

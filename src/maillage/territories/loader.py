@@ -51,13 +51,18 @@ def load_reference_data(*, force: bool = False, after_load: Callable[[], None] |
     with transaction.atomic():
         counts["regions"] = _upsert(
             Region,
-            [Region(code=r["code"], name=r["name"], zone=r["zone"], chef_lieu=r["chef_lieu"]) for r in read_rows("regions.csv")],
+            [
+                Region(code=r["code"], name=r["name"], zone=r["zone"], chef_lieu=r["chef_lieu"])
+                for r in read_rows("regions.csv")
+            ],
             ["name", "zone", "chef_lieu"],
         )
         counts["departements"] = _upsert(
             Departement,
             [
-                Departement(code=d["code"], name=d["name"], region_id=d["region"], zone=d["zone"], chef_lieu=d["chef_lieu"])
+                Departement(
+                    code=d["code"], name=d["name"], region_id=d["region"], zone=d["zone"], chef_lieu=d["chef_lieu"]
+                )
                 for d in read_rows("departements.csv")
             ],
             ["name", "region", "zone", "chef_lieu"],
@@ -65,7 +70,13 @@ def load_reference_data(*, force: bool = False, after_load: Callable[[], None] |
         counts["epci"] = _upsert(
             Epci,
             [
-                Epci(siren=e["siren"], name=e["name"], kind=e["kind"], financing=e["financing"], population=int(e["population"] or 0))
+                Epci(
+                    siren=e["siren"],
+                    name=e["name"],
+                    kind=e["kind"],
+                    financing=e["financing"],
+                    population=int(e["population"] or 0),
+                )
                 for e in read_rows("epci.csv")
             ],
             ["name", "kind", "financing", "population"],
@@ -81,6 +92,7 @@ def load_reference_data(*, force: bool = False, after_load: Callable[[], None] |
                     name=c["name"],
                     name_search=normalize(c["name"]),
                     kind=c["kind"],
+                    zone=c["zone"],
                     departement_id=c["departement"],
                     region_id=c["region"],
                     epci_id=c["epci"] or None,
@@ -91,7 +103,19 @@ def load_reference_data(*, force: bool = False, after_load: Callable[[], None] |
                 )
                 for c in communes
             ],
-            ["name", "name_search", "kind", "departement", "region", "epci", "parent", "siren", "population", "postal_codes"],
+            [
+                "name",
+                "name_search",
+                "kind",
+                "zone",
+                "departement",
+                "region",
+                "epci",
+                "parent",
+                "siren",
+                "population",
+                "postal_codes",
+            ],
         )
         counts["naf"] = _upsert(Naf, [Naf(code=n["code"], label=n["label"]) for n in read_rows("naf.csv")], ["label"])
         if after_load is not None:

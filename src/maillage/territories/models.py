@@ -86,12 +86,11 @@ class Commune(models.Model):
     name = models.CharField("nom", max_length=100)
     name_search = models.CharField(max_length=100, db_index=True)
     kind = models.CharField(max_length=14, choices=Kind.choices, default=Kind.COMMUNE)
+    zone = models.CharField(max_length=5, choices=Zone.choices, default=Zone.METRO)
     departement = models.ForeignKey(Departement, on_delete=models.PROTECT, related_name="communes")
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="communes")
     epci = models.ForeignKey(Epci, on_delete=models.PROTECT, null=True, blank=True, related_name="communes")
-    parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="arrondissements"
-    )
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="arrondissements")
     siren = models.CharField("SIREN", max_length=9, blank=True)
     population = models.PositiveIntegerField(default=0)
     postal_codes = models.CharField("codes postaux", max_length=200, blank=True)
@@ -136,3 +135,6 @@ class ReferenceDataVersion(models.Model):
     name = models.CharField(max_length=50, primary_key=True)
     checksum = models.CharField(max_length=64)
     loaded_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.checksum[:12]}"

@@ -10,11 +10,15 @@ from maillage.core.roles import Role
 from maillage.organizations.models import BudgetBand, Cause, Kind, WorkforceBand
 from maillage.workspaces.models import User
 
-CREATABLE_KINDS = [(k.value, k.label) for k in Kind if k not in {Kind.COMMUNE, Kind.EPCI, Kind.DEPARTEMENT, Kind.REGION}]
+CREATABLE_KINDS = [
+    (k.value, k.label) for k in Kind if k not in {Kind.COMMUNE, Kind.EPCI, Kind.DEPARTEMENT, Kind.REGION}
+]
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.EmailField(label="Adresse e-mail", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
+    username = forms.EmailField(
+        label="Adresse e-mail", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+    )
     error_messages = {
         "invalid_login": "Adresse e-mail ou mot de passe incorrect. Vérifiez-les (les majuscules comptent dans le mot de passe).",
         "inactive": "Ce compte est désactivé.",
@@ -22,7 +26,9 @@ class LoginForm(AuthenticationForm):
 
 
 class SignupForm(forms.Form):
-    full_name = forms.CharField(label="Nom complet", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    full_name = forms.CharField(
+        label="Nom complet", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
     email = forms.EmailField(label="Adresse e-mail", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
         label="Mot de passe",
@@ -73,8 +79,12 @@ class OrganizationForm(forms.Form):
     kind = forms.ChoiceField(label="Type", choices=CREATABLE_KINDS)
     name = forms.CharField(label="Nom", max_length=200)
     siren = forms.CharField(label="SIREN", max_length=20, required=False, help_text="9 chiffres")
-    siret = forms.CharField(label="SIRET", max_length=25, required=False, help_text="14 chiffres (siège ou établissement)")
-    rna = forms.CharField(label="Numéro RNA", max_length=15, required=False, help_text="W suivi de 9 caractères, pour une association")
+    siret = forms.CharField(
+        label="SIRET", max_length=25, required=False, help_text="14 chiffres (siège ou établissement)"
+    )
+    rna = forms.CharField(
+        label="Numéro RNA", max_length=15, required=False, help_text="W suivi de 9 caractères, pour une association"
+    )
     naf = forms.CharField(label="Code NAF", max_length=10, required=False, help_text="ex. 88.99B")
     commune = forms.CharField(
         label="Commune",
@@ -83,10 +93,16 @@ class OrganizationForm(forms.Form):
         help_text="Code INSEE de la commune (tapez son nom pour la chercher)",
     )
     causes = forms.MultipleChoiceField(label="Causes", required=False, widget=forms.CheckboxSelectMultiple, choices=[])
-    budget_band = forms.ChoiceField(label="Budget annuel (associations)", required=False, choices=[("", "—"), *BudgetBand.choices])
-    workforce_band = forms.ChoiceField(label="Effectif salarié", required=False, choices=[("", "—"), *WorkforceBand.choices])
+    budget_band = forms.ChoiceField(
+        label="Budget annuel (associations)", required=False, choices=[("", "—"), *BudgetBand.choices]
+    )
+    workforce_band = forms.ChoiceField(
+        label="Effectif salarié", required=False, choices=[("", "—"), *WorkforceBand.choices]
+    )
     website = forms.CharField(label="Site web", max_length=200, required=False)
-    description = forms.CharField(label="Présentation", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    description = forms.CharField(
+        label="Présentation", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -113,6 +113,9 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.email} → {self.workspace}"
+
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.cancelled_at is None and self.expires_at > timezone.now()
@@ -136,3 +139,6 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -31,7 +31,9 @@ def signup(request):
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Bienvenue sur Maillage ! Créez l'espace de votre organisation pour commencer.")
-        if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+        if next_url and url_has_allowed_host_and_scheme(
+            next_url, {request.get_host()}, require_https=request.is_secure()
+        ):
             return redirect(next_url)
         return redirect("web:workspace_list")
     return render(request, "web/auth/signup.html", {"form": form, "next": next_url})

@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -103,13 +102,17 @@ def organization_note(request, organization_id: int):
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
-            actions.add_private_note(workspace=request.workspace, organization=organization, author=request.user, **form.cleaned_data)
+            actions.add_private_note(
+                workspace=request.workspace, organization=organization, author=request.user, **form.cleaned_data
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, "Note enregistrée (visible seulement dans votre espace).")
     else:
-        messages.error(request, "La note n'a pas été enregistrée : " + " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(
+            request, "La note n'a pas été enregistrée : " + " ".join(e for errs in form.errors.values() for e in errs)
+        )
     return redirect("web:organization_detail", organization.pk)
 
 
@@ -144,7 +147,9 @@ def commune_options(request):
 
         base = Commune.objects.select_related("departement")
         if q[:2].isdigit() or q[:2].upper() in {"2A", "2B"}:
-            communes = list(base.filter(code__startswith=q.upper())[:10]) or list(base.filter(postal_codes__contains=q)[:10])
+            communes = list(base.filter(code__startswith=q.upper())[:10]) or list(
+                base.filter(postal_codes__contains=q)[:10]
+            )
         else:
             communes = list(base.filter(name_search__startswith=normalize(q)).order_by("-population")[:10])
     return render(request, "web/partials/commune_options.html", {"communes": communes, "q": q})
@@ -156,5 +161,3 @@ def organization_options(request):
     q = (request.GET.get("q") or "").strip()[:200]
     result = search_directory(DirectoryQuery(q=q, page_size=10)) if len(q) >= 2 else None
     return render(request, "web/partials/organization_options.html", {"result": result, "q": q})
-
-

@@ -17,7 +17,9 @@ def _respond(request, status: int, detail: str | None = None):
     title, message = MESSAGES[status]
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": detail or message}, status=status)
-    return render(request, "web/error.html", {"title": title, "message": detail or message, "status": status}, status=status)
+    return render(
+        request, "web/error.html", {"title": title, "message": detail or message, "status": status}, status=status
+    )
 
 
 def bad_request(request, exception=None):

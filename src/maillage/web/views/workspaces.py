@@ -44,7 +44,9 @@ def workspace_create(request):
             form.add_error("organization", "Cette organisation n'existe pas dans l'annuaire.")
         else:
             try:
-                workspace = actions.create_workspace(user=request.user, name=form.cleaned_data["name"], organization=chosen)
+                workspace = actions.create_workspace(
+                    user=request.user, name=form.cleaned_data["name"], organization=chosen
+                )
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
@@ -67,7 +69,11 @@ def workspace_switch(request, workspace_id: int):
 def members(request):
     workspace = request.workspace
     memberships = Membership.objects.active().filter(workspace=workspace).select_related("user")
-    invitations = [i for i in Invitation.objects.filter(workspace=workspace, accepted_at__isnull=True, cancelled_at__isnull=True) if i.is_pending]
+    invitations = [
+        i
+        for i in Invitation.objects.filter(workspace=workspace, accepted_at__isnull=True, cancelled_at__isnull=True)
+        if i.is_pending
+    ]
     form = InvitationForm()
     return render(
         request,
@@ -87,7 +93,9 @@ def invite(request):
                 inviter=request.user,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
-                accept_url_builder=lambda token: request.build_absolute_uri(reverse("web:invitation_accept", args=[token])),
+                accept_url_builder=lambda token: request.build_absolute_uri(
+                    reverse("web:invitation_accept", args=[token])
+                ),
             )
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -153,7 +161,9 @@ def api_tokens(request):
     form = ApiTokenForm(request.POST or None)
     raw_key = None
     if request.method == "POST" and form.is_valid():
-        _, raw_key = actions.create_api_token(user=request.user, workspace=request.workspace, name=form.cleaned_data["name"])
+        _, raw_key = actions.create_api_token(
+            user=request.user, workspace=request.workspace, name=form.cleaned_data["name"]
+        )
         form = ApiTokenForm()
     tokens = ApiToken.objects.filter(user=request.user, workspace=request.workspace, revoked_at__isnull=True)
     return render(request, "web/workspaces/tokens.html", {"form": form, "tokens": tokens, "raw_key": raw_key})
@@ -181,5 +191,3 @@ def observatory_consent(request):
         else "Les alliances de l'espace ne seront plus comptées dans l'observatoire.",
     )
     return redirect("web:members")
-
-

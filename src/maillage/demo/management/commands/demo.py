@@ -8,6 +8,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         counts = seed_demo()
-        self.stdout.write(self.style.SUCCESS(f"Données de démonstration prêtes ({counts['organizations']} organisations créées)."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Données de démonstration prêtes ({counts['organizations']} organisations créées).")
+        )
         for email, name, org in ACCOUNTS:
             self.stdout.write(f"  Compte {email} / mot de passe {DEMO_PASSWORD} ({name}, {org})")

@@ -1,0 +1,94 @@
+"""Shared fixtures: two workspaces (A and B) and a user for every role the access matrix names."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from maillage.core.roles import Role
+from maillage.organizations.actions import create_organization
+from maillage.workspaces.actions import create_api_token
+from maillage.workspaces.models import Membership, User, Workspace
+
+PASSWORD = "mot-de-passe-solide-42"
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def make_user(email: str, name: str = "") -> User:
+    return User.objects.create_user(email, PASSWORD, full_name=name or email.split("@")[0].title())
+
+
+def make_association(name: str, rna: str, commune: str = "69266") -> object:
+    return create_organization(data={"kind": "association", "name": name, "rna": rna, "commune": commune})
+
+
+@pytest.fixture
+def org_a(db):
+    return make_association("Les Jardins de l'Essai", "W691000001")
+
+
+@pytest.fixture
+def org_b(db):
+    return make_association("Amicale des Bords de Saône", "W691000002", commune="69123")
+
+
+@pytest.fixture
+def workspace_a(org_a):
+    return Workspace.objects.create(name="Espace A", organization=org_a)
+
+
+@pytest.fixture
+def workspace_b(org_b):
+    return Workspace.objects.create(name="Espace B", organization=org_b)
+
+
+@pytest.fixture
+def people(workspace_a, workspace_b) -> dict[str, User | None]:
+    """Every kind of visitor of the access matrix, A being the workspace under test."""
+    users: dict[str, User | None] = {"anonymous": None}
+    for role in (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER):
+        user = make_user(f"{role}@a.test")
+        Membership.objects.create(workspace=workspace_a, user=user, role=role)
+        users[role] = user
+    outsider = make_user("member@b.test")
+    Membership.objects.create(workspace=workspace_b, user=outsider, role=Role.OWNER)
+    users["other_workspace"] = outsider
+    revoked = make_user("revoked@a.test")
+    Membership.objects.create(workspace=workspace_a, user=revoked, role=Role.MEMBER, revoked_at=timezone.now())
+    users["revoked"] = revoked
+    return users
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def api_client_for(user: User | None, workspace: Workspace | None) -> Client:
+    """A client whose every request carries the user's token for that workspace."""
+    if user is None or workspace is None:
+        return Client()
+    if not Membership.objects.active().filter(user=user, workspace=workspace).exists():
+        # A token minted while the membership was active, then the membership revoked.
+        membership = Membership.objects.get(user=user, workspace=workspace)
+        revoked_at = membership.revoked_at
+        Membership.objects.filter(pk=membership.pk).update(revoked_at=None)
+        _, raw = create_api_token(user=user, workspace=workspace, name="test")
+        Membership.objects.filter(pk=membership.pk).update(revoked_at=revoked_at)
+    else:
+        _, raw = create_api_token(user=user, workspace=workspace, name="test")
+    return Client(headers={"Authorization": f"Bearer {raw}"})
+
+
+def page_text(response) -> str:
+    """The page's HTML with entities decoded, so that assertions read like the screen (l'organisation)."""
+    import html
+
+    return html.unescape(response.content.decode())

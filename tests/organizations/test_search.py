@@ -1,0 +1,99 @@
+"""Directory search: accents and case never matter, identifiers are recognised, filters combine."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from maillage.organizations.actions import create_organization
+from maillage.organizations.search import DirectoryQuery, next_prefix, search_directory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def orgs(db):
+    return {
+        "ecole": create_organization(
+            data={
+                "kind": "association",
+                "name": "École des Parents de l'Île",
+                "rna": "W691234567",
+                "commune": "69266",
+                "causes": ["education_jeunesse"],
+            }
+        ),
+        "imprimerie": create_organization(
+            data={
+                "kind": "company",
+                "name": "Imprimerie Œuvre Commune",
+                "siret": "73282932000074",
+                "commune": "69381",
+                "causes": ["culture"],
+            }
+        ),
+        "corse": create_organization(
+            data={"kind": "association", "name": "Amis du Patrimoine Ajaccien", "rna": "W2A1002345", "commune": "2A004"}
+        ),
+    }
+
+
+def names(**kwargs) -> list[str]:
+    return [o.name for o in search_directory(DirectoryQuery(**kwargs)).results]
+
+
+def test_accent_and_case_insensitive_prefix_search(orgs):
+    assert names(q="ecole des parents") == ["École des Parents de l'Île"]
+    assert names(q="ILE PAREN") == ["École des Parents de l'Île"]
+    assert names(q="oeuvre") == ["Imprimerie Œuvre Commune"]
+
+
+def test_search_by_identifiers(orgs):
+    assert names(q="732 829 320") == ["Imprimerie Œuvre Commune"]  # SIREN derived from the SIRET
+    assert names(q="73282932000074") == ["Imprimerie Œuvre Commune"]
+    assert names(q="w691234567") == ["École des Parents de l'Île"]
+    assert names(q="W2A1002345") == ["Amis du Patrimoine Ajaccien"]
+
+
+def test_search_by_commune_and_postal_code(orgs):
+    assert "École des Parents de l'Île" in names(q="69100")
+    assert names(q="villeurbanne", kind="association") == ["École des Parents de l'Île"]
+    assert names(q="2A004", kind="association") == ["Amis du Patrimoine Ajaccien"]
+
+
+def test_a_commune_filter_covers_its_arrondissements(orgs):
+    assert names(commune="69123", kind="company") == ["Imprimerie Œuvre Commune"]  # placed in Lyon 1er
+
+
+def test_filters_by_kind_territory_and_cause(orgs):
+    assert names(kind="company") == ["Imprimerie Œuvre Commune"]
+    assert names(departement="2A", kind="association") == ["Amis du Patrimoine Ajaccien"]
+    assert names(region="84", cause="education_jeunesse") == ["École des Parents de l'Île"]
+    assert "Lyon" in names(q="lyon", kind="commune")
+    assert names(epci="200046977", kind="association") == ["École des Parents de l'Île"]
+
+
+def test_pages_do_not_overlap(orgs):
+    first = search_directory(DirectoryQuery(q="saint", kind="commune", page=1, page_size=20))
+    second = search_directory(DirectoryQuery(q="saint", kind="commune", page=2, page_size=20))
+    assert first.has_next and second.has_previous
+    assert not {o.pk for o in first.results} & {o.pk for o in second.results}
+
+
+def test_query_count_does_not_grow_with_the_page(orgs, django_assert_max_num_queries):
+    for size in (5, 50):
+        with django_assert_max_num_queries(4):
+            page = search_directory(DirectoryQuery(q="saint", page_size=size))
+            assert len(page.results) == size
+            for org in page.results:
+                list(org.causes.all())
+                _ = org.commune and org.commune.name
+
+
+@given(st.text(alphabet="0123456789abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=6))
+def test_next_prefix_bounds_every_word_with_that_prefix(word):
+    upper = next_prefix(word)
+    for suffix in ("", "0", "zzz", "a9"):
+        assert word + suffix >= word
+        assert upper is None or word + suffix < upper
