@@ -1,6 +1,16 @@
 from ninja import NinjaAPI
 
-from maillage.api import errors
+from maillage.api import (
+    alliances,
+    contributions,
+    diagnostic,
+    errors,
+    evaluation,
+    exchange,
+    matching,
+    observatory,
+    receipts,
+)
 from maillage.api.auth import TokenAuth
 from maillage.api.directory import router as directory_router
 from maillage.api.territories import router as territories_router
@@ -18,3 +28,12 @@ errors.install(api)
 api.add_router("/", workspace_router)
 api.add_router("/organizations", directory_router)
 api.add_router("/territories", territories_router)
+# One router per area, each in its own module (one owner per file).
+api.add_router("/alliances", alliances.router)
+api.add_router("/contributions", contributions.router)
+api.add_router("/receipts", receipts.router)
+api.add_router("/evaluations", evaluation.router)
+api.add_router("/diagnostic", diagnostic.router)
+api.add_router("/observatory", observatory.router)
+api.add_router("/matching", matching.router)
+api.add_router("/exchange", exchange.router)

@@ -8,6 +8,7 @@ Password of both: ``DEMO_PASSWORD``. The organisations are fictitious; communes 
 
 from __future__ import annotations
 
+import importlib
 import random
 
 from django.db import transaction
@@ -15,6 +16,7 @@ from django.db import transaction
 from maillage.core.roles import Role
 from maillage.core.text import normalize
 from maillage.demo.identifiers import fake_rna, fake_siren, fake_siret
+from maillage.demo.steps import DEMO_STEPS
 from maillage.organizations.models import Kind, Organization
 from maillage.organizations.search import index_organizations
 from maillage.territories.models import Commune
@@ -112,6 +114,7 @@ def seed_demo() -> dict[str, int]:
         organizations[name] = org
     index_organizations(created, replace=False)
     users = 0
+    ctx: dict = {"organizations": organizations, "workspaces": {}, "users": {}, "rng": rng}
     for email, full_name, org_name in ACCOUNTS:
         user = User.objects.filter(email=email).first()
         if user is None:
@@ -121,4 +124,9 @@ def seed_demo() -> dict[str, int]:
             organization=organizations[org_name], defaults={"name": org_name, "contributes_to_observatory": True}
         )
         Membership.objects.get_or_create(workspace=workspace, user=user, defaults={"role": Role.OWNER})
+        ctx["workspaces"][org_name] = workspace
+        ctx["users"][email] = user
+    for path in DEMO_STEPS:
+        module, _, func = path.rpartition(".")
+        getattr(importlib.import_module(module), func)(ctx)
     return {"organizations": len(created), "users": users}

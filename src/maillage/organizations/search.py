@@ -98,6 +98,10 @@ class DirectoryPage:
     def start_index(self) -> int:
         return (self.page - 1) * self.page_size + 1 if self.results else 0
 
+    @property
+    def end_index(self) -> int:
+        return self.start_index + len(self.results) - 1 if self.results else 0
+
 
 _DIGITS = re.compile(r"^[0-9 ]+$")
 

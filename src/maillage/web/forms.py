@@ -90,7 +90,18 @@ class OrganizationForm(forms.Form):
         label="Commune",
         max_length=10,
         required=False,
-        help_text="Code INSEE de la commune (tapez son nom pour la chercher)",
+        help_text="Code INSEE de la commune : tapez son nom ou son code postal et choisissez-la dans la liste",
+        widget=forms.TextInput(
+            attrs={
+                "list": "commune-list",
+                "autocomplete": "off",
+                "hx-get": "/referentiel/communes/",
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#commune-list",
+                "hx-swap": "outerHTML",
+                "hx-vals": 'js:{q: document.getElementById("id_commune").value}',
+            }
+        ),
     )
     causes = forms.MultipleChoiceField(label="Causes", required=False, widget=forms.CheckboxSelectMultiple, choices=[])
     budget_band = forms.ChoiceField(

@@ -1,5 +1,16 @@
 from django.urls import path
 
+from maillage.web import (
+    urls_alliances,
+    urls_dashboard,
+    urls_diagnostic,
+    urls_evaluation,
+    urls_exchange,
+    urls_matching,
+    urls_observatory,
+    urls_receipts,
+    urls_records,
+)
 from maillage.web.views import auth, directory, home, workspaces
 
 app_name = "web"
@@ -29,3 +40,16 @@ urlpatterns = [
     path("referentiel/communes/", directory.commune_options, name="commune_options"),
     path("referentiel/organisations/", directory.organization_options, name="organization_options"),
 ]
+# Each area keeps its pages in its own module (one owner per file).
+for area in (
+    urls_alliances,
+    urls_records,
+    urls_dashboard,
+    urls_receipts,
+    urls_evaluation,
+    urls_diagnostic,
+    urls_observatory,
+    urls_matching,
+    urls_exchange,
+):
+    urlpatterns += area.urlpatterns

@@ -1,0 +1,513 @@
+"""Alliance actions: one function per change of state, used by pages, API, importer and CLI alike.
+
+Every action takes the acting ``workspace`` (and ``user``), checks that the workspace is an active party of the
+alliance, validates its input with French messages keyed by field, and writes in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from maillage.alliances.lifecycle import Stage, allowed_moves, is_allowed
+from maillage.alliances.models import (
+    Agreement,
+    AgreementKind,
+    Alliance,
+    AllianceNote,
+    Attendance,
+    Form,
+    Interaction,
+    InteractionKind,
+    Party,
+    PartyInvitation,
+    PartyRole,
+    StageChange,
+    TerritoryLevel,
+)
+from maillage.organizations.models import Contact, Organization
+from maillage.territories.models import Commune, Departement, Epci, Region
+
+MAX_DURATION_MINUTES = 24 * 60 * 14  # a fortnight: beyond it, split the interaction
+MAX_PDF_BYTES = 10 * 1024 * 1024
+
+
+def _errors(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def party_of(alliance: Alliance, workspace) -> Party:
+    """The active party through which ``workspace`` acts in ``alliance``, or 404 (existence not disclosed)."""
+    party = next((p for p in alliance.parties.all() if p.workspace_id == workspace.pk and p.left_at is None), None)
+    if party is None:
+        raise Http404("Alliance introuvable.")
+    return party
+
+
+def _clean_forms(forms: Iterable[str]) -> list[str]:
+    forms = list(dict.fromkeys(forms or []))
+    unknown = [f for f in forms if f not in Form.values]
+    if unknown:
+        raise ValidationError({"forms": [f"Forme(s) inconnue(s) : {', '.join(map(str, unknown))}."]})
+    if not forms:
+        raise ValidationError({"forms": ["Choisissez au moins une forme d'alliance."]})
+    return [f for f in Form.values if f in forms]
+
+
+def resolve_territory(level: str, code: str) -> dict:
+    """Name, département and région of an alliance's territory, from the real reference data."""
+    if not level and not code:
+        return {"territory_level": "", "territory_code": "", "territory_name": "", "departement": None, "region": None}
+    if level not in TerritoryLevel.values:
+        raise ValidationError({"territory_level": ["Échelle inconnue : commune, epci, departement ou region."]})
+    code = (code or "").strip().upper()
+    if level == TerritoryLevel.COMMUNE:
+        place = Commune.objects.filter(code=code).select_related("departement").first()
+        found = place and {"territory_name": place.name, "departement": place.departement, "region_id": place.region_id}
+    elif level == TerritoryLevel.EPCI:
+        place = Epci.objects.filter(siren=code).first()
+        member = place and place.communes.order_by("-population").first()
+        found = place and {
+            "territory_name": place.name,
+            "departement": member.departement if member else None,
+            "region_id": member.region_id if member else None,
+        }
+    elif level == TerritoryLevel.DEPARTEMENT:
+        place = Departement.objects.filter(code=code).first()
+        found = place and {"territory_name": place.name, "departement": place, "region_id": place.region_id}
+    else:
+        place = Region.objects.filter(code=code).first()
+        found = place and {"territory_name": place.name, "departement": None, "region_id": place.code}
+    if not found:
+        raise ValidationError(
+            {
+                "territory_code": [
+                    f"Aucun territoire de type « {TerritoryLevel(level).label.lower()} » n'a le code « {code} »."
+                ]
+            }
+        )
+    region = Region.objects.get(code=found.pop("region_id")) if found.get("region_id") else None
+    return {"territory_level": level, "territory_code": code, "region": region, **found}
+
+
+def _clean_dates(starts_on: date | None, ends_on: date | None) -> None:
+    if starts_on and ends_on and ends_on < starts_on:
+        raise ValidationError({"ends_on": ["La date de fin précède la date de début : corrigez l'une des deux."]})
+    for field, value in (("starts_on", starts_on), ("ends_on", ends_on)):
+        if value and not (date(1990, 1, 1) <= value <= date(2100, 12, 31)):
+            raise ValidationError({field: ["Date hors de la plage admise (1990–2100)."]})
+
+
+@transaction.atomic
+def create_alliance(
+    *,
+    workspace,
+    user,
+    name: str,
+    forms: Iterable[str],
+    partners: Iterable[tuple[Organization, str, str]] = (),
+    own_role: str = PartyRole.LEAD,
+    own_commitment: str = "",
+    purpose: str = "",
+    territory_level: str = "",
+    territory_code: str = "",
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+) -> Alliance:
+    """Create an alliance at stage ``identified``; the acting workspace's organisation is its first party.
+
+    ``partners`` are (organisation, role, commitment) for the other parties; an alliance has two parties at least.
+    """
+    errors: dict[str, list[str]] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = ["Donnez un nom à l'alliance."]
+    elif len(name) > 200:
+        errors["name"] = ["Le nom compte 200 caractères au plus."]
+    if len(purpose or "") > 5000:
+        errors["purpose"] = ["L'objet compte 5 000 caractères au plus."]
+    try:
+        forms = _clean_forms(forms)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        territory = resolve_territory(territory_level, territory_code)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        territory = {}
+    try:
+        _clean_dates(starts_on, ends_on)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    partners = list(partners)
+    roles = [own_role] + [role for _, role, _ in partners]
+    if any(role not in PartyRole.values for role in roles):
+        errors["parties"] = ["Rôle inconnu : pilote, partenaire, financeur, opérateur ou évaluateur."]
+    organizations = [workspace.organization_id] + [org.pk for org, _, _ in partners]
+    if len(set(organizations)) != len(organizations):
+        errors.setdefault("parties", []).append("Une même organisation ne peut être partie deux fois.")
+    if len(organizations) < 2:
+        errors.setdefault("parties", []).append(
+            "Une alliance réunit au moins deux organisations : ajoutez un partenaire."
+        )
+    _errors(errors)
+    alliance = Alliance.objects.create(
+        name=name,
+        purpose=(purpose or "").strip(),
+        forms=forms,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        created_by_workspace=workspace,
+        created_by=user,
+        **territory,
+    )
+    now = timezone.now()
+    Party.objects.create(
+        alliance=alliance,
+        organization_id=workspace.organization_id,
+        role=own_role,
+        commitment=own_commitment,
+        workspace=workspace,
+        joined_at=now,
+    )
+    for organization, role, commitment in partners:
+        Party.objects.create(alliance=alliance, organization=organization, role=role, commitment=commitment or "")
+    StageChange.objects.create(
+        alliance=alliance, to_stage=Stage.IDENTIFIED, by=user, by_workspace=workspace, reason="Création"
+    )
+    return alliance
+
+
+@transaction.atomic
+def update_alliance(*, alliance: Alliance, workspace, user, **changes) -> Alliance:
+    """Edit the description of an alliance (never its stage: see :func:`move_alliance`)."""
+    party_of(alliance, workspace)
+    allowed = {"name", "purpose", "forms", "territory_level", "territory_code", "starts_on", "ends_on"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError({field: ["Ce champ ne se modifie pas ici."] for field in unknown})
+    errors: dict[str, list[str]] = {}
+    if "name" in changes:
+        name = (changes["name"] or "").strip()
+        if not name or len(name) > 200:
+            errors["name"] = ["Le nom est obligatoire (200 caractères au plus)."]
+        alliance.name = name
+    if "purpose" in changes:
+        alliance.purpose = (changes["purpose"] or "").strip()[:5000]
+    if "forms" in changes:
+        try:
+            alliance.forms = _clean_forms(changes["forms"])
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if "territory_level" in changes or "territory_code" in changes:
+        try:
+            territory = resolve_territory(
+                changes.get("territory_level", alliance.territory_level),
+                changes.get("territory_code", alliance.territory_code),
+            )
+            for key, value in territory.items():
+                setattr(alliance, key, value)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    alliance.starts_on = changes.get("starts_on", alliance.starts_on)
+    alliance.ends_on = changes.get("ends_on", alliance.ends_on)
+    try:
+        _clean_dates(alliance.starts_on, alliance.ends_on)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    _errors(errors)
+    alliance.save()
+    return alliance
+
+
+@transaction.atomic
+def move_alliance(*, alliance: Alliance, workspace, user, to_stage: str, reason: str = "") -> Alliance:
+    """Move an alliance to the next stage, if the lifecycle allows it; the move is logged."""
+    party_of(alliance, workspace)
+    alliance = Alliance.objects.select_for_update().get(pk=alliance.pk)
+    reason = (reason or "").strip()
+    if to_stage not in Stage.values:
+        raise ValidationError({"to_stage": [f"Étape inconnue « {to_stage} »."]})
+    if not is_allowed(alliance.stage, to_stage):
+        possible = ", ".join(Stage(s).label.lower() for s in allowed_moves(alliance.stage)) or "aucune (étape finale)"
+        raise ValidationError(
+            {
+                "to_stage": [
+                    f"Passage interdit de « {Stage(alliance.stage).label} » à « {Stage(to_stage).label} ». "
+                    f"Étapes possibles : {possible}."
+                ]
+            }
+        )
+    if to_stage == Stage.ABANDONED and not reason:
+        raise ValidationError({"reason": ["Indiquez pourquoi l'alliance est abandonnée."]})
+    if len(reason) > 2000:
+        raise ValidationError({"reason": ["La raison compte 2 000 caractères au plus."]})
+    StageChange.objects.create(
+        alliance=alliance, from_stage=alliance.stage, to_stage=to_stage, reason=reason, by=user, by_workspace=workspace
+    )
+    alliance.stage = to_stage
+    alliance.stage_changed_at = timezone.now()
+    if to_stage == Stage.ABANDONED:
+        alliance.abandon_reason = reason
+    alliance.save(update_fields=["stage", "stage_changed_at", "abandon_reason", "updated_at"])
+    return alliance
+
+
+@transaction.atomic
+def add_party(
+    *, alliance: Alliance, workspace, user, organization: Organization, role: str, commitment: str = ""
+) -> Party:
+    party_of(alliance, workspace)
+    if role not in PartyRole.values:
+        raise ValidationError({"role": ["Rôle inconnu : pilote, partenaire, financeur, opérateur ou évaluateur."]})
+    existing = alliance.parties.filter(organization=organization).first()
+    if existing is not None and existing.left_at is None:
+        raise ValidationError({"organization": [f"{organization} est déjà partie à cette alliance."]})
+    if existing is not None:  # it left and comes back: same row, history kept
+        existing.left_at, existing.role, existing.commitment = None, role, commitment
+        existing.save(update_fields=["left_at", "role", "commitment"])
+        return existing
+    return Party.objects.create(alliance=alliance, organization=organization, role=role, commitment=commitment or "")
+
+
+@transaction.atomic
+def invite_party(*, alliance: Alliance, workspace, user, party: Party, email: str = "") -> PartyInvitation:
+    """Invite the workspace of another party to share the alliance (its admins accept it)."""
+    party_of(alliance, workspace)
+    if party.alliance_id != alliance.pk:
+        raise Http404("Partie introuvable.")
+    if party.workspace_id is not None and party.left_at is None:
+        raise ValidationError({"party": [f"{party.organization} partage déjà cette alliance."]})
+    if party.invitations.filter(accepted_at__isnull=True, declined_at__isnull=True).exists():
+        raise ValidationError({"party": [f"Une invitation attend déjà la réponse de {party.organization}."]})
+    invitation = PartyInvitation.objects.create(
+        party=party, invited_by_workspace=workspace, invited_by=user, email=email or ""
+    )
+    recipients = [email] if email else []
+    from maillage.core.roles import Role
+    from maillage.workspaces.models import Membership
+
+    recipients += list(
+        Membership.objects.active()
+        .filter(workspace__organization=party.organization, role__in=[Role.OWNER, Role.ADMIN])
+        .values_list("user__email", flat=True)
+    )
+    if recipients:
+        send_mail(
+            subject=f"{workspace.organization} vous invite à partager l'alliance « {alliance.name} »",
+            message=(
+                f"Bonjour,\n\n{user} ({workspace.organization}) invite {party.organization} à partager l'alliance "
+                f"« {alliance.name} » sur Maillage.\n\nConnectez-vous à l'espace de {party.organization} et ouvrez "
+                "« Alliances › Invitations » pour accepter."
+            ),
+            from_email=None,
+            recipient_list=sorted(set(recipients)),
+        )
+    return invitation
+
+
+def pending_invitations_for(workspace):
+    """Invitations that the workspace's organisation may accept."""
+    return PartyInvitation.objects.filter(
+        party__organization_id=workspace.organization_id, accepted_at__isnull=True, declined_at__isnull=True
+    ).select_related("party__alliance", "party__organization", "invited_by_workspace__organization")
+
+
+@transaction.atomic
+def accept_party_invitation(*, invitation: PartyInvitation, workspace, user) -> Party:
+    if invitation.party.organization_id != workspace.organization_id:
+        raise Http404("Invitation introuvable.")
+    if not invitation.is_pending:
+        raise ValidationError("Cette invitation a déjà reçu une réponse.")
+    party = invitation.party
+    party.workspace = workspace
+    party.joined_at = timezone.now()
+    party.left_at = None
+    party.save(update_fields=["workspace", "joined_at", "left_at"])
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by_workspace = workspace
+    invitation.save(update_fields=["accepted_at", "accepted_by_workspace"])
+    return party
+
+
+@transaction.atomic
+def decline_party_invitation(*, invitation: PartyInvitation, workspace, user) -> None:
+    if invitation.party.organization_id != workspace.organization_id:
+        raise Http404("Invitation introuvable.")
+    if not invitation.is_pending:
+        raise ValidationError("Cette invitation a déjà reçu une réponse.")
+    invitation.declined_at = timezone.now()
+    invitation.save(update_fields=["declined_at"])
+
+
+@transaction.atomic
+def leave_alliance(*, alliance: Alliance, workspace, user) -> Party:
+    """The workspace's party leaves: its members lose access; the history (contributions, moves) stays."""
+    party = party_of(alliance, workspace)
+    others = [p for p in alliance.parties.all() if p.pk != party.pk and p.workspace_id and p.left_at is None]
+    if not others:
+        raise ValidationError(
+            "Vous êtes la dernière organisation à partager cette alliance : abandonnez-la ou terminez-la plutôt que de la quitter."
+        )
+    party.left_at = timezone.now()
+    party.save(update_fields=["left_at"])
+    return party
+
+
+def _clean_interaction(kind: str, occurred_on: date | None, duration_minutes: int | None) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if kind not in InteractionKind.values:
+        errors["kind"] = ["Type inconnu : réunion, appel, visite, événement, e-mail ou visite de terrain."]
+    if occurred_on is None:
+        errors["occurred_on"] = ["Indiquez la date de l'échange."]
+    elif not (date(1990, 1, 1) <= occurred_on <= timezone.localdate().replace(year=timezone.localdate().year + 1)):
+        errors["occurred_on"] = ["Date hors de la plage admise (de 1990 à l'an prochain)."]
+    if duration_minutes is None or duration_minutes < 0:
+        errors["duration_minutes"] = ["La durée doit être un nombre de minutes positif ou nul."]
+    elif duration_minutes > MAX_DURATION_MINUTES:
+        errors["duration_minutes"] = ["Durée invraisemblable (plus de 14 jours) : découpez l'échange."]
+    return errors
+
+
+@transaction.atomic
+def log_interaction(
+    *,
+    alliance: Alliance,
+    workspace,
+    user,
+    kind: str,
+    occurred_on: date,
+    duration_minutes: int,
+    subject: str = "",
+    notes: str = "",
+    attendance: dict[int, int] | None = None,
+    contacts: Iterable[Contact] = (),
+) -> Interaction:
+    """Log a meeting, call, visit… ``attendance`` maps party id → people present (the acting party by default)."""
+    own = party_of(alliance, workspace)
+    errors = _clean_interaction(kind, occurred_on, duration_minutes)
+    parties = {p.pk: p for p in alliance.parties.all()}
+    attendance = dict(attendance or {own.pk: 1})
+    for party_id, people in attendance.items():
+        if party_id not in parties:
+            errors.setdefault("attendance", []).append("Une organisation présente n'est pas partie à cette alliance.")
+        elif not isinstance(people, int) or not 0 <= people <= 500:
+            errors.setdefault("attendance", []).append(
+                "Le nombre de personnes présentes doit être compris entre 0 et 500."
+            )
+    contacts = list(contacts)
+    if any(c.workspace_id != workspace.pk for c in contacts):
+        errors["contacts"] = ["Un contact choisi n'appartient pas à votre espace."]
+    if len(subject or "") > 200:
+        errors["subject"] = ["L'objet compte 200 caractères au plus."]
+    _errors(errors)
+    interaction = Interaction.objects.create(
+        alliance=alliance,
+        workspace=workspace,
+        kind=kind,
+        occurred_on=occurred_on,
+        duration_minutes=duration_minutes,
+        subject=(subject or "").strip(),
+        notes=(notes or "").strip(),
+        created_by=user,
+    )
+    Attendance.objects.bulk_create(
+        Attendance(interaction=interaction, party_id=pid, people=people, minutes=people * duration_minutes)
+        for pid, people in attendance.items()
+        if people
+    )
+    interaction.contacts.set(contacts)
+    if alliance.last_interaction_on is None or occurred_on > alliance.last_interaction_on:
+        Alliance.objects.filter(pk=alliance.pk).update(last_interaction_on=occurred_on, updated_at=timezone.now())
+        alliance.last_interaction_on = occurred_on
+    return interaction
+
+
+def _check_pdf(upload) -> None:
+    if upload is None:
+        return
+    if upload.size > MAX_PDF_BYTES:
+        raise ValidationError({"file": [f"Le fichier pèse {upload.size // 1024 // 1024} Mo ; 10 Mo au plus."]})
+    head = upload.read(5)
+    upload.seek(0)
+    if head != b"%PDF-":
+        raise ValidationError(
+            {
+                "file": [
+                    "Le fichier n'est pas un PDF (son contenu ne commence pas par %PDF) : exportez le document signé en PDF."
+                ]
+            }
+        )
+
+
+@transaction.atomic
+def record_agreement(
+    *,
+    alliance: Alliance,
+    workspace,
+    user,
+    kind: str,
+    title: str,
+    signed_on: date,
+    duration_months: int | None = None,
+    amount=None,
+    renewal_on: date | None = None,
+    file=None,
+) -> Agreement:
+    party_of(alliance, workspace)
+    errors: dict[str, list[str]] = {}
+    if kind not in AgreementKind.values:
+        errors["kind"] = ["Type inconnu : mécénat, partenariat, prestation ou convention pluriannuelle d'objectifs."]
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        errors["title"] = ["Donnez un intitulé (200 caractères au plus)."]
+    if signed_on is None:
+        errors["signed_on"] = ["Indiquez la date de signature."]
+    if renewal_on and signed_on and renewal_on < signed_on:
+        errors["renewal_on"] = ["La date de renouvellement précède la signature."]
+    if duration_months is not None and not 0 < duration_months <= 240:
+        errors["duration_months"] = ["La durée doit être comprise entre 1 et 240 mois."]
+    if amount is not None and (amount < 0 or amount > 10**10):
+        errors["amount"] = ["Le montant doit être positif et vraisemblable."]
+    try:
+        _check_pdf(file)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    _errors(errors)
+    agreement = Agreement(
+        alliance=alliance,
+        kind=kind,
+        title=title,
+        signed_on=signed_on,
+        duration_months=duration_months,
+        amount=amount,
+        renewal_on=renewal_on,
+        created_by_workspace=workspace,
+    )
+    if file is not None:
+        agreement.file.save("convention.pdf", file, save=False)
+    agreement.save()
+    Alliance.objects.filter(pk=alliance.pk).update(updated_at=timezone.now())
+    return agreement
+
+
+def add_alliance_note(*, alliance: Alliance, workspace, user, text: str) -> AllianceNote:
+    party_of(alliance, workspace)
+    text = (text or "").strip()
+    if not text or len(text) > 5000:
+        raise ValidationError({"text": ["La note est vide ou dépasse 5 000 caractères."]})
+    return AllianceNote.objects.create(alliance=alliance, workspace=workspace, author=user, text=text)
+
+
+def require_writer(role: str | None) -> None:
+    from maillage.core.roles import Role, role_at_least
+
+    if not role_at_least(role, Role.MEMBER):
+        raise PermissionDenied("Votre rôle dans cet espace ne permet pas cette action (lecture seule).")

@@ -1,0 +1,5 @@
+"""API of the alliances area."""
+
+from ninja import Router
+
+router = Router(tags=["alliances"])

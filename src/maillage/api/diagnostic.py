@@ -1,0 +1,5 @@
+"""API of the diagnostic area."""
+
+from ninja import Router
+
+router = Router(tags=["diagnostic"])

@@ -1,0 +1,5 @@
+"""API of the evaluation area."""
+
+from ninja import Router
+
+router = Router(tags=["evaluation"])

@@ -1,0 +1,5 @@
+"""API of the exchange area."""
+
+from ninja import Router
+
+router = Router(tags=["exchange"])

@@ -1,0 +1,5 @@
+"""API of the matching area."""
+
+from ninja import Router
+
+router = Router(tags=["matching"])

@@ -1,0 +1,9 @@
+"""The demo data set is built in steps, one per area, each idempotent: ``seed(ctx)``.
+
+``ctx`` holds ``workspaces`` (name → Workspace), ``organizations`` (name → Organization), ``users``
+(e-mail → User) and ``rng`` (a seeded random.Random). Areas append their step here.
+"""
+
+DEMO_STEPS: list[str] = [
+    "maillage.demo.alliances.seed",
+]
