@@ -1,0 +1,87 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+No browser is ever downloaded (``playwright install`` is not used): the tests run the system Chromium at
+``/usr/bin/chromium`` and are skipped when it is absent, except on CI (``CI=true``) where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MISSING_CHROMIUM = (
+    "Chromium introuvable (/usr/bin/chromium) : tests navigateur ignorés ; installez le paquet Debian chromium"
+)
+TIMEOUT_MS = 10_000
+
+# Playwright's sync API keeps an asyncio event loop in the test thread; Django would then refuse the
+# ORM calls the test makes (SynchronousOnlyOperation). The live server answers from its own thread.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+def _unavailable(reason: str) -> None:
+    """Skip the test, or fail it on CI (``CI=true``) where the browser tests must run."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} ; CI=true : ils ne peuvent pas être ignorés en intégration continue", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_runtest_setup(item):
+    # Decide before the fixtures run, so that a skipped test does not first build the test database.
+    if item.get_closest_marker("browser") and not CHROMIUM.exists():
+        _unavailable(MISSING_CHROMIUM)
+
+
+@pytest.fixture
+def chromium() -> Iterator[object]:
+    """A headless Chromium (the Debian package), closed after the test."""
+    if not CHROMIUM.exists():
+        _unavailable(MISSING_CHROMIUM)
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        _unavailable("Le paquet Python playwright manque : installez les dépendances de dev (pip install -e '.[dev]')")
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def new_browser_page(chromium, live_server) -> Iterator[Callable[[], object]]:
+    """Open a page in a fresh browser context (its own cookies, i.e. another person) on the live server."""
+    contexts = []
+
+    def open_page():
+        context = chromium.new_context(
+            base_url=live_server.url, locale="fr-FR", viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def browser_page(new_browser_page):
+    """A Playwright page whose relative URLs go to pytest-django's (transactional) live server."""
+    return new_browser_page()
