@@ -117,8 +117,7 @@ class Contribution(models.Model):
         """A gift whose counterparts exceed the tolerated share is parrainage (sponsoring), not mécénat."""
         from maillage.core.legal import COUNTERPART_TOLERATED_SHARE
 
-        share = self.counterparts_share
-        return self.is_gift and share is not None and share > COUNTERPART_TOLERATED_SHARE.value
+        return self.is_gift and self.counterparts_value > self.value * COUNTERPART_TOLERATED_SHARE.value
 
 
 class SkillsLine(models.Model):
