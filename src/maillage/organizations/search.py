@@ -50,14 +50,19 @@ def token_filter(word: str) -> Q:
 _UNSET = object()
 
 
-def tokens_for(organization: Organization, commune=_UNSET) -> list[str]:
-    """The index words of an organisation: its name, its commune's name and postal codes."""
-    words = search_words(organization.name)
-    commune = organization.commune if commune is _UNSET else commune
-    if commune is not None:
-        words += [w for w in search_words(commune.name) if w not in words]
-        words += [code for code in commune.postal_codes.split()[:25] if code not in words]
+def tokens_of(name: str, commune_name: str = "", postal_codes: str = "") -> list[str]:
+    """The index words of an organisation: its name, its commune's name and (up to 25) postal codes."""
+    words = search_words(name)
+    words += [w for w in search_words(commune_name) if w not in words]
+    words += [code for code in postal_codes.split()[:25] if code not in words]
     return words
+
+
+def tokens_for(organization: Organization, commune=_UNSET) -> list[str]:
+    commune = organization.commune if commune is _UNSET else commune
+    if commune is None:
+        return tokens_of(organization.name)
+    return tokens_of(organization.name, commune.name, commune.postal_codes)
 
 
 def index_organizations(organizations: Iterable[Organization], *, replace: bool = True) -> int:

@@ -13,13 +13,13 @@ from pathlib import Path
 
 from django.db import transaction
 
+from maillage.core.sql import upsert
 from maillage.core.text import normalize
 from maillage.territories.models import Commune, Departement, Epci, Naf, ReferenceDataVersion, Region
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 FILES = ["regions.csv", "departements.csv", "epci.csv", "communes.csv", "naf.csv"]
 VERSION_KEY = "territories"
-BATCH = 2000
 
 
 def read_rows(name: str) -> Iterator[dict[str, str]]:
@@ -34,13 +34,6 @@ def data_checksum() -> str:
     return digest.hexdigest()
 
 
-def _upsert(model, objects: list, fields: list[str]) -> int:
-    model.objects.bulk_create(
-        objects, batch_size=BATCH, update_conflicts=True, unique_fields=["pk"], update_fields=fields
-    )
-    return len(objects)
-
-
 def load_reference_data(*, force: bool = False, after_load: Callable[[], None] | None = None) -> dict[str, int]:
     """Load régions, départements, EPCI, communes and NAF codes; return the counts, or {} when up to date."""
     checksum = data_checksum()
@@ -49,75 +42,68 @@ def load_reference_data(*, force: bool = False, after_load: Callable[[], None] |
         return {}
     counts: dict[str, int] = {}
     with transaction.atomic():
-        counts["regions"] = _upsert(
-            Region,
-            [
-                Region(code=r["code"], name=r["name"], zone=r["zone"], chef_lieu=r["chef_lieu"])
-                for r in read_rows("regions.csv")
-            ],
-            ["name", "zone", "chef_lieu"],
+        counts["regions"] = upsert(
+            Region._meta.db_table,
+            ["code", "name", "zone", "chef_lieu"],
+            ["code"],
+            ((r["code"], r["name"], r["zone"], r["chef_lieu"]) for r in read_rows("regions.csv")),
         )
-        counts["departements"] = _upsert(
-            Departement,
-            [
-                Departement(
-                    code=d["code"], name=d["name"], region_id=d["region"], zone=d["zone"], chef_lieu=d["chef_lieu"]
-                )
-                for d in read_rows("departements.csv")
-            ],
-            ["name", "region", "zone", "chef_lieu"],
+        counts["departements"] = upsert(
+            Departement._meta.db_table,
+            ["code", "name", "region_id", "zone", "chef_lieu"],
+            ["code"],
+            ((d["code"], d["name"], d["region"], d["zone"], d["chef_lieu"]) for d in read_rows("departements.csv")),
         )
-        counts["epci"] = _upsert(
-            Epci,
-            [
-                Epci(
-                    siren=e["siren"],
-                    name=e["name"],
-                    kind=e["kind"],
-                    financing=e["financing"],
-                    population=int(e["population"] or 0),
-                )
+        counts["epci"] = upsert(
+            Epci._meta.db_table,
+            ["siren", "name", "kind", "financing", "population"],
+            ["siren"],
+            (
+                (e["siren"], e["name"], e["kind"], e["financing"], int(e["population"] or 0))
                 for e in read_rows("epci.csv")
-            ],
-            ["name", "kind", "financing", "population"],
+            ),
         )
         communes = list(read_rows("communes.csv"))
         # Communes first (parents), then arrondissements, so that the self-reference always points to a row.
         communes.sort(key=lambda c: c["kind"] == "arrondissement")
-        counts["communes"] = _upsert(
-            Commune,
+        counts["communes"] = upsert(
+            Commune._meta.db_table,
             [
-                Commune(
-                    code=c["code"],
-                    name=c["name"],
-                    name_search=normalize(c["name"]),
-                    kind=c["kind"],
-                    zone=c["zone"],
-                    departement_id=c["departement"],
-                    region_id=c["region"],
-                    epci_id=c["epci"] or None,
-                    parent_id=c["parent"] or None,
-                    siren=c["siren"],
-                    population=int(c["population"] or 0),
-                    postal_codes=c["postal_codes"],
-                )
-                for c in communes
-            ],
-            [
+                "code",
                 "name",
                 "name_search",
                 "kind",
                 "zone",
-                "departement",
-                "region",
-                "epci",
-                "parent",
+                "departement_id",
+                "region_id",
+                "epci_id",
+                "parent_id",
                 "siren",
                 "population",
                 "postal_codes",
             ],
+            ["code"],
+            (
+                (
+                    c["code"],
+                    c["name"],
+                    normalize(c["name"]),
+                    c["kind"],
+                    c["zone"],
+                    c["departement"],
+                    c["region"],
+                    c["epci"] or None,
+                    c["parent"] or None,
+                    c["siren"],
+                    int(c["population"] or 0),
+                    c["postal_codes"],
+                )
+                for c in communes
+            ),
         )
-        counts["naf"] = _upsert(Naf, [Naf(code=n["code"], label=n["label"]) for n in read_rows("naf.csv")], ["label"])
+        counts["naf"] = upsert(
+            Naf._meta.db_table, ["code", "label"], ["code"], ((n["code"], n["label"]) for n in read_rows("naf.csv"))
+        )
         if after_load is not None:
             after_load()
         ReferenceDataVersion.objects.update_or_create(name=VERSION_KEY, defaults={"checksum": checksum})
