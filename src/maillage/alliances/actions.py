@@ -11,6 +11,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -36,6 +37,7 @@ from maillage.territories.models import Commune, Departement, Epci, Region
 
 MAX_DURATION_MINUTES = 24 * 60 * 14  # a fortnight: beyond it, split the interaction
 MAX_PDF_BYTES = 10 * 1024 * 1024
+MAX_AGREEMENT_AMOUNT = 1_000_000_000  # 1 Md€: above it an amount is a typing error
 
 
 def _errors(errors: dict[str, list[str]]) -> None:
@@ -285,6 +287,11 @@ def invite_party(*, alliance: Alliance, workspace, user, party: Party, email: st
         raise Http404("Partie introuvable.")
     if party.workspace_id is not None and party.left_at is None:
         raise ValidationError({"party": [f"{party.organization} partage déjà cette alliance."]})
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError({"email": [f"« {email} » n'est pas une adresse e-mail valide."]}) from None
     if party.invitations.filter(accepted_at__isnull=True, declined_at__isnull=True).exists():
         raise ValidationError({"party": [f"Une invitation attend déjà la réponse de {party.organization}."]})
     invitation = PartyInvitation.objects.create(
@@ -361,13 +368,21 @@ def leave_alliance(*, alliance: Alliance, workspace, user) -> Party:
     return party
 
 
+def _a_year_from(day: date) -> date:
+    """The same day next year (28 February when the day is a 29 February)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
 def _clean_interaction(kind: str, occurred_on: date | None, duration_minutes: int | None) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if kind not in InteractionKind.values:
         errors["kind"] = ["Type inconnu : réunion, appel, visite, événement, e-mail ou visite de terrain."]
     if occurred_on is None:
         errors["occurred_on"] = ["Indiquez la date de l'échange."]
-    elif not (date(1990, 1, 1) <= occurred_on <= timezone.localdate().replace(year=timezone.localdate().year + 1)):
+    elif not (date(1990, 1, 1) <= occurred_on <= _a_year_from(timezone.localdate())):
         errors["occurred_on"] = ["Date hors de la plage admise (de 1990 à l'an prochain)."]
     if duration_minutes is None or duration_minutes < 0:
         errors["duration_minutes"] = ["La durée doit être un nombre de minutes positif ou nul."]
@@ -474,7 +489,7 @@ def record_agreement(
         errors["renewal_on"] = ["La date de renouvellement précède la signature."]
     if duration_months is not None and not 0 < duration_months <= 240:
         errors["duration_months"] = ["La durée doit être comprise entre 1 et 240 mois."]
-    if amount is not None and (amount < 0 or amount > 10**10):
+    if amount is not None and (amount < 0 or amount >= MAX_AGREEMENT_AMOUNT):  # the column holds < 10 Md€
         errors["amount"] = ["Le montant doit être positif et vraisemblable."]
     try:
         _check_pdf(file)

@@ -256,3 +256,16 @@ class AllianceNote(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class WorkspaceSettings(models.Model):
+    """A workspace's own settings for its alliances (kept here: the workspaces app is not ours to change)."""
+
+    workspace = models.OneToOneField("workspaces.Workspace", on_delete=models.CASCADE, related_name="alliance_settings")
+    cold_after_days = models.PositiveSmallIntegerField("relation qui refroidit après (jours sans échange)", default=60)
+
+    class Meta:
+        verbose_name = "réglages des alliances"
+
+    def __str__(self) -> str:
+        return f"Réglages de {self.workspace}"

@@ -207,6 +207,10 @@ def record_contribution(
         parsed_counterparts.append(
             Counterpart(description=counterpart.description.strip()[:300], value=to_cents(cp_value))
         )
+    if sum((c.value for c in parsed_counterparts), Decimal("0")) >= MAX_AMOUNT:
+        errors.setdefault("counterparts", []).append(
+            "Total des contreparties invraisemblable (1 milliard d'euros ou plus) : vérifiez la saisie."
+        )
     _raise(errors)
     contribution = Contribution.objects.create(
         alliance=alliance,
@@ -264,6 +268,10 @@ def add_counterpart(*, contribution: Contribution, workspace, user, description:
         errors.setdefault("value", []).append("La valeur de la contrepartie doit être un montant positif.")
     if not (description or "").strip():
         errors["description"] = ["Décrivez la contrepartie."]
+    if amount is not None and contribution.counterparts_value + amount >= MAX_AMOUNT:
+        errors.setdefault("value", []).append(
+            "Total des contreparties invraisemblable (1 milliard d'euros ou plus) : vérifiez la saisie."
+        )
     _raise(errors)
     counterpart = Counterpart.objects.create(
         contribution=contribution, description=description.strip()[:300], value=to_cents(amount)

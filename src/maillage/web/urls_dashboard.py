@@ -1,3 +1,10 @@
 """Pages of the dashboard area (included by maillage.web.urls, namespace "web")."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from maillage.web.views import dashboard
+
+urlpatterns: list = [
+    path("tableau-de-bord/", dashboard.dashboard, name="dashboard"),
+    path("tableau-de-bord/export/<slug:table>.<str:fmt>", dashboard.dashboard_export, name="dashboard_export"),
+]

@@ -1,0 +1,519 @@
+"""Reads of the alliances area: board, list, timeline, time invested and resources obtained, forms mix.
+
+Every read takes the acting workspace and starts from ``Alliance.objects.visible_to(workspace)``. Each function
+costs a fixed number of queries whatever the number of rows: sums and counts are computed by the database
+(``annotate``/``aggregate`` with conditional expressions), related rows are fetched in one query per relation.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Sum, TextField, Value, When
+from django.db.models.expressions import Window
+from django.db.models.functions import Cast, Coalesce, RowNumber, TruncDate
+from django.utils import timezone
+
+from maillage.alliances.lifecycle import BOARD_STAGES, TERMINAL, TRANSITIONS, Stage
+from maillage.alliances.models import (
+    Agreement,
+    Alliance,
+    Attendance,
+    Form,
+    Interaction,
+    Party,
+    StageChange,
+    WorkspaceSettings,
+)
+from maillage.contributions.models import Contribution, Kind, Status
+from maillage.organizations.models import Contact
+from maillage.organizations.models import Kind as OrganizationKind
+
+DEFAULT_COLD_AFTER_DAYS = 60
+BOARD_CARDS_PER_COLUMN = 30
+LIST_PAGE_SIZE = 50
+DASHBOARD_TOP = 50
+ZERO = Decimal("0")
+CARD_FIELDS = ("id", "name", "stage", "forms", "territory_name", "last_interaction_on", "updated_at")
+
+
+# --- settings -----------------------------------------------------------------------------------------------
+
+
+def cold_after_days(workspace) -> int:
+    """Days without an interaction after which the workspace calls a relationship "going cold"."""
+    found = WorkspaceSettings.objects.filter(workspace=workspace).values_list("cold_after_days", flat=True).first()
+    return found or DEFAULT_COLD_AFTER_DAYS
+
+
+def cold_q(days: int, today: date | None = None) -> Q:
+    """Alliances still under way whose last interaction (or creation, if none) is older than ``days``."""
+    cutoff = (today or timezone.localdate()) - timedelta(days=days)
+    cutoff_at = timezone.make_aware(datetime.combine(cutoff, time.min))
+    return ~Q(stage__in=list(TERMINAL)) & (
+        Q(last_interaction_on__lt=cutoff) | Q(last_interaction_on__isnull=True, created_at__lt=cutoff_at)
+    )
+
+
+# --- filters ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AllianceFilters:
+    q: str = ""
+    stage: str = ""
+    partner_kind: str = ""
+    form: str = ""
+    region: str = ""
+    departement: str = ""
+    cause: str = ""
+    cold: bool = False
+    page: int = 1
+
+    @classmethod
+    def from_params(cls, params) -> AllianceFilters:
+        """Parse query parameters; an unknown value is ignored rather than an error."""
+
+        def text(name: str, limit: int = 40) -> str:
+            return (params.get(name) or "").strip()[:limit]
+
+        page = text("page", 6)
+        return cls(
+            q=text("q", 100),
+            stage=text("stage") if text("stage") in Stage.values else "",
+            partner_kind=text("partner_kind") if text("partner_kind") in OrganizationKind.values else "",
+            form=text("form") if text("form") in Form.values else "",
+            region=text("region", 3),
+            departement=text("departement", 3).upper(),
+            cause=text("cause"),
+            cold=text("cold") in {"1", "on", "true"},
+            page=int(page) if page.isdigit() and 0 < int(page) < 100000 else 1,
+        )
+
+    def params(self, **overrides) -> dict[str, str]:
+        values = replace(self, **overrides) if overrides else self
+        result = {
+            "q": values.q,
+            "stage": values.stage,
+            "partner_kind": values.partner_kind,
+            "form": values.form,
+            "region": values.region,
+            "departement": values.departement,
+            "cause": values.cause,
+            "cold": "1" if values.cold else "",
+            "page": str(values.page) if values.page > 1 else "",
+        }
+        return {k: v for k, v in result.items() if v}
+
+    def querystring(self, **overrides) -> str:
+        return urlencode(self.params(**overrides))
+
+    @property
+    def active(self) -> bool:
+        return bool(self.params(page=1, stage=""))
+
+
+def visible_alliances(workspace):
+    return Alliance.objects.visible_to(workspace)
+
+
+def filtered_alliances(workspace, filters: AllianceFilters, *, cold_days: int | None = None, with_stage=True):
+    """Visible alliances matching the filters (partner kind and cause look at the *other* active parties)."""
+    qs = visible_alliances(workspace)
+    if filters.q:
+        qs = qs.filter(name__icontains=filters.q)
+    if with_stage and filters.stage:
+        qs = qs.filter(stage=filters.stage)
+    if filters.form:
+        qs = qs.annotate(forms_text=Cast("forms", TextField())).filter(forms_text__contains=f'"{filters.form}"')
+    if filters.region:
+        qs = qs.filter(region_id=filters.region)
+    if filters.departement:
+        qs = qs.filter(departement_id=filters.departement)
+    partners = Party.objects.filter(alliance=OuterRef("pk"), left_at__isnull=True).exclude(workspace=workspace)
+    if filters.partner_kind:
+        qs = qs.filter(Exists(partners.filter(organization__kind=filters.partner_kind)))
+    if filters.cause:
+        qs = qs.filter(Exists(partners.filter(organization__causes=filters.cause)))
+    if filters.cold:
+        qs = qs.filter(cold_q(cold_days if cold_days is not None else cold_after_days(workspace)))
+    return qs
+
+
+def _with_cards(qs, cold_days: int):
+    """What a card or a list row shows: its active parties (one query) and the going-cold flag (in SQL)."""
+    parties = (
+        Party.objects.filter(left_at__isnull=True)
+        .select_related("organization")
+        .only("id", "alliance_id", "organization_id", "organization__name")
+    )
+    return (
+        qs.only(*CARD_FIELDS)
+        .annotate(is_cold=Case(When(cold_q(cold_days), then=Value(True)), default=Value(False)))
+        .prefetch_related(Prefetch("parties", queryset=parties, to_attr="active_parties"))
+    )
+
+
+# --- board and list -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Column:
+    stage: str
+    label: str
+    count: int
+    cold: int
+    cards: list = field(default_factory=list)
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.cards)
+
+
+def board(workspace, filters: AllianceFilters, *, per_column: int = BOARD_CARDS_PER_COLUMN) -> tuple[list, int]:
+    """Columns by stage: each with its count, its going-cold count and its most recently updated cards.
+
+    Four queries whatever the number of alliances: settings, counts per stage, ranked cards, their parties.
+    """
+    days = cold_after_days(workspace)
+    qs = filtered_alliances(workspace, filters, cold_days=days, with_stage=False)
+    counts = {
+        row["stage"]: row
+        for row in qs.order_by().values("stage").annotate(n=Count("id"), cold=Count("id", filter=cold_q(days)))
+    }
+    ranked = qs.annotate(
+        rank=Window(RowNumber(), partition_by=[F("stage")], order_by=[F("updated_at").desc(), F("id").desc()])
+    ).filter(rank__lte=per_column)
+    cards_by_stage = defaultdict(list)
+    for alliance in _with_cards(ranked, days).order_by("-updated_at", "-id"):
+        alliance.next_moves = [(s, Stage(s).label) for s in TRANSITIONS[alliance.stage]]
+        cards_by_stage[alliance.stage].append(alliance)
+    columns = [
+        Column(
+            stage=stage,
+            label=Stage(stage).label,
+            count=counts.get(stage, {}).get("n", 0),
+            cold=counts.get(stage, {}).get("cold", 0),
+            cards=cards_by_stage.get(stage, []),
+        )
+        for stage in BOARD_STAGES
+    ]
+    return columns, days
+
+
+def alliance_page(workspace, filters: AllianceFilters, *, page_size: int = LIST_PAGE_SIZE):
+    """One page of the filtered list (count, rows, their parties: three queries after the settings)."""
+    from django.core.paginator import Paginator
+
+    days = cold_after_days(workspace)
+    qs = _with_cards(filtered_alliances(workspace, filters, cold_days=days), days).order_by("-updated_at", "-id")
+    paginator = Paginator(qs, page_size)
+    page = paginator.get_page(filters.page)
+    return page, days
+
+
+# --- one alliance -------------------------------------------------------------------------------------------
+
+
+def minutes_by_party(alliance) -> dict[int, int]:
+    """Time each party invested in the alliance (minutes × people present), in one query."""
+    rows = (
+        Attendance.objects.filter(interaction__alliance=alliance)
+        .order_by()
+        .values("party_id")
+        .annotate(minutes=Sum("minutes"))
+    )
+    return {row["party_id"]: row["minutes"] or 0 for row in rows}
+
+
+@dataclass
+class Event:
+    on: date
+    order: tuple
+    kind: str  # stage | interaction | agreement | contribution
+    obj: object
+
+
+TIMELINE_PAGE = 150
+
+
+def timeline(
+    alliance, workspace, *, until: date | None = None, limit: int = TIMELINE_PAGE
+) -> tuple[list[Event], date | None]:
+    """The alliance's story in date order, one page of the most recent events up to ``until`` (inclusive).
+
+    Returns the events (oldest first) and the date to ask for the previous page (``None`` when there is none).
+    Each source is read newest first and cut at ``limit`` rows, so a page costs five queries and ``limit`` rows
+    whatever the alliance's length. A page never splits a day: the oldest day of a full page moves to the next
+    one. Contacts present at an interaction are shown only to the workspace that entered them.
+    """
+    events: list[Event] = []
+    stages = StageChange.objects.filter(alliance=alliance).select_related("by", "by_workspace__organization")
+    if until:
+        stages = stages.filter(at__date__lte=until)
+    for change in stages.order_by("-at", "-id")[: limit + 1]:
+        events.append(Event(timezone.localtime(change.at).date(), (0, change.at.timestamp()), "stage", change))
+    interactions = (
+        Interaction.objects.filter(alliance=alliance)
+        .select_related("workspace__organization")
+        .prefetch_related(
+            Prefetch(
+                "attendances",
+                queryset=Attendance.objects.select_related("party__organization"),
+                to_attr="attendance_list",
+            ),
+            Prefetch("contacts", queryset=Contact.objects.filter(workspace=workspace), to_attr="own_contacts"),
+        )
+    )
+    if until:
+        interactions = interactions.filter(occurred_on__lte=until)
+    for interaction in interactions.order_by("-occurred_on", "-id")[: limit + 1]:
+        events.append(Event(interaction.occurred_on, (1, interaction.pk), "interaction", interaction))
+    agreements = Agreement.objects.filter(alliance=alliance)
+    if until:
+        agreements = agreements.filter(signed_on__lte=until)
+    for agreement in agreements.order_by("-signed_on", "-id")[: limit + 1]:
+        events.append(Event(agreement.signed_on, (2, agreement.pk), "agreement", agreement))
+    contributions = (
+        Contribution.objects.filter(alliance=alliance)
+        .select_related("giver__organization", "receiver__organization")
+        .annotate(on=Coalesce("received_on", "promised_on", TruncDate("created_at")))
+    )
+    if until:
+        contributions = contributions.filter(on__lte=until)
+    for contribution in contributions.order_by("-on", "-id")[: limit + 1]:
+        events.append(Event(contribution.on, (3, contribution.pk), "contribution", contribution))
+    events.sort(key=lambda e: (e.on, e.order), reverse=True)
+    older = None
+    if len(events) > limit:
+        events = events[:limit]
+        oldest = events[-1].on
+        if any(e.on > oldest for e in events):
+            events = [e for e in events if e.on > oldest]
+            older = oldest
+        else:  # more than a page on one day: show that day, continue the day before
+            older = oldest - timedelta(days=1)
+    events.reverse()
+    return events, older
+
+
+# --- dashboard ----------------------------------------------------------------------------------------------
+
+RESOURCE_KINDS = [
+    ("money", Kind.MONEY, "Dons financiers (€)"),
+    ("in_kind", Kind.IN_KIND, "Dons en nature valorisés (€)"),
+    ("skills", Kind.SKILLS, "Compétences valorisées (€)"),
+    ("service", Kind.SERVICE, "Prestations (chiffre d'affaires, €)"),
+    ("volunteering", Kind.VOLUNTEERING, "Bénévolat valorisé (€)"),
+]
+
+
+def _resource_sums() -> dict:
+    sums = {
+        key: Sum("value", filter=Q(kind=kind, status=Status.RECEIVED), default=ZERO)
+        for key, kind, _label in RESOURCE_KINDS
+    }
+    sums["promised"] = Sum("value", filter=Q(status=Status.PROMISED), default=ZERO)
+    return sums
+
+
+@dataclass
+class Row:
+    key: object
+    label: str
+    minutes: int = 0
+    money: Decimal = ZERO
+    in_kind: Decimal = ZERO
+    skills: Decimal = ZERO
+    service: Decimal = ZERO
+    volunteering: Decimal = ZERO
+    promised: Decimal = ZERO
+    alliances: int = 0
+    stage: str = ""
+    is_cold: bool = False
+    time_pct: int = 0
+    resources_pct: int = 0
+
+    @property
+    def hours(self) -> Decimal:
+        return (Decimal(self.minutes) / 60).quantize(Decimal("0.1"))
+
+    @property
+    def stage_label(self) -> str:
+        return Stage(self.stage).label if self.stage else ""
+
+    @property
+    def resources(self) -> Decimal:
+        return self.money + self.in_kind + self.skills + self.service + self.volunteering
+
+    def add(self, sums: dict) -> None:
+        for key in ("money", "in_kind", "skills", "service", "volunteering", "promised"):
+            setattr(self, key, getattr(self, key) + (sums.get(key) or ZERO))
+
+
+@dataclass
+class Dashboard:
+    cold_after_days: int
+    alliance_rows: list[Row]
+    alliance_total: int
+    kind_rows: list[Row]
+    totals: Row
+    forms: list[dict]
+    alliance_count: int
+    cold_count: int
+    cold_alliances: list
+
+
+def _scale(rows: list[Row]) -> None:
+    """Bar lengths in percent of the largest value, for the server-side charts."""
+    top_minutes = max((r.minutes for r in rows), default=0) or 1
+    top_resources = max((r.resources for r in rows), default=ZERO) or Decimal(1)
+    for row in rows:
+        row.time_pct = round(100 * row.minutes / top_minutes)
+        row.resources_pct = round(100 * row.resources / top_resources)
+
+
+def _own_parties(workspace):
+    """The workspace's active party in each alliance (one per alliance).
+
+    These rows are exactly what makes an alliance visible (``AllianceQuerySet.visible_to``: an active party of
+    the workspace), so sums over them stay within the visible alliances without a second semi-join.
+    """
+    if workspace is None:
+        return Party.objects.none()
+    return Party.objects.filter(workspace=workspace, left_at__isnull=True).order_by()
+
+
+def _partner_kinds(workspace) -> list[tuple[int, str]]:
+    """(alliance id, kind) of the other active parties of the visible alliances, each pair once."""
+    return list(
+        Party.objects.filter(alliance__in=visible_alliances(workspace), left_at__isnull=True)
+        .exclude(workspace=workspace)
+        .order_by()
+        .values_list("alliance_id", "organization__kind")
+        .distinct()
+    )
+
+
+def dashboard(workspace, *, top: int = DASHBOARD_TOP, today: date | None = None) -> Dashboard:
+    """The first vigilance point: the time the workspace invests beside the resources it obtains.
+
+    Time = minutes of the workspace's own party at interactions (duration × people present). Resources = what
+    its party *received* (status "reçue"), by kind; "promis" is what is still awaited. Per partner kind, time
+    counts every alliance that includes a partner of that kind, and resources count what partners of that kind
+    gave. The per-alliance table shows the ``top`` alliances by time invested (:func:`alliance_table` has them
+    all). Ten queries whatever the number of alliances, contributions and interactions; every sum is
+    computed by the database and only a few dozen rows come back.
+    """
+    days = cold_after_days(workspace)
+    visible = visible_alliances(workspace)
+    own_parties = _own_parties(workspace)
+    attendance = Attendance.objects.filter(party__in=own_parties).order_by()
+    received = Contribution.objects.filter(receiver__in=own_parties).order_by()
+
+    # Time: minutes per alliance (one integer per alliance), from which the totals, the top alliances and the
+    # partner kinds' time are derived.
+    minutes = dict(attendance.values("party_id").annotate(m=Sum("minutes")).values_list("party__alliance_id", "m"))
+    top_ids = heapq.nsmallest(top, minutes, key=lambda pk: (-minutes[pk], pk)) if top else []
+    rows = {pk: Row(key=pk, label="", minutes=minutes[pk] or 0) for pk in top_ids}
+    if rows:
+        for row in received.filter(alliance_id__in=top_ids).values("alliance_id").annotate(**_resource_sums()):
+            rows[row.pop("alliance_id")].add(row)
+        names = _with_cold(visible.filter(pk__in=top_ids), days).values("pk", "name", "stage", "is_cold")
+        for info in names:
+            row = rows[info["pk"]]
+            row.label, row.stage, row.is_cold = info["name"], info["stage"], info["is_cold"]
+    shown = list(rows.values())
+    _scale(shown)
+
+    # Per partner kind, and the totals.
+    totals = Row(key="total", label="Total", minutes=sum(m or 0 for m in minutes.values()))
+    kinds: dict[str, Row] = {}
+    for alliance_id, kind in _partner_kinds(workspace):
+        row = kinds.setdefault(kind, Row(key=kind, label=OrganizationKind(kind).label))
+        row.alliances += 1
+        row.minutes += minutes.get(alliance_id) or 0
+    for row in received.values("giver__organization__kind").annotate(**_resource_sums()):
+        kind = row.pop("giver__organization__kind")
+        kinds.setdefault(kind, Row(key=kind, label=OrganizationKind(kind).label)).add(row)
+        totals.add(row)
+    kind_rows = sorted(kinds.values(), key=lambda r: (-r.minutes, -r.resources, r.label))
+    _scale(kind_rows)
+
+    # Forms mix, counted by the database.
+    forms_counts = visible.annotate(forms_text=Cast("forms", TextField())).aggregate(
+        total=Count("id"),
+        **{code: Count("id", filter=Q(forms_text__contains=f'"{code}"')) for code in Form.values},
+    )
+    alliance_count = forms_counts.pop("total")
+    top_form = max(forms_counts.values(), default=0) or 1
+    forms = [
+        {
+            "code": code,
+            "label": Form(code).label,
+            "count": forms_counts[code],
+            "share": round(100 * forms_counts[code] / alliance_count) if alliance_count else 0,
+            "pct": round(100 * forms_counts[code] / top_form),
+        }
+        for code in Form.values
+    ]
+
+    cold = visible.filter(cold_q(days, today))
+    return Dashboard(
+        cold_after_days=days,
+        alliance_rows=shown,
+        alliance_total=alliance_count,
+        kind_rows=kind_rows,
+        totals=totals,
+        forms=forms,
+        alliance_count=alliance_count,
+        cold_count=cold.count(),
+        cold_alliances=cold_list(workspace, days=days, today=today, limit=top or DASHBOARD_TOP),
+    )
+
+
+def cold_list(workspace, *, days: int, today: date | None = None, limit: int | None = None) -> list[dict]:
+    """Alliances going cold, the coldest first."""
+    qs = visible_alliances(workspace).filter(cold_q(days, today))
+    qs = qs.order_by(F("last_interaction_on").asc(nulls_first=True), "created_at", "id").values(
+        "pk", "name", "stage", "last_interaction_on", "created_at"
+    )
+    return list(qs[:limit] if limit else qs)
+
+
+def alliance_table(workspace) -> list[Row]:
+    """Every visible alliance with its time invested and resources obtained (for the export: all rows)."""
+    days = cold_after_days(workspace)
+    own_parties = _own_parties(workspace)
+    minutes = dict(
+        Attendance.objects.filter(party__in=own_parties)
+        .order_by()
+        .values("party__alliance_id")
+        .annotate(m=Sum("minutes"))
+        .values_list("party__alliance_id", "m")
+    )
+    resources = {
+        row.pop("alliance_id"): row
+        for row in Contribution.objects.filter(receiver__in=own_parties)
+        .order_by()
+        .values("alliance_id")
+        .annotate(**_resource_sums())
+    }
+    rows = []
+    for info in (
+        _with_cold(visible_alliances(workspace), days).order_by("name", "id").values("pk", "name", "stage", "is_cold")
+    ):
+        row = Row(key=info["pk"], label=info["name"], stage=info["stage"], is_cold=info["is_cold"])
+        row.minutes = minutes.get(info["pk"]) or 0
+        row.add(resources.get(info["pk"], {}))
+        rows.append(row)
+    return rows
+
+
+def _with_cold(qs, days: int):
+    return qs.annotate(is_cold=Case(When(cold_q(days), then=Value(True)), default=Value(False)))

@@ -1,5 +1,0 @@
-"""API of the alliances area."""
-
-from ninja import Router
-
-router = Router(tags=["alliances"])

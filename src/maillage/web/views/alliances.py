@@ -1,0 +1,425 @@
+"""Alliance pages: list, board, creation, the alliance page (parties, lifecycle, sharing, private notes), timeline.
+
+No rule here: every change goes through ``maillage.alliances.actions``, every read through
+``maillage.alliances.queries`` or a queryset scoped by ``Alliance.objects.visible_to(request.workspace)``.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.dateparse import parse_date
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from maillage.alliances import actions, queries
+from maillage.alliances.lifecycle import Stage, allowed_moves
+from maillage.alliances.models import (
+    Alliance,
+    AllianceNote,
+    Form,
+    Interaction,
+    Party,
+    PartyInvitation,
+    PartyRole,
+    StageChange,
+    WorkspaceSettings,
+)
+from maillage.contributions.models import Contribution
+from maillage.core.roles import Role
+from maillage.core.tenancy import get_visible_or_404, workspace_required
+from maillage.organizations.models import Cause, Organization
+from maillage.organizations.models import Kind as OrganizationKind
+from maillage.organizations.search import DirectoryQuery, search_directory
+from maillage.territories.models import Departement, Region
+from maillage.web.forms import apply_errors
+from maillage.web.forms_alliances import (
+    AllianceEditForm,
+    AllianceForm,
+    AllianceNoteForm,
+    InvitePartyForm,
+    MoveForm,
+    SettingsForm,
+    parse_partners,
+)
+
+MAX_PK = 2**63 - 1
+
+
+def check_pk(value: int) -> int:
+    """An id from a URL or a form that no database row can have answers 404 (SQLite would overflow)."""
+    if not 0 < value <= MAX_PK:
+        raise Http404("Objet introuvable.")
+    return value
+
+
+def get_alliance(request, alliance_id: int) -> Alliance:
+    """The alliance, if the acting workspace is an active party of it (else 404), with its parties loaded."""
+    check_pk(alliance_id)
+    return get_visible_or_404(
+        Alliance.objects.visible_to(request.workspace).prefetch_related(
+            Prefetch("parties", queryset=Party.objects.select_related("organization", "workspace"))
+        ),
+        pk=alliance_id,
+    )
+
+
+def _messages_of(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _filter_context(filters) -> dict:
+    return {
+        "filters": filters,
+        "partner_kinds": OrganizationKind.choices,
+        "form_choices": Form.choices,
+        "stages": Stage.choices,
+        "regions": Region.objects.exclude(zone="com"),
+        "departements": Departement.objects.exclude(zone="com"),
+        "causes": Cause.objects.all(),
+    }
+
+
+@workspace_required(Role.VIEWER)
+def alliance_list(request):
+    filters = queries.AllianceFilters.from_params(request.GET)
+    page, days = queries.alliance_page(request.workspace, filters)
+    context = {"page": page, "cold_after_days": days, **_filter_context(filters)}
+    return render(request, "web/alliances/list.html", context)
+
+
+def _board_context(request, filters) -> dict:
+    columns, days = queries.board(request.workspace, filters)
+    for column in columns:  # what each card shows, prepared here: the board renders up to 270 cards
+        for card in column.cards:
+            card.partner_names = ", ".join(p.organization.name for p in card.active_parties)
+            card.detail_url = reverse("web:alliance_detail", args=[card.pk])
+            card.move_url = reverse("web:alliance_move", args=[card.pk])
+    return {
+        "columns": columns,
+        "cold_after_days": days,
+        "board_url": reverse("web:alliance_board") + (f"?{filters.querystring()}" if filters.querystring() else ""),
+        "list_url": reverse("web:alliance_list"),
+        "settings_form": SettingsForm(initial={"cold_after_days": days}),
+        **_filter_context(filters),
+    }
+
+
+@workspace_required(Role.VIEWER)
+def alliance_board(request):
+    filters = queries.AllianceFilters.from_params(request.GET)
+    return render(request, "web/alliances/board.html", _board_context(request, filters))
+
+
+@workspace_required(Role.ADMIN)
+@require_POST
+def alliance_settings(request):
+    form = SettingsForm(request.POST)
+    if form.is_valid():
+        WorkspaceSettings.objects.update_or_create(
+            workspace=request.workspace, defaults={"cold_after_days": form.cleaned_data["cold_after_days"]}
+        )
+        messages.success(
+            request, f"Une relation sans échange depuis {form.cleaned_data['cold_after_days']} jours est signalée."
+        )
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("web:alliance_board")
+
+
+@workspace_required(Role.VIEWER)
+def alliance_partner_options(request):
+    """htmx: organisations of the directory matching ``q``; or, with ``add``, the row of one chosen partner."""
+    added = request.GET.get("add", "")
+    if added.isdigit() and len(added) < 19:
+        organization = get_visible_or_404(Organization.objects.all(), pk=int(added))
+        return render(
+            request,
+            "web/alliances/_partner_row.html",
+            {"organization": organization, "roles": PartyRole.choices, "role": PartyRole.PARTNER, "commitment": ""},
+        )
+    q = (request.GET.get("q") or "").strip()[:200]
+    result = search_directory(DirectoryQuery(q=q, page_size=10)) if len(q) >= 2 else None
+    return render(
+        request,
+        "web/alliances/_partner_options.html",
+        {"result": result, "q": q, "own_organization_id": request.workspace.organization_id},
+    )
+
+
+def _chosen_partners(request, rows):
+    organizations = Organization.objects.in_bulk([pk for pk, _, _ in rows])
+    return [
+        {"organization": organizations[pk], "role": role, "commitment": commitment}
+        for pk, role, commitment in rows
+        if pk in organizations
+    ]
+
+
+@workspace_required(Role.MEMBER)
+def alliance_create(request):
+    form = AllianceForm(request.POST or None)
+    chosen = []
+    partner_errors: list[str] = []
+    if request.method == "POST":
+        rows, partner_errors = parse_partners(request.POST)
+        chosen = _chosen_partners(request, rows)
+        if len(chosen) != len(rows):
+            partner_errors.append("Un partenaire choisi n'existe pas dans l'annuaire : cherchez-le à nouveau.")
+        if form.is_valid() and not partner_errors:
+            data = form.cleaned_data
+            try:
+                alliance = actions.create_alliance(
+                    workspace=request.workspace,
+                    user=request.user,
+                    name=data["name"],
+                    forms=data["forms"],
+                    partners=[(c["organization"], c["role"], c["commitment"]) for c in chosen],
+                    own_role=data["own_role"],
+                    own_commitment=data["own_commitment"],
+                    purpose=data["purpose"],
+                    territory_level=data["territory_level"],
+                    territory_code=data["territory_code"],
+                    starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
+                )
+            except ValidationError as exc:
+                errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+                partner_errors += errors.pop("parties", [])
+                if errors:
+                    apply_errors(form, ValidationError(errors))
+            else:
+                messages.success(request, f"L'alliance « {alliance.name} » est créée, à l'étape « Identifiée ».")
+                return redirect("web:alliance_detail", alliance.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "chosen": chosen, "partner_errors": partner_errors, "roles": PartyRole.choices}
+    return render(request, "web/alliances/create.html", context, status=status)
+
+
+def _detail_context(request, alliance: Alliance) -> dict:
+    workspace = request.workspace
+    parties = list(alliance.parties.all())
+    own = actions.party_of(alliance, workspace)
+    minutes = queries.minutes_by_party(alliance)
+    pending = {
+        i.party_id: i
+        for i in PartyInvitation.objects.filter(
+            party__alliance=alliance, accepted_at__isnull=True, declined_at__isnull=True
+        )
+    }
+    for party in parties:
+        party.minutes = minutes.get(party.pk, 0)
+        party.hours = round(party.minutes / 60, 1)
+        party.pending_invitation = pending.get(party.pk)
+    return {
+        "alliance": alliance,
+        "parties": parties,
+        "own_party": own,
+        "moves": [(s, Stage(s).label) for s in allowed_moves(alliance.stage) if s != Stage.ABANDONED],
+        "can_abandon": Stage.ABANDONED in allowed_moves(alliance.stage),
+        "stage_log": StageChange.objects.filter(alliance=alliance).select_related("by", "by_workspace__organization"),
+        "notes": AllianceNote.objects.filter(alliance=alliance, workspace=workspace).select_related("author"),
+        "interactions": Interaction.objects.filter(alliance=alliance).select_related("workspace__organization")[:5],
+        "agreements": alliance.agreements.all(),
+        "contributions": Contribution.objects.filter(alliance=alliance).select_related(
+            "giver__organization", "receiver__organization"
+        )[:10],
+        "note_form": AllianceNoteForm(),
+        "invite_form": InvitePartyForm(),
+    }
+
+
+@workspace_required(Role.VIEWER)
+def alliance_detail(request, alliance_id: int):
+    alliance = get_alliance(request, alliance_id)
+    return render(request, "web/alliances/detail.html", _detail_context(request, alliance))
+
+
+@workspace_required(Role.MEMBER)
+def alliance_edit(request, alliance_id: int):
+    alliance = get_alliance(request, alliance_id)
+    initial = {
+        "name": alliance.name,
+        "purpose": alliance.purpose,
+        "forms": alliance.forms,
+        "territory_level": alliance.territory_level,
+        "territory_code": alliance.territory_code,
+        "starts_on": alliance.starts_on,
+        "ends_on": alliance.ends_on,
+    }
+    form = AllianceEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_alliance(
+                alliance=alliance, workspace=request.workspace, user=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "L'alliance est mise à jour.")
+            return redirect("web:alliance_detail", alliance.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "web/alliances/edit.html", {"form": form, "alliance": alliance}, status=status)
+
+
+def _safe_next(request) -> str | None:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return None
+
+
+@workspace_required(Role.MEMBER)
+@require_POST
+def alliance_move(request, alliance_id: int):
+    """Move to another stage. From htmx, answer the part of the page to swap (stage panel or board)."""
+    alliance = get_alliance(request, alliance_id)
+    form = MoveForm(request.POST)
+    error = ""
+    if not form.is_valid():
+        error = "Étape inconnue : choisissez une des étapes proposées."
+    else:
+        try:
+            alliance = actions.move_alliance(
+                alliance=alliance,
+                workspace=request.workspace,
+                user=request.user,
+                to_stage=form.cleaned_data["to_stage"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            error = _messages_of(exc)
+    done = "" if error else f"« {alliance.name} » passe à l'étape « {Stage(alliance.stage).label} »."
+    target = _safe_next(request)
+    if request.htmx and request.POST.get("panel") == "board":
+        from urllib.parse import urlsplit
+
+        from django.http import QueryDict
+
+        query = QueryDict(urlsplit(target).query) if target else QueryDict()
+        context = _board_context(request, queries.AllianceFilters.from_params(query))
+        return render(request, "web/alliances/_board.html", {**context, "error": error, "done": done})
+    if request.htmx:
+        alliance = get_alliance(request, alliance.pk)
+        context = _detail_context(request, alliance)
+        return render(request, "web/alliances/_stage.html", {**context, "error": error, "done": done})
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(target or reverse("web:alliance_detail", args=[alliance.pk]))
+
+
+@workspace_required(Role.MEMBER)
+@require_POST
+def alliance_invite(request, alliance_id: int):
+    alliance = get_alliance(request, alliance_id)
+    form = InvitePartyForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, "Invitation non envoyée : " + " ".join(e for errs in form.errors.values() for e in errs)
+        )
+        return redirect("web:alliance_detail", alliance.pk)
+    party = next((p for p in alliance.parties.all() if p.pk == form.cleaned_data["party"]), None)
+    if party is None:
+        messages.error(request, "Cette organisation n'est pas partie à l'alliance.")
+        return redirect("web:alliance_detail", alliance.pk)
+    try:
+        actions.invite_party(
+            alliance=alliance,
+            workspace=request.workspace,
+            user=request.user,
+            party=party,
+            email=form.cleaned_data["email"],
+        )
+    except ValidationError as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, f"{party.organization} est invitée à partager l'alliance.")
+    return redirect("web:alliance_detail", alliance.pk)
+
+
+@workspace_required(Role.VIEWER)
+def alliance_invitations(request):
+    invitations = actions.pending_invitations_for(request.workspace)
+    return render(request, "web/alliances/invitations.html", {"invitations": invitations})
+
+
+def _invitation(request, invitation_id: int) -> PartyInvitation:
+    check_pk(invitation_id)
+    return get_visible_or_404(actions.pending_invitations_for(request.workspace), pk=invitation_id)
+
+
+@workspace_required(Role.ADMIN)
+@require_POST
+def alliance_invitation_accept(request, invitation_id: int):
+    invitation = _invitation(request, invitation_id)
+    try:
+        party = actions.accept_party_invitation(invitation=invitation, workspace=request.workspace, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, _messages_of(exc))
+        return redirect("web:alliance_invitations")
+    messages.success(request, f"Vous partagez maintenant l'alliance « {party.alliance.name} ».")
+    return redirect("web:alliance_detail", party.alliance_id)
+
+
+@workspace_required(Role.ADMIN)
+@require_POST
+def alliance_invitation_decline(request, invitation_id: int):
+    invitation = _invitation(request, invitation_id)
+    try:
+        actions.decline_party_invitation(invitation=invitation, workspace=request.workspace, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, f"Invitation à « {invitation.party.alliance.name} » déclinée.")
+    return redirect("web:alliance_invitations")
+
+
+@workspace_required(Role.ADMIN)
+@require_POST
+def alliance_leave(request, alliance_id: int):
+    alliance = get_alliance(request, alliance_id)
+    try:
+        actions.leave_alliance(alliance=alliance, workspace=request.workspace, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, _messages_of(exc))
+        return redirect("web:alliance_detail", alliance.pk)
+    messages.success(request, f"Votre organisation a quitté l'alliance « {alliance.name} » ; son historique reste.")
+    return redirect("web:alliance_list")
+
+
+@workspace_required(Role.MEMBER)
+@require_POST
+def alliance_note(request, alliance_id: int):
+    alliance = get_alliance(request, alliance_id)
+    form = AllianceNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.add_alliance_note(
+                alliance=alliance, workspace=request.workspace, user=request.user, text=form.cleaned_data["text"]
+            )
+        except ValidationError as exc:
+            messages.error(request, _messages_of(exc))
+        else:
+            messages.success(request, "Note enregistrée (visible seulement dans votre espace).")
+    else:
+        messages.error(request, "La note est vide ou dépasse 5 000 caractères.")
+    return redirect("web:alliance_detail", alliance.pk)
+
+
+@workspace_required(Role.VIEWER)
+def alliance_timeline(request, alliance_id: int):
+    alliance = get_alliance(request, alliance_id)
+    try:
+        until = parse_date((request.GET.get("jusqu_au") or "")[:10])
+    except ValueError:  # well formed but impossible (2026-02-30): show the latest events
+        until = None
+    events, older = queries.timeline(alliance, request.workspace, until=until)
+    return render(
+        request, "web/alliances/timeline.html", {"alliance": alliance, "events": events, "older": older, "until": until}
+    )

@@ -1,0 +1,117 @@
+"""Access matrix of the alliance pages (alliances, records, dashboard). The API has its own module."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+
+from maillage.alliances import actions
+from maillage.contributions.actions import record_contribution
+from maillage.organizations.actions import create_organization
+from tests.access.common import A_READ, A_WRITE, expect
+
+_MEDIA = override_settings(MEDIA_ROOT=tempfile.mkdtemp(prefix="maillage-access-media-"))
+
+
+def extend_world(world) -> None:
+    _MEDIA.enable()  # the signed PDF of the matrix's agreement goes to a temporary folder, not var/media
+    owner, a, b = world["people"]["owner"], world["a"], world["b"]
+    company = create_organization(data={"kind": "company", "name": "Entreprise du monde"})
+    alliance = actions.create_alliance(
+        workspace=a,
+        user=owner,
+        name="Alliance du monde",
+        forms=["mecenat_financier"],
+        partners=[(b.organization, "partner", ""), (company, "funder", "")],
+    )
+    parties = {p.organization_id: p for p in alliance.parties.all()}
+    own, partner_b, funder = parties[a.organization_id], parties[b.organization_id], parties[company.pk]
+    world["web_alliance"] = alliance
+    world["web_company_party"] = funder
+    world["web_contribution"] = record_contribution(
+        alliance=alliance,
+        workspace=a,
+        user=owner,
+        giver=funder,
+        receiver=own,
+        kind="money",
+        description="Don du monde",
+        value="100",
+    )
+    world["web_agreement"] = actions.record_agreement(
+        alliance=alliance,
+        workspace=a,
+        user=owner,
+        kind="mecenat",
+        title="Convention du monde",
+        signed_on=date(2026, 1, 1),
+        file=SimpleUploadedFile("c.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"),
+    )
+    # Invitations meant for B, each on its own alliance so that accepting one opens nothing else to B.
+    world["web_decline_invitation"] = actions.invite_party(alliance=alliance, workspace=a, user=owner, party=partner_b)
+    other = actions.create_alliance(
+        workspace=a,
+        user=owner,
+        name="Alliance à accepter",
+        forms=["innovation_sociale"],
+        partners=[(b.organization, "partner", "")],
+    )
+    world["web_accept_invitation"] = actions.invite_party(
+        alliance=other, workspace=a, user=owner, party=other.parties.get(organization=b.organization)
+    )
+
+
+def web_matrix(w) -> dict:
+    alliance = {"alliance_id": w["web_alliance"].pk}
+    contribution = {"contribution_id": w["web_contribution"].pk}
+    a_form = expect(viewer=403, other_workspace=404)  # a write page of A's alliance, shown to its writers
+    own_form = expect(viewer=403)  # a write page of one's own workspace
+    admin_post = expect(viewer=403, member=403, admin=302, owner=302, other_workspace=302)
+    b_answer = expect(viewer=403, member=403, admin=404, owner=404, other_workspace=302)
+    return {
+        "alliance_list": ("get", {}, {"partner_kind": "company"}, expect()),
+        "alliance_board": ("get", {}, {"form": "mecenat_financier"}, expect()),
+        "alliance_settings": ("post", {}, {"cold_after_days": "30"}, admin_post),
+        "alliance_create": ("get", {}, {}, own_form),
+        "alliance_partner_options": ("get", {}, {"q": "entreprise"}, expect()),
+        "alliance_invitations": ("get", {}, {}, expect()),
+        "alliance_detail": ("get", alliance, {}, A_READ),
+        "alliance_edit": ("get", alliance, {}, a_form),
+        "alliance_timeline": ("get", alliance, {}, A_READ),
+        "alliance_note": ("post", alliance, {"text": "Note"}, A_WRITE),
+        "alliance_invite": ("post", alliance, {"party": w["web_company_party"].pk}, A_WRITE),
+        "alliance_move": ("post", alliance, {"to_stage": "first_contact"}, A_WRITE),
+        "alliance_leave": (
+            "post",
+            alliance,
+            {},
+            expect(viewer=403, member=403, admin=302, owner=302, other_workspace=404),
+        ),
+        "interaction_create": ("get", alliance, {}, a_form),
+        "agreement_create": ("get", alliance, {}, a_form),
+        "agreement_file": ("get", {**alliance, "agreement_id": w["web_agreement"].pk}, {}, A_READ),
+        "contribution_create": ("get", alliance, {}, a_form),
+        "contribution_detail": ("get", contribution, {}, A_READ),
+        "contribution_receive": ("post", contribution, {"received_on": "2026-01-10"}, A_WRITE),
+        "contribution_counterpart": ("post", contribution, {"description": "Logo", "value": "10"}, A_WRITE),
+        "dashboard": ("get", {}, {}, expect()),
+        "dashboard_export": ("get", {"table": "alliances", "fmt": "csv"}, {}, expect()),
+        "alliance_invitation_decline": (
+            "post",
+            {"invitation_id": w["web_decline_invitation"].pk},
+            {},
+            b_answer,
+        ),
+        "alliance_invitation_accept": ("post", {"invitation_id": w["web_accept_invitation"].pk}, {}, b_answer),
+    }
+
+
+def api_matrix(w) -> dict:
+    return {}
+
+
+def body_for(kind):
+    return kind
