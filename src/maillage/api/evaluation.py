@@ -1,5 +1,365 @@
-"""API of the evaluation area."""
+"""API of the evaluation area: questionnaires, evaluations, answers, scores, reports (no business rule here)."""
 
-from ninja import Router
+from __future__ import annotations
 
-router = Router(tags=["evaluation"])
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpResponse
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+
+from maillage.alliances.actions import party_of
+from maillage.alliances.models import Alliance
+from maillage.api.auth import require_role
+from maillage.core.tenancy import get_visible_or_404
+from maillage.evaluation import actions
+from maillage.evaluation.models import Evaluation, Questionnaire
+from maillage.evaluation.questionnaire import CODE, current_questionnaire
+from maillage.evaluation.report import cross_context, evaluations_for, render_pdf, report_context
+
+router = Router(tags=["Évaluation"])
+
+
+class QuestionOut(Schema):
+    code: str
+    impact: str
+    audience: str
+    kind: str
+    text: str
+    help_text: str
+    scale_labels: list[str]
+    min_value: int | None
+    max_value: int | None
+    unit: str
+
+
+class QuestionnaireOut(Schema):
+    version: int
+    title: str
+    introduction: str
+    published_on: date
+    questions: list[QuestionOut]
+
+
+class PartyState(Schema):
+    party_id: int
+    organization: str
+    audience: str
+    state: str = Field(..., description="own, visible, hidden (envoyée, visible à la clôture) ou pending")
+
+
+class EvaluationOut(Schema):
+    id: int
+    alliance_id: int
+    alliance_name: str
+    period_label: str
+    period_start: date
+    period_end: date
+    status: str
+    questionnaire_version: int
+    opened_by_workspace_id: int
+
+
+class EvaluationDetail(EvaluationOut):
+    parties: list[PartyState]
+
+
+class EvaluationIn(Schema):
+    alliance_id: int
+    period_label: str = Field(..., max_length=100)
+    period_start: date
+    period_end: date
+
+
+class AnswersIn(Schema):
+    answers: dict[str, Any] = Field(..., description="code de question → valeur (1 à 5, nombre ou texte)")
+    party_id: int | None = Field(None, description="facultatif : votre propre partie")
+    submit: bool = Field(False, description="true pour envoyer, false pour un brouillon")
+
+
+class ResponseOut(Schema):
+    party_id: int
+    organization: str
+    audience: str
+    questionnaire_version: int
+    submitted_at: datetime | None
+    shared_early: bool
+    answers: dict[str, Any]
+
+
+class ShareIn(Schema):
+    shared: bool = True
+
+
+class RemindersOut(Schema):
+    reminded: list[str]
+
+
+class ImpactScore(Schema):
+    impact: str
+    label: str
+    score: int | None
+    mean: Decimal | None
+    spread: Decimal | None
+    diverges: bool
+    divergent_questions: list[str]
+    party_means: dict[str, Decimal | None]
+
+
+class HistoryRow(Schema):
+    evaluation_id: int
+    period_label: str
+    period_end: date
+    status: str
+    scores: dict[str, int | None]
+
+
+class KindOut(Schema):
+    kind: str
+    count: int
+    received: Decimal
+    promised: Decimal
+    hours: Decimal
+
+
+class IndicatorsOut(Schema):
+    by_kind: list[KindOut]
+    total_value: Decimal
+    skills_hours: Decimal
+    people_engaged: int
+    interactions: int
+    interaction_minutes: int
+    invested_hours: Decimal
+    relationship_months: int | None
+    association_share: Decimal | None
+
+
+class ScoresOut(Schema):
+    method: str
+    impacts: list[ImpactScore]
+    history: list[HistoryRow]
+    indicators: IndicatorsOut
+
+
+def evaluation_out(e: Evaluation) -> dict:
+    return {
+        "id": e.pk,
+        "alliance_id": e.alliance_id,
+        "alliance_name": e.alliance.name,
+        "period_label": e.period_label,
+        "period_start": e.period_start,
+        "period_end": e.period_end,
+        "status": e.status,
+        "questionnaire_version": e.questionnaire.version,
+        "opened_by_workspace_id": e.opened_by_workspace_id,
+    }
+
+
+def _evaluation(request, evaluation_id: int) -> Evaluation:
+    return get_visible_or_404(evaluations_for(request.workspace), pk=evaluation_id)
+
+
+def _questionnaire_out(q: Questionnaire) -> dict:
+    return {
+        "version": q.version,
+        "title": q.title,
+        "introduction": q.introduction,
+        "published_on": q.published_on,
+        "questions": [
+            {
+                "code": x.code,
+                "impact": x.impact,
+                "audience": x.audience,
+                "kind": x.kind,
+                "text": x.text,
+                "help_text": x.help_text,
+                "scale_labels": x.scale_labels,
+                "min_value": x.min_value,
+                "max_value": x.max_value,
+                "unit": x.unit,
+            }
+            for x in q.questions.all()
+        ],
+    }
+
+
+@router.get("/questionnaires/current", response=QuestionnaireOut, summary="Le questionnaire en vigueur")
+def get_current_questionnaire(request):
+    return _questionnaire_out(current_questionnaire())
+
+
+@router.get("/questionnaires/{int:version}", response=QuestionnaireOut, summary="Une version du questionnaire")
+def get_questionnaire(request, version: int):
+    return _questionnaire_out(get_visible_or_404(Questionnaire.objects.filter(code=CODE), version=version))
+
+
+@router.get("", response=list[EvaluationOut], summary="Évaluations de mes alliances")
+def list_evaluations(request):
+    return [
+        evaluation_out(e)
+        for e in Evaluation.objects.visible_to(request.workspace).select_related("alliance", "questionnaire")
+    ]
+
+
+@router.post("", response={201: EvaluationDetail}, summary="Ouvrir une évaluation d'une alliance")
+def open_evaluation(request, payload: EvaluationIn):
+    require_role(request)
+    alliance = get_visible_or_404(Alliance.objects.visible_to(request.workspace), pk=payload.alliance_id)
+    evaluation = actions.open_evaluation(
+        alliance=alliance,
+        workspace=request.workspace,
+        user=request.user,
+        period_label=payload.period_label,
+        period_start=payload.period_start,
+        period_end=payload.period_end,
+    )
+    return Status(201, _detail(request, evaluation.pk))
+
+
+def _detail(request, evaluation_id: int) -> dict:
+    evaluation = _evaluation(request, evaluation_id)
+    view = cross_context(evaluation, request.workspace)["view"]
+    return {
+        **evaluation_out(evaluation),
+        "parties": [
+            {"party_id": c.party_id, "organization": c.name, "audience": c.audience, "state": c.state}
+            for c in view.columns
+        ],
+    }
+
+
+@router.get("/{int:evaluation_id}", response=EvaluationDetail, summary="Une évaluation et l'état des réponses")
+def get_evaluation(request, evaluation_id: int):
+    return _detail(request, evaluation_id)
+
+
+def _response_out(r) -> dict:
+    return {
+        "party_id": r.party_id,
+        "organization": r.party.organization.name,
+        "audience": r.audience,
+        "questionnaire_version": r.questionnaire.version,
+        "submitted_at": r.submitted_at,
+        "shared_early": r.shared_early,
+        "answers": {a.question.code: a.value for a in r.answers.all()},
+    }
+
+
+@router.get("/{int:evaluation_id}/answers", response=list[ResponseOut], summary="Les réponses que je peux voir")
+def list_answers(request, evaluation_id: int):
+    evaluation = _evaluation(request, evaluation_id)
+    own = party_of(evaluation.alliance, request.workspace)
+    return [
+        _response_out(r)
+        for r in evaluation.responses.select_related("questionnaire", "party__organization").prefetch_related(
+            "answers__question"
+        )
+        if actions.can_see(r, own.pk, evaluation)
+    ]
+
+
+@router.put("/{int:evaluation_id}/answers", response=ResponseOut, summary="Répondre (brouillon ou envoi)")
+def put_answers(request, evaluation_id: int, payload: AnswersIn):
+    require_role(request)
+    evaluation = _evaluation(request, evaluation_id)
+    party = None
+    if payload.party_id is not None:
+        party = next((p for p in evaluation.alliance.parties.all() if p.pk == payload.party_id), None)
+        if party is None:
+            raise HttpError(422, "party_id : cette organisation n'est pas partie à l'alliance évaluée.")
+    response = actions.save_answers(
+        evaluation=evaluation,
+        workspace=request.workspace,
+        user=request.user,
+        answers=payload.answers,
+        party=party,
+        submit=payload.submit,
+    )
+    return _response_out(response)
+
+
+@router.post("/{int:evaluation_id}/share", response=ResponseOut, summary="Partager mes réponses avant la clôture")
+def share(request, evaluation_id: int, payload: ShareIn):
+    require_role(request)
+    evaluation = _evaluation(request, evaluation_id)
+    return _response_out(
+        actions.share_early(
+            evaluation=evaluation, workspace=request.workspace, user=request.user, shared=payload.shared
+        )
+    )
+
+
+@router.post("/{int:evaluation_id}/close", response=EvaluationOut, summary="Clôturer l'évaluation")
+def close(request, evaluation_id: int):
+    require_role(request)
+    evaluation = _evaluation(request, evaluation_id)
+    return evaluation_out(
+        actions.close_evaluation(evaluation=evaluation, workspace=request.workspace, user=request.user)
+    )
+
+
+@router.post("/{int:evaluation_id}/reminders", response=RemindersOut, summary="Relancer les parties sans réponse")
+def remind(request, evaluation_id: int):
+    require_role(request)
+    evaluation = _evaluation(request, evaluation_id)
+    parties = actions.send_reminders(evaluation=evaluation, workspace=request.workspace, user=request.user)
+    return {"reminded": [p.organization.name for p in parties]}
+
+
+@router.get("/{int:evaluation_id}/scores", response=ScoresOut, summary="Scores, divergences, indicateurs, historique")
+def scores(request, evaluation_id: int):
+    evaluation = _evaluation(request, evaluation_id)
+    context = report_context(evaluation, request.workspace)
+    view, indicators = context["view"], context["indicators"]
+    names = {c.party_id: c.name for c in view.columns}
+    return {
+        "method": context["score_method"],
+        "impacts": [
+            {
+                "impact": i.impact,
+                "label": i.label,
+                "score": i.score,
+                "mean": i.mean,
+                "spread": i.spread,
+                "diverges": i.diverges,
+                "divergent_questions": [r.code for r in i.divergent_rows],
+                "party_means": {names[pid]: m for pid, m in i.party_means.items()},
+            }
+            for i in view.impacts
+        ],
+        "history": [
+            {
+                "evaluation_id": row["evaluation"].pk,
+                "period_label": row["evaluation"].period_label,
+                "period_end": row["evaluation"].period_end,
+                "status": row["evaluation"].status,
+                "scores": row["scores"],
+            }
+            for row in context["history"]
+        ],
+        "indicators": {
+            "by_kind": [
+                {"kind": k.kind, "count": k.count, "received": k.received, "promised": k.promised, "hours": k.hours}
+                for k in indicators.by_kind
+            ],
+            "total_value": indicators.total_value,
+            "skills_hours": indicators.skills_hours,
+            "people_engaged": indicators.people_engaged,
+            "interactions": indicators.interactions,
+            "interaction_minutes": indicators.interaction_minutes,
+            "invested_hours": indicators.invested_hours,
+            "relationship_months": indicators.relationship_months,
+            "association_share": indicators.association_share,
+        },
+    }
+
+
+@router.get("/{int:evaluation_id}/report.pdf", summary="Bilan de partenariat (PDF)")
+def report_pdf(request, evaluation_id: int):
+    evaluation = _evaluation(request, evaluation_id)
+    pdf = render_pdf(report_context(evaluation, request.workspace), base_url=request.build_absolute_uri("/"))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="bilan-partenariat-{evaluation.pk}.pdf"'
+    return response

@@ -6,4 +6,5 @@
 
 DEMO_STEPS: list[str] = [
     "maillage.demo.alliances.seed",
+    "maillage.demo.evaluation.seed",
 ]

@@ -1,3 +1,10 @@
 """Pages of the diagnostic area (included by maillage.web.urls, namespace "web")."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from maillage.web.views import diagnostic
+
+urlpatterns: list = [
+    path("diagnostic/", diagnostic.diagnostic, name="diagnostic"),
+    path("diagnostic/<int:year>/", diagnostic.diagnostic_year, name="diagnostic_year"),
+]

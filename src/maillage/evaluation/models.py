@@ -1,0 +1,179 @@
+"""Evaluations of alliances: a versioned questionnaire on the three impacts, each party's answers, reminders.
+
+The questionnaire is data (``Questionnaire`` / ``Question``, with a version); an evaluation keeps the version it was
+opened with, so that answers stay comparable across periods. Each party answers its own ``Response`` from its
+workspace; another party sees it only once the evaluation is closed, or earlier if the answering party shared it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Impact(models.TextChoices):
+    """The three impacts of alliances named by the Observatoire des partenariats (Le RAMEAU)."""
+
+    PERFORMANCE = "performance", "Performance des organisations"
+    INNOVATION = "innovation", "Innovation territoriale"
+    TRUST = "trust", "Confiance et engagement"
+
+
+class Audience(models.TextChoices):
+    """Which parties a question is asked to: the performance impact has a variant per kind of party."""
+
+    ALL = "all", "Toutes les parties"
+    ASSOCIATION = "association", "Association ou structure d'intérêt général"
+    COMPANY = "company", "Entreprise"
+    PUBLIC = "public", "Acteur public"
+
+
+class QuestionKind(models.TextChoices):
+    SCALE = "scale", "Échelle de 1 à 5"
+    NUMBER = "number", "Nombre"
+    TEXT = "text", "Texte court"
+
+
+class Questionnaire(models.Model):
+    code = models.CharField(max_length=40, default="impacts")
+    version = models.PositiveSmallIntegerField()
+    title = models.CharField("titre", max_length=200)
+    introduction = models.TextField(blank=True)
+    published_on = models.DateField()
+
+    class Meta:
+        ordering = ["code", "-version"]
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="questionnaire_unique_version")]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+
+class Question(models.Model):
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT, related_name="questions")
+    # Stable across versions: a question kept from one version to the next keeps its code.
+    code = models.CharField(max_length=40)
+    impact = models.CharField(max_length=12, choices=Impact.choices)
+    audience = models.CharField(max_length=12, choices=Audience.choices, default=Audience.ALL)
+    kind = models.CharField(max_length=8, choices=QuestionKind.choices)
+    text = models.CharField("question", max_length=300)
+    help_text = models.CharField(max_length=300, blank=True)
+    scale_labels = models.JSONField(default=list, blank=True, help_text="5 libellés, de 1 à 5")
+    min_value = models.IntegerField(null=True, blank=True)
+    max_value = models.IntegerField(null=True, blank=True)
+    unit = models.CharField(max_length=30, blank=True)
+    required = models.BooleanField(default=False)
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["questionnaire", "position"]
+        constraints = [models.UniqueConstraint(fields=["questionnaire", "code"], name="question_unique_code")]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def asked_to(self, audience: str) -> bool:
+        return self.audience in (Audience.ALL, audience)
+
+
+class EvaluationStatus(models.TextChoices):
+    OPEN = "open", "Ouverte"
+    CLOSED = "closed", "Clôturée"
+
+
+class EvaluationQuerySet(models.QuerySet):
+    def visible_to(self, workspace) -> EvaluationQuerySet:
+        """Evaluations of the alliances in which the workspace is an active party. ``None`` sees nothing."""
+        from maillage.alliances.models import Alliance
+
+        if workspace is None:
+            return self.none()
+        return self.filter(alliance__in=Alliance.objects.visible_to(workspace))
+
+
+class Evaluation(models.Model):
+    alliance = models.ForeignKey("alliances.Alliance", on_delete=models.CASCADE, related_name="evaluations")
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT, related_name="evaluations")
+    period_label = models.CharField("période", max_length=100)
+    period_start = models.DateField("du")
+    period_end = models.DateField("au")
+    status = models.CharField(max_length=8, choices=EvaluationStatus.choices, default=EvaluationStatus.OPEN)
+    opened_by_workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="+")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = EvaluationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-period_end", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["alliance", "period_start", "period_end"], name="evaluation_unique_period")
+        ]
+        indexes = [models.Index(fields=["alliance", "period_end"], name="evaluation_alliance_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.alliance} — {self.period_label}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == EvaluationStatus.CLOSED
+
+
+class Response(models.Model):
+    """One party's answers to one evaluation (its own variant of the questionnaire)."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="responses")
+    party = models.ForeignKey("alliances.Party", on_delete=models.CASCADE, related_name="evaluation_responses")
+    # The version answered, kept with the answers (equal to the evaluation's when they were given).
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT, related_name="+")
+    audience = models.CharField(max_length=12, choices=Audience.choices)
+    shared_early = models.BooleanField("partagée avant la clôture", default=False)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["party__created_at", "party_id"]
+        constraints = [models.UniqueConstraint(fields=["evaluation", "party"], name="response_unique_party")]
+
+    def __str__(self) -> str:
+        return f"{self.party} — {self.evaluation}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class Answer(models.Model):
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    scale_value = models.PositiveSmallIntegerField(null=True, blank=True)
+    number_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    text_value = models.TextField(max_length=1000, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="answer_unique_question"),
+            models.CheckConstraint(
+                condition=models.Q(scale_value__isnull=True) | models.Q(scale_value__gte=1, scale_value__lte=5),
+                name="answer_scale_1_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question.code} = {self.value}"
+
+    @property
+    def value(self):
+        if self.scale_value is not None:
+            return self.scale_value
+        if self.number_value is not None:
+            return self.number_value
+        return self.text_value

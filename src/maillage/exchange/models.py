@@ -1,0 +1,100 @@
+"""Import jobs and what they created: the basis of progress, idempotency and undo."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Entity(models.TextChoices):
+    ORGANIZATION = "organization", "Organisations"
+    CONTACT = "contact", "Contacts"
+    ALLIANCE = "alliance", "Alliances et leurs parties"
+    CONTRIBUTION = "contribution", "Contributions"
+    INTERACTION = "interaction", "Échanges (interactions)"
+    ARCHIVE = "archive", "Archive complète d'un espace (ZIP)"
+
+
+class JobStatus(models.TextChoices):
+    UPLOADED = "uploaded", "Déposé"
+    VALIDATED = "validated", "Vérifié"
+    QUEUED = "queued", "En attente"
+    RUNNING = "running", "En cours"
+    DONE = "done", "Terminé"
+    FAILED = "failed", "Échoué"
+    UNDONE = "undone", "Annulé"
+
+
+def import_upload_to(instance, filename: str) -> str:
+    return f"imports/{instance.workspace_id}/{instance.content_hash[:16]}-{instance.pk or 'new'}.bin"
+
+
+class ImportJob(models.Model):
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    entity = models.CharField("contenu", max_length=14, choices=Entity.choices)
+    filename = models.CharField("fichier", max_length=255)
+    file_format = models.CharField(max_length=8)  # csv, xlsx, zip
+    content_hash = models.CharField(max_length=64, db_index=True)
+    content = models.BinaryField()
+    mapping = models.JSONField(default=dict, help_text="column index (str) → field name")
+    decisions = models.JSONField(default=dict, help_text="row number (str) → organisation id or 'new'")
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.UPLOADED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    accepted_rows = models.PositiveIntegerField(default=0)
+    rejected_rows = models.PositiveIntegerField(default=0)
+    created_rows = models.PositiveIntegerField(default=0)
+    skipped_rows = models.PositiveIntegerField(default=0, help_text="already imported (same natural key)")
+    batches_done = models.PositiveIntegerField(default=0)
+    batches_total = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=list, help_text="rejected rows: [row, column, value, message]")
+    preview = models.JSONField(default=list, help_text="the first accepted rows, as they will be saved")
+    proposals = models.JSONField(default=list, help_text="uncertain organisation matches to confirm")
+    message = models.TextField(blank=True)
+    worker_pid = models.IntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "import"
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} ({self.filename})"
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.status == JobStatus.DONE else 0
+        return min(100, round(100 * self.processed_rows / self.total_rows))
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in {JobStatus.QUEUED, JobStatus.RUNNING}
+
+
+class ImportedRow(models.Model):
+    """One row written by an import: its natural key makes a re-import skip it, its object makes undo possible.
+
+    The natural key is unique per workspace and entity, so two concurrent imports can never both create it.
+    """
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    entity = models.CharField(max_length=14, choices=Entity.choices)
+    natural_key = models.CharField(max_length=64)
+    row_number = models.PositiveIntegerField()
+    model = models.CharField(max_length=40, help_text="app_label.ModelName of the created object")
+    object_id = models.BigIntegerField(null=True)
+    created = models.BooleanField(default=True, help_text="False when the row matched an existing object")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "entity", "natural_key"], name="imported_row_unique_key")
+        ]
+        indexes = [models.Index(fields=["job", "model"], name="imported_row_job_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.natural_key[:12]}"

@@ -1,0 +1,500 @@
+"""Each kind of import: a row of cells → a planned action (or French errors), and the action that writes it.
+
+``plan`` reads and resolves (no write); ``execute`` calls the domain action and returns what it created, as
+``(model label, id, created)``. Contributions go through :mod:`maillage.exchange.bulk` in batches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+
+from maillage.alliances import actions as alliance_actions
+from maillage.alliances.models import Alliance, Form, InteractionKind, PartyRole, TerritoryLevel
+from maillage.contributions.models import Kind as ContributionKind
+from maillage.contributions.models import Status, ValuationMethod
+from maillage.core.text import normalize
+from maillage.exchange import bulk
+from maillage.exchange.fields import choice, parse_date, parse_date_in_range, parse_int
+from maillage.exchange.models import Entity
+from maillage.exchange.resolve import Directory, organization_label
+from maillage.organizations import actions as org_actions
+from maillage.organizations import identifiers
+from maillage.organizations.models import Contact, Kind, Organization
+
+
+class RowError(Exception):
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass
+class Planned:
+    row: int
+    base_key: str
+    payload: dict
+    key: str = ""
+    preview: dict = field(default_factory=dict)
+    proposal: dict | None = None  # an uncertain organisation match, to confirm
+
+
+class Context:
+    def __init__(self, workspace, user, decisions: dict | None = None):
+        self.workspace = workspace
+        self.user = user
+        self.decisions = decisions or {}
+        self.directory = Directory()
+        self._alliances: dict[str, Alliance | None] = {}
+        self._parties: dict[tuple, object] = {}
+        self._active: dict[int, set[int]] = {}
+        self.previews_left = 10  # only the first accepted rows are shown before the import
+        from django.utils import timezone
+
+        self.today = timezone.localdate()
+
+    def alliance(self, name: str) -> Alliance:
+        from maillage.exchange.fields import _norm
+
+        key = _norm(name)
+        if not key:
+            raise RowError({"alliance": ["Indiquez le nom de l'alliance."]})
+        if key not in self._alliances:
+            found = list(
+                Alliance.objects.visible_to(self.workspace)
+                .prefetch_related("parties__organization")
+                .filter(name__iexact=name.strip())
+            )
+            if not found:  # accents or spacing differ: compare normalised names
+                found = [
+                    a
+                    for a in Alliance.objects.visible_to(self.workspace).only("pk", "name")
+                    if normalize(a.name) == key
+                ]
+                found = list(
+                    Alliance.objects.filter(pk__in=[a.pk for a in found]).prefetch_related("parties__organization")
+                )
+            self._alliances[key] = found[0] if len(found) == 1 else None
+        alliance = self._alliances[key]
+        if alliance is None:
+            raise RowError({"alliance": [f"Alliance introuvable « {name} » dans votre espace : créez-la d'abord."]})
+        return alliance
+
+    def active_parties(self, alliance: Alliance) -> set[int]:
+        if alliance.pk not in self._active:
+            self._active[alliance.pk] = {p.pk for p in alliance.parties.all() if p.left_at is None}
+        return self._active[alliance.pk]
+
+    def party(self, alliance: Alliance, reference: str, field_name: str):
+        key = (alliance.pk, reference, field_name)
+        if key not in self._parties:
+            try:
+                self._parties[key] = self._find_party(alliance, reference, field_name)
+            except RowError as exc:
+                self._parties[key] = exc
+        found = self._parties[key]
+        if isinstance(found, RowError):
+            raise found
+        return found
+
+    def _find_party(self, alliance: Alliance, reference: str, field_name: str):
+        ref = (reference or "").strip()
+        compact = re.sub(r"[\s.\-]", "", ref).upper()
+        target = normalize(ref)
+        parties = [p for p in alliance.parties.all() if p.left_at is None]
+        for p in parties:
+            o = p.organization
+            if (
+                compact
+                and compact in {o.siren, o.siret, o.rna}
+                or (o.siren and compact[:9] == o.siren and len(compact) == 14)
+            ):
+                return p
+        for p in parties:
+            if normalize(p.organization.name) == target:
+                return p
+        from rapidfuzz import fuzz
+
+        scored = sorted(
+            ((fuzz.token_sort_ratio(target, normalize(p.organization.name)), p) for p in parties), key=lambda s: -s[0]
+        )
+        if scored and scored[0][0] >= 90 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+            return scored[0][1]
+        names = ", ".join(p.organization.name for p in parties)
+        raise RowError(
+            {field_name: [f"Partenaire introuvable « {reference} » dans l'alliance ; ses parties : {names}."]}
+        )
+
+
+def _key(*parts) -> str:
+    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
+
+
+def _collect(errors: dict, field_name: str, func, *args):
+    try:
+        return func(*args)
+    except ValueError as exc:
+        errors.setdefault(field_name, []).append(str(exc))
+    except ValidationError as exc:
+        errors.setdefault(field_name, []).extend(exc.messages)
+    return None
+
+
+class OrganizationRows:
+    entity = Entity.ORGANIZATION
+    repeatable = False  # the same organisation twice in one file is one organisation
+    dry_run_actions = True
+
+    def plan(self, v: dict, ctx: Context) -> tuple[str, dict, dict, dict | None]:
+        errors: dict[str, list[str]] = {}
+        name = v.get("name", "").strip()
+        if not name:
+            errors["name"] = ["Le nom est obligatoire."]
+        kind = _collect(errors, "kind", choice, v.get("kind") or "association", Kind, "Type d'organisation")
+        idents = {}
+        for f, func in (
+            ("siren", identifiers.clean_siren),
+            ("siret", identifiers.clean_siret),
+            ("rna", identifiers.clean_rna),
+        ):
+            if v.get(f):
+                idents[f] = _collect(errors, f, func, v[f])
+        commune = _collect(errors, "commune", ctx.directory.commune, v.get("commune", ""))
+        if errors:
+            raise RowError(errors)
+        match = None
+        for f in ("siret", "siren", "rna"):
+            if idents.get(f):
+                match = ctx.directory.by_identifier(idents[f])
+                if match and match.organization:
+                    break
+        if not (match and match.organization) and not idents:
+            match = ctx.directory.by_name(name, commune)
+        base = next((f"{f}:{idents[f]}" for f in ("siren", "siret", "rna") if idents.get(f)), None)
+        base = base or f"name:{normalize(name)}:{commune.code if commune else ''}"
+        data = {
+            "kind": kind,
+            "name": name,
+            **{f: idents.get(f, "") for f in ("siren", "siret", "rna")},
+            "commune": commune.code if commune else "",
+            "naf": v.get("naf", ""),
+            "website": v.get("website", ""),
+            "description": v.get("description", ""),
+        }
+        payload = {"data": data, "match": None, "certain": False}
+        proposal = None
+        preview = {"Nom": name, "Type": Kind(kind).label, "Commune": commune.name if commune else ""}
+        if match and match.organization:
+            payload.update(match=match.organization.pk, certain=match.certain)
+            label = organization_label(match.organization)
+            preview["Annuaire"] = f"déjà présente : {label}" if match.certain else f"à confirmer : {label}"
+            if not match.certain:
+                proposal = {"id": match.organization.pk, "label": label, "score": match.score}
+        else:
+            preview["Annuaire"] = "nouvelle organisation"
+        return base, payload, preview, proposal
+
+    def execute(self, payload: dict, ctx: Context, row: int) -> list[tuple[str, int, bool]]:
+        decision = ctx.decisions.get(str(row), "match")
+        if payload["match"] and (payload["certain"] or decision != "new"):
+            return [("organizations.Organization", payload["match"], False)]
+        org = org_actions.create_organization(data=payload["data"], created_by=ctx.user)
+        return [("organizations.Organization", org.pk, True)]
+
+
+class ContactRows:
+    entity = Entity.CONTACT
+    repeatable = False
+    dry_run_actions = True
+
+    def plan(self, v, ctx):
+        errors: dict[str, list[str]] = {}
+        match = ctx.directory.find(v.get("organization", ""))
+        if not v.get("organization"):
+            errors["organization"] = ["Indiquez l'organisation du contact (nom, SIREN, SIRET ou RNA)."]
+        elif not match.organization or not match.certain:
+            hint = (
+                f" ; la plus proche : {organization_label(match.organization)} (score {match.score:.0f})"
+                if match.organization
+                else ""
+            )
+            errors["organization"] = [
+                f"Organisation introuvable « {v['organization']} » dans l'annuaire{hint} : indiquez son SIREN ou son RNA."
+            ]
+        name = v.get("name", "").strip()
+        if not name:
+            errors["name"] = ["Le nom du contact est obligatoire."]
+        if errors:
+            raise RowError(errors)
+        org = match.organization
+        email = v.get("email", "").strip().lower()
+        if (
+            Contact.objects.visible_to(ctx.workspace)
+            .filter(organization=org, name__iexact=name, email__iexact=email)
+            .exists()
+        ):
+            raise RowError({"name": [f"Ce contact existe déjà dans votre espace pour {org.name}."]})
+        payload = {
+            "organization": org.pk,
+            "name": name,
+            "role": v.get("role", ""),
+            "email": email,
+            "phone": v.get("phone", ""),
+        }
+        preview = {"Organisation": org.name, "Nom": name, "Fonction": payload["role"], "E-mail": email}
+        return f"{org.pk}:{normalize(name)}:{email}", payload, preview, None
+
+    def execute(self, payload, ctx, row):
+        org = Organization.objects.get(pk=payload.pop("organization"))
+        contact = org_actions.add_contact(workspace=ctx.workspace, organization=org, **payload)
+        return [("organizations.Contact", contact.pk, True)]
+
+
+def split_list(value: str) -> list[str]:
+    return [p.strip() for p in re.split(r"[;|\n]", value or "") if p.strip()]
+
+
+class AllianceRows:
+    entity = Entity.ALLIANCE
+    repeatable = False
+    dry_run_actions = True
+
+    def plan(self, v, ctx):
+        errors: dict[str, list[str]] = {}
+        name = v.get("name", "").strip()
+        if not name:
+            errors["name"] = ["Donnez un nom à l'alliance."]
+        forms = [
+            _collect(errors, "forms", choice, f, Form, "Forme")
+            for f in re.split(r"[;,|/]", v.get("forms", ""))
+            if f.strip()
+        ]
+        if not forms and "forms" not in errors:
+            errors["forms"] = ["Indiquez au moins une forme (ex. mécénat financier)."]
+        partners = []
+        for entry in split_list(v.get("partners", "")):
+            m = re.match(r"^(.*?)\s*\(([^()]*)\)\s*$", entry)
+            ref, role = (m.group(1), m.group(2)) if m else (entry, "partenaire")
+            role_code = _collect(errors, "partners", choice, role, PartyRole, "Rôle")
+            match = ctx.directory.find(ref)
+            if not match.organization or not match.certain:
+                hint = (
+                    f" (le plus proche : {organization_label(match.organization)}, score {match.score:.0f})"
+                    if match.organization
+                    else ""
+                )
+                errors.setdefault("partners", []).append(
+                    f"Partenaire introuvable « {ref} » dans l'annuaire{hint} : indiquez son SIREN ou son RNA, "
+                    "ou importez d'abord les organisations."
+                )
+            elif role_code:
+                partners.append((match.organization.pk, role_code))
+        if not partners and "partners" not in errors:
+            errors["partners"] = ["Une alliance réunit au moins deux organisations : indiquez un partenaire."]
+        level = (
+            _collect(errors, "territory_level", choice, v["territory_level"], TerritoryLevel, "Échelle")
+            if v.get("territory_level")
+            else ""
+        )
+        starts = _collect(errors, "starts_on", parse_date_in_range, v.get("starts_on", ""))
+        ends = _collect(errors, "ends_on", parse_date_in_range, v.get("ends_on", ""))
+        if name and Alliance.objects.visible_to(ctx.workspace).filter(name__iexact=name).exists():
+            errors.setdefault("name", []).append("Une alliance porte déjà ce nom dans votre espace.")
+        if errors:
+            raise RowError(errors)
+        payload = {
+            "name": name,
+            "forms": [f for f in forms if f],
+            "partners": partners,
+            "purpose": v.get("purpose", ""),
+            "territory_level": level or "",
+            "territory_code": v.get("territory_code", ""),
+            "starts_on": starts.isoformat() if starts else None,
+            "ends_on": ends.isoformat() if ends else None,
+        }
+        names = dict(Organization.objects.filter(pk__in=[p for p, _ in partners]).values_list("pk", "name"))
+        preview = {
+            "Nom": name,
+            "Formes": ", ".join(Form(f).label for f in payload["forms"]),
+            "Partenaires": "; ".join(f"{names.get(p, p)} ({PartyRole(r).label})" for p, r in partners),
+        }
+        return normalize(name), payload, preview, None
+
+    def execute(self, payload, ctx, row):
+        from datetime import date
+
+        orgs = Organization.objects.in_bulk([p for p, _ in payload["partners"]])
+        alliance = alliance_actions.create_alliance(
+            workspace=ctx.workspace,
+            user=ctx.user,
+            name=payload["name"],
+            forms=payload["forms"],
+            partners=[(orgs[p], role, "") for p, role in payload["partners"] if p in orgs],
+            purpose=payload["purpose"],
+            territory_level=payload["territory_level"],
+            territory_code=payload["territory_code"],
+            starts_on=date.fromisoformat(payload["starts_on"]) if payload["starts_on"] else None,
+            ends_on=date.fromisoformat(payload["ends_on"]) if payload["ends_on"] else None,
+        )
+        return [("alliances.Alliance", alliance.pk, True)]
+
+
+class ContributionRows:
+    entity = Entity.CONTRIBUTION
+    repeatable = True  # two identical gifts in one file are two gifts
+    dry_run_actions = False  # validated by bulk.clean_contribution in plan
+
+    def plan(self, v, ctx):
+        errors: dict[str, list[str]] = {}
+        alliance = _collect(errors, "alliance", ctx.alliance, v.get("alliance", ""))
+        if alliance is None and not errors:
+            errors["alliance"] = ["Alliance introuvable."]
+        giver = receiver = None
+        if alliance is not None:
+            try:
+                giver = ctx.party(alliance, v.get("giver", ""), "giver")
+            except RowError as exc:
+                errors.update(exc.errors)
+            try:
+                receiver = ctx.party(alliance, v.get("receiver", ""), "receiver")
+            except RowError as exc:
+                errors.update(exc.errors)
+        kind = _collect(errors, "kind", choice, v.get("kind", ""), ContributionKind, "Nature")
+        status = _collect(errors, "status", choice, v.get("status") or "promise", Status, "Statut")
+        method = (
+            _collect(errors, "valuation_method", choice, v["valuation_method"], ValuationMethod, "Méthode")
+            if v.get("valuation_method")
+            else ""
+        )
+        promised_on = _collect(errors, "promised_on", parse_date, v.get("promised_on", ""))
+        received_on = _collect(errors, "received_on", parse_date, v.get("received_on", ""))
+        if "value" in v and v["value"]:
+            from maillage.exchange.fields import parse_decimal
+
+            _collect(errors, "value", parse_decimal, v["value"])
+        if errors:
+            raise RowError(errors)
+        try:
+            row = bulk.clean_contribution(
+                alliance=alliance,
+                giver=giver,
+                receiver=receiver,
+                kind=kind,
+                description=v.get("description", ""),
+                value=_normal_number(v.get("value", "")),
+                valuation_method=method or "",
+                status=status,
+                promised_on=promised_on,
+                received_on=received_on,
+                evidence=v.get("evidence", ""),
+                hours=_normal_number(v.get("hours", "")),
+                hourly_rate=_normal_number(v.get("hourly_rate", "")),
+                today=ctx.today,
+                active=ctx.active_parties(alliance),
+            )
+        except ValidationError as exc:
+            raise RowError(exc.message_dict) from exc
+        base = (
+            ":".join(
+                str(row[k])
+                for k in ("alliance_id", "giver_id", "receiver_id", "kind", "value", "promised_on", "received_on")
+            )
+            + ":"
+            + _norm_desc(row["description"])
+        )
+        preview = {}
+        if ctx.previews_left > 0:
+            ctx.previews_left -= 1
+            preview = {
+                "Alliance": alliance.name,
+                "De": giver.organization.name,
+                "À": receiver.organization.name,
+                "Nature": ContributionKind(kind).label,
+                "Valeur (€)": f"{row['value']:.2f}".replace(".", ","),
+                "Statut": Status(status).label,
+            }
+        return base, row, preview, None
+
+
+def _norm_desc(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _normal_number(value: str):
+    from maillage.exchange.fields import parse_decimal
+
+    try:
+        number = parse_decimal(value)
+    except ValueError:
+        return value
+    return number
+
+
+class InteractionRows:
+    entity = Entity.INTERACTION
+    repeatable = True
+    dry_run_actions = True
+
+    def plan(self, v, ctx):
+        errors: dict[str, list[str]] = {}
+        alliance = _collect(errors, "alliance", ctx.alliance, v.get("alliance", ""))
+        kind = _collect(errors, "kind", choice, v.get("kind", ""), InteractionKind, "Type d'échange")
+        day = _collect(errors, "occurred_on", parse_date_in_range, v.get("occurred_on", ""))
+        if day is None and "occurred_on" not in errors:
+            errors["occurred_on"] = ["Indiquez la date de l'échange."]
+        minutes = _collect(errors, "duration_minutes", parse_int, v.get("duration_minutes", ""))
+        if minutes is None and "duration_minutes" not in errors:
+            errors["duration_minutes"] = ["Indiquez la durée en minutes."]
+        if errors:
+            raise RowError(errors)
+        errors = alliance_actions._clean_interaction(kind, day, minutes)
+        if errors:
+            raise RowError(errors)
+        payload = {
+            "alliance": alliance.pk,
+            "kind": kind,
+            "occurred_on": day.isoformat(),
+            "duration_minutes": minutes,
+            "subject": v.get("subject", ""),
+            "notes": v.get("notes", ""),
+        }
+        preview = {
+            "Alliance": alliance.name,
+            "Type": InteractionKind(kind).label,
+            "Date": f"{day:%d/%m/%Y}",
+            "Durée": f"{minutes} min",
+        }
+        base = f"{alliance.pk}:{kind}:{day}:{minutes}:{normalize(payload['subject'])}"
+        return base, payload, preview, None
+
+    def execute(self, payload, ctx, row):
+        from datetime import date
+
+        alliance = Alliance.objects.visible_to(ctx.workspace).prefetch_related("parties").get(pk=payload["alliance"])
+        interaction = alliance_actions.log_interaction(
+            alliance=alliance,
+            workspace=ctx.workspace,
+            user=ctx.user,
+            kind=payload["kind"],
+            occurred_on=date.fromisoformat(payload["occurred_on"]),
+            duration_minutes=payload["duration_minutes"],
+            subject=payload["subject"],
+            notes=payload["notes"],
+        )
+        return [("alliances.Interaction", interaction.pk, True)]
+
+
+IMPORTERS = {
+    Entity.ORGANIZATION: OrganizationRows(),
+    Entity.CONTACT: ContactRows(),
+    Entity.ALLIANCE: AllianceRows(),
+    Entity.CONTRIBUTION: ContributionRows(),
+    Entity.INTERACTION: InteractionRows(),
+}
+
+
+def natural_key(entity: str, base: str, occurrence: int) -> str:
+    return _key(entity, base, occurrence)

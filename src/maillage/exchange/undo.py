@@ -1,0 +1,109 @@
+"""Undoing an import as one operation: delete what it created, or refuse and say what depends on it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import router, transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.db.models.deletion import Collector
+from django.utils import timezone
+
+from maillage.exchange.models import ImportedRow, ImportJob, JobStatus
+
+# Rows an action writes along with the object it creates: deleting them with it is part of undoing it.
+COMPANIONS = {
+    "alliances.Party",
+    "alliances.StageChange",
+    "alliances.Attendance",
+    "alliances.Interaction_contacts",
+    "organizations.SearchToken",
+    "organizations.Organization_causes",
+    "contributions.SkillsLine",
+    "contributions.Counterpart",
+    "exchange.ImportedRow",
+}
+ORDER = [
+    "contributions.Contribution",
+    "alliances.Interaction",
+    "alliances.Agreement",
+    "alliances.Alliance",
+    "organizations.Contact",
+    "organizations.Organization",
+]
+NAMES = {
+    "contributions.Contribution": "contribution(s)",
+    "alliances.Interaction": "échange(s)",
+    "alliances.Agreement": "convention(s)",
+    "alliances.Alliance": "alliance(s)",
+    "alliances.AllianceNote": "note(s) d'alliance",
+    "alliances.PartyInvitation": "invitation(s)",
+    "organizations.Contact": "contact(s)",
+    "organizations.Organization": "organisation(s)",
+    "organizations.PrivateNote": "note(s) privée(s)",
+    "workspaces.Workspace": "espace(s) de travail",
+}
+
+
+def _label(model) -> str:
+    return f"{model._meta.app_label}.{model._meta.object_name}"
+
+
+@transaction.atomic
+def undo_import(*, job: ImportJob, user=None) -> int:
+    """Delete every row the job created, in one transaction; refuse if anything else depends on them."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status == JobStatus.UNDONE:
+        raise ValidationError("Cet import a déjà été annulé.")
+    if job.is_active:
+        raise ValidationError("L'import est en cours : attendez qu'il se termine pour l'annuler.")
+    created = defaultdict(set)
+    for model, pk in ImportedRow.objects.filter(job=job, created=True).values_list("model", "object_id"):
+        created[model].add(pk)
+    # One model after another, dependents first (a contribution protects the party it comes from): inside this
+    # transaction, a refusal at any step rolls back the steps before it.
+    for label in sorted(created, key=lambda m: ORDER.index(m) if m in ORDER else len(ORDER)):
+        objects = list(apps.get_model(label).objects.filter(pk__in=created[label]))
+        if objects:
+            _delete_checked(objects, created)
+    total = sum(len(v) for v in created.values())
+    ImportedRow.objects.filter(job=job).delete()
+    job.status = JobStatus.UNDONE
+    job.finished_at = timezone.now()
+    job.message = f"Import annulé : {total} ligne(s) créée(s) supprimée(s)."
+    job.save(update_fields=["status", "finished_at", "message"])
+    return total
+
+
+def _delete_checked(objects: list, created: dict) -> None:
+    collector = Collector(using=router.db_for_write(ImportJob))
+    try:
+        collector.collect(objects)
+    except (ProtectedError, RestrictedError) as exc:
+        blockers = defaultdict(int)
+        for obj in exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects:
+            blockers[_label(type(obj))] += 1
+        raise ValidationError(_refusal(blockers)) from exc
+    blockers = defaultdict(int)
+    for model, instances in collector.data.items():
+        label = _label(model)
+        if label not in COMPANIONS:
+            blockers[label] += sum(1 for obj in instances if obj.pk not in created.get(label, ()))
+    for qs in collector.fast_deletes:
+        label = _label(qs.model)
+        if label not in COMPANIONS:
+            blockers[label] += qs.exclude(pk__in=created.get(label, ())).count()
+    blockers = {k: v for k, v in blockers.items() if v}
+    if blockers:
+        raise ValidationError(_refusal(blockers))
+    collector.delete()
+
+
+def _refusal(blockers: dict) -> str:
+    detail = ", ".join(f"{n} {NAMES.get(label, label)}" for label, n in sorted(blockers.items()))
+    return (
+        "Impossible d'annuler cet import : des données saisies depuis dépendent des lignes qu'il a créées "
+        f"({detail}). Supprimez-les d'abord, ou gardez l'import."
+    )

@@ -1,0 +1,209 @@
+"""Pages of imports and exports: upload, map columns, check, run in the background, undo; download lists."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from maillage.core.roles import Role, role_at_least
+from maillage.core.tenancy import get_visible_or_404, workspace_required
+from maillage.exchange import runner
+from maillage.exchange.archive import build_archive
+from maillage.exchange.export import TABLES, table_response
+from maillage.exchange.fields import FIELDS, missing_required
+from maillage.exchange.jobs import create_job
+from maillage.exchange.models import Entity, ImportJob, JobStatus
+from maillage.exchange.readers import MAX_FILE_BYTES, FileRefused, read_table
+from maillage.exchange.undo import undo_import
+
+JOBS_SHOWN = 20
+
+
+def _jobs(request):
+    return ImportJob.objects.filter(workspace=request.workspace).defer("content")
+
+
+def _job(request, job_id):
+    return get_visible_or_404(_jobs(request), pk=job_id)
+
+
+@workspace_required(Role.VIEWER)
+def exchange_home(request):
+    return render(
+        request,
+        "web/exchange/home.html",
+        {
+            "jobs": list(_jobs(request).select_related("created_by")[:JOBS_SHOWN]),
+            "entities": Entity.choices,
+            "tables": TABLES.values(),
+            "can_import": role_at_least(request.workspace_role, Role.MEMBER),
+            "max_mb": MAX_FILE_BYTES // 1024 // 1024,
+        },
+    )
+
+
+@workspace_required(Role.MEMBER)
+@require_POST
+def import_upload(request):
+    upload = request.FILES.get("file")
+    entity = request.POST.get("entity", "")
+    error = None
+    if upload is None:
+        error = "Choisissez un fichier à importer (CSV, XLSX ou archive ZIP de Maillage)."
+    elif upload.size > MAX_FILE_BYTES:
+        error = f"Le fichier pèse {upload.size / 1024 / 1024:.1f} Mo ; {MAX_FILE_BYTES // 1024 // 1024} Mo au plus."
+    else:
+        try:
+            job = create_job(
+                workspace=request.workspace,
+                user=request.user,
+                entity=entity,
+                filename=upload.name,
+                content=upload.read(),
+            )
+        except FileRefused as exc:
+            error = str(exc)
+    if error:
+        messages.error(request, f"Fichier refusé : {error}")
+        return redirect("web:exchange_home")
+    previous = _jobs(request).filter(content_hash=job.content_hash, status=JobStatus.DONE).exclude(pk=job.pk).first()
+    if previous:
+        messages.warning(
+            request,
+            f"Ce fichier a déjà été importé le {previous.finished_at:%d/%m/%Y} : les lignes déjà enregistrées "
+            "seront reconnues et ne seront pas dupliquées.",
+        )
+    if job.entity == Entity.ARCHIVE:
+        runner.validate(job)
+        return redirect("web:import_report", job_id=job.pk)
+    return redirect("web:import_mapping", job_id=job.pk)
+
+
+@workspace_required(Role.MEMBER)
+def import_mapping(request, job_id):
+    job = _job(request, job_id)
+    if job.entity == Entity.ARCHIVE or job.status not in {JobStatus.UPLOADED, JobStatus.VALIDATED}:
+        return redirect("web:import_report", job_id=job.pk)
+    job = ImportJob.objects.get(pk=job.pk)
+    try:
+        table = read_table(bytes(job.content))
+    except FileRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("web:exchange_home")
+    fields = FIELDS[job.entity]
+    errors = []
+    if request.method == "POST":
+        valid = {f.name for f in fields}
+        mapping = {}
+        for index in range(len(table.headers)):
+            chosen = request.POST.get(f"col-{index}", "")
+            if chosen in valid:
+                if chosen in mapping.values():
+                    errors.append(
+                        f"Le champ « {next(f.label for f in fields if f.name == chosen)} » est choisi deux fois."
+                    )
+                mapping[str(index)] = chosen
+        missing = missing_required(job.entity, mapping)
+        errors += [f"Choisissez la colonne du champ obligatoire « {f.label} »." for f in missing]
+        job.mapping = mapping
+        if not errors:
+            job.save(update_fields=["mapping"])
+            runner.validate(job)
+            return redirect("web:import_report", job_id=job.pk)
+    columns = [
+        {
+            "index": i,
+            "header": h,
+            "chosen": job.mapping.get(str(i), ""),
+            "samples": [r[i] for r in table.rows[:3] if i < len(r)],
+        }
+        for i, h in enumerate(table.headers)
+    ]
+    return render(
+        request,
+        "web/exchange/mapping.html",
+        {"job": job, "columns": columns, "fields": fields, "errors": errors, "table": table},
+    )
+
+
+@workspace_required(Role.VIEWER)
+def import_report(request, job_id):
+    job = _job(request, job_id)
+    preview_headers = list(job.preview[0].keys()) if job.preview else []
+    return render(
+        request,
+        "web/exchange/report.html",
+        {
+            "job": job,
+            "preview_headers": preview_headers,
+            "preview_rows": [[row.get(h, "") for h in preview_headers] for row in job.preview],
+            "can_import": role_at_least(request.workspace_role, Role.MEMBER),
+            "report_head": job.report[:200],
+        },
+    )
+
+
+@workspace_required(Role.MEMBER)
+@require_POST
+def import_start(request, job_id):
+    job = _job(request, job_id)
+    if job.status not in {JobStatus.VALIDATED, JobStatus.FAILED} or (
+        job.status == JobStatus.FAILED and not job.total_rows
+    ):
+        messages.error(request, "Cet import ne peut pas être lancé dans son état actuel.")
+        return redirect("web:import_report", job_id=job.pk)
+    decisions = {}
+    for proposal in job.proposals:
+        choice = request.POST.get(f"match-{proposal['row']}", "match")
+        decisions[str(proposal["row"])] = "new" if choice == "new" else "match"
+    job.decisions = decisions
+    job.save(update_fields=["decisions"])
+    runner.start(job)
+    messages.success(request, "Import lancé : suivez sa progression ci-dessous.")
+    return redirect("web:import_report", job_id=job.pk)
+
+
+@workspace_required(Role.VIEWER)
+def import_progress(request, job_id):
+    job = _job(request, job_id)
+    return render(request, "web/exchange/_progress.html", {"job": job})
+
+
+@workspace_required(Role.VIEWER)
+def import_report_csv(request, job_id):
+    job = _job(request, job_id)
+    from maillage.core.export import csv_response
+
+    rows = [[r[0], r[1], r[2], r[3]] for r in job.report]
+    return csv_response(f"rapport-import-{job.pk}", ["ligne", "colonne", "valeur", "problème"], rows)
+
+
+@workspace_required(Role.MEMBER)
+@require_POST
+def import_undo(request, job_id):
+    job = _job(request, job_id)
+    try:
+        count = undo_import(job=job, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Import annulé : {count} ligne(s) supprimée(s).")
+    return redirect("web:import_report", job_id=job.pk)
+
+
+@workspace_required(Role.VIEWER)
+def export_table(request, table, file_format):
+    if table not in TABLES or file_format not in {"csv", "xlsx"}:
+        raise Http404("Liste inconnue.")
+    return table_response(TABLES[table], request.workspace, file_format)
+
+
+@workspace_required(Role.VIEWER)
+def export_archive(request):
+    content = build_archive(request.workspace)
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="maillage-espace-{request.workspace.pk}.zip"'
+    return response

@@ -1,0 +1,129 @@
+"""Access matrix of the evaluation and diagnostic areas: every page and API route, every visitor.
+
+World: an alliance of A's association with a company (its own workspace), an open 2025 evaluation, and A's 2025
+figures in the diagnostic. B is not a party: every object of A answers 404 to B.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils import timezone
+
+from maillage.alliances.actions import create_alliance
+from maillage.diagnostic.actions import save_resource_year
+from maillage.evaluation.actions import open_evaluation
+from maillage.organizations.actions import create_organization
+from maillage.workspaces.models import Workspace
+from tests.access.common import A_READ, A_WRITE, api_expect, expect
+
+SEND_ALL = {
+    "perf_model": 4,
+    "perf_resources": 3,
+    "perf_capacity": 4,
+    "innov_solution": 3,
+    "innov_scale": 2,
+    "trust_evolution": 4,
+    "trust_collective": 3,
+}
+
+
+def extend_world(world) -> None:
+    owner = world["people"]["owner"]
+    company = create_organization(data={"kind": "company", "name": "Entreprise partenaire de A"})
+    workspace_c = Workspace.objects.create(name="Espace C", organization=company)
+    alliance = create_alliance(
+        workspace=world["a"],
+        user=owner,
+        name="Alliance évaluée de A",
+        forms=["mecenat_financier"],
+        partners=[(company, "partner", "")],
+    )
+    party = alliance.parties.get(organization=company)
+    party.workspace, party.joined_at = workspace_c, timezone.now()
+    party.save()
+    world["eval_alliance"] = alliance
+    world["eval_party_a"] = alliance.parties.get(workspace=world["a"])
+    world["evaluation"] = open_evaluation(
+        alliance=alliance,
+        workspace=world["a"],
+        user=owner,
+        period_label="Année 2025",
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+    )
+    save_resource_year(workspace=world["a"], user=owner, year=2025, resources={"public_subsidies": "1000"})
+
+
+def web_matrix(w) -> dict:
+    e = {"evaluation_id": w["evaluation"].pk}
+    own_data_write = expect(viewer=403, member=302, admin=302, owner=302, other_workspace=302)
+    return {
+        "evaluation_list": ("get", {}, {}, expect()),
+        "evaluation_open": (
+            "post",
+            {},
+            {
+                "alliance": w["eval_alliance"].pk,
+                "period_label": "Année 2026",
+                "period_start": "2026-01-01",
+                "period_end": "2026-12-31",
+            },
+            A_WRITE,
+        ),
+        "evaluation_detail": ("get", e, {}, A_READ),
+        "evaluation_answer": (
+            "post",
+            e,
+            {"party": w["eval_party_a"].pk, "perf_model": "3", "action": "draft"},
+            A_WRITE,
+        ),
+        "evaluation_share": ("post", e, {"shared": "1"}, A_WRITE),
+        "evaluation_remind": ("post", e, {}, A_WRITE),
+        "evaluation_report": ("get", e, {}, A_READ),
+        "evaluation_report_pdf": ("get", e, {}, A_READ),
+        "evaluation_close": ("post", e, {}, A_WRITE),
+        "diagnostic": ("get", {}, {}, expect()),
+        "diagnostic_year": ("post", {"year": 2024}, {"sales": "1000", "volunteers": "3"}, own_data_write),
+    }
+
+
+def api_matrix(w) -> dict:
+    e = {"evaluation_id": w["evaluation"].pk}
+    read = api_expect(200, 200)
+    a_read = api_expect(200, 200, other_workspace=404)
+    a_write = api_expect(403, 200, other_workspace=404)
+    base = "/api/v1/evaluations"
+    return {
+        ("GET", f"{base}/questionnaires/current"): (read, None, {}),
+        ("GET", f"{base}/questionnaires/{{version}}"): (read, None, {"version": 1}),
+        ("GET", base): (read, None, {}),
+        ("POST", base): (api_expect(403, 201, other_workspace=404), "open_evaluation", {}),
+        ("GET", f"{base}/{{evaluation_id}}"): (a_read, None, e),
+        ("GET", f"{base}/{{evaluation_id}}/answers"): (a_read, None, e),
+        ("PUT", f"{base}/{{evaluation_id}}/answers"): (a_write, {"answers": SEND_ALL, "submit": True}, e),
+        ("POST", f"{base}/{{evaluation_id}}/share"): (a_write, {"shared": True}, e),
+        ("POST", f"{base}/{{evaluation_id}}/reminders"): (a_write, {}, e),
+        ("GET", f"{base}/{{evaluation_id}}/scores"): (a_read, None, e),
+        ("GET", f"{base}/{{evaluation_id}}/report.pdf"): (a_read, None, e),
+        ("POST", f"{base}/{{evaluation_id}}/close"): (a_write, {}, e),
+        ("GET", "/api/v1/diagnostic/years"): (read, None, {}),
+        ("GET", "/api/v1/diagnostic/years/{year}"): (a_read, None, {"year": 2025}),
+        ("PUT", "/api/v1/diagnostic/years/{year}"): (
+            api_expect(403, 200),
+            {"resources": {"sales": "1000"}, "human": {"volunteers": 2}},
+            {"year": 2024},
+        ),
+        ("GET", "/api/v1/diagnostic"): (read, None, {}),
+    }
+
+
+def body_for(kind):
+    if kind == "open_evaluation":
+        return lambda world, role: {
+            "alliance_id": world["eval_alliance"].pk,
+            "period_label": "Année 2026",
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+        }
+    return kind

@@ -1,0 +1,181 @@
+"""Import jobs through the domain: validation report, idempotency, batches, undo."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from maillage.alliances.models import Alliance, Interaction
+from maillage.contributions.models import Contribution
+from maillage.exchange import runner
+from maillage.exchange.jobs import create_job
+from maillage.exchange.models import ImportedRow, JobStatus
+from maillage.exchange.undo import undo_import
+from maillage.organizations.models import Contact, Organization
+from tests.exchange.helpers import contribution_rows, csv_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def job_for(workspace, user, entity, rows, **kw):
+    return create_job(workspace=workspace, user=user, entity=entity, filename="f.csv", content=csv_bytes(rows, **kw))
+
+
+def test_contributions_import_validates_then_writes_and_is_idempotent(workspace_a, owner, alliance):
+    rows = contribution_rows(5)
+    rows[3][5] = "beaucoup"  # amount not a number
+    rows[4][1] = "Inconnue SA"  # partner not found
+    job = job_for(workspace_a, owner, "contribution", rows)
+    assert set(job.mapping.values()) >= {"alliance", "giver", "receiver", "kind", "description", "value"}
+    runner.validate(job)
+    job.refresh_from_db()
+    assert (job.accepted_rows, job.rejected_rows) == (3, 2)
+    assert Contribution.objects.count() == 0  # nothing written before the run
+    by_row = {r[0]: r for r in job.report}
+    assert by_row[4][1] == "Montant" and by_row[4][2] == "beaucoup" and "n'est pas un nombre" in by_row[4][3]
+    assert by_row[5][1] == "Donateur" and "Partenaire introuvable" in by_row[5][3]
+    job = runner.run(job.pk)
+    assert job.status == JobStatus.DONE and job.created_rows == 3
+    assert sorted(Contribution.objects.values_list("value", flat=True)) == [
+        Decimal("100.50"),
+        Decimal("101.50"),
+        Decimal("104.50"),
+    ]
+    again = job_for(workspace_a, owner, "contribution", rows)
+    runner.validate(again)
+    again = runner.run(again.pk)
+    assert again.status == JobStatus.DONE and again.created_rows == 0 and again.skipped_rows == 3
+    assert Contribution.objects.count() == 3
+
+
+def test_identical_rows_in_one_file_are_two_gifts(workspace_a, owner, alliance):
+    rows = contribution_rows(1) + contribution_rows(1)[1:]
+    job = job_for(workspace_a, owner, "contribution", rows, delimiter=",", encoding="cp1252")
+    runner.validate(job)
+    assert runner.run(job.pk).created_rows == 2
+
+
+def test_organizations_matched_by_identifier_and_fuzzy_name(workspace_a, owner, company, foundation):
+    rows = [
+        ["Raison sociale", "SIREN", "Ville", "Type"],
+        ["MENUISERIE DU LAC", "732 829 320", "74010", "entreprise"],  # identifier: certain
+        ["La Fondation des Rives", "", "69123", "fondation"],  # near name, same commune: to confirm
+        ["Ateliers Nouveaux", "", "Villeurbanne", "association"],  # new
+        ["Mauvais Siren", "123456789", "69123", "association"],  # checksum
+        ["Nulle Part", "", "99999", "association"],  # unknown commune
+    ]
+    job = job_for(workspace_a, owner, "organization", rows)
+    plan = runner.validate(job)
+    job.refresh_from_db()
+    messages = {r[0]: r[3] for r in job.report}
+    assert "clé de contrôle" in messages[5] and "Commune inconnue" in messages[6]
+    proposals = [p for p in plan.rows if p.proposal]
+    assert (
+        len(proposals) == 1
+        and proposals[0].proposal["id"] == foundation.pk
+        and 85 <= proposals[0].proposal["score"] < 100
+    )
+    before = Organization.objects.count()
+    job = runner.run(job.pk)
+    assert job.created_rows == 1 and Organization.objects.count() == before + 1
+    assert Organization.objects.filter(name="Ateliers Nouveaux", commune_id="69266").exists()
+    assert ImportedRow.objects.filter(job=job, created=False).count() == 2
+
+
+def test_contacts_alliances_and_interactions(workspace_a, owner, company, foundation):
+    contacts = [
+        ["Organisation", "Nom", "Fonction", "Courriel"],
+        ["732829320", "Alice Martin", "RSE", "a@lac.fr"],
+        ["Inconnue", "Bob", "", ""],
+    ]
+    job = job_for(workspace_a, owner, "contact", contacts)
+    runner.validate(job)
+    assert runner.run(job.pk).created_rows == 1 and Contact.objects.get().name == "Alice Martin"
+    alliances = [
+        ["Nom", "Formes", "Partenaires", "Début"],
+        [
+            "Chantier école",
+            "mécénat de compétences; innovation sociale",
+            "732829320 (financeur); Fondation des Rives",
+            "01/02/2024",
+        ],
+        ["Sans partenaire", "mécénat financier", "Personne", ""],
+        ["Date folle", "mécénat financier", "732829320", "01/01/1700"],
+    ]
+    job = job_for(workspace_a, owner, "alliance", alliances)
+    runner.validate(job)
+    job.refresh_from_db()
+    reasons = " ".join(r[3] for r in job.report)
+    assert "Partenaire introuvable" in reasons and "hors de la plage" in reasons
+    assert runner.run(job.pk).created_rows == 1
+    made = Alliance.objects.get(name="Chantier école")
+    assert {p.organization_id for p in made.parties.all()} == {workspace_a.organization_id, company.pk, foundation.pk}
+    meetings = [
+        ["Alliance", "Type", "Date", "Durée"],
+        ["Chantier école", "réunion", "2024-03-01", "90"],
+        ["Chantier école", "réunion", "2024-03-01", "abc"],
+    ]
+    job = job_for(workspace_a, owner, "interaction", meetings)
+    runner.validate(job)
+    assert runner.run(job.pk).created_rows == 1 and Interaction.objects.get().duration_minutes == 90
+
+
+def test_undo_deletes_what_the_import_created_or_refuses(workspace_a, owner, alliance, company):
+    job = job_for(workspace_a, owner, "contribution", contribution_rows(4))
+    runner.validate(job)
+    runner.run(job.pk)
+    assert undo_import(job=job, user=owner) == 4
+    assert Contribution.objects.count() == 0 and ImportedRow.objects.count() == 0
+    job.refresh_from_db()
+    assert job.status == JobStatus.UNDONE
+    with pytest.raises(ValidationError):
+        undo_import(job=job, user=owner)
+    # An imported alliance that got a contribution by hand since: refused, nothing deleted.
+    rows = [["Nom", "Formes", "Partenaires"], ["Alliance importée", "mécénat financier", "732829320"]]
+    job = job_for(workspace_a, owner, "alliance", rows)
+    runner.validate(job)
+    runner.run(job.pk)
+    imported = Alliance.objects.get(name="Alliance importée")
+    from maillage.contributions.actions import record_contribution
+
+    parties = {p.organization_id: p for p in imported.parties.all()}
+    record_contribution(
+        alliance=imported,
+        workspace=workspace_a,
+        user=owner,
+        giver=parties[company.pk],
+        receiver=parties[workspace_a.organization_id],
+        kind="money",
+        description="x",
+        value="10",
+    )
+    with pytest.raises(ValidationError, match="1 contribution"):
+        undo_import(job=job, user=owner)
+    assert Alliance.objects.filter(pk=imported.pk).exists()
+
+
+def test_a_batch_refused_at_write_time_lands_nothing(workspace_a, owner, alliance, monkeypatch):
+    monkeypatch.setenv("MAILLAGE_IMPORT_BATCH_SIZE", "2")
+    job = job_for(workspace_a, owner, "contribution", contribution_rows(5))
+    runner.validate(job)
+    from maillage.exchange import bulk
+
+    real = bulk.write_contributions
+    calls = {"n": 0}
+
+    def failing(rows, **kw):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            real(rows, **kw)  # written, then the batch fails: must be rolled back
+            raise ValidationError({"value": ["refusé"]})
+        return real(rows, **kw)
+
+    monkeypatch.setattr(bulk, "write_contributions", failing)
+    job = runner.run(job.pk)
+    assert job.status == JobStatus.FAILED and "1 lot(s)" in job.message and "lignes 4 à 5" in job.message
+    assert Contribution.objects.count() == 2 and ImportedRow.objects.count() == 2
+    monkeypatch.setattr(bulk, "write_contributions", real)
+    job = runner.run(job.pk)
+    assert job.status == JobStatus.DONE and Contribution.objects.count() == 5

@@ -1,0 +1,127 @@
+"""Real processes on a real database (SQLite file, or a dedicated PostgreSQL database when the suite runs on it).
+
+- crash: ``maillage import`` killed (SIGKILL) at random points of a 10,000-row import: the database stays
+  intact, only whole batches are visible, and re-running gives exactly the expected rows;
+- concurrency: two imports of the same file at once into the same workspace write each row once;
+- backup / restore: into a fresh database, same row count in every table, media files back.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+
+import pytest
+from django.db import connection
+
+from tests.exchange.processes import Database, contributions_csv
+
+ROWS = 10_000
+BATCH_SIZE = 1000  # MAILLAGE_IMPORT_BATCH_SIZE of the killed processes: 10 batches
+KILLS = int(os.environ.get("MAILLAGE_CRASH_KILLS", "5"))
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory, django_db_blocker):
+    with django_db_blocker.unblock():
+        vendor = connection.vendor
+    db = Database(vendor, tmp_path_factory.mktemp("crashdb"))
+    db.workspace = db.setup()
+    yield db
+    db.drop()
+
+
+def invariants(db: Database, job_id: int) -> int:
+    (count,) = db.query("SELECT COUNT(*) FROM contributions_contribution")[0]
+    (recorded,) = db.query(f"SELECT COUNT(*) FROM exchange_importedrow WHERE job_id = {job_id}")[0]
+    (batches,) = db.query(f"SELECT batches_done FROM exchange_importjob WHERE id = {job_id}")[0]
+    assert count == recorded, "every written contribution is recorded by the job (same transaction)"
+    assert count == min(ROWS, batches * BATCH_SIZE), f"{count} rows for {batches} batches: a partial batch is visible"
+    if db.vendor == "sqlite":
+        assert db.query("PRAGMA integrity_check") == [("ok",)]
+    return count
+
+
+def test_kill_the_import_at_random_points_then_rerun(database, tmp_path):
+    db = database
+    path = contributions_csv(tmp_path / "dons.csv", ROWS)
+    out = db.run(
+        "import", "--file", str(path), "--entity", "contribution", "--workspace", str(db.workspace), "--validate-only"
+    ).stdout
+    job_id = int(out.split()[1])
+    rng = random.Random(int(os.environ.get("MAILLAGE_CRASH_SEED", "7")))
+    seen = []
+    batches = ROWS // BATCH_SIZE
+    for _ in range(KILLS):
+        (done,) = db.query(f"SELECT batches_done FROM exchange_importjob WHERE id = {job_id}")[0]
+        target = rng.randint(done, batches - 1)  # kill once that many batches landed...
+        process = db.popen(
+            "import", str(job_id), MAILLAGE_IMPORT_BATCH_DELAY="0.2", MAILLAGE_IMPORT_BATCH_SIZE=str(BATCH_SIZE)
+        )
+        deadline = time.monotonic() + 120
+        while process.poll() is None and time.monotonic() < deadline:
+            (done,) = db.query(f"SELECT batches_done FROM exchange_importjob WHERE id = {job_id}")[0]
+            if done >= target:
+                break
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0, 0.25))  # ...somewhere in the next batch, often inside its transaction
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        seen.append(invariants(db, job_id))
+    assert seen == sorted(seen)  # progress is kept across crashes, never lost
+    assert any(0 < n < ROWS for n in seen), f"no kill landed during the import: {seen}"
+    print("rows visible after each kill:", seen)
+    db.env["MAILLAGE_IMPORT_BATCH_SIZE"] = str(BATCH_SIZE)
+    try:
+        db.run("import", str(job_id))
+    finally:
+        del db.env["MAILLAGE_IMPORT_BATCH_SIZE"]
+    assert invariants(db, job_id) == ROWS
+    (distinct,) = db.query("SELECT COUNT(DISTINCT description) FROM contributions_contribution")[0]
+    assert distinct == ROWS
+    (status,) = db.query(f"SELECT status FROM exchange_importjob WHERE id = {job_id}")[0]
+    assert status == "done"
+
+
+def test_concurrent_imports_of_the_same_rows_write_them_once(database, tmp_path):
+    db = database
+    path = contributions_csv(tmp_path / "autres.csv", 3000)
+    # Other descriptions than the crash test's file: rename the rows.
+    path.write_text(path.read_text(encoding="utf-8").replace("Don n°", "Second don n°"), encoding="utf-8")
+    (before,) = db.query("SELECT COUNT(*) FROM contributions_contribution")[0]
+    args = ("import", "--file", str(path), "--entity", "contribution", "--workspace", str(db.workspace))
+    first, second = (db.popen(*args, MAILLAGE_IMPORT_BATCH_SIZE="250") for _ in range(2))  # 12 batches each
+    assert first.wait(timeout=300) == 0 and second.wait(timeout=300) == 0
+    (after,) = db.query("SELECT COUNT(*) FROM contributions_contribution")[0]
+    assert after - before == 3000
+    (dupes,) = db.query(
+        "SELECT COUNT(*) FROM (SELECT description FROM contributions_contribution GROUP BY description "
+        "HAVING COUNT(*) > 1) AS d"
+    )[0]
+    assert dupes == 0
+
+
+def test_backup_then_restore_into_a_fresh_database(database, tmp_path):
+    db = database
+    media = db.tmp / "var" / "media" / "agreements"
+    media.mkdir(parents=True, exist_ok=True)
+    (media / "convention.pdf").write_bytes(b"%PDF-1.4 test")
+    archive = tmp_path / "sauvegarde.tar.gz"
+    db.run("backup", str(archive))
+    fresh = Database(db.vendor, tmp_path / "fresh")
+    try:
+        result = fresh.run("restore", str(archive), "--yes")
+        assert "identique" in result.stdout
+        for table in (
+            "contributions_contribution",
+            "exchange_importedrow",
+            "territories_commune",
+            "organizations_organization",
+            "alliances_party",
+        ):
+            assert fresh.query(f"SELECT COUNT(*) FROM {table}") == db.query(f"SELECT COUNT(*) FROM {table}"), table
+        assert (fresh.tmp / "var" / "media" / "agreements" / "convention.pdf").read_bytes() == b"%PDF-1.4 test"
+    finally:
+        fresh.drop()
