@@ -7,4 +7,5 @@
 DEMO_STEPS: list[str] = [
     "maillage.demo.alliances.seed",
     "maillage.demo.evaluation.seed",
+    "maillage.demo.observatory.seed",
 ]

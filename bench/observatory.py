@@ -1,0 +1,231 @@
+"""Benchmark of the observatory at national scale (a benchmark, not a test).
+
+Measures, in one run: generation of the synthetic data set (``maillage generate``), the full refresh (set-based
+SQL + disclosure control + writing the cells), a public page's median time, and the same indicators computed
+by DuckDB from the same rows exported to Parquet (the same SQL, DuckDB dialect). The figure to report is the
+ratio refresh / DuckDB. Targets (issue 6): refresh < 60 s at scale 1.0 on PostgreSQL and within 3× of DuckDB;
+public pages < 100 ms at the median.
+
+    .venv/bin/pip install -e '.[bench]'     # duckdb, pyarrow (bench only)
+    .venv/bin/python bench/observatory.py --db postgres --scale 1.0 --seed 1
+    .venv/bin/python bench/observatory.py --db sqlite --scale 0.1 --seed 1
+
+The script builds its own database (a temporary SQLite file, or a fresh PostgreSQL database
+``maillage_bench_obs`` dropped at the end); it never opens ``var/maillage.sqlite3``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+PG_DATABASE = "maillage_bench_obs"
+REFRESH_TARGET_S = 60.0
+DUCKDB_RATIO_TARGET = 3.0
+PAGE_TARGET_MS = 100.0
+# Tables (and columns) the observatory reads: exported to Parquet for DuckDB.
+EXPORT = {
+    "organizations_organization": "id, kind, commune_id, epci_id, departement_id, region_id, budget_band",
+    "organizations_organization_causes": "id, organization_id, cause_id",
+    "organizations_cause": "code, position",
+    "workspaces_workspace": "id, organization_id, contributes_to_observatory, created_at",
+    "territories_commune": "code, parent_id, epci_id, departement_id, region_id",
+    "alliances_alliance": "id, {forms} AS forms, stage, starts_on, ends_on, created_at",
+    "alliances_party": "id, alliance_id, organization_id, left_at",
+    "alliances_interaction": "id, occurred_on",
+    "alliances_attendance": "id, interaction_id, party_id, minutes",
+    "contributions_contribution": (
+        "id, giver_id, receiver_id, kind, status, CAST(value AS DOUBLE PRECISION) AS value, received_on, "
+        "promised_on, created_at"
+    ),
+}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], required=True)
+    parser.add_argument("--scale", type=float, default=0.1)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=21, help="timed requests per page (default 21)")
+    parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    return parser.parse_args()
+
+
+def pg_admin(statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def setup(args) -> Path | None:
+    var_dir = None
+    if args.db == "postgres":
+        pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+        pg_admin(f"CREATE DATABASE {PG_DATABASE}")
+        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{PG_DATABASE}"
+    else:
+        var_dir = Path(tempfile.mkdtemp(prefix="maillage-bench-obs-"))
+        os.environ["MAILLAGE_VAR_DIR"] = str(var_dir)
+        os.environ.pop("DATABASE_URL", None)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "maillage.settings"
+    os.environ["DEBUG"] = "false"
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("load_territories", verbosity=0)
+    return var_dir
+
+
+def timed(label: str, func):
+    start = time.perf_counter()
+    result = func()
+    elapsed = time.perf_counter() - start
+    print(f"{label}: {elapsed:.1f} s", flush=True)
+    return elapsed, result
+
+
+def export_parquet(directory: Path) -> dict[str, Path]:
+    """Write the rows the observatory reads to Parquet files (not timed against anything)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from django.db import connection
+
+    forms = "CAST(forms AS TEXT)" if connection.vendor == "postgresql" else "forms"
+    paths = {}
+    for table, columns in EXPORT.items():
+        select = columns.format(forms=forms)
+        if connection.vendor == "sqlite":
+            select = select.replace("DOUBLE PRECISION", "REAL")
+        path = directory / f"{table}.parquet"
+        writer = None
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {select} FROM {table}")  # noqa: S608 (constants)
+            names = [d[0] for d in cursor.description]
+            while rows := cursor.fetchmany(200_000):
+                batch = pa.table({name: [row[i] for row in rows] for i, name in enumerate(names)})
+                if writer is None:
+                    writer = pq.ParquetWriter(path, batch.schema)
+                elif batch.schema != writer.schema:
+                    batch = batch.cast(writer.schema)
+                writer.write_table(batch)
+        if writer is None:
+            continue
+        writer.close()
+        paths[table] = path
+    return paths
+
+
+def duckdb_aggregates(paths: dict[str, Path]):
+    import duckdb
+
+    from maillage.observatory import sql
+    from maillage.observatory.refresh import observed_years
+    from maillage.observatory.sql import Dialect
+
+    con = duckdb.connect()
+    for table, path in paths.items():
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
+    from django.db import connection
+
+    years = observed_years(Dialect(connection.vendor))
+
+    def fetch(statement: str):
+        return con.execute(statement).fetchall()
+
+    steps: dict[str, float] = {}
+    result = sql.run_aggregates(Dialect("duckdb"), con.execute, fetch, years, steps)
+    print("    " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items()), flush=True)
+    return result
+
+
+def page_median(path: str, repeat: int) -> float:
+    from django.test import Client
+
+    client = Client()
+    client.get(path)  # warm-up
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    return statistics.median(times)
+
+
+def main() -> None:
+    args = parse_args()
+    var_dir = setup(args)
+    try:
+        run(args)
+    finally:
+        if args.db == "postgres" and not args.keep:
+            from django.db import connections
+
+            connections.close_all()
+            pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+        elif var_dir and not args.keep:
+            import shutil
+
+            shutil.rmtree(var_dir, ignore_errors=True)
+
+
+def run(args) -> None:
+    from maillage.demo.generate import generate
+    from maillage.observatory.models import Cell
+    from maillage.observatory.refresh import compute_aggregates, publish_rows, refresh
+
+    print(f"# Observatory benchmark: {args.db}, scale {args.scale}, seed {args.seed}", flush=True)
+    gen_s, counts = timed("generation", lambda: generate(scale=args.scale, seed=args.seed))
+    print("  rows: " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())), flush=True)
+    refresh_s, run_ = timed("full refresh (SQL + disclosure control + write)", refresh)
+    print(f"  cells: {run_.cells:,}, published: {run_.published:,}")
+    steps: dict[str, float] = {}
+    sql_s, aggregates = timed("  of which the aggregate SQL alone", lambda: compute_aggregates(steps))
+    print("    " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items()), flush=True)
+    disclosure_s, _ = timed("  disclosure control alone (Python, on the aggregates)", lambda: publish_rows(aggregates))
+    with tempfile.TemporaryDirectory(prefix="maillage-parquet-") as tmp:
+        _, paths = timed("export to Parquet (not compared)", lambda: export_parquet(Path(tmp)))
+        duck_s, duck = timed("DuckDB: same SQL on the Parquet files", lambda: duckdb_aggregates(paths))
+    same = all(
+        sorted(map(tuple, aggregates["counts"][level])) == sorted(map(tuple, duck["counts"][level]))
+        for level in aggregates["counts"]
+    )
+    print(f"  DuckDB gives the same count cells: {same}")
+    year = Cell.objects.filter(level="france").order_by("-year").values_list("year", flat=True).first()
+    home_ms = page_median("/observatoire/", args.repeat)
+    dep_ms = page_median(f"/observatoire/departement/69/?annee={year}", args.repeat)
+    health_ms = page_median("/sante/", args.repeat)
+    print()
+    print("| figure | value | target |")
+    print("|---|---|---|")
+    print(f"| generation | {gen_s:.1f} s | |")
+    print(f"| full refresh | {refresh_s:.1f} s | < {REFRESH_TARGET_S:.0f} s at scale 1.0 |")
+    print(f"| aggregate SQL ({args.db}) | {sql_s:.1f} s | |")
+    print(f"| DuckDB, same SQL on Parquet | {duck_s:.1f} s | |")
+    print(f"| ratio aggregate SQL / DuckDB | {sql_s / duck_s:.2f} | |")
+    print(
+        f"| ratio full refresh / (DuckDB + disclosure) | {refresh_s / (duck_s + disclosure_s):.2f} "
+        f"| < {DUCKDB_RATIO_TARGET:.0f} |"
+    )
+    print(
+        f"| page /observatoire/ median | {home_ms:.0f} ms ({home_ms / health_ms:.0f}× /sante/) | < {PAGE_TARGET_MS:.0f} ms |"
+    )
+    print(
+        f"| page département median | {dep_ms:.0f} ms ({dep_ms / health_ms:.0f}× /sante/) | < {PAGE_TARGET_MS:.0f} ms |"
+    )
+    print(f"| baseline /sante/ median | {health_ms:.1f} ms | |")
+
+
+if __name__ == "__main__":
+    main()

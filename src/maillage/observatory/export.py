@@ -1,0 +1,144 @@
+"""Open data: the published cells as CSV and JSON, with their definitions (pages and API share this)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from maillage.observatory import queries
+from maillage.observatory.indicators import (
+    AMOUNT_FIELDS,
+    COUNT_FIELDS,
+    DOMINANCE_SHARE,
+    INDICATORS,
+    MIN_ASSOCIATIONS,
+    MIN_CONTRIBUTORS,
+    MONEY_ROUNDING,
+    value_of,
+)
+from maillage.observatory.models import Cell, Level
+
+KEY_FIELDS = ["level", "code", "name", "year", "cause", "band", "suppression"]
+FIELDS = KEY_FIELDS + list(COUNT_FIELDS) + list(AMOUNT_FIELDS)
+LICENCE = "Licence Ouverte / Open Licence 2.0 (Etalab)"
+RULES = [
+    f"Une case n'est publiée que si elle compte au moins {MIN_ASSOCIATIONS} associations distinctes.",
+    f"Un montant n'est publié que s'il provient d'au moins {MIN_CONTRIBUTORS} contributeurs distincts et "
+    f"qu'aucun ne pèse {round(DOMINANCE_SHARE * 100)} % ou plus du total.",
+    "Secret secondaire : une case masquée ne peut pas être retrouvée par différence avec les totaux (territoire "
+    "parent, toutes causes, tous budgets) : une seconde case est masquée au besoin.",
+    f"Montants arrondis à {MONEY_ROUNDING:,} €.".replace(",", "\u202f"),
+    "Seules les associations dont l'espace a accepté de contribuer à l'observatoire sont comptées.",
+]
+PAGE_SIZE = 5000
+
+
+@dataclass
+class ExportQuery:
+    level: str
+    year: int | None
+    cause: str
+    band: str
+    code: str
+    page: int
+
+    @classmethod
+    def parse(cls, data) -> ExportQuery:
+        level = data.get("niveau") or data.get("level") or Level.DEPARTEMENT
+        if level not in Level.values:
+            level = Level.DEPARTEMENT
+        filters = queries.Filters.parse(data)
+        try:
+            page = max(1, int(data.get("page") or 1))
+        except ValueError:
+            page = 1
+        code = (data.get("code") or "")[:9]
+        return cls(level, filters.year, filters.cause, filters.band, code, page)
+
+    @property
+    def filename(self) -> str:
+        return f"observatoire-{self.level}-{self.year or 'toutes-annees'}"
+
+    def queryset(self):
+        qs = Cell.objects.filter(level=self.level, cause=self.cause, band=self.band)
+        if self.year:
+            qs = qs.filter(year=self.year)
+        if self.code:
+            qs = qs.filter(code=self.code)
+        return qs.order_by("year", "code")
+
+
+def row_of(cell: Cell) -> dict:
+    row = {name: getattr(cell, name) for name in FIELDS}
+    row["published"] = cell.is_published
+    for indicator in INDICATORS:
+        if indicator.code not in row:
+            value = value_of(cell, indicator) if cell.is_published else None
+            row[indicator.code] = round(value, 4) if value is not None else None
+    return row
+
+
+def columns() -> list[str]:
+    return FIELDS + ["published"] + [i.code for i in INDICATORS if i.code not in FIELDS]
+
+
+def csv_lines(query: ExportQuery) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    cols = columns()
+    writer.writerow(cols)
+    for cell in query.queryset().iterator(chunk_size=5000):
+        row = row_of(cell)
+        writer.writerow(["" if row[c] is None else row[c] for c in cols])
+        if buffer.tell() > 64_000:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def as_json(query: ExportQuery) -> dict:
+    qs = query.queryset()
+    start = (query.page - 1) * PAGE_SIZE
+    cells = list(qs[start : start + PAGE_SIZE + 1])
+    return {
+        "level": query.level,
+        "year": query.year,
+        "cause": query.cause,
+        "band": query.band,
+        "page": query.page,
+        "has_next": len(cells) > PAGE_SIZE,
+        "licence": LICENCE,
+        "rules": RULES,
+        "definitions": definitions()["indicators"],
+        "cells": [row_of(c) for c in cells[:PAGE_SIZE]],
+    }
+
+
+def definitions() -> dict:
+    return {
+        "licence": LICENCE,
+        "rules": RULES,
+        "indicators": [
+            {
+                "code": i.code,
+                "label": i.label,
+                "definition": i.definition,
+                "numerator": i.numerator,
+                "base": i.base,
+                "unit": i.unit,
+                "reference": i.reference,
+                "source": i.source,
+            }
+            for i in INDICATORS
+        ],
+    }
+
+
+def definition_rows() -> list[list]:
+    rows = [["code", "libelle", "definition", "numerateur", "base", "unite", "reference", "source"]]
+    for i in INDICATORS:
+        rows.append([i.code, i.label, i.definition, i.numerator, i.base, i.unit, i.reference or "", i.source])
+    return rows

@@ -1,0 +1,98 @@
+"""Materialised indicator tables of the observatory: one row per published cell, and the log of refreshes.
+
+A cell is (territory level, territory code, year, cause, budget band); ``cause``/``band`` are ``""`` for "all".
+Only what may be published is stored: a cell under the disclosure threshold keeps its key and ``suppressed`` set,
+with every figure empty (see :mod:`maillage.observatory.disclosure`). Rows are rewritten by each refresh.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Level(models.TextChoices):
+    FRANCE = "france", "France"
+    REGION = "region", "Région"
+    DEPARTEMENT = "departement", "Département"
+    EPCI = "epci", "Intercommunalité (EPCI)"
+    COMMUNE = "commune", "Commune"
+
+
+class Suppression(models.TextChoices):
+    NONE = "", "Publiée"
+    PRIMARY = "primary", "Secret primaire (moins de 5 associations)"
+    SECONDARY = "secondary", "Secret secondaire (protège une autre case)"
+
+
+class Cell(models.Model):
+    level = models.CharField(max_length=12, choices=Level.choices)
+    code = models.CharField(max_length=9)
+    name = models.CharField(max_length=200)
+    year = models.PositiveSmallIntegerField()
+    cause = models.CharField(max_length=40, blank=True)
+    band = models.CharField(max_length=10, blank=True)
+    suppression = models.CharField(max_length=10, choices=Suppression.choices, blank=True)
+    # Counts (associations), all empty when the cell is suppressed.
+    associations = models.PositiveIntegerField(null=True)
+    kinds_sum = models.PositiveIntegerField(null=True)
+    local_authority = models.PositiveIntegerField(null=True)
+    association_foundation = models.PositiveIntegerField(null=True)
+    school = models.PositiveIntegerField(null=True)
+    company = models.PositiveIntegerField(null=True)
+    insertion = models.PositiveIntegerField(null=True)
+    research = models.PositiveIntegerField(null=True)
+    public = models.PositiveIntegerField(null=True)
+    company_and_public = models.PositiveIntegerField(null=True)
+    form_mecenat = models.PositiveIntegerField(null=True)
+    form_responsible = models.PositiveIntegerField(null=True)
+    form_cooperation = models.PositiveIntegerField(null=True)
+    form_innovation = models.PositiveIntegerField(null=True)
+    new_alliances = models.PositiveIntegerField(null=True)
+    new_mecenat_only = models.PositiveIntegerField(null=True)
+    new_coconstruction = models.PositiveIntegerField(null=True)
+    hours = models.PositiveIntegerField(null=True)
+    # Network of the territory: distinct partners and ties (association–company, association–public body).
+    companies_tied = models.PositiveIntegerField(null=True)
+    public_tied = models.PositiveIntegerField(null=True)
+    ties_company = models.PositiveIntegerField(null=True)
+    ties_public = models.PositiveIntegerField(null=True)
+    # Amounts in euros, rounded; each empty when its own rule (contributors, dominance) or a margin forbids it.
+    money = models.BigIntegerField(null=True)
+    in_kind = models.BigIntegerField(null=True)
+    skills = models.BigIntegerField(null=True)
+
+    class Meta:
+        verbose_name = "case de l'observatoire"
+        constraints = [
+            models.UniqueConstraint(fields=["level", "code", "year", "cause", "band"], name="obs_cell_unique"),
+        ]
+        indexes = [models.Index(fields=["level", "year", "cause", "band"], name="obs_cell_slice_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.level}:{self.code} {self.year} {self.cause or '*'} {self.band or '*'}"
+
+    @property
+    def is_published(self) -> bool:
+        return not self.suppression
+
+
+class RefreshRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", "En cours"
+        DONE = "done", "Terminé"
+        FAILED = "failed", "Échec"
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    cells = models.PositiveIntegerField(default=0)
+    published = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = "actualisation de l'observatoire"
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.status}"

@@ -1,0 +1,135 @@
+"""Reads of the published tables, for pages and API: a fixed number of queries per call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.apps import apps
+
+from maillage.observatory.models import Cell, Level
+from maillage.organizations.causes import CAUSE_LABELS
+from maillage.organizations.models import BudgetBand
+from maillage.territories.models import Commune, Departement, Epci, Region
+
+CAUSE_CHOICES = [("", "Toutes les causes"), *CAUSE_LABELS.items(), ("none", "Cause non renseignée")]
+BAND_CHOICES = [("", "Tous les budgets"), *BudgetBand.choices, ("unknown", "Budget non renseigné")]
+CHILD_LEVEL = {
+    Level.FRANCE: Level.REGION,
+    Level.REGION: Level.DEPARTEMENT,
+    Level.DEPARTEMENT: Level.COMMUNE,
+    Level.EPCI: Level.COMMUNE,
+}
+
+
+class NotFound(Exception):
+    pass
+
+
+@dataclass
+class Filters:
+    year: int | None
+    cause: str
+    band: str
+
+    @classmethod
+    def parse(cls, data) -> Filters:
+        """Filters from a query string; anything unknown falls back to the default (never an error page)."""
+        try:
+            year = int(data.get("annee") or data.get("year") or 0) or None
+        except (TypeError, ValueError):
+            year = None
+        cause = data.get("cause") or ""
+        band = data.get("budget") or data.get("band") or ""
+        if cause not in dict(CAUSE_CHOICES):
+            cause = ""
+        if band not in dict(BAND_CHOICES):
+            band = ""
+        if cause and band:
+            band = ""  # the tables cross a territory with a cause or with a band, not both
+        return cls(year, cause, band)
+
+
+def years() -> list[int]:
+    return sorted(set(Cell.objects.filter(level=Level.FRANCE).values_list("year", flat=True)))
+
+
+def territory_name(level: str, code: str) -> str:
+    """The name of a territory of the reference data; NotFound for an unknown one."""
+    model = {Level.REGION: Region, Level.DEPARTEMENT: Departement, Level.EPCI: Epci, Level.COMMUNE: Commune}
+    if level == Level.FRANCE:
+        if code != "FR":
+            raise NotFound
+        return "France"
+    if level not in model:
+        raise NotFound
+    key = "siren" if level == Level.EPCI else "code"
+    name = model[level].objects.filter(**{key: code}).values_list("name", flat=True).first()
+    if name is None:
+        raise NotFound
+    return name
+
+
+def parent_of(level: str, code: str) -> tuple[str, str] | None:
+    if level == Level.REGION:
+        return (Level.FRANCE, "FR")
+    if level == Level.DEPARTEMENT:
+        region = Departement.objects.filter(code=code).values_list("region_id", flat=True).first()
+        return (Level.REGION, region) if region else None
+    if level == Level.COMMUNE:
+        dep = Commune.objects.filter(code=code).values_list("departement_id", flat=True).first()
+        return (Level.DEPARTEMENT, dep) if dep else None
+    if level == Level.EPCI:
+        return (Level.FRANCE, "FR")
+    return None
+
+
+def trend(level: str, code: str, filters: Filters) -> list[Cell]:
+    return list(Cell.objects.filter(level=level, code=code, cause=filters.cause, band=filters.band).order_by("year"))
+
+
+def children(level: str, code: str, year: int, filters: Filters) -> list[Cell]:
+    """The published cells of the territory's parts (communes are shown for all causes and bands only)."""
+    child = CHILD_LEVEL.get(level)
+    if child is None:
+        return []
+    cause, band = (filters.cause, filters.band) if child != Level.COMMUNE else ("", "")
+    qs = Cell.objects.filter(level=child, year=year, cause=cause, band=band)
+    if level == Level.REGION:
+        qs = qs.filter(code__in=Departement.objects.filter(region_id=code).values("code"))
+    elif level == Level.DEPARTEMENT:
+        qs = qs.filter(code__in=Commune.objects.filter(departement_id=code).values("code"))
+    elif level == Level.EPCI:
+        qs = qs.filter(code__in=Commune.objects.filter(epci_id=code).values("code"))
+    return list(qs.order_by("name"))
+
+
+def epcis_of(code: str, year: int) -> list[Cell]:
+    """EPCI cells with at least one commune in the département."""
+    members = Commune.objects.filter(departement_id=code, epci__isnull=False).values("epci_id")
+    return list(Cell.objects.filter(level=Level.EPCI, year=year, cause="", band="", code__in=members).order_by("name"))
+
+
+def departement_slice(year: int, filters: Filters) -> dict[str, Cell]:
+    qs = Cell.objects.filter(level=Level.DEPARTEMENT, year=year, cause=filters.cause, band=filters.band)
+    return {c.code: c for c in qs}
+
+
+def breakdown(level: str, code: str, year: int, by: str) -> list[Cell]:
+    """Cells of one territory and year by cause (``by="cause"``) or by budget band."""
+    qs = Cell.objects.filter(level=level, code=code, year=year)
+    qs = qs.exclude(cause="").filter(band="") if by == "cause" else qs.exclude(band="").filter(cause="")
+    return list(qs)
+
+
+def impact_scores(level: str, code: str, year: int) -> dict | None:
+    """The three impacts' average scores where evaluations exist.
+
+    Hook: the evaluation app has no model yet, so this returns None and the pages say so. When
+    ``evaluation.Evaluation`` exists, compute here the averages over counted associations' evaluations, under
+    the same disclosure rules (at least 5 associations per cell). No figure is ever invented meanwhile.
+    """
+    try:
+        apps.get_model("evaluation", "Evaluation")
+    except LookupError:
+        return None
+    return None

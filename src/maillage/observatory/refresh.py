@@ -1,0 +1,232 @@
+"""Refresh: compute every indicator for every territory and year, apply disclosure control, rewrite the table.
+
+Runs from the CLI (``maillage refresh_observatory``), from the staff page (in a thread), or from cron. The
+aggregates are set-based SQL (:mod:`maillage.observatory.sql`); the disclosure decisions are taken in Python on
+the aggregated cells (a few hundred thousand at national scale), and the cells are written in one transaction.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+
+from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
+
+from maillage.observatory import sql
+from maillage.observatory.bulk import write_rows
+from maillage.observatory.disclosure import Amount, Relation, Table, decide, round_money
+from maillage.observatory.indicators import AMOUNT_FIELDS
+from maillage.observatory.models import Cell, RefreshRun, Suppression
+from maillage.territories.models import Commune, Departement, Epci, Region
+
+MAX_YEARS = 10
+CELL_COLUMNS = [
+    "level",
+    "code",
+    "name",
+    "year",
+    "cause",
+    "band",
+    "suppression",
+    *[name for name, _ in sql.COUNT_COLUMNS if name != "minutes"],
+    "hours",
+    "companies_tied",
+    "public_tied",
+    *AMOUNT_FIELDS,
+]
+
+
+def observed_years(dialect: sql.Dialect) -> list[int]:
+    current = timezone.localdate().year
+    firsts = []
+    with connection.cursor() as cursor:
+        for query in sql.year_bounds_queries(dialect):
+            cursor.execute(query)
+            value = cursor.fetchone()[0]
+            if value is not None:
+                firsts.append(int(value))
+    if not firsts:
+        return []
+    first = max(min(firsts), current - MAX_YEARS + 1)
+    last = max(current, first)
+    return list(range(first, last + 1))
+
+
+def compute_aggregates(timings: dict[str, float] | None = None) -> dict[str, dict]:
+    dialect = sql.Dialect(connection.vendor)
+    years = observed_years(dialect)
+    with connection.cursor() as cursor:
+
+        def execute(statement: str) -> None:
+            cursor.execute(statement)
+
+        def fetch(statement: str) -> list[tuple]:
+            cursor.execute(statement)
+            return cursor.fetchall()
+
+        return sql.run_aggregates(dialect, execute, fetch, years, timings)
+
+
+def _hierarchy() -> dict[str, dict[str, str]]:
+    return {
+        "region_of_dep": dict(Departement.objects.values_list("code", "region_id")),
+        "dep_of_commune": dict(Commune.objects.values_list("code", "departement_id")),
+        "epci_of_commune": dict(Commune.objects.exclude(epci=None).values_list("code", "epci_id")),
+    }
+
+
+def build_relations(keys: set[tuple], hierarchy: dict[str, dict[str, str]]) -> list[Relation]:
+    """Every additive relation among the computed cells: territories into their parts, causes, bands."""
+    children: dict[tuple, list[tuple]] = defaultdict(list)
+    parents: set[tuple] = set()
+    for key in keys:
+        level, code, year, cause, band = key
+        parent = None
+        if level == "region":
+            parent = ("france", "FR", year, cause, band)
+        elif level == "departement":
+            region = hierarchy["region_of_dep"].get(code)
+            parent = ("region", region, year, cause, band) if region else None
+        elif level == "commune":
+            dep = hierarchy["dep_of_commune"].get(code)
+            if dep:
+                children[("departement", dep, year, cause, band)].append(key)
+            epci = hierarchy["epci_of_commune"].get(code)
+            if epci:
+                children[("epci", epci, year, cause, band)].append(key)
+        if parent:
+            children[parent].append(key)
+        # Causes and bands partition the cell "all causes, all bands" of the same territory and year.
+        if cause and not band:
+            children[(level, code, year, "", "")].append(("cause",) + key)
+        elif band and not cause:
+            children[(level, code, year, "", "")].append(("band",) + key)
+        if not cause and not band:
+            parents.add(key)
+    relations = []
+    for parent in sorted(parents):  # sorted: the same data always give the same secret cells
+        kids = children.get(parent, [])
+        by_geo = [k for k in kids if k[0] not in ("cause", "band")]
+        if by_geo or parent[0] != "commune":
+            relations.append(Relation(parent, by_geo))
+        for family in ("cause", "band"):
+            members = [k[1:] for k in kids if k[0] == family]
+            if members:
+                relations.append(Relation(parent, members))
+    # Breakdown cells also add up across territories (région = Σ départements, France = Σ régions).
+    for parent, kids in sorted(children.items()):
+        if parent in parents:
+            continue
+        geo = [k for k in kids if k[0] not in ("cause", "band")]
+        if geo and parent in keys:
+            relations.append(Relation(parent, geo))
+    return relations
+
+
+def _names() -> dict[str, dict[str, str]]:
+    return {
+        "france": {"FR": "France"},
+        "region": dict(Region.objects.values_list("code", "name")),
+        "departement": dict(Departement.objects.values_list("code", "name")),
+        "epci": dict(Epci.objects.values_list("siren", "name")),
+        "commune": dict(Commune.objects.values_list("code", "name")),
+    }
+
+
+def publish_rows(aggregates: dict[str, dict]) -> tuple[list[tuple], int]:
+    """Decide what may be published; return the Cell rows (CELL_COLUMNS order) and how many are published."""
+    count_names = [name for name, _ in sql.COUNT_COLUMNS]
+    figure_slots = [i for i, n in enumerate(count_names) if n != "minutes"]
+    minutes_slot = count_names.index("minutes")
+    counts: dict[tuple, tuple] = {}
+    for level, rows in aggregates["counts"].items():
+        for code, year, cause, band, *values in rows:
+            counts[(level, str(code), int(year), cause, band)] = values
+    table = Table(
+        associations={k: int(v[0]) for k, v in counts.items()},
+        amounts={kind: {} for kind in AMOUNT_FIELDS},
+    )
+    for level, rows in aggregates["amounts"].items():
+        for code, year, cause, band, kind, givers, total, top in rows:
+            key = (level, str(code), int(year), cause, band)
+            if key in counts and kind in table.amounts:
+                table.amounts[kind][key] = Amount(float(total or 0), int(givers), float(top or 0))
+    network = {
+        (level, str(code), int(year), "", ""): (companies, public)
+        for level, rows in aggregates["network"].items()
+        for code, year, companies, public in rows
+    }
+    relations = build_relations(set(counts), _hierarchy())
+    primary, secondary, amount_secret = decide(table, relations)
+    names = _names()
+    rows: list[tuple] = []
+    published = 0
+    for key, values in counts.items():
+        level, code, year, cause, band = key
+        name = names[level].get(code, code)
+        if key in primary or key in secondary:
+            flag = Suppression.PRIMARY if key in primary else Suppression.SECONDARY
+            rows.append((level, code, name, year, cause, band, flag.value) + (None,) * (len(CELL_COLUMNS) - 7))
+            continue
+        published += 1
+        figures = [int(values[i] or 0) for i in figure_slots]
+        hours = round(int(values[minutes_slot] or 0) / 60)
+        companies, public = network.get(key, (None, None))
+        amounts = []
+        for kind in AMOUNT_FIELDS:
+            if key in amount_secret[kind]:
+                amounts.append(None)
+            else:
+                amounts.append(round_money(table.amounts[kind].get(key, Amount()).total))
+        rows.append((level, code, name, year, cause, band, "", *figures, hours, companies, public, *amounts))
+    return rows, published
+
+
+def refresh(*, progress: Callable[[str], None] | None = None) -> RefreshRun:
+    """Recompute the whole observatory. The table is replaced in one transaction: readers see old or new."""
+    say = progress or (lambda message: None)
+    run = RefreshRun.objects.create()
+    started = time.perf_counter()
+    try:
+        with transaction.atomic():
+            say("Calcul des agrégats…")
+            aggregates = compute_aggregates()
+            say("Contrôle du secret statistique…")
+            rows, published = publish_rows(aggregates)
+            say(f"Écriture de {len(rows)} cases…")
+            Cell.objects.all().delete()
+            write_rows(Cell._meta.db_table, CELL_COLUMNS, rows)
+    except Exception as error:
+        RefreshRun.objects.filter(pk=run.pk).update(
+            status=RefreshRun.Status.FAILED, finished_at=timezone.now(), error=str(error)[:2000]
+        )
+        raise
+    seconds = time.perf_counter() - started
+    RefreshRun.objects.filter(pk=run.pk).update(
+        status=RefreshRun.Status.DONE, finished_at=timezone.now(), cells=len(rows), published=published, seconds=seconds
+    )
+    run.refresh_from_db()
+    return run
+
+
+_lock = threading.Lock()
+
+
+def refresh_in_background() -> bool:
+    """Start a refresh in a thread (staff page). False when one is already running in this process."""
+    if not _lock.acquire(blocking=False):
+        return False
+
+    def work() -> None:
+        try:
+            close_old_connections()
+            refresh()
+        finally:
+            connection.close()
+            _lock.release()
+
+    threading.Thread(target=work, name="observatory-refresh", daemon=True).start()
+    return True

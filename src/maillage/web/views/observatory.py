@@ -1,0 +1,215 @@
+"""Public pages of the observatory (no login), open data downloads, a workspace's position, the staff refresh."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from maillage.core.roles import Role
+from maillage.core.tenancy import workspace_required
+from maillage.observatory import export, position, queries, svgmap
+from maillage.observatory.indicators import BY_CODE, INDICATORS, MAP_INDICATORS, format_value, value_of
+from maillage.observatory.models import Level, RefreshRun
+
+TREND_CODES = ["kinds_per_association", "company", "local_authority", "company_and_public"]
+
+
+def _rows(cell) -> list[dict]:
+    rows = []
+    for indicator in INDICATORS:
+        value = value_of(cell, indicator) if cell and cell.is_published else None
+        base = None
+        if cell and cell.is_published and indicator.base and "*" not in indicator.base:
+            base = getattr(cell, indicator.base)
+        rows.append(
+            {
+                "indicator": indicator,
+                "value": value,
+                "text": format_value(value, indicator) if cell else "—",
+                "base": base,
+                "reference": format_value(indicator.reference, indicator) if indicator.reference is not None else "",
+            }
+        )
+    return rows
+
+
+def _map(year: int, filters: queries.Filters, indicator, level_url) -> dict:
+    cells = queries.departement_slice(year, filters)
+    values = {code: value_of(cell, indicator) for code, cell in cells.items() if cell.is_published}
+    bounds = svgmap.bins([v for v in values.values() if v is not None])
+    shapes = []
+    for shape in svgmap.shapes():
+        cell = cells.get(shape.code)
+        secret = cell is not None and not cell.is_published
+        value = values.get(shape.code)
+        text = (
+            "secret statistique" if secret else format_value(value, indicator) if value is not None else "aucune donnée"
+        )
+        shapes.append(
+            {
+                "shape": shape,
+                "fill": svgmap.colour(value, bounds, secret),
+                "label": f"{shape.name} ({shape.code}) : {text}",
+                "text": text,
+                "url": level_url(Level.DEPARTEMENT, shape.code),
+            }
+        )
+    legend = []
+    lower = None
+    for bound, fill in zip(bounds, svgmap.PALETTE, strict=False):
+        low = format_value(lower, indicator) if lower is not None else "min."
+        legend.append({"fill": fill, "label": f"{low} à {format_value(bound, indicator)}"})
+        lower = bound
+    return {
+        "shapes": shapes,
+        "legend": legend,
+        "secret_fill": svgmap.SECRET_FILL,
+        "empty_fill": svgmap.EMPTY_FILL,
+        "view_box": svgmap.view_box(),
+        "inset": svgmap.inset_size(),
+        "attribution": svgmap.ATTRIBUTION,
+    }
+
+
+def _bars(trend, codes) -> list[dict]:
+    """CSS bars of a few indicators over the years (values as % of the largest)."""
+    charts = []
+    for code in codes:
+        indicator = BY_CODE[code]
+        points = [(c.year, value_of(c, indicator) if c.is_published else None) for c in trend]
+        top = max((v for _, v in points if v is not None), default=0) or 1
+        charts.append(
+            {
+                "indicator": indicator,
+                "points": [
+                    {"year": y, "text": format_value(v, indicator), "width": round(100 * (v or 0) / top)}
+                    for y, v in points
+                ],
+            }
+        )
+    return charts
+
+
+def territory(request, level: str = Level.FRANCE, code: str = "FR"):
+    try:
+        name = queries.territory_name(level, code)
+    except queries.NotFound as error:
+        raise Http404("Territoire inconnu.") from error
+    filters = queries.Filters.parse(request.GET)
+    years = queries.years()
+    year = filters.year if filters.year in years else (years[-1] if years else None)
+    trend = queries.trend(level, code, filters)
+    cell = next((c for c in trend if c.year == year), None)
+    map_indicator = BY_CODE.get(request.GET.get("indicateur", ""), BY_CODE["company"])
+    if map_indicator not in MAP_INDICATORS:
+        map_indicator = BY_CODE["company"]
+
+    def level_url(lvl, cd):
+        return reverse("web:observatory_territory", kwargs={"level": lvl, "code": cd})
+
+    context = {
+        "level": level,
+        "level_label": Level(level).label,
+        "code": code,
+        "name": name,
+        "filters": filters,
+        "years": years,
+        "year": year,
+        "cell": cell,
+        "rows": _rows(cell),
+        "trend": trend,
+        "charts": _bars(trend, TREND_CODES),
+        "shift": _bars(trend, ["new_mecenat_only", "new_coconstruction"]),
+        "children": queries.children(level, code, year, filters) if year else [],
+        "child_level": queries.CHILD_LEVEL.get(level),
+        "epcis": queries.epcis_of(code, year) if year and level == Level.DEPARTEMENT else [],
+        "parent": queries.parent_of(level, code),
+        "impacts": queries.impact_scores(level, code, year) if year else None,
+        "cause_choices": queries.CAUSE_CHOICES,
+        "band_choices": queries.BAND_CHOICES,
+        "map_indicators": MAP_INDICATORS,
+        "map_indicator": map_indicator,
+        "map": _map(year, filters, map_indicator, level_url) if year and level == Level.FRANCE else None,
+        "density": [BY_CODE["density_company"], BY_CODE["density_public"]],
+        "last_run": RefreshRun.objects.filter(status=RefreshRun.Status.DONE).first(),
+    }
+    base = reverse("web:observatory_home")
+    for child in context["children"] + context["epcis"]:
+        child.url = f"{base}{child.level}/{child.code}/"  # one reverse() for hundreds of links
+    context["network"] = [
+        {"indicator": i, "text": format_value(value_of(cell, i), i) if cell and cell.is_published else "secret"}
+        for i in context["density"]
+    ]
+    return render(request, "web/observatory/territory.html", context)
+
+
+def home(request):
+    return territory(request)
+
+
+def open_data(request):
+    return render(
+        request,
+        "web/observatory/open_data.html",
+        {"indicators": INDICATORS, "levels": Level.choices, "years": queries.years(), "rules": export.RULES},
+    )
+
+
+def data_csv(request):
+    query = export.ExportQuery.parse(request.GET)
+    response = HttpResponse("".join(export.csv_lines(query)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{query.filename}.csv"'
+    return response
+
+
+def data_json(request):
+    query = export.ExportQuery.parse(request.GET)
+    return JsonResponse(export.as_json(query), json_dumps_params={"ensure_ascii": False})
+
+
+def definitions_csv(request):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="observatoire-definitions.csv"'
+    writer = csv.writer(response)
+    for row in export.definition_rows():
+        writer.writerow(row)
+    return response
+
+
+def definitions_json(request):
+    return HttpResponse(
+        json.dumps(export.definitions(), ensure_ascii=False), content_type="application/json; charset=utf-8"
+    )
+
+
+@workspace_required(Role.VIEWER)
+def my_position(request):
+    return render(request, "web/observatory/position.html", position.compare(request.workspace))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def refresh_page(request):
+    if not request.user.is_staff:
+        raise PermissionDenied("Seule l'équipe d'administration peut actualiser l'observatoire.")
+    if request.method == "POST":
+        from maillage.observatory.refresh import refresh, refresh_in_background
+
+        if getattr(settings, "OBSERVATORY_REFRESH_SYNC", False):
+            refresh()
+            messages.success(request, "L'observatoire a été actualisé.")
+        elif refresh_in_background():
+            messages.success(request, "Actualisation lancée en arrière-plan : rechargez cette page pour suivre.")
+        else:
+            messages.warning(request, "Une actualisation est déjà en cours : attendez qu'elle se termine.")
+        return redirect("web:observatory_refresh")
+    return render(request, "web/observatory/refresh.html", {"runs": RefreshRun.objects.all()[:10]})

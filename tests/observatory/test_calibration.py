@@ -1,0 +1,66 @@
+"""The observatory computed on a generated data set gives back the published figures it was calibrated on."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from django.core.management import call_command
+
+from maillage.observatory.indicators import BY_CODE, value_of
+from maillage.observatory.models import Cell
+
+pytestmark = pytest.mark.django_db
+
+SCALE = 0.004  # 6,000 associations over the real communes
+
+
+def tolerance(share: float, base: int) -> float:
+    """Four standard errors of a proportion: a flaky failure is rarer than one run in ten thousand."""
+    return 4 * math.sqrt(share * (1 - share) / base)
+
+
+def test_generated_data_give_back_the_published_figures(capsys):
+    call_command("generate", scale=SCALE, seed=7)
+    call_command("refresh_observatory")
+    out = capsys.readouterr().out
+    assert "Associations 6000/6000" in out and "Observatoire actualisé" in out
+    last = Cell.objects.filter(level="france").order_by("-year").values_list("year", flat=True).first()
+    france = Cell.objects.get(level="france", code="FR", year=last, cause="", band="")
+    assert france.associations == 6000
+    # Recherches & Solidarités 2016: shares by kind of partner, ≈ 2.5 kinds per association.
+    for code in ("local_authority", "association_foundation", "school", "company", "insertion", "research"):
+        indicator = BY_CODE[code]
+        got = value_of(france, indicator)
+        assert abs(got - indicator.reference) < tolerance(indicator.reference, 6000), (code, got)
+    assert abs(value_of(france, BY_CODE["kinds_per_association"]) - 2.5) < 0.06
+    # PHARE-Associations 2015: forms among associations partnering with companies.
+    for code in ("form_mecenat", "form_responsible", "form_cooperation", "form_innovation"):
+        indicator = BY_CODE[code]
+        got = value_of(france, indicator)
+        assert abs(got - indicator.reference) < tolerance(indicator.reference, france.company), (code, got)
+    # Company partners by budget: 20 % under 10 k€, about half over 150 k€.
+    small = Cell.objects.get(level="france", year=last, cause="", band="lt_10k")
+    assert abs(value_of(small, BY_CODE["company"]) - 0.23) < tolerance(0.23, small.associations)
+    # The shift from solidarity to co-construction: co-construction grows over the years.
+    years = list(Cell.objects.filter(level="france", cause="", band="").order_by("year"))
+    shares = [c.new_coconstruction / c.new_alliances for c in years if c.new_alliances]
+    assert shares[-1] > shares[0]
+
+
+def test_same_seed_same_rows():
+    from maillage.alliances.models import Alliance
+    from maillage.demo.generate import generate
+
+    generate(scale=0.0003, seed=3, departement="69")
+    size = Alliance.objects.count()
+    generate(scale=0.0003, seed=3, departement="69")
+    rows = list(Alliance.objects.order_by("id").values_list("forms", "starts_on", "departement_id"))
+    assert rows[:size] == rows[size:] and size > 100
+
+
+def test_generate_refuses_a_bad_scale():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="échelle"):
+        call_command("generate", scale=5, seed=1)

@@ -1,0 +1,119 @@
+"""Public pages, open data and API of the observatory, a workspace's position, the staff refresh."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+
+from maillage.demo.generate import generate
+from maillage.observatory.models import Cell, RefreshRun
+from maillage.observatory.refresh import refresh
+from maillage.workspaces.models import Workspace
+from tests.conftest import client_for, page_text
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def data(db):
+    generate(scale=0.0008, seed=11, departement="69")
+    generate(scale=0.0004, seed=12, departement="974")
+    refresh()
+    return Cell.objects.filter(level="france").order_by("-year").values_list("year", flat=True).first()
+
+
+def test_public_pages_without_login(client, data):
+    page = client.get("/observatoire/")
+    assert page.status_code == 200
+    text = page_text(page)
+    assert "Avec au moins une entreprise" in text and "Recherches & Solidarités" in text
+    # The map: every metropolitan département a focusable link named with its value, overseas in insets.
+    links = re.findall(r'<a href="/observatoire/departement/(\w+)/" aria-label="([^"]+)"', text)
+    codes = {code for code, _ in links}
+    assert {"01", "2A", "69", "971", "974", "976"} <= codes and len(codes) >= 101
+    rhone = next(label for code, label in links if code == "69")
+    assert rhone.startswith("Rhône (69) : ") and "%" in rhone
+    assert next(label for code, label in links if code == "01").endswith("aucune donnée")
+    assert "CC-BY-4.0" in text and "Tableau des départements" in text
+    dep = client.get("/observatoire/departement/69/", {"annee": data, "cause": "sport"})
+    assert dep.status_code == 200 and "Rhône" in page_text(dep)
+    assert client.get("/observatoire/commune/69123/").status_code == 200
+    assert client.get("/observatoire/region/84/").status_code == 200
+
+
+def test_bad_input_never_breaks_a_page(client, data):
+    assert (
+        client.get("/observatoire/", {"annee": "abc", "cause": "<x>", "budget": "zz", "indicateur": "?"}).status_code
+        == 200
+    )
+    assert client.get("/observatoire/departement/999/").status_code == 404
+    assert client.get("/observatoire/planete/1/").status_code == 404
+    assert client.get("/observatoire/donnees/cases.json", {"niveau": "x", "page": "-3"}).status_code == 200
+    assert client.get("/api/v1/observatory/cells", {"level": "x"}).status_code == 422
+    assert client.get("/api/v1/observatory/cells", {"cause": "sport", "band": "lt_10k"}).status_code == 422
+    assert client.get("/api/v1/observatory/territories/region/00").status_code == 404
+
+
+def test_open_data_csv_json_and_api_agree(client, data):
+    response = client.get("/observatoire/donnees/cases.csv", {"niveau": "departement", "annee": data})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    by_code = {r["code"]: r for r in rows}
+    assert by_code["69"]["published"] == "True" and int(by_code["69"]["associations"]) >= 5
+    body = client.get("/api/v1/observatory/cells", {"level": "departement", "year": data}).json()
+    api_69 = next(c for c in body["cells"] if c["code"] == "69")
+    assert api_69["associations"] == int(by_code["69"]["associations"])
+    assert any(d["code"] == "company" and d["reference"] == 0.28 for d in body["definitions"])
+    assert any("5 associations" in rule for rule in body["rules"])
+    secret = [r for r in rows if r["suppression"]]
+    assert all(r["associations"] == "" and r["money"] == "" for r in secret)
+    api_csv = client.get("/api/v1/observatory/cells.csv", {"level": "departement", "year": data})
+    assert api_csv.content == response.content
+    definitions = client.get("/observatoire/donnees/definitions.json").json()
+    assert {i["code"] for i in definitions["indicators"]} >= {"kinds_per_association", "form_mecenat", "money"}
+
+
+def test_pages_cost_a_fixed_number_of_queries(client, data, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        client.get("/observatoire/")
+    with django_assert_max_num_queries(14):
+        client.get("/observatoire/departement/69/")
+    generate(scale=0.0016, seed=13, departement="69")
+    refresh()
+    with django_assert_max_num_queries(12):
+        client.get("/observatoire/")
+    with django_assert_max_num_queries(14):
+        client.get("/observatoire/departement/69/")
+    with django_assert_max_num_queries(3):
+        client.get("/api/v1/observatory/cells", {"level": "commune"})
+
+
+def test_a_workspace_sees_its_position(data):
+    from maillage.workspaces.models import Membership, User
+
+    workspace = Workspace.objects.filter(name__startswith="Espace synthétique").order_by("id").first()
+    user = User.objects.create_user("pos@x.test", "mot-de-passe-solide-42", full_name="Pos")
+    Membership.objects.create(workspace=workspace, user=user, role="viewer")
+    client = client_for(user)
+    session = client.session
+    session["workspace_id"] = workspace.pk
+    session.save()
+    page = client.get("/observatoire/mon-espace/")
+    assert page.status_code == 200
+    text = page_text(page)
+    assert "Votre département (69)" in text and "Types de partenaires par association" in text
+
+
+def test_staff_refresh_page(settings, data):
+    from maillage.workspaces.models import User
+
+    settings.OBSERVATORY_REFRESH_SYNC = True
+    staff = User.objects.create_user("staff@x.test", "mot-de-passe-solide-42", full_name="Staff", is_staff=True)
+    client = client_for(staff)
+    before = RefreshRun.objects.count()
+    assert client.post("/observatoire/actualiser/").status_code == 302
+    assert RefreshRun.objects.count() == before + 1
+    assert RefreshRun.objects.first().status == "done"
+    assert "Dernières actualisations" in page_text(client.get("/observatoire/actualiser/"))
