@@ -7,5 +7,6 @@
 DEMO_STEPS: list[str] = [
     "maillage.demo.alliances.seed",
     "maillage.demo.evaluation.seed",
+    "maillage.demo.matching.seed",
     "maillage.demo.observatory.seed",
 ]

@@ -1,0 +1,18 @@
+"""``maillage matching_digest``: e-mail each subscribed workspace the new needs, offers and calls that match it."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from maillage.matching.actions import send_digests
+
+
+class Command(BaseCommand):
+    help = "Envoie les alertes de rapprochement (nouvelles offres, nouveaux besoins) aux espaces abonnés."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="envoyer même si le dernier envoi est récent")
+
+    def handle(self, *args, force: bool, **options):
+        counts = send_digests(force=force)
+        self.stdout.write(f"Alertes envoyées : {counts['sent']} ; pas encore dues : {counts['skipped']}.")
