@@ -1,5 +1,304 @@
-"""API of the receipts area."""
+"""API of the receipts area: eligibility, receipts (list, issue, cancel, PDF), simulation, declaration.
 
-from ninja import Router
+No business rule here: the handlers call :mod:`maillage.receipts` actions and pure functions.
+"""
 
-router = Router(tags=["receipts"])
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+
+from maillage.api.auth import require_role
+from maillage.contributions.models import Contribution
+from maillage.core.roles import Role
+from maillage.core.tenancy import get_visible_or_404
+from maillage.receipts import actions, simulation
+from maillage.receipts.declaration import build_declaration
+from maillage.receipts.models import IndividualGift, Receipt
+from maillage.receipts.pdf import pdf_filename, render_cancellation_pdf, render_receipt_pdf
+
+router = Router(tags=["Reçus fiscaux"])
+
+
+class EligibilityIn(Schema):
+    status: str = Field(..., max_length=20, description="interet_general, utilite_publique, fondation, culte, autre")
+    art_200: bool = True
+    art_238_bis: bool = True
+    art_978: bool = False
+    evidence_kind: str = Field(..., max_length=10, description="rescrit, decret ou auto")
+    evidence_reference: str = Field("", max_length=200)
+    evidence_date: date | None = None
+    helps_people_in_difficulty: bool = False
+    purpose: str = Field(..., max_length=500)
+    address: str = Field(..., max_length=300)
+    signatory_name: str = Field(..., max_length=150)
+    signatory_role: str = Field(..., max_length=150)
+
+
+class EligibilityOut(EligibilityIn):
+    organization: int
+    has_signature_image: bool
+    updated_at: datetime
+
+
+def eligibility_out(e) -> EligibilityOut:
+    return EligibilityOut(
+        organization=e.organization_id,
+        has_signature_image=bool(e.signature_image),
+        updated_at=e.updated_at,
+        **{name: getattr(e, name) for name in EligibilityIn.model_fields},
+    )
+
+
+class ReceiptOut(Schema):
+    id: int
+    reference: str
+    year: int
+    number: int
+    form: str
+    nature: str
+    donor_name: str
+    donor_siren: str
+    amount: Decimal
+    counterparts_value: Decimal
+    gift_date: date
+    issued_at: datetime
+    retain_until: date
+    contribution: int | None
+    individual_gift: int | None
+    replaces: int | None
+    cancelled_at: datetime | None
+    cancel_reason: str
+    pdf_url: str
+
+
+def receipt_out(r: Receipt) -> ReceiptOut:
+    return ReceiptOut(
+        id=r.pk,
+        reference=r.reference,
+        year=r.year,
+        number=r.number,
+        form=r.form,
+        nature=r.nature,
+        donor_name=r.donor_name,
+        donor_siren=r.donor_siren,
+        amount=r.amount,
+        counterparts_value=r.counterparts_value,
+        gift_date=r.gift_date,
+        issued_at=r.issued_at,
+        retain_until=r.retain_until,
+        contribution=r.contribution_id,
+        individual_gift=r.individual_gift_id,
+        replaces=r.replaces_id,
+        cancelled_at=r.cancelled_at,
+        cancel_reason=r.cancel_reason,
+        pdf_url=f"/api/v1/receipts/{r.pk}/pdf",
+    )
+
+
+class ReceiptPage(Schema):
+    items: list[ReceiptOut]
+    page: int
+    page_size: int
+    has_next: bool
+
+
+class IssueIn(Schema):
+    contribution: int | None = None
+    individual_gift: int | None = None
+    legal_form: str = Field("", max_length=100, description="forme juridique du donateur (SAS, SARL…)")
+    payment_method: str = Field("", max_length=10, description="especes, cheque ou virement (dons en numéraire)")
+
+
+class CancelIn(Schema):
+    reason: str = Field(..., max_length=500)
+    correct: bool = Field(False, description="émettre aussitôt un reçu rectificatif sous un nouveau numéro")
+
+
+class CancelOut(Schema):
+    cancelled: ReceiptOut
+    replacement: ReceiptOut | None
+
+
+@router.get("/eligibility", response={200: EligibilityOut}, summary="Habilitation de l'association à émettre des reçus")
+def get_eligibility(request):
+    eligibility = actions.eligibility_of(request.workspace)
+    if eligibility is None:
+        raise HttpError(404, actions.NO_ELIGIBILITY)
+    return eligibility_out(eligibility)
+
+
+@router.put("/eligibility", response={200: EligibilityOut}, summary="Déclarer ou mettre à jour l'habilitation")
+def put_eligibility(request, payload: EligibilityIn):
+    require_role(request, Role.ADMIN)
+    eligibility = actions.declare_eligibility(workspace=request.workspace, user=request.user, data=payload.dict())
+    return eligibility_out(eligibility)
+
+
+@router.get("", response=ReceiptPage, summary="Reçus émis par l'association")
+def list_receipts(request, year: int | None = None, page: int = 1, page_size: int = 50):
+    if not 1 <= page <= 100000 or not 1 <= page_size <= 200:
+        raise HttpError(422, "page : au moins 1 ; page_size : entre 1 et 200.")
+    queryset = Receipt.objects.visible_to(request.workspace)
+    if year is not None:
+        queryset = queryset.filter(year=year)
+    start = (page - 1) * page_size
+    rows = list(queryset.order_by("-year", "-number")[start : start + page_size + 1])
+    return ReceiptPage(
+        items=[receipt_out(r) for r in rows[:page_size]], page=page, page_size=page_size, has_next=len(rows) > page_size
+    )
+
+
+@router.post("", response={201: ReceiptOut}, summary="Émettre un reçu pour un don reçu")
+def issue(request, payload: IssueIn):
+    require_role(request, Role.MEMBER)
+    if (payload.contribution is None) == (payload.individual_gift is None):
+        raise HttpError(
+            422, "Indiquez soit contribution (don d'une entreprise), soit individual_gift (don d'un particulier)."
+        )
+    contribution = gift = None
+    if payload.contribution is not None:
+        contribution = get_visible_or_404(Contribution.objects.visible_to(request.workspace), pk=payload.contribution)
+    else:
+        gift = get_visible_or_404(IndividualGift.objects.visible_to(request.workspace), pk=payload.individual_gift)
+    receipt = actions.issue_receipt(
+        workspace=request.workspace,
+        user=request.user,
+        contribution=contribution,
+        individual_gift=gift,
+        legal_form=payload.legal_form,
+        payment_method=payload.payment_method,
+    )
+    return Status(201, receipt_out(receipt))
+
+
+class CompanyYearIn(Schema):
+    year: int = Field(..., ge=2019, le=2100)
+    turnover: Decimal = Field(..., ge=0, le=Decimal("1e12"), description="chiffre d'affaires HT de l'exercice")
+    gifts: Decimal = Field(..., ge=0, le=Decimal("1e11"))
+    gifts_difficulty: Decimal = Field(Decimal("0"), ge=0, le=Decimal("1e11"))
+
+
+class IndividualYearIn(Schema):
+    year: int = Field(..., ge=2020, le=2100)
+    taxable_income: Decimal = Field(..., ge=0, le=Decimal("1e11"))
+    gifts: Decimal = Field(..., ge=0, le=Decimal("1e11"))
+    gifts_difficulty: Decimal = Field(Decimal("0"), ge=0, le=Decimal("1e11"))
+
+
+class SimulationIn(Schema):
+    donor: str = Field(
+        ..., pattern="^(company|individual)$", description="company (art. 238 bis) ou individual (art. 200)"
+    )
+    company_years: list[CompanyYearIn] = Field(default_factory=list, max_length=30)
+    individual_years: list[IndividualYearIn] = Field(default_factory=list, max_length=30)
+
+
+class YearOut(Schema):
+    year: int
+    gifts: Decimal
+    ceiling: Decimal
+    retained_current: Decimal
+    retained_carried: Decimal
+    reduction: Decimal
+    cost: Decimal
+    carried_forward: Decimal
+    expired: Decimal
+
+
+@router.post("/simulation", response=list[YearOut], summary="Simuler la réduction d'impôt du donateur, année par année")
+def simulate(request, payload: SimulationIn):
+    try:
+        if payload.donor == "company":
+            if not payload.company_years:
+                raise HttpError(422, "company_years : indiquez au moins une année (chiffre d'affaires HT et dons).")
+            results = simulation.simulate_company([simulation.CompanyYear(**y.dict()) for y in payload.company_years])
+        else:
+            if not payload.individual_years:
+                raise HttpError(422, "individual_years : indiquez au moins une année (revenu imposable et dons).")
+            results = simulation.simulate_individual(
+                [simulation.IndividualYear(**y.dict()) for y in payload.individual_years]
+            )
+    except ValueError as exc:
+        raise ValidationError({"years": [str(exc)]}) from exc
+    return [YearOut(cost=r.cost, **{k: getattr(r, k) for k in YearOut.model_fields if k != "cost"}) for r in results]
+
+
+class DeclarationLineOut(Schema):
+    form: str
+    nature: str
+    nature_label: str
+    count: int
+    amount: Decimal
+
+
+class DeclarationOut(Schema):
+    gift_year: int
+    deadline: date
+    article: str
+    count: int
+    amount: Decimal
+    lines: list[DeclarationLineOut]
+    reminder: str
+
+
+@router.get("/declaration", response=DeclarationOut, summary="Déclaration annuelle des dons (art. 222 bis du CGI)")
+def declaration(request, year: int | None = None):
+    today = timezone.localdate()
+    year = today.year - 1 if year is None else year
+    if not 2000 <= year <= today.year:
+        raise HttpError(422, f"year : année entre 2000 et {today.year}.")
+    result = build_declaration(request.workspace, year)
+    return DeclarationOut(
+        gift_year=year,
+        deadline=result.deadline,
+        article="CGI art. 222 bis",
+        count=result.count,
+        amount=result.amount,
+        lines=[
+            DeclarationLineOut(**{k: getattr(line, k) for k in DeclarationLineOut.model_fields})
+            for line in result.lines
+        ],
+        reminder=result.reminder(today),
+    )
+
+
+# Routes with a path parameter last, so that /simulation and /declaration are not taken for an id.
+@router.get("/{receipt_id}", response=ReceiptOut, summary="Un reçu")
+def get_receipt(request, receipt_id: int):
+    return receipt_out(get_visible_or_404(Receipt.objects.visible_to(request.workspace), pk=receipt_id))
+
+
+@router.get("/{receipt_id}/pdf", summary="Le reçu en PDF (ou l'avis d'annulation s'il est annulé)")
+def receipt_pdf(request, receipt_id: int):
+    receipt = get_visible_or_404(
+        Receipt.objects.visible_to(request.workspace).select_related("replaces", "replaced_by", "issuer_details"),
+        pk=receipt_id,
+    )
+    cancellation = receipt.is_cancelled and request.GET.get("original") != "1"
+    data = render_cancellation_pdf(receipt) if cancellation else render_receipt_pdf(receipt)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(receipt, cancellation)}"'
+    return response
+
+
+@router.post("/{receipt_id}/cancel", response=CancelOut, summary="Annuler un reçu (motif obligatoire), et le rectifier")
+def cancel(request, receipt_id: int, payload: CancelIn):
+    require_role(request, Role.MEMBER)
+    receipt = get_visible_or_404(Receipt.objects.visible_to(request.workspace), pk=receipt_id)
+    if payload.correct:
+        replacement = actions.correct_receipt(
+            receipt=receipt, workspace=request.workspace, user=request.user, reason=payload.reason
+        )
+        receipt.refresh_from_db()
+        return CancelOut(cancelled=receipt_out(receipt), replacement=receipt_out(replacement))
+    receipt = actions.cancel_receipt(
+        receipt=receipt, workspace=request.workspace, user=request.user, reason=payload.reason
+    )
+    return CancelOut(cancelled=receipt_out(receipt), replacement=None)

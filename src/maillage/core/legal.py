@@ -67,3 +67,66 @@ def monthly_pss(on: date) -> Decimal:
 def skills_ceiling(on: date) -> Decimal:
     """The most one employee's monthly cost can count in a skills gift: 3 × monthly PSS."""
     return SKILLS_PSS_MULTIPLIER.value * monthly_pss(on)
+
+
+# --- Receipts, individuals' reduction, annual declaration (appended for the receipts area) -------------------------
+
+# Company reduction: the flat ceiling alternative to 5 ‰ of turnover, by year of the fiscal year's close:
+# 10,000 € for fiscal years closed from 31 Dec 2019 (loi n° 2018-1317 art. 148), 20,000 € from 31 Dec 2020
+# (loi n° 2019-1479 art. 134; BOI-BIC-RICI-20-30-20 § 1 and BOI-BIC-RICI-20-30-30 § 30, remarque).
+COMPANY_CEILING_FLAT_BY_YEAR: dict[int, Decimal] = {2019: Decimal("10000"), 2020: Decimal("20000")}
+COMPANY_CEILING_FLAT_SOURCE = "CGI art. 238 bis, 1 (loi 2018-1317 art. 148 ; loi 2019-1479 art. 134)"
+# The 40 % rate above 2 M€ applies to gifts made in fiscal years opened from 1 Jan 2020 (loi 2019-1479 art. 134).
+COMPANY_RATE_ABOVE_THRESHOLD_FROM_YEAR = 2020
+
+
+def company_ceiling_flat(year: int) -> Decimal:
+    """The flat ceiling of art. 238 bis for a fiscal year closed in ``year`` (none before 2019)."""
+    known = [y for y in COMPANY_CEILING_FLAT_BY_YEAR if y <= year]
+    return COMPANY_CEILING_FLAT_BY_YEAR[max(known)] if known else Decimal("0")
+
+
+# Individuals, art. 200 CGI: 66 % of gifts within 20 % of taxable income; excess carried over the next 5 years
+# (art. 200, 1 and 4). 75 % for gifts to organisations giving free meals, housing or care to people in difficulty
+# (art. 200, 1 ter, "dispositif Coluche"), up to a yearly cap; above it, 66 %. Source: service-public.fr
+# "Réduction d'impôt sur le revenu pour un don à une association" (F426), BOI-IR-RICI-250-20.
+INDIVIDUAL_RATE = Figure(Decimal("0.66"), "CGI art. 200, 1")
+INDIVIDUAL_RATE_DIFFICULTY = Figure(Decimal("0.75"), "CGI art. 200, 1 ter")
+INDIVIDUAL_INCOME_SHARE = Figure(Decimal("0.20"), "CGI art. 200, 1 (20 % du revenu imposable)")
+INDIVIDUAL_CARRY_OVER_YEARS = 5  # CGI art. 200, 4
+# Yearly cap of the 75 % rate, by year of the gifts: 1,000 € for gifts from 2020 to 2025 (loi n° 2020-1721
+# art. 187 and successive finance laws), 2,000 € from 2026 (loi de finances pour 2026).
+INDIVIDUAL_DIFFICULTY_CAP: dict[int, Decimal] = {
+    2020: Decimal("1000"),
+    2021: Decimal("1000"),
+    2022: Decimal("1000"),
+    2023: Decimal("1000"),
+    2024: Decimal("1000"),
+    2025: Decimal("1000"),
+    2026: Decimal("2000"),
+}
+INDIVIDUAL_DIFFICULTY_CAP_SOURCE = "CGI art. 200, 1 ter ; service-public.fr F426 ; loi de finances pour 2026"
+
+
+def individual_difficulty_cap(year: int) -> Decimal:
+    """The yearly cap of the 75 % rate for gifts made in ``year``; the latest known figure holds after it."""
+    if year < min(INDIVIDUAL_DIFFICULTY_CAP):
+        raise ValueError(
+            f"Le plafond du taux de 75 % pour {year} n'est pas connu de Maillage (années connues : 2020 et après)."
+        )
+    return INDIVIDUAL_DIFFICULTY_CAP[min(year, max(INDIVIDUAL_DIFFICULTY_CAP))]
+
+
+# Receipts are kept at least 6 years (LPF art. L. 102 B: documents kept 6 years from the last operation they
+# record; the administration may check receipts, LPF art. L. 14 A). Accounting records: 10 years (C. com. L. 123-22).
+RECEIPT_RETENTION_YEARS = Figure(Decimal("6"), "LPF art. L. 102 B")
+
+# Annual declaration, art. 222 bis CGI (loi n° 2019-1479 art. 19): an organisation issuing receipts under
+# art. 200, 238 bis or 978 declares the total amount and number of documents issued for the previous year's gifts
+# (gifts received from 1 Jan 2021), within 3 months of the close of its fiscal year; for a calendar-year
+# organisation, by the 2nd working day after 1 May (the deadline of art. 223 for the results return,
+# BOI-IS-DECLA-20-10 ; BOI-IR-RICI-250-30 § 330). Failure: fine of art. 1729 B CGI.
+DECLARATION_ARTICLE = "CGI art. 222 bis"
+DECLARATION_FIRST_GIFT_YEAR = 2021
+DECLARATION_WORKING_DAYS_AFTER_MAY_1 = 2
+DECLARATION_REMINDER_DAYS = 30

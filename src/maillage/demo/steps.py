@@ -6,6 +6,7 @@
 
 DEMO_STEPS: list[str] = [
     "maillage.demo.alliances.seed",
+    "maillage.demo.receipts.seed",
     "maillage.demo.evaluation.seed",
     "maillage.demo.matching.seed",
     "maillage.demo.observatory.seed",

@@ -1,0 +1,498 @@
+"""Receipt actions: declare eligibility, record an individual's gift, issue, cancel and correct a receipt.
+
+Called alike by pages, API, the batch and the CLI. Each raises ``ValidationError({field: [French message]})``.
+Rules (sources in :mod:`maillage.core.legal`): only a received gift (money, in-kind, skills) gets a receipt;
+not a service contract (revenue), not volunteering (time given), not a gift whose counterparts exceed the
+tolerated share (sponsoring, BOI-BIC-RICI-20-30-10-20 § 30), not a skills gift without the list of days worked
+signed by both parties; one active receipt per gift; the issuer must have declared its eligibility.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from maillage.contributions.models import Contribution, Kind, Status
+from maillage.core.legal import RECEIPT_RETENTION_YEARS
+from maillage.organizations.models import Kind as OrgKind
+from maillage.receipts.models import (
+    Eligibility,
+    EvidenceKind,
+    IndividualGift,
+    IssuerSnapshot,
+    LegalStatus,
+    Nature,
+    PaymentMethod,
+    Receipt,
+    ReceiptForm,
+    receipt_reference,
+)
+from maillage.receipts.numbering import reserve_numbers
+
+MAX_AMOUNT = Decimal("1000000000")
+SIGNATURE_MAX_BYTES = 500_000
+NATURE_BY_KIND = {Kind.MONEY: Nature.MONEY, Kind.IN_KIND: Nature.IN_KIND, Kind.SKILLS: Nature.SKILLS}
+
+
+def _raise(errors: dict) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def _text(value, limit: int) -> str:
+    return (value or "").strip()[:limit]
+
+
+def eligibility_of(workspace) -> Eligibility | None:
+    return Eligibility.objects.filter(organization_id=workspace.organization_id).first()
+
+
+@transaction.atomic
+def declare_eligibility(*, workspace, user, data: dict, signature=None, remove_signature: bool = False) -> Eligibility:
+    """Create or update the eligibility of the workspace's organisation (receipts already issued keep theirs)."""
+    errors: dict[str, list[str]] = {}
+    status = data.get("status") or ""
+    if status not in LegalStatus.values:
+        errors["status"] = ["Choisissez le statut de l'organisme (intérêt général, utilité publique…)."]
+    arts = {k: bool(data.get(k)) for k in ("art_200", "art_238_bis", "art_978")}
+    if not any(arts.values()):
+        errors["art_200"] = [
+            "Cochez au moins un article du CGI (200, 238 bis ou 978) au titre duquel vous émettez des reçus."
+        ]
+    evidence_kind = data.get("evidence_kind") or ""
+    if evidence_kind not in EvidenceKind.values:
+        errors["evidence_kind"] = ["Choisissez le justificatif : rescrit, décret ou auto-évaluation."]
+    reference = _text(data.get("evidence_reference"), 200)
+    evidence_date = data.get("evidence_date")
+    if evidence_kind in (EvidenceKind.RESCRIT, EvidenceKind.DECREE) and (not reference or not evidence_date):
+        errors["evidence_reference"] = ["Indiquez la référence et la date du rescrit ou du décret."]
+    if status == LegalStatus.PUBLIC_UTILITY and evidence_kind != EvidenceKind.DECREE:
+        errors["evidence_kind"] = [
+            "La reconnaissance d'utilité publique se justifie par son décret (référence et date)."
+        ]
+    if evidence_date and evidence_date > timezone.localdate():
+        errors["evidence_date"] = ["La date du justificatif est dans le futur."]
+    values = {
+        "purpose": _text(data.get("purpose"), 500),
+        "address": _text(data.get("address"), 300),
+        "signatory_name": _text(data.get("signatory_name"), 150),
+        "signatory_role": _text(data.get("signatory_role"), 150),
+    }
+    labels = {
+        "purpose": "l'objet de l'organisme",
+        "address": "l'adresse de l'organisme",
+        "signatory_name": "le nom du signataire",
+        "signatory_role": "la qualité du signataire (ex. président)",
+    }
+    for field, value in values.items():
+        if not value:
+            errors[field] = [f"Indiquez {labels[field]} : il figure sur chaque reçu."]
+    if signature is not None:
+        head = signature.read(8)
+        signature.seek(0)
+        if not (head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8")):
+            errors["signature_image"] = ["La signature doit être une image PNG ou JPEG."]
+        elif signature.size > SIGNATURE_MAX_BYTES:
+            errors["signature_image"] = ["Image de signature trop lourde (500 Ko au plus)."]
+    _raise(errors)
+    eligibility = Eligibility.objects.filter(organization_id=workspace.organization_id).first() or Eligibility(
+        organization_id=workspace.organization_id
+    )
+    eligibility.status = status
+    for key, value in arts.items():
+        setattr(eligibility, key, value)
+    eligibility.evidence_kind = evidence_kind
+    eligibility.evidence_reference = reference
+    eligibility.evidence_date = evidence_date
+    eligibility.helps_people_in_difficulty = bool(data.get("helps_people_in_difficulty"))
+    for field, value in values.items():
+        setattr(eligibility, field, value)
+    eligibility.updated_by = user
+    if remove_signature:
+        eligibility.signature_image = ""
+    if signature is not None:
+        eligibility.signature_image.save(f"signature-{workspace.organization_id}.img", signature, save=False)
+    eligibility.save()
+    return eligibility
+
+
+def _amount(value, errors: dict, field: str = "amount") -> Decimal | None:
+    try:
+        amount = Decimal(str(value).replace(",", ".").replace(" ", "").replace("\u202f", ""))
+    except (InvalidOperation, TypeError):
+        errors[field] = [f"« {value} » n'est pas un montant."]
+        return None
+    if not amount.is_finite() or amount <= 0 or amount >= MAX_AMOUNT:
+        errors[field] = ["Le montant doit être positif (et inférieur à 1 milliard d'euros)."]
+        return None
+    return amount.quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def record_individual_gift(
+    *,
+    workspace,
+    user,
+    donor_name: str,
+    donor_address: str,
+    amount,
+    received_on: date | None,
+    donor_email: str = "",
+    in_kind: bool = False,
+    description: str = "",
+    payment_method: str = "",
+) -> IndividualGift:
+    """Record a gift of a person (don d'un particulier), received by the workspace's organisation."""
+    errors: dict[str, list[str]] = {}
+    donor_name, donor_address = _text(donor_name, 200), _text(donor_address, 300)
+    if not donor_name:
+        errors["donor_name"] = ["Indiquez le nom et le prénom du donateur : ils figurent sur le reçu."]
+    if not donor_address:
+        errors["donor_address"] = ["Indiquez l'adresse du donateur : elle figure sur le reçu (formulaire 2041-RD)."]
+    value = _amount(amount, errors)
+    if received_on is None:
+        errors["received_on"] = ["Indiquez la date de réception du don."]
+    elif received_on > timezone.localdate():
+        errors["received_on"] = ["La date de réception est dans le futur : un don s'enregistre une fois reçu."]
+    elif received_on < date(2000, 1, 1):
+        errors["received_on"] = ["Date antérieure à 2000 : vérifiez la saisie."]
+    description = _text(description, 500)
+    if in_kind and not description:
+        errors["description"] = ["Décrivez le bien donné et sa valorisation (don en nature)."]
+    if in_kind:
+        payment_method = ""
+    elif payment_method not in (PaymentMethod.CASH, PaymentMethod.CHEQUE, PaymentMethod.TRANSFER):
+        errors["payment_method"] = ["Choisissez le mode de versement : espèces, chèque ou virement/carte."]
+    _raise(errors)
+    return IndividualGift.objects.create(
+        workspace=workspace,
+        donor_name=donor_name,
+        donor_address=donor_address,
+        donor_email=_text(donor_email, 254),
+        amount=value,
+        received_on=received_on,
+        in_kind=bool(in_kind),
+        description=description,
+        payment_method=payment_method,
+        created_by=user,
+    )
+
+
+def issuer_snapshot(eligibility: Eligibility, organization) -> IssuerSnapshot:
+    """The frozen issuer block of the receipts issued now (one row per distinct content)."""
+    data = _issuer_data(eligibility, organization)
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    snapshot, _ = IssuerSnapshot.objects.get_or_create(issuer=organization, digest=digest, defaults={"data": data})
+    return snapshot
+
+
+def _issuer_data(eligibility: Eligibility, organization) -> dict:
+    return {
+        "name": organization.name,
+        "siren": organization.siren or "",
+        "rna": organization.rna or "",
+        "address": eligibility.address,
+        "purpose": eligibility.purpose,
+        "status": eligibility.status,
+        "status_label": LegalStatus(eligibility.status).label,
+        "articles": eligibility.articles,
+        "evidence_kind": eligibility.evidence_kind,
+        "evidence_reference": eligibility.evidence_reference,
+        "evidence_date": eligibility.evidence_date.isoformat() if eligibility.evidence_date else "",
+        "helps_people_in_difficulty": eligibility.helps_people_in_difficulty,
+        "signatory_name": eligibility.signatory_name,
+        "signatory_role": eligibility.signatory_role,
+        "signature_image": eligibility.signature_image.name or "",
+    }
+
+
+def _company_address(organization) -> str:
+    commune = organization.commune
+    if commune is None:
+        return ""
+    postal = (commune.postal_codes or "").split(" ")[0].split(",")[0]
+    return f"{postal} {commune.name}".strip()
+
+
+@dataclass
+class Refusal(Exception):
+    field: str
+    message: str
+
+
+NO_ELIGIBILITY = (
+    "Votre association n'a pas déclaré son habilitation à émettre des reçus fiscaux (statut, article du CGI, "
+    "justificatif, signataire) : renseignez-la dans Reçus › Habilitation."
+)
+
+
+def check_contribution(contribution: Contribution, workspace, eligibility: Eligibility | None, active: bool) -> None:
+    """Raise :class:`Refusal` with the French reason a receipt cannot be issued for this contribution."""
+    if eligibility is None:
+        raise Refusal("eligibility", NO_ELIGIBILITY)
+    if contribution.receiver.organization_id != workspace.organization_id:
+        raise Refusal(
+            "contribution", "Ce don n'a pas été reçu par votre association : c'est le bénéficiaire qui émet le reçu."
+        )
+    if contribution.kind == Kind.SERVICE:
+        raise Refusal(
+            "contribution",
+            "Une prestation (contrat) est une recette de l'association, pas un don : elle se facture et n'ouvre droit à aucun reçu fiscal.",
+        )
+    if contribution.kind == Kind.VOLUNTEERING:
+        raise Refusal(
+            "contribution",
+            "Le temps donné par des bénévoles ne donne pas lieu à un reçu fiscal (il se valorise en comptes 86/87).",
+        )
+    if contribution.status != Status.RECEIVED or contribution.received_on is None:
+        raise Refusal(
+            "contribution", "Ce don n'est pas encore reçu : marquez-le reçu (avec sa date) avant d'émettre le reçu."
+        )
+    if contribution.is_sponsoring:
+        share = (contribution.counterparts_share or Decimal("0")) * 100
+        raise Refusal(
+            "contribution",
+            f"Les contreparties ({contribution.counterparts_value} €, soit {share:.0f} % du don) dépassent la part tolérée "
+            "de 25 % : c'est du parrainage (prestation soumise à la TVA), pas du mécénat ; pas de reçu fiscal.",
+        )
+    if contribution.kind == Kind.SKILLS and not contribution.signed_timesheet:
+        raise Refusal(
+            "contribution",
+            "Mécénat de compétences : la liste nominative des jours travaillés, signée par l'entreprise et l'association, "
+            "doit être jointe avant le reçu. Cochez-la sur la contribution une fois signée.",
+        )
+    if contribution.giver.organization.kind != OrgKind.COMPANY:
+        raise Refusal(
+            "contribution",
+            "Le donateur n'est pas une entreprise : le formulaire 2041-MEC-SD ne vaut que pour les entreprises. "
+            "Pour un particulier, enregistrez un « don d'un particulier ».",
+        )
+    if not eligibility.art_238_bis:
+        raise Refusal(
+            "eligibility", "Votre habilitation ne mentionne pas l'article 238 bis du CGI (dons des entreprises)."
+        )
+    if active:
+        raise Refusal(
+            "contribution", "Ce don a déjà un reçu en cours de validité : annulez-le pour en émettre un rectificatif."
+        )
+
+
+def build_company_receipt(
+    contribution: Contribution,
+    workspace,
+    eligibility: Eligibility,
+    *,
+    user,
+    legal_form: str = "",
+    payment_method: str = "",
+    snapshot: IssuerSnapshot | None = None,
+) -> Receipt:
+    """An unnumbered receipt for an already checked contribution (see :func:`check_contribution`)."""
+    giver = contribution.giver.organization
+    skills = [
+        {
+            "name": line.employee_name,
+            "role": line.employee_role,
+            "month": line.month.strftime("%m/%Y"),
+            "hours": str(line.hours),
+            "value": str(line.value),
+            "capped": line.capped,
+        }
+        for line in (contribution.skills_lines.all() if contribution.kind == Kind.SKILLS else ())
+    ]
+    if contribution.kind != Kind.MONEY:
+        payment_method = ""
+    return Receipt(
+        workspace=workspace,
+        issuer_id=workspace.organization_id,
+        form=ReceiptForm.COMPANY,
+        contribution=contribution,
+        issuer_details=snapshot or issuer_snapshot(eligibility, workspace.organization),
+        donor_name=giver.name,
+        donor_siren=giver.siren or "",
+        donor_legal_form=_text(legal_form, 100),
+        donor_address=_company_address(giver),
+        amount=contribution.value,
+        gift_date=contribution.received_on,
+        nature=NATURE_BY_KIND[contribution.kind],
+        payment_method=payment_method if payment_method in PaymentMethod.values else "",
+        description=contribution.description[:1000],
+        valuation_method=contribution.get_valuation_method_display() if contribution.kind != Kind.MONEY else "",
+        skills_detail=skills,
+        counterparts_value=contribution.counterparts_value,
+        issued_by=user,
+    )
+
+
+def _stamp(receipts: list[Receipt], year: int, first: int) -> None:
+    now = timezone.now()
+    today = timezone.localdate()
+    retain = date(today.year + int(RECEIPT_RETENTION_YEARS.value), 12, 31)
+    for offset, receipt in enumerate(receipts):
+        receipt.year, receipt.number = year, first + offset
+        receipt.reference = receipt_reference(year, receipt.number)
+        receipt.issued_at = now
+        receipt.retain_until = retain
+
+
+def save_numbered(receipts: list[Receipt], issuer_id: int) -> list[Receipt]:
+    """Number and insert receipts of one issuer in the current transaction (gapless; see numbering.py)."""
+    if not receipts:
+        return []
+    year = timezone.localdate().year
+    first = reserve_numbers(issuer_id=issuer_id, year=year, count=len(receipts))
+    _stamp(receipts, year, first)
+    return Receipt.objects.bulk_create(receipts)
+
+
+def donor_emails(workspace, organization_ids) -> dict[int, str]:
+    """The first e-mail address the workspace keeps for each donor organisation (its private contacts)."""
+    from maillage.organizations.models import Contact
+
+    found: dict[int, str] = {}
+    contacts = (
+        Contact.objects.visible_to(workspace).filter(organization_id__in=list(organization_ids)).exclude(email="")
+    )
+    for contact in contacts.order_by("name", "id"):
+        found.setdefault(contact.organization_id, contact.email)
+    return found
+
+
+def _active_exists(contribution: Contribution) -> bool:
+    return Receipt.objects.active().filter(contribution=contribution).exists()
+
+
+def with_receipt_flag(queryset):
+    return queryset.annotate(
+        has_receipt=Exists(Receipt.objects.filter(contribution=OuterRef("pk"), cancelled_at__isnull=True))
+    )
+
+
+def issue_receipt(
+    *,
+    workspace,
+    user,
+    contribution: Contribution | None = None,
+    individual_gift: IndividualGift | None = None,
+    legal_form: str = "",
+    payment_method: str = "",
+    replaces: Receipt | None = None,
+) -> Receipt:
+    """Issue one receipt, numbered, for a received gift of a company (alliance) or of an individual."""
+    try:
+        with transaction.atomic():
+            return _issue(workspace, user, contribution, individual_gift, legal_form, payment_method, replaces)
+    except IntegrityError as exc:  # the unique constraints, last safeguard: answered like the checks above
+        raise ValidationError(
+            {"contribution": ["Ce don vient de recevoir un reçu (émis en même temps par quelqu'un d'autre)."]}
+        ) from exc
+
+
+def _issue(workspace, user, contribution, individual_gift, legal_form, payment_method, replaces) -> Receipt:
+    eligibility = eligibility_of(workspace)
+    if (contribution is None) == (individual_gift is None):
+        raise ValidationError({"contribution": ["Choisissez le don pour lequel émettre un reçu."]})
+    if contribution is not None:
+        contribution = (
+            Contribution.objects.select_related("giver__organization__commune", "receiver")
+            .select_for_update(of=("self",))
+            .get(pk=contribution.pk)
+        )
+        try:
+            check_contribution(contribution, workspace, eligibility, _active_exists(contribution))
+        except Refusal as refusal:
+            raise ValidationError({refusal.field: [refusal.message]}) from None
+        receipt = build_company_receipt(
+            contribution, workspace, eligibility, user=user, legal_form=legal_form, payment_method=payment_method
+        )
+        receipt.donor_email = donor_emails(workspace, [contribution.giver.organization_id]).get(
+            contribution.giver.organization_id, ""
+        )
+    else:
+        # Locked, like the contribution above: a second issuer waits, then sees the receipt and is refused.
+        individual_gift = IndividualGift.objects.select_for_update().get(pk=individual_gift.pk)
+        receipt = _individual_receipt(individual_gift, workspace, eligibility, user)
+    receipt.replaces = replaces
+    return save_numbered([receipt], workspace.organization_id)[0]
+
+
+def _individual_receipt(
+    gift: IndividualGift, workspace, eligibility: Eligibility | None, user, snapshot: IssuerSnapshot | None = None
+) -> Receipt:
+    if eligibility is None:
+        raise ValidationError({"eligibility": [NO_ELIGIBILITY]})
+    if gift.workspace_id != workspace.pk:
+        raise ValidationError({"individual_gift": ["Ce don n'appartient pas à votre espace."]})
+    if not eligibility.art_200:
+        raise ValidationError(
+            {"eligibility": ["Votre habilitation ne mentionne pas l'article 200 du CGI (dons des particuliers)."]}
+        )
+    if Receipt.objects.active().filter(individual_gift=gift).exists():
+        raise ValidationError(
+            {
+                "individual_gift": [
+                    "Ce don a déjà un reçu en cours de validité : annulez-le pour en émettre un rectificatif."
+                ]
+            }
+        )
+    return Receipt(
+        workspace=workspace,
+        issuer_id=workspace.organization_id,
+        form=ReceiptForm.INDIVIDUAL,
+        individual_gift=gift,
+        issuer_details=snapshot or issuer_snapshot(eligibility, workspace.organization),
+        donor_name=gift.donor_name,
+        donor_address=gift.donor_address,
+        donor_email=gift.donor_email,
+        amount=gift.amount,
+        gift_date=gift.received_on,
+        nature=Nature.IN_KIND if gift.in_kind else Nature.MONEY,
+        payment_method=gift.payment_method,
+        description=gift.description,
+        counterparts_value=Decimal("0"),
+        issued_by=user,
+    )
+
+
+@transaction.atomic
+def cancel_receipt(*, receipt: Receipt, workspace, user, reason: str) -> Receipt:
+    """Cancel a receipt: it keeps its number and stays on file; a cancellation document is produced from it."""
+    receipt = Receipt.objects.select_for_update().get(pk=receipt.pk, workspace=workspace)
+    reason = _text(reason, 500)
+    if receipt.is_cancelled:
+        raise ValidationError({"reason": [f"Le reçu n° {receipt.reference} est déjà annulé."]})
+    if len(reason) < 5:
+        raise ValidationError({"reason": ["Indiquez le motif de l'annulation (5 caractères au moins)."]})
+    receipt.cancelled_at = timezone.now()
+    receipt.cancel_reason = reason
+    receipt.cancelled_by = user
+    receipt.save(update_fields=["cancelled_at", "cancel_reason", "cancelled_by"])
+    return receipt
+
+
+@transaction.atomic
+def correct_receipt(
+    *, receipt: Receipt, workspace, user, reason: str, legal_form: str | None = None, payment_method: str | None = None
+) -> Receipt:
+    """Cancel a receipt and issue its correction under a new number, linked to the one it replaces.
+
+    The corrected figures come from the gift as it stands now (correct the contribution first if needed).
+    """
+    cancelled = cancel_receipt(receipt=receipt, workspace=workspace, user=user, reason=reason)
+    return issue_receipt(
+        workspace=workspace,
+        user=user,
+        contribution=cancelled.contribution,
+        individual_gift=cancelled.individual_gift,
+        legal_form=cancelled.donor_legal_form if legal_form is None else legal_form,
+        payment_method=cancelled.payment_method if payment_method is None else payment_method,
+        replaces=cancelled,
+    )

@@ -1,0 +1,88 @@
+"""Receipts and cancellation notices as PDF (WeasyPrint, from Django templates); their text is extractable."""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import threading
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from django.core.files.storage import default_storage
+from django.template.loader import render_to_string
+
+from maillage.core.legal import RECEIPT_RETENTION_YEARS
+from maillage.receipts.models import Receipt, ReceiptForm
+from maillage.receipts.words import euros_in_words
+
+
+def _signature_data_uri(name: str) -> str:
+    if not name:
+        return ""
+    try:
+        with default_storage.open(name, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return ""
+    kind = "image/png" if data.startswith(b"\x89PNG") else mimetypes.guess_type(name)[0] or "image/jpeg"
+    return f"data:{kind};base64,{base64.b64encode(data).decode()}"
+
+
+def money(value) -> str:
+    """« 1 234,50 » (French grouping, decimal comma)."""
+    return f"{Decimal(value):,.2f}".replace(",", " ").replace(".", ",")
+
+
+def receipt_context(receipt: Receipt) -> dict:
+    issuer = receipt.issuer_snapshot
+    evidence = issuer.get("evidence_date") or ""
+    skills = [{**line, "value_display": money(line["value"])} for line in receipt.skills_detail]
+    return {
+        "amount_display": money(receipt.amount),
+        "counterparts_display": money(receipt.counterparts_value),
+        "evidence_date": date.fromisoformat(evidence) if evidence else None,
+        "skills": skills,
+        "receipt": receipt,
+        "issuer": issuer,
+        "is_company": receipt.form == ReceiptForm.COMPANY,
+        "amount_words": euros_in_words(receipt.amount),
+        "signature": _signature_data_uri(issuer.get("signature_image", "")),
+        "retention_years": int(RECEIPT_RETENTION_YEARS.value),
+    }
+
+
+STYLESHEET = Path(__file__).with_name("receipt.css")
+
+
+@lru_cache(maxsize=1)
+def _weasy():
+    """WeasyPrint, its font configuration and the parsed stylesheet: loaded once per process (pango costs ~0.5 s)."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    return HTML, CSS(string=STYLESHEET.read_text(encoding="utf-8"), font_config=fonts), fonts
+
+
+_render_lock = threading.Lock()
+
+
+def html_to_pdf(html: str, *, styled: bool = True) -> bytes:
+    html_class, stylesheet, fonts = _weasy()
+    with _render_lock:  # the shared font configuration is not meant for concurrent use
+        return html_class(string=html).write_pdf(stylesheets=[stylesheet] if styled else None, font_config=fonts)
+
+
+def render_receipt_pdf(receipt: Receipt) -> bytes:
+    return html_to_pdf(render_to_string("receipts/receipt.html", receipt_context(receipt)))
+
+
+def render_cancellation_pdf(receipt: Receipt) -> bytes:
+    return html_to_pdf(render_to_string("receipts/cancellation.html", receipt_context(receipt)))
+
+
+def pdf_filename(receipt: Receipt, cancellation: bool = False) -> str:
+    prefix = "annulation-recu" if cancellation else "recu-fiscal"
+    return f"{prefix}-{receipt.reference}.pdf"
