@@ -32,6 +32,12 @@ def test_closed_evaluations_with_diverging_views_and_diagnostic(alliance, worksp
     view = cross_context(evaluations[0], workspace_a)["view"]
     assert {c.state for c in view.columns} == {"own", "visible"}
     assert view.divergence_count >= 2
-    assert [r.year for r in ResourceYear.objects.visible_to(workspace_a).order_by("year")] == [2022, 2023, 2024, 2025, 2026]
+    assert [r.year for r in ResourceYear.objects.visible_to(workspace_a).order_by("year")] == [
+        2022,
+        2023,
+        2024,
+        2025,
+        2026,
+    ]
     titles = [a.title for a in diagnose(workspace_a, 2022).alerts]
     assert "Un seul financeur porte plus de la moitié du budget" in titles
