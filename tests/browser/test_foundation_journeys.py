@@ -62,7 +62,7 @@ def test_signup_workspace_invitation_directory_note_logout(browser_page, new_bro
     page.get_by_role("combobox", name="Type", exact=True).select_option(label="Association")
     page.get_by_role("textbox", name="Nom", exact=True).fill(ASSOCIATION)
     page.get_by_label("Numéro RNA").fill("W691234567")
-    page.get_by_role("textbox", name="Commune", exact=True).fill("69266")
+    page.get_by_role("combobox", name="Commune", exact=True).fill("69266")
     page.get_by_role("button", name="Ajouter").click()
 
     # 3. Back on workspace creation, the new organisation already chosen.
