@@ -97,3 +97,41 @@ def test_next_prefix_bounds_every_word_with_that_prefix(word):
     for suffix in ("", "0", "zzz", "a9"):
         assert word + suffix >= word
         assert upper is None or word + suffix < upper
+
+
+def brute_force(words: list[str], **filters) -> list[int]:
+    """The reference answer: every organisation having all the words, in name order (no index strategy)."""
+    from maillage.organizations.models import Organization, SearchToken
+    from maillage.organizations.search import token_filter
+
+    qs = Organization.objects.filter(**filters)
+    for word in words:
+        qs = qs.filter(pk__in=SearchToken.objects.filter(token_filter(word)).values("organization_id"))
+    return list(qs.order_by("name_search", "id").values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize(
+    "q,filters,page",
+    [
+        ("saint", {}, 1),  # every word common: read from the postings of the word, in name order
+        ("saint", {}, 7),
+        ("saint mar", {}, 1),  # two common words: the rarest drives
+        ("sur", {"kind": "commune"}, 2),  # common word with a filter
+        ("ville", {"departement_id": "13"}, 1),  # the filter is smaller than the word
+        ("la", {}, 1),  # a stopword only: nothing
+        ("lyon", {}, 1),  # a selective word
+        ("c", {"kind": "epci"}, 1),  # a one-letter prefix
+    ],
+)
+def test_every_strategy_returns_the_brute_force_page(orgs, q, filters, page):
+    from maillage.core.text import search_words
+
+    query_filters = {
+        "kind": filters.get("kind", ""),
+        "departement": filters.get("departement_id", ""),
+    }
+    result = search_directory(DirectoryQuery(q=q, page=page, page_size=20, **query_filters))
+    expected = brute_force(search_words(q), **filters) if search_words(q) else []
+    start = (page - 1) * 20
+    assert [o.pk for o in result.results] == expected[start : start + 20]
+    assert result.has_next == (len(expected) > start + 20)

@@ -135,10 +135,13 @@ class SearchToken(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     token = models.CharField(max_length=40)
+    # A copy of the organisation's name_search, so that the organisations of a word are read in page order
+    # from the index, instead of walking the whole directory in name order (docs/decisions/0002).
+    name_search = models.CharField(max_length=200, default="")
 
     class Meta:
         indexes = [
-            models.Index(fields=["token", "organization"], name="search_token_idx"),
+            models.Index(fields=["token", "name_search", "organization"], name="search_token_name_idx"),
             models.Index(fields=["organization", "token"], name="search_token_org_idx"),
         ]
 

@@ -154,7 +154,7 @@ def sync_public_bodies() -> int:
         ).delete()
         insert(
             SearchToken._meta.db_table,
-            ["organization_id", "token"],
-            ((ids[b["territory_key"]], token) for b in bodies for token in b["tokens"]),
+            ["organization_id", "token", "name_search"],
+            ((ids[b["territory_key"]], token, normalize(b["name"])) for b in bodies for token in b["tokens"]),
         )
     return len(bodies)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import CharField, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from maillage.core.text import search_words
 from maillage.organizations.models import Cause, Organization, SearchToken
@@ -21,6 +23,10 @@ from maillage.organizations.models import Cause, Organization, SearchToken
 # A word whose prefix matches at most this many index entries is read from the index first.
 SELECTIVE_LIMIT = 2000
 MAX_QUERY_WORDS = 6
+# When every word is common, the page is read from the postings of the rarest one, token by token of its prefix…
+PREFIX_TOKENS_LIMIT = 32
+# …whose size is counted up to this cap (one query for all the words and the filter).
+COUNT_CAP = 20_000
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
@@ -70,7 +76,11 @@ def index_organizations(organizations: Iterable[Organization], *, replace: bool 
     organizations = list(organizations)
     if replace:
         SearchToken.objects.filter(organization__in=[o.pk for o in organizations]).delete()
-    rows = [SearchToken(organization_id=o.pk, token=t) for o in organizations for t in tokens_for(o)]
+    rows = [
+        SearchToken(organization_id=o.pk, token=t, name_search=o.name_search)
+        for o in organizations
+        for t in tokens_for(o)
+    ]
     SearchToken.objects.bulk_create(rows, batch_size=5000)
     return len(rows)
 
@@ -149,15 +159,91 @@ def _territory_filter(query: DirectoryQuery) -> Q:
     return condition
 
 
+def _unindexed(column: str) -> Func:
+    """``column`` in an expression no index provides: the database looks the few ids up, then sorts them.
+
+    Without it SQLite prefers walking the whole (name_search, id) index to avoid a sort of 2,000 rows.
+    """
+    return Func(F(column), template="(%(expressions)s || '')", output_field=CharField())
+
+
+def prefix_tokens(word: str, limit: int) -> list[str]:
+    """The distinct index words that start with ``word`` (at most ``limit + 1``), by a loose index scan."""
+    upper = next_prefix(word)
+    bound = "AND {} < %s" if upper is not None else ""
+    params = [upper] if upper is not None else []
+    table = SearchToken._meta.db_table
+    # Only the table name is interpolated; the words are parameters.
+    sql = f"""
+        WITH RECURSIVE t(token, n) AS (
+            SELECT (SELECT min(token) FROM {table} WHERE token >= %s {bound.format("token")}), 1
+            UNION ALL
+            SELECT (SELECT min(s.token) FROM {table} s WHERE s.token > t.token {bound.format("s.token")}), t.n + 1
+            FROM t WHERE t.token IS NOT NULL AND t.n <= %s
+        )
+        SELECT token FROM t WHERE token IS NOT NULL
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [word, *params, *params, limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def capped_counts(querysets: list[QuerySet]) -> list[int]:
+    """How many rows each queryset has, counting to COUNT_CAP at most, in one query."""
+    parts, params = [], []
+    for i, qs in enumerate(querysets):
+        sql, part_params = qs.order_by().values("pk")[:COUNT_CAP].query.sql_with_params()
+        parts.append(f"(SELECT count(*) FROM ({sql}) c{i})")  # noqa: S608 (compiled by Django, with parameters)
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        return list(cursor.fetchone())
+
+
+def _word_exists(word: str, outer: str) -> Exists:
+    return Exists(SearchToken.objects.filter(token_filter(word), organization_id=OuterRef(outer)))
+
+
+def _postings_in_name_order(tokens: list[str], others: list[str], scope: QuerySet | None, window: int) -> RawSQL:
+    """The first ``window`` organisations of each token in name order, that have the other words and are in
+    ``scope``; their union holds the first ``window`` organisations of the whole query."""
+    parts, params = [], []
+    for i, token in enumerate(tokens):
+        arm = SearchToken.objects.filter(token=token)
+        for word in others:
+            arm = arm.filter(_word_exists(word, "organization_id"))
+        if scope is not None:
+            arm = arm.filter(Exists(scope.filter(pk=OuterRef("organization_id"))))
+        sql, arm_params = (
+            arm.order_by("name_search", "organization_id").values("organization_id")[:window].query.sql_with_params()
+        )
+        parts.append(f"SELECT * FROM ({sql}) p{i}")  # noqa: S608 (compiled by Django, with parameters)
+        params.extend(arm_params)
+    # A UNION ALL of ordered, LIMITed queries: Django cannot write it for SQLite, so it is assembled here.
+    return RawSQL(" UNION ALL ".join(parts), params)  # noqa: S611
+
+
+def _walkable(query: DirectoryQuery, base: QuerySet[Organization] | None) -> QuerySet[Organization]:
+    """The filters that have a (filter, name_search) index: all but the cause."""
+    return (base if base is not None else Organization.objects.all()).filter(
+        _territory_filter(replace(query, cause=""))
+    )
+
+
 def search_directory(query: DirectoryQuery, base: QuerySet[Organization] | None = None) -> DirectoryPage:
-    qs = (base if base is not None else Organization.objects.all()).filter(_territory_filter(query))
+    territory = _territory_filter(query)
+    qs = (base if base is not None else Organization.objects.all()).filter(territory)
     q = query.q.strip()
     identifier = _identifier_filter(q) if q else None
+    offset = (max(query.page, 1) - 1) * query.page_size
+    window = offset + query.page_size + 1
+    order: tuple = ("name_search", "id")
     if identifier is not None:
         qs = qs.filter(identifier)
     elif q:
         words = search_words(q)[:MAX_QUERY_WORDS]
         candidate_ids: set[int] | None = None
+        common: list[str] = []
         for word in words:
             ids = list(
                 SearchToken.objects.filter(token_filter(word)).values_list("organization_id", flat=True)[
@@ -167,16 +253,36 @@ def search_directory(query: DirectoryQuery, base: QuerySet[Organization] | None 
             if len(ids) <= SELECTIVE_LIMIT:
                 candidate_ids = set(ids) if candidate_ids is None else candidate_ids & set(ids)
             else:
-                qs = qs.filter(Exists(SearchToken.objects.filter(token_filter(word), organization_id=OuterRef("pk"))))
-        if candidate_ids is not None:
-            qs = qs.filter(pk__in=sorted(candidate_ids))
+                common.append(word)
         if not words:
             qs = qs.none()
-    offset = (max(query.page, 1) - 1) * query.page_size
+        elif candidate_ids is not None:
+            # Selective words: look their ids up, check the common words, sort the few rows.
+            for word in common:
+                qs = qs.filter(_word_exists(word, "pk"))
+            qs = qs.filter(pk__in=sorted(candidate_ids))
+            order = (_unindexed("name_search"), "id")
+        else:
+            # Every word is common: read in name order the smaller stream, the postings of the rarest word or
+            # the (filter, name_search) index, and check the rest on each row; stop after one page.
+            filtered = bool(territory) or base is not None
+            streams = [SearchToken.objects.filter(token_filter(word)) for word in common]
+            if filtered:
+                streams.append(_walkable(query, base))
+            counts = capped_counts(streams) if len(streams) > 1 else [COUNT_CAP]
+            driver = min(range(len(common)), key=lambda i: counts[i])
+            tokens = prefix_tokens(common[driver], PREFIX_TOKENS_LIMIT)
+            if (filtered and counts[-1] < counts[driver]) or len(tokens) > PREFIX_TOKENS_LIMIT:
+                for word in common:
+                    qs = qs.filter(_word_exists(word, "pk"))
+            else:
+                others = [word for i, word in enumerate(common) if i != driver]
+                qs = qs.filter(pk__in=_postings_in_name_order(tokens, others, qs if filtered else None, window))
+                order = (_unindexed("name_search"), "id")
     rows = list(
         qs.select_related("commune", "departement")
         .prefetch_related(Prefetch("causes", queryset=Cause.objects.order_by("position")))
-        .order_by("name_search", "id")[offset : offset + query.page_size + 1]
+        .order_by(*order)[offset : offset + query.page_size + 1]
     )
     return DirectoryPage(
         results=rows[: query.page_size],
