@@ -64,6 +64,8 @@ def test_search_by_commune_and_postal_code(orgs):
 
 def test_a_commune_filter_covers_its_arrondissements(orgs):
     assert names(commune="69123", kind="company") == ["Imprimerie Œuvre Commune"]  # placed in Lyon 1er
+    # …and an organisation placed in an arrondissement belongs to its commune's EPCI (Métropole de Lyon).
+    assert names(epci="200046977", kind="company") == ["Imprimerie Œuvre Commune"]
 
 
 def test_filters_by_kind_territory_and_cause(orgs):

@@ -138,7 +138,8 @@ def create_organization(*, data: dict, created_by=None) -> Organization:
         **cleaned,
         name_search=normalize(cleaned["name"]),
         commune=commune,
-        epci_id=commune.epci_id if commune else None,
+        # An arrondissement of Paris, Lyon or Marseille belongs to its commune's EPCI.
+        epci_id=(commune.epci_id or (commune.parent.epci_id if commune.parent_id else None)) if commune else None,
         departement_id=commune.departement_id if commune else None,
         region_id=commune.region_id if commune else None,
         created_by=created_by,
