@@ -8,6 +8,7 @@ costs a fixed number of queries whatever the number of rows: sums and counts are
 from __future__ import annotations
 
 import heapq
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -390,14 +391,77 @@ def _own_parties(workspace):
 
 
 def _partner_kinds(workspace) -> list[tuple[int, str]]:
-    """(alliance id, kind) of the other active parties of the visible alliances, each pair once."""
+    """(alliance id, kind) of the other active parties of the visible alliances, each pair once.
+
+    The visible alliances are those of the workspace's own active parties, read from the party table alone.
+    """
+    own_alliances = _own_parties(workspace).values("alliance_id")
     return list(
-        Party.objects.filter(alliance__in=visible_alliances(workspace), left_at__isnull=True)
+        Party.objects.filter(alliance_id__in=own_alliances, left_at__isnull=True)
         .exclude(workspace=workspace)
         .order_by()
         .values_list("alliance_id", "organization__kind")
         .distinct()
     )
+
+
+def _minutes_by_alliance(workspace) -> dict[int, int]:
+    """Minutes of the workspace's own party at the interactions of each visible alliance (one join, no semi-join)."""
+    if workspace is None:
+        return {}
+    return dict(
+        Attendance.objects.filter(party__workspace=workspace, party__left_at__isnull=True)
+        .order_by()
+        .values("party__alliance_id")
+        .annotate(m=Sum("minutes"))
+        .values_list("party__alliance_id", "m")
+    )
+
+
+def _received_by_partner_kind(received) -> dict[str, dict]:
+    """What the workspace's parties received, per giver organisation kind, in the keys of :func:`_resource_sums`.
+
+    The database sums one value per (giver kind, contribution kind, status), a few dozen rows; they are spread
+    into the resource keys here, which spares the database six filtered sums over every contribution.
+    """
+    keys = {kind: key for key, kind, _label in RESOURCE_KINDS}
+    sums: dict[str, dict] = {}
+    for giver_kind, kind, status, value in (
+        received.values("giver__organization__kind", "kind", "status")
+        .annotate(total=Sum("value", default=ZERO))
+        .values_list("giver__organization__kind", "kind", "status", "total")
+    ):
+        row = sums.setdefault(giver_kind, {})
+        if status == Status.PROMISED:
+            key = "promised"
+        elif status == Status.RECEIVED and kind in keys:
+            key = keys[kind]
+        else:
+            continue
+        row[key] = row.get(key, ZERO) + value
+    return sums
+
+
+def _forms_and_cold(visible, days: int, today: date | None) -> tuple[dict[str, int], int, int]:
+    """(alliances per form, alliance count, going-cold count) in one pass: grouped by the (few) distinct forms lists.
+
+    An alliance counts for a form when its ``forms`` JSON holds the quoted code, as the board's form filter reads it.
+    """
+    counts = dict.fromkeys(Form.values, 0)
+    total = cold = 0
+    for forms, n, n_cold in (
+        visible.order_by()
+        .values("forms")
+        .annotate(n=Count("id"), n_cold=Count("id", filter=cold_q(days, today)))
+        .values_list("forms", "n", "n_cold")
+    ):
+        total += n
+        cold += n_cold
+        text = json.dumps(forms)
+        for code in Form.values:
+            if f'"{code}"' in text:
+                counts[code] += n
+    return counts, total, cold
 
 
 def dashboard(workspace, *, top: int = DASHBOARD_TOP, today: date | None = None) -> Dashboard:
@@ -407,18 +471,16 @@ def dashboard(workspace, *, top: int = DASHBOARD_TOP, today: date | None = None)
     its party *received* (status "reçue"), by kind; "promis" is what is still awaited. Per partner kind, time
     counts every alliance that includes a partner of that kind, and resources count what partners of that kind
     gave. The per-alliance table shows the ``top`` alliances by time invested (:func:`alliance_table` has them
-    all). Ten queries whatever the number of alliances, contributions and interactions; every sum is
+    all). Eight queries whatever the number of alliances, contributions and interactions; every sum is
     computed by the database and only a few dozen rows come back.
     """
     days = cold_after_days(workspace)
     visible = visible_alliances(workspace)
-    own_parties = _own_parties(workspace)
-    attendance = Attendance.objects.filter(party__in=own_parties).order_by()
-    received = Contribution.objects.filter(receiver__in=own_parties).order_by()
+    received = Contribution.objects.filter(receiver__in=_own_parties(workspace)).order_by()
 
     # Time: minutes per alliance (one integer per alliance), from which the totals, the top alliances and the
     # partner kinds' time are derived.
-    minutes = dict(attendance.values("party_id").annotate(m=Sum("minutes")).values_list("party__alliance_id", "m"))
+    minutes = _minutes_by_alliance(workspace)
     top_ids = heapq.nsmallest(top, minutes, key=lambda pk: (-minutes[pk], pk)) if top else []
     rows = {pk: Row(key=pk, label="", minutes=minutes[pk] or 0) for pk in top_ids}
     if rows:
@@ -435,22 +497,21 @@ def dashboard(workspace, *, top: int = DASHBOARD_TOP, today: date | None = None)
     totals = Row(key="total", label="Total", minutes=sum(m or 0 for m in minutes.values()))
     kinds: dict[str, Row] = {}
     for alliance_id, kind in _partner_kinds(workspace):
-        row = kinds.setdefault(kind, Row(key=kind, label=OrganizationKind(kind).label))
+        row = kinds.get(kind)
+        if row is None:
+            row = kinds[kind] = Row(key=kind, label=OrganizationKind(kind).label)
         row.alliances += 1
         row.minutes += minutes.get(alliance_id) or 0
-    for row in received.values("giver__organization__kind").annotate(**_resource_sums()):
-        kind = row.pop("giver__organization__kind")
-        kinds.setdefault(kind, Row(key=kind, label=OrganizationKind(kind).label)).add(row)
-        totals.add(row)
+    for kind, sums in _received_by_partner_kind(received).items():
+        if kind not in kinds:
+            kinds[kind] = Row(key=kind, label=OrganizationKind(kind).label)
+        kinds[kind].add(sums)
+        totals.add(sums)
     kind_rows = sorted(kinds.values(), key=lambda r: (-r.minutes, -r.resources, r.label))
     _scale(kind_rows)
 
-    # Forms mix, counted by the database.
-    forms_counts = visible.annotate(forms_text=Cast("forms", TextField())).aggregate(
-        total=Count("id"),
-        **{code: Count("id", filter=Q(forms_text__contains=f'"{code}"')) for code in Form.values},
-    )
-    alliance_count = forms_counts.pop("total")
+    # Forms mix and going-cold count, counted by the database in one pass.
+    forms_counts, alliance_count, cold_count = _forms_and_cold(visible, days, today)
     top_form = max(forms_counts.values(), default=0) or 1
     forms = [
         {
@@ -463,7 +524,6 @@ def dashboard(workspace, *, top: int = DASHBOARD_TOP, today: date | None = None)
         for code in Form.values
     ]
 
-    cold = visible.filter(cold_q(days, today))
     return Dashboard(
         cold_after_days=days,
         alliance_rows=shown,
@@ -472,7 +532,7 @@ def dashboard(workspace, *, top: int = DASHBOARD_TOP, today: date | None = None)
         totals=totals,
         forms=forms,
         alliance_count=alliance_count,
-        cold_count=cold.count(),
+        cold_count=cold_count,
         cold_alliances=cold_list(workspace, days=days, today=today, limit=top or DASHBOARD_TOP),
     )
 
