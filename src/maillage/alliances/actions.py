@@ -7,7 +7,7 @@ alliance, validates its input with French messages keyed by field, and writes in
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -526,3 +526,55 @@ def require_writer(role: str | None) -> None:
 
     if not role_at_least(role, Role.MEMBER):
         raise PermissionDenied("Votre rôle dans cet espace ne permet pas cette action (lecture seule).")
+
+
+RENEWAL_NOTICE_DAYS = 30
+
+
+def send_agreement_reminders(*, today: date | None = None, days: int = RENEWAL_NOTICE_DAYS) -> int:
+    """E-mail the admins of every sharing workspace about agreements to renew within ``days``; once each.
+
+    Returns how many agreements were reminded. Run daily by ``maillage remind_agreements`` (cron).
+    """
+    from maillage.core.roles import Role
+    from maillage.workspaces.models import Membership
+
+    today = today or timezone.localdate()
+    due = (
+        Agreement.objects.filter(
+            renewal_on__isnull=False, renewal_on__lte=today + timedelta(days=days), renewal_on__gte=today
+        )
+        .filter(reminder_sent_on__isnull=True)
+        .exclude(alliance__stage__in=["closed", "abandoned"])
+        .select_related("alliance")
+    )
+    count = 0
+    for agreement in due:
+        with transaction.atomic():
+            locked = Agreement.objects.select_for_update().filter(pk=agreement.pk, reminder_sent_on__isnull=True)
+            if not locked.update(reminder_sent_on=today):
+                continue
+            workspaces = Party.objects.filter(
+                alliance=agreement.alliance, left_at__isnull=True, workspace__isnull=False
+            ).values("workspace")
+            recipients = sorted(
+                set(
+                    Membership.objects.active()
+                    .filter(workspace__in=workspaces, role__in=[Role.OWNER, Role.ADMIN])
+                    .values_list("user__email", flat=True)
+                )
+            )
+            if recipients:
+                send_mail(
+                    subject=f"À renouveler avant le {agreement.renewal_on:%d/%m/%Y} : {agreement.title}",
+                    message=(
+                        f"Bonjour,\n\nL'accord « {agreement.title} » ({agreement.get_kind_display().lower()}) de "
+                        f"l'alliance « {agreement.alliance.name} » arrive à échéance le "
+                        f"{agreement.renewal_on:%d/%m/%Y}.\n\nPréparez son renouvellement avec vos partenaires : "
+                        "ouvrez l'alliance dans Maillage pour retrouver la convention signée et son historique."
+                    ),
+                    from_email=None,
+                    recipient_list=recipients,
+                )
+            count += 1
+    return count
