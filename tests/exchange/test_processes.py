@@ -34,9 +34,13 @@ def database(tmp_path_factory, django_db_blocker):
 
 
 def invariants(db: Database, job_id: int) -> int:
-    (count,) = db.query("SELECT COUNT(*) FROM contributions_contribution")[0]
-    (recorded,) = db.query(f"SELECT COUNT(*) FROM exchange_importedrow WHERE job_id = {job_id}")[0]
-    (batches,) = db.query(f"SELECT batches_done FROM exchange_importjob WHERE id = {job_id}")[0]
+    # One statement, so one snapshot: the killed client's last COMMIT may still land on the server while we
+    # read, and three separate reads could straddle it (rows before, counter after) on PostgreSQL.
+    (count, recorded, batches) = db.query(
+        "SELECT (SELECT COUNT(*) FROM contributions_contribution),"
+        f" (SELECT COUNT(*) FROM exchange_importedrow WHERE job_id = {job_id}),"
+        f" (SELECT batches_done FROM exchange_importjob WHERE id = {job_id})"
+    )[0]
     assert count == recorded, "every written contribution is recorded by the job (same transaction)"
     assert count == min(ROWS, batches * BATCH_SIZE), f"{count} rows for {batches} batches: a partial batch is visible"
     if db.vendor == "sqlite":
