@@ -81,9 +81,10 @@ def generate(args: argparse.Namespace):
     workspace = Workspace.objects.create(name="Banc d'essai", organization=association)
     user = User.objects.create_user("bench@maillage.test", "bench-password-2026", full_name="Banc d'essai")
     Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
-    partners = list(
-        Organization.objects.filter(kind__in=["commune", "epci"]).order_by("id").values_list("id", flat=True)[:3000]
+    partner_kinds = dict(
+        Organization.objects.filter(kind__in=["commune", "epci"]).order_by("id").values_list("id", "kind")[:3000]
     )
+    partners = list(partner_kinds)
     stages = list(Stage)
     forms = list(Form.values)
     today = date(2026, 11, 1)
@@ -104,9 +105,24 @@ def generate(args: argparse.Namespace):
     alliances = list(Alliance.objects.order_by("id"))
     parties = []
     for alliance in alliances:
-        parties.append(Party(alliance=alliance, organization=association, role=PartyRole.LEAD, workspace=workspace))
+        parties.append(
+            Party(
+                alliance=alliance,
+                organization=association,
+                organization_kind=association.kind,
+                role=PartyRole.LEAD,
+                workspace=workspace,
+            )
+        )
         for org_id in rng.sample(partners, rng.randint(1, 2)):
-            parties.append(Party(alliance=alliance, organization_id=org_id, role=rng.choice(PartyRole.values)))
+            parties.append(
+                Party(
+                    alliance=alliance,
+                    organization_id=org_id,
+                    organization_kind=partner_kinds[org_id],
+                    role=rng.choice(PartyRole.values),
+                )
+            )
     Party.objects.bulk_create(parties, batch_size=5000)
     by_alliance: dict[int, list[int]] = {}
     for alliance_id, party_id in Party.objects.values_list("alliance_id", "id"):

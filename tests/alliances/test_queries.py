@@ -13,8 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from maillage.alliances import actions as alliance_actions
 from maillage.alliances import queries
-from maillage.alliances.models import Alliance, WorkspaceSettings
+from maillage.alliances.models import Alliance, Party, WorkspaceSettings
 from maillage.contributions.actions import SkillsInput, record_contribution
 from maillage.core.export import neutralise
 from maillage.organizations.actions import create_organization
@@ -168,6 +169,20 @@ def test_filters(workspace_a, figures):
     assert names(q="trois") == ["Alliance trois"]
     params = queries.AllianceFilters.from_params({"form": "inconnue", "partner_kind": "company", "page": "x"})
     assert params == queries.AllianceFilters(partner_kind="company")
+
+
+def test_every_party_carries_its_organisations_kind(people, workspace_a, figures):
+    """The partner-kind filter and the dashboard read the party's copy of its organisation's kind."""
+    alliance = Alliance.objects.get(name="Alliance deux")
+    foundation = create_organization(data={"kind": "foundation", "name": "Fondation des Pentes"})
+    alliance_actions.add_party(
+        alliance=alliance, workspace=workspace_a, user=people["owner"], organization=foundation, role="funder"
+    )
+    kinds = {p.organization.kind: p.organization_kind for p in Party.objects.select_related("organization")}
+    assert kinds and all(copy == kind for kind, copy in kinds.items())
+    assert "foundation" in queries.AllianceFilters.from_params({"partner_kind": "foundation"}).partner_kind
+    found = queries.filtered_alliances(workspace_a, queries.AllianceFilters(partner_kind="foundation"))
+    assert sorted(a.name for a in found) == ["Alliance deux", "Alliance trois"]
 
 
 def test_board_columns_counts_and_cold(people, workspace_a, figures):

@@ -174,13 +174,20 @@ def create_alliance(
     Party.objects.create(
         alliance=alliance,
         organization_id=workspace.organization_id,
+        organization_kind=workspace.organization.kind,
         role=own_role,
         commitment=own_commitment,
         workspace=workspace,
         joined_at=now,
     )
     for organization, role, commitment in partners:
-        Party.objects.create(alliance=alliance, organization=organization, role=role, commitment=commitment or "")
+        Party.objects.create(
+            alliance=alliance,
+            organization=organization,
+            organization_kind=organization.kind,
+            role=role,
+            commitment=commitment or "",
+        )
     StageChange.objects.create(
         alliance=alliance, to_stage=Stage.IDENTIFIED, by=user, by_workspace=workspace, reason="Création"
     )
@@ -276,7 +283,13 @@ def add_party(
         existing.left_at, existing.role, existing.commitment = None, role, commitment
         existing.save(update_fields=["left_at", "role", "commitment"])
         return existing
-    return Party.objects.create(alliance=alliance, organization=organization, role=role, commitment=commitment or "")
+    return Party.objects.create(
+        alliance=alliance,
+        organization=organization,
+        organization_kind=organization.kind,
+        role=role,
+        commitment=commitment or "",
+    )
 
 
 @transaction.atomic

@@ -97,6 +97,9 @@ class Party(models.Model):
 
     alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="parties")
     organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="parties")
+    # A copy of ``organization.kind``, which never changes once the organisation exists: the board's partner-kind
+    # filter and the dashboard's per-kind sums read it without joining the (large) directory table.
+    organization_kind = models.CharField("type d'organisation", max_length=20, editable=False, db_default="")
     role = models.CharField("rôle", max_length=10, choices=PartyRole.choices, default=PartyRole.PARTNER)
     commitment = models.TextField("engagement", max_length=3000, blank=True)
     workspace = models.ForeignKey(

@@ -138,7 +138,7 @@ def filtered_alliances(workspace, filters: AllianceFilters, *, cold_days: int | 
         qs = qs.filter(departement_id=filters.departement)
     partners = Party.objects.filter(alliance=OuterRef("pk"), left_at__isnull=True).exclude(workspace=workspace)
     if filters.partner_kind:
-        qs = qs.filter(Exists(partners.filter(organization__kind=filters.partner_kind)))
+        qs = qs.filter(Exists(partners.filter(organization_kind=filters.partner_kind)))
     if filters.cause:
         qs = qs.filter(Exists(partners.filter(organization__causes=filters.cause)))
     if filters.cold:
@@ -400,7 +400,7 @@ def _partner_kinds(workspace) -> list[tuple[int, str]]:
         Party.objects.filter(alliance_id__in=own_alliances, left_at__isnull=True)
         .exclude(workspace=workspace)
         .order_by()
-        .values_list("alliance_id", "organization__kind")
+        .values_list("alliance_id", "organization_kind")
         .distinct()
     )
 
@@ -427,9 +427,9 @@ def _received_by_partner_kind(received) -> dict[str, dict]:
     keys = {kind: key for key, kind, _label in RESOURCE_KINDS}
     sums: dict[str, dict] = {}
     for giver_kind, kind, status, value in (
-        received.values("giver__organization__kind", "kind", "status")
+        received.values("giver__organization_kind", "kind", "status")
         .annotate(total=Sum("value", default=ZERO))
-        .values_list("giver__organization__kind", "kind", "status", "total")
+        .values_list("giver__organization_kind", "kind", "status", "total")
     ):
         row = sums.setdefault(giver_kind, {})
         if status == Status.PROMISED:
