@@ -7,7 +7,6 @@ costs a fixed number of queries whatever the number of rows: sums and counts are
 
 from __future__ import annotations
 
-import heapq
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -15,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Sum, TextField, Value, When
 from django.db.models.expressions import Window
 from django.db.models.functions import Cast, Coalesce, RowNumber, TruncDate
@@ -390,32 +390,47 @@ def _own_parties(workspace):
     return Party.objects.filter(workspace=workspace, left_at__isnull=True).order_by()
 
 
-def _partner_kinds(workspace) -> list[tuple[int, str]]:
-    """(alliance id, kind) of the other active parties of the visible alliances, each pair once.
+# Minutes of the workspace's own (active) party per alliance (m); the other active parties' kinds per visible
+# alliance, each (alliance, kind) once (k). Read back: the total, the ``top`` alliances by time, and per partner
+# kind the alliances that include one and their time. Portable SQL (SQLite and PostgreSQL), a few dozen rows out.
+TIME_INVESTED_SQL = """
+WITH m AS (
+    SELECT p.alliance_id AS alliance_id, SUM(a.minutes) AS minutes
+    FROM alliances_attendance a JOIN alliances_party p ON p.id = a.party_id
+    WHERE p.workspace_id = %(ws)s AND p.left_at IS NULL
+    GROUP BY p.alliance_id
+), k AS (
+    SELECT DISTINCT q.alliance_id AS alliance_id, q.organization_kind AS kind
+    FROM alliances_party q
+    JOIN alliances_party own ON own.alliance_id = q.alliance_id AND own.workspace_id = %(ws)s AND own.left_at IS NULL
+    WHERE q.left_at IS NULL AND (q.workspace_id IS NULL OR q.workspace_id <> %(ws)s)
+)
+SELECT 'kind', k.kind, CAST(NULL AS BIGINT), COUNT(*), SUM(m.minutes) FROM k LEFT JOIN m ON m.alliance_id = k.alliance_id
+GROUP BY k.kind
+UNION ALL
+SELECT 'total', '', CAST(NULL AS BIGINT), COUNT(*), SUM(minutes) FROM m
+UNION ALL
+SELECT * FROM (
+    SELECT 'top', '', alliance_id, CAST(NULL AS BIGINT), minutes FROM m ORDER BY minutes DESC, alliance_id LIMIT %(top)s
+) t
+"""
 
-    The visible alliances are those of the workspace's own active parties, read from the party table alone.
-    """
-    own_alliances = _own_parties(workspace).values("alliance_id")
-    return list(
-        Party.objects.filter(alliance_id__in=own_alliances, left_at__isnull=True)
-        .exclude(workspace=workspace)
-        .order_by()
-        .values_list("alliance_id", "organization_kind")
-        .distinct()
-    )
 
-
-def _minutes_by_alliance(workspace) -> dict[int, int]:
-    """Minutes of the workspace's own party at the interactions of each visible alliance (one join, no semi-join)."""
+def _time_invested(workspace, top: int) -> tuple[int, list[tuple[int, int]], dict[str, tuple[int, int]]]:
+    """(total minutes, [(alliance id, minutes)] of the ``top`` alliances, {partner kind: (alliances, minutes)})."""
     if workspace is None:
-        return {}
-    return dict(
-        Attendance.objects.filter(party__workspace=workspace, party__left_at__isnull=True)
-        .order_by()
-        .values("party__alliance_id")
-        .annotate(m=Sum("minutes"))
-        .values_list("party__alliance_id", "m")
-    )
+        return 0, [], {}
+    total, best, by_kind = 0, [], {}
+    with connection.cursor() as cursor:
+        cursor.execute(TIME_INVESTED_SQL, {"ws": workspace.pk, "top": top})
+        for section, kind, alliance_id, count, minutes in cursor.fetchall():
+            if section == "kind":
+                by_kind[kind] = (count, int(minutes or 0))
+            elif section == "total":
+                total = int(minutes or 0)
+            else:
+                best.append((alliance_id, int(minutes or 0)))
+    return total, best, by_kind
 
 
 def _received_by_partner_kind(received) -> dict[str, dict]:
@@ -471,22 +486,20 @@ def dashboard(workspace, *, top: int = DASHBOARD_TOP, today: date | None = None)
     its party *received* (status "reçue"), by kind; "promis" is what is still awaited. Per partner kind, time
     counts every alliance that includes a partner of that kind, and resources count what partners of that kind
     gave. The per-alliance table shows the ``top`` alliances by time invested (:func:`alliance_table` has them
-    all). Eight queries whatever the number of alliances, contributions and interactions; every sum is
+    all). Seven queries whatever the number of alliances, contributions and interactions; every sum is
     computed by the database and only a few dozen rows come back.
     """
     days = cold_after_days(workspace)
     visible = visible_alliances(workspace)
     received = Contribution.objects.filter(receiver__in=_own_parties(workspace)).order_by()
 
-    # Time: minutes per alliance (one integer per alliance), from which the totals, the top alliances and the
-    # partner kinds' time are derived.
-    minutes = _minutes_by_alliance(workspace)
-    top_ids = heapq.nsmallest(top, minutes, key=lambda pk: (-minutes[pk], pk)) if top else []
-    rows = {pk: Row(key=pk, label="", minutes=minutes[pk] or 0) for pk in top_ids}
+    # Time: total, the top alliances and the partner kinds' time, summed by the database in one statement.
+    time_total, time_top, time_by_kind = _time_invested(workspace, top)
+    rows = {pk: Row(key=pk, label="", minutes=m) for pk, m in time_top}
     if rows:
-        for row in received.filter(alliance_id__in=top_ids).values("alliance_id").annotate(**_resource_sums()):
+        for row in received.filter(alliance_id__in=list(rows)).values("alliance_id").annotate(**_resource_sums()):
             rows[row.pop("alliance_id")].add(row)
-        names = _with_cold(visible.filter(pk__in=top_ids), days).values("pk", "name", "stage", "is_cold")
+        names = _with_cold(visible.filter(pk__in=list(rows)), days).values("pk", "name", "stage", "is_cold")
         for info in names:
             row = rows[info["pk"]]
             row.label, row.stage, row.is_cold = info["name"], info["stage"], info["is_cold"]
@@ -494,14 +507,10 @@ def dashboard(workspace, *, top: int = DASHBOARD_TOP, today: date | None = None)
     _scale(shown)
 
     # Per partner kind, and the totals.
-    totals = Row(key="total", label="Total", minutes=sum(m or 0 for m in minutes.values()))
+    totals = Row(key="total", label="Total", minutes=time_total)
     kinds: dict[str, Row] = {}
-    for alliance_id, kind in _partner_kinds(workspace):
-        row = kinds.get(kind)
-        if row is None:
-            row = kinds[kind] = Row(key=kind, label=OrganizationKind(kind).label)
-        row.alliances += 1
-        row.minutes += minutes.get(alliance_id) or 0
+    for kind, (alliances, kind_minutes) in time_by_kind.items():
+        kinds[kind] = Row(key=kind, label=OrganizationKind(kind).label, alliances=alliances, minutes=kind_minutes)
     for kind, sums in _received_by_partner_kind(received).items():
         if kind not in kinds:
             kinds[kind] = Row(key=kind, label=OrganizationKind(kind).label)
