@@ -179,3 +179,32 @@ def test_a_batch_refused_at_write_time_lands_nothing(workspace_a, owner, allianc
     monkeypatch.setattr(bulk, "write_contributions", real)
     job = runner.run(job.pk)
     assert job.status == JobStatus.DONE and Contribution.objects.count() == 5
+
+
+def test_rows_recorded_meanwhile_by_another_import_are_skipped_not_duplicated(
+    workspace_a, owner, alliance, monkeypatch
+):
+    # Another import writes the same rows between this job's first look at the recorded keys and its batches:
+    # the unique natural key refuses the batch, which is written again after a second look, under the lock.
+    monkeypatch.setenv("MAILLAGE_IMPORT_BATCH_SIZE", "2")
+    first = job_for(workspace_a, owner, "contribution", contribution_rows(3))
+    second = job_for(workspace_a, owner, "contribution", contribution_rows(5))
+    runner.validate(first)
+    runner.validate(second)
+    real = runner.recorded_keys
+    looks = []
+
+    def late(job, keys):
+        if job.pk != second.pk:
+            return real(job, keys)
+        looks.append(len(keys))
+        if len(looks) == 1:  # the first look, before the batches: the other import has not written yet
+            assert runner.run(first.pk).created_rows == 3
+            return set()
+        return real(job, keys)
+
+    monkeypatch.setattr(runner, "recorded_keys", late)
+    second = runner.run(second.pk)
+    assert second.status == JobStatus.DONE and (second.created_rows, second.skipped_rows) == (2, 3)
+    assert Contribution.objects.count() == 5 and ImportedRow.objects.count() == 5
+    assert looks[1:] == [2, 2]  # the two batches that met rows of the other import looked again; the third did not

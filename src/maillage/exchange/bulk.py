@@ -1,157 +1,119 @@
-"""The fast path for contributions: the validation of ``record_contribution``, row by row, then bulk inserts.
+"""Set-based writes of an import batch: the contributions, then the ``ImportedRow`` records of every import.
 
-``clean_contribution`` applies, in the same order and with the same messages, the checks of
-:func:`maillage.contributions.actions.record_contribution` for every kind a spreadsheet can carry (all but
-skills, which are valued employee by employee), reusing that module's own helpers (``_decimal``,
-``_check_amount``, ``METHODS_BY_KIND``, ``to_cents``). ``tests/exchange/test_bulk_equivalence.py`` feeds the
-same inputs to both and asserts identical rows and identical errors. ``write_contributions`` then inserts the
-rows in one statement per batch, inside the import's batch transaction.
+The rows come checked by :func:`maillage.contributions.cleaning.clean_contribution` (the checks of
+``record_contribution``, the same function); here they are only written, inside the import's batch transaction.
+On PostgreSQL the ids are drawn from the table's sequence in one query and the rows sent with ``COPY``; on
+SQLite in multi-row ``INSERT … RETURNING id`` statements. Neither builds a model instance per row.
 """
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
+from operator import itemgetter
 
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
 from maillage.alliances.models import Alliance
-from maillage.contributions import actions as contribution_actions
-from maillage.contributions.models import METHODS_BY_KIND, Contribution, Kind, Status, ValuationMethod
-from maillage.contributions.valuation import to_cents
+from maillage.contributions.models import Contribution
+from maillage.exchange.models import ImportedRow
 
-KIND_VALUES = frozenset(Kind.values)  # ``Kind.values`` rebuilds a list at every call: same members, once
-STATUS_VALUES = frozenset(Status.values)
-
-
-def clean_contribution(
-    *,
-    alliance: Alliance,
-    giver,
-    receiver,
-    kind: str,
-    description: str,
-    value=None,
-    valuation_method: str = "",
-    status: str = Status.PROMISED,
-    promised_on: date | None = None,
-    received_on: date | None = None,
-    evidence: str = "",
-    hours=None,
-    hourly_rate=None,
-    today: date | None = None,
-    active: set[int] | None = None,
-) -> dict:
-    """The field values ``record_contribution`` would write, or its ``ValidationError``. ``alliance.parties``
-    must be prefetched (no query is made here); ``active`` (the ids of its active parties) may be given once
-    for many rows of the same alliance."""
-    errors: dict[str, list[str]] = {}
-    if active is None:
-        active = {p.pk for p in alliance.parties.all() if p.left_at is None}
-    if giver.pk not in active or giver.alliance_id != alliance.pk:
-        errors["giver"] = ["Le donateur n'est pas partie à cette alliance."]
-    if receiver.pk not in active or receiver.alliance_id != alliance.pk:
-        errors["receiver"] = ["Le bénéficiaire n'est pas partie à cette alliance."]
-    if giver.pk == receiver.pk:
-        errors["receiver"] = [
-            "Une contribution va d'une partie à une autre : choisissez deux organisations différentes."
-        ]
-    if kind not in KIND_VALUES:
-        errors["kind"] = ["Nature inconnue : don financier, en nature, compétences, prestation ou bénévolat."]
-        raise ValidationError(errors)
-    if kind == Kind.SKILLS:
-        errors["kind"] = [
-            "Un mécénat de compétences se valorise salarié par salarié : saisissez-le dans Maillage "
-            "(ou importez l'archive complète), pas dans un tableau d'une ligne par contribution."
-        ]
-    method = valuation_method or METHODS_BY_KIND[kind][0]
-    if method not in METHODS_BY_KIND[kind]:
-        allowed = ", ".join(ValuationMethod(m).label.lower() for m in METHODS_BY_KIND[kind])
-        errors["valuation_method"] = [f"Pour cette nature, la valorisation se fait par : {allowed}."]
-    description = (description or "").strip()
-    if not description or len(description) > 500:
-        errors["description"] = ["Décrivez la contribution (500 caractères au plus)."]
-    if status not in STATUS_VALUES:
-        errors["status"] = ["Statut inconnu : promise ou reçue."]
-    today = today or timezone.localdate()
-    if status == Status.RECEIVED and received_on is None:
-        errors["received_on"] = ["Indiquez la date de réception."]
-    if received_on and received_on > today:
-        errors["received_on"] = ["La date de réception est dans le futur : enregistrez la contribution comme promise."]
-    for field, day in (("promised_on", promised_on), ("received_on", received_on)):
-        if day and day < date(1990, 1, 1):
-            errors[field] = ["Date antérieure à 1990 : vérifiez la saisie."]
-    amount = contribution_actions._decimal(value, "value", errors)
-    parsed_hours = parsed_rate = None
-    if kind == Kind.VOLUNTEERING:
-        parsed_hours = contribution_actions._decimal(hours, "hours", errors)
-        parsed_rate = contribution_actions._decimal(hourly_rate, "hourly_rate", errors)
-        if parsed_hours is None or not Decimal("0") < parsed_hours <= Decimal("100000"):
-            errors.setdefault("hours", []).append("Indiquez un nombre d'heures de bénévolat positif.")
-        if parsed_rate is None or not Decimal("0") < parsed_rate <= Decimal("1000"):
-            errors.setdefault("hourly_rate", []).append(
-                "Indiquez le taux horaire retenu pour valoriser le bénévolat (ex. le SMIC horaire)."
-            )
-        if parsed_hours and parsed_rate:
-            amount = to_cents(parsed_hours * parsed_rate)
-    elif kind != Kind.SKILLS:
-        contribution_actions._check_amount(amount, "value", errors)
-    if errors:
-        raise ValidationError(errors)
-    return {
-        "alliance_id": alliance.pk,
-        "giver_id": giver.pk,
-        "receiver_id": receiver.pk,
-        "kind": kind,
-        "status": status,
-        "description": description,
-        "value": to_cents(amount),
-        "valuation_method": method,
-        "evidence": (evidence or "").strip()[:2000],
-        "promised_on": promised_on,
-        "received_on": received_on if status == Status.RECEIVED else None,
-        "hours": parsed_hours,
-        "hourly_rate": parsed_rate,
-        "signed_timesheet": False,
-        "counterparts_value": Decimal("0"),
-    }
+AUTHOR = ("created_by_workspace_id", "created_by_id", "created_at")
+RECORD_FIELDS = ("job_id", "workspace_id", "entity", "natural_key", "row_number", "model", "object_id", "created")
 
 
 def write_contributions(rows: list[dict], *, workspace, user) -> list[int]:
-    """Insert validated rows (from :func:`clean_contribution`) in bulk; returns their ids in order.
-
-    On PostgreSQL the ids are drawn from the table's sequence and the rows sent with ``COPY`` (the same columns
-    and values ``bulk_create`` would send, ``created_at`` included); elsewhere ``bulk_create``.
-    """
+    """Insert checked rows (``clean_contribution(...).fields``); returns their ids, in order."""
     if not rows:
         return []
     now = timezone.now()
-    extra = {"created_by_workspace_id": workspace.pk, "created_by_id": user.pk if user else None, "created_at": now}
+    fields = [f for f in Contribution._meta.concrete_fields if not f.primary_key and f.attname not in AUTHOR]
+    names = [f.attname for f in fields if f.attname in rows[0]]
+    given = [f.column for f in fields if f.attname in rows[0]]
+    others = [f for f in fields if f.attname not in rows[0]]  # none today: a new field gets its default
     if connection.vendor == "postgresql":
-        ids = copy_insert(Contribution, [{**row, **extra} for row in rows])
-    else:
+        author = (workspace.pk, user.pk if user else None, now, *(f.get_default() for f in others))
+        columns = ["id", *given, *AUTHOR, *(f.column for f in others)]
+        ids = copy_rows(Contribution, columns, _with_ids(rows, names, author))
+    elif not connection.features.can_return_rows_from_bulk_insert:  # SQLite before 3.35: no RETURNING
         objects = [Contribution(**row, created_by_workspace=workspace, created_by=user) for row in rows]
-        Contribution.objects.bulk_create(objects, batch_size=2000)
+        Contribution.objects.bulk_create(objects, batch_size=1000)
         ids = [o.pk for o in objects]
+    else:  # SQLite stores naive UTC text; dates and decimals go through the adapters Django registers
+        author = (
+            workspace.pk,
+            user.pk if user else None,
+            connection.ops.adapt_datetimefield_value(now),
+            *(f.get_db_prep_save(f.get_default(), connection) for f in others),
+        )
+        getter, columns = itemgetter(*names), [*given, *AUTHOR, *(f.column for f in others)]
+        ids = insert_rows(Contribution, columns, [(*getter(row), *author) for row in rows], returning=True)
     Alliance.objects.filter(pk__in={row["alliance_id"] for row in rows}).update(updated_at=now)
     return ids
 
 
-def copy_insert(model, rows: list[dict]) -> list[int]:
-    """PostgreSQL: ids from the sequence in one query, then every row in one ``COPY``. Missing fields get their
-    model default."""
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    table = model._meta.db_table
+class _with_ids:
+    """The COPY rows ``(id, *values, *author)``, the ids filled in by :func:`copy_rows`."""
+
+    def __init__(self, rows: list[dict], names: list[str], author: tuple):
+        self.rows, self.getter, self.author = rows, itemgetter(*names), author
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def with_ids(self, ids: list[int]):
+        getter, author = self.getter, self.author
+        return ((pk, *getter(row), *author) for pk, row in zip(ids, self.rows, strict=True))
+
+
+def copy_rows(model, columns: list[str], rows) -> list[int]:
+    """PostgreSQL: ``COPY`` ``rows`` (tuples in ``columns`` order) into ``model``'s table. When ``columns``
+    starts with ``id``, ``rows`` is a :class:`_with_ids` and the ids come from the table's sequence, in one
+    query; they are returned. The columns left out take their database default."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    ids: list[int] = []
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)]
-        )
-        ids = [r[0] for r in cursor.fetchall()]
-        columns = ", ".join(connection.ops.quote_name(c) for c in ["id", *(f.column for f in fields)])
-        defaults = {f.attname: f.get_default() for f in fields}
-        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
-            for pk, row in zip(ids, rows, strict=True):
-                copy.write_row([pk, *(row.get(f.attname, defaults[f.attname]) for f in fields)])
+        if columns[0] == "id":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [model._meta.db_table, len(rows)],
+            )
+            ids = [r[0] for r in cursor.fetchall()]
+            rows = rows.with_ids(ids)
+        quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+        # wrap_database_errors: psycopg's own errors become Django's (IntegrityError…), as for any other query.
+        with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
+            write = copy.write_row
+            for row in rows:
+                write(row)
     return ids
+
+
+def insert_rows(model, columns: list[str], rows: list[tuple], *, returning: bool = False) -> list[int]:
+    """SQLite: multi-row ``INSERT``s of ``rows`` (tuples in ``columns`` order), ``RETURNING id`` when asked (the
+    ids in the order of the rows, as ``bulk_create`` reads them)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    per_statement = max(1, 30_000 // len(columns))  # under SQLite's 32,766 parameters
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            sql = f"INSERT INTO {table} ({quoted}) VALUES {', '.join([one] * len(chunk))}"  # noqa: S608
+            params = [value for row in chunk for value in row]
+            if returning:
+                cursor.execute(sql + " RETURNING id", params)
+                ids += [r[0] for r in cursor.fetchall()]
+            else:
+                cursor.execute(sql, params)
+    return ids
+
+
+def write_records(records: list[tuple]) -> None:
+    """The ``ImportedRow`` of a batch, as tuples in :data:`RECORD_FIELDS` order (their ids are not needed)."""
+    if not records:
+        return
+    if connection.vendor == "postgresql":
+        copy_rows(ImportedRow, list(RECORD_FIELDS), records)
+    else:
+        insert_rows(ImportedRow, list(RECORD_FIELDS), records)

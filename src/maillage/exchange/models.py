@@ -79,10 +79,12 @@ class ImportedRow(models.Model):
     """One row written by an import: its natural key makes a re-import skip it, its object makes undo possible.
 
     The natural key is unique per workspace and entity, so two concurrent imports can never both create it.
+    An import writes one of these per row: the foreign keys have no index of their own, the two below start with
+    them (``job``, ``workspace``) and serve their lookups, so each record updates three indexes, not five.
     """
 
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows", db_index=False)
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False)
     entity = models.CharField(max_length=14, choices=Entity.choices)
     natural_key = models.CharField(max_length=64)
     row_number = models.PositiveIntegerField()

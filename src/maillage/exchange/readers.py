@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -135,13 +136,11 @@ def _read_csv(data: bytes) -> Table:
         delimiter = max(";,\t|", key=first.count) if first else ","
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=False)
-        rows = []
-        for row in reader:
-            if len(rows) > MAX_ROWS:
-                raise FileRefused(f"Le fichier compte plus de {MAX_ROWS} lignes : découpez-le.")
-            rows.append(row)
+        rows = list(itertools.islice(reader, MAX_ROWS + 2))  # the header, then at most MAX_ROWS + 1 rows
     except csv.Error as exc:
         raise FileRefused(f"Le CSV est mal formé (ligne {reader.line_num}) : {exc}.") from exc
+    if len(rows) > MAX_ROWS + 1:
+        raise FileRefused(f"Le fichier compte plus de {MAX_ROWS} lignes : découpez-le.")
     return _table(rows, "csv", encoding=encoding, delimiter=delimiter)
 
 
@@ -198,10 +197,12 @@ def _table(rows: list[list[str]], file_format: str, **extra) -> Table:
     if len(headers) > MAX_COLUMNS:
         raise FileRefused(f"Le fichier compte {len(headers)} colonnes ; {MAX_COLUMNS} au plus.")
     body = []
+    width, strip = len(headers), str.strip  # cells are strings (csv, or ``_cell`` for XLSX)
     for row in rows[1:]:
-        cells = [(c or "").strip() for c in row[: len(headers)]]
-        cells += [""] * (len(headers) - len(cells))
-        if any(len(c) > MAX_CELL_CHARS for c in cells):
+        cells = list(map(strip, row[:width]))
+        if len(cells) < width:
+            cells += [""] * (width - len(cells))
+        if max(map(len, cells)) > MAX_CELL_CHARS:
             raise FileRefused(
                 f"La ligne {len(body) + 2} contient une cellule de plus de {MAX_CELL_CHARS} caractères : fichier refusé."
             )

@@ -14,11 +14,11 @@ from django.core.exceptions import ValidationError
 
 from maillage.alliances import actions as alliance_actions
 from maillage.alliances.models import Alliance, Form, InteractionKind, PartyRole, TerritoryLevel
+from maillage.contributions.cleaning import clean_contribution
 from maillage.contributions.models import Kind as ContributionKind
 from maillage.contributions.models import Status, ValuationMethod
 from maillage.core.text import normalize
-from maillage.exchange import bulk
-from maillage.exchange.fields import choice, parse_date, parse_date_in_range, parse_int
+from maillage.exchange.fields import choice, parse_date, parse_date_in_range, parse_decimal, parse_int
 from maillage.exchange.models import Entity
 from maillage.exchange.resolve import Directory, organization_label
 from maillage.organizations import actions as org_actions
@@ -32,7 +32,7 @@ class RowError(Exception):
         self.errors = errors
 
 
-@dataclass
+@dataclass(slots=True)
 class Planned:
     row: int
     base_key: str
@@ -48,21 +48,48 @@ class Context:
         self.user = user
         self.decisions = decisions or {}
         self.directory = Directory()
-        self._alliances: dict[str, Alliance | None] = {}
+        self._alliances: dict[str, Alliance | RowError] = {}  # by the cell as written
+        self._by_name: dict[str, Alliance | None] = {}  # by normalised name
         self._parties: dict[tuple, object] = {}
         self._active: dict[int, set[int]] = {}
+        self._cells: dict[tuple[str, str], tuple] = {}
         self.previews_left = 10  # only the first accepted rows are shown before the import
         from django.utils import timezone
 
         self.today = timezone.localdate()
 
-    def alliance(self, name: str) -> Alliance:
-        from maillage.exchange.fields import _norm
+    def cell(self, field_name: str, raw: str, parse, errors: dict):
+        """``parse(raw)``, computed once per distinct cell of a column; its ``ValueError`` goes to ``errors``."""
+        try:
+            value, message = self._cells[field_name, raw]
+        except KeyError:
+            try:
+                value, message = parse(raw), None
+            except ValueError as exc:
+                value, message = None, str(exc)
+            self._cells[field_name, raw] = value, message
+        if message is not None:
+            errors.setdefault(field_name, []).append(message)
+        return value
 
-        key = _norm(name)
+    def alliance(self, name: str) -> Alliance:
+        try:
+            found = self._alliances[name]
+        except KeyError:
+            try:
+                found = self._find_alliance(name)
+            except RowError as exc:
+                found = exc
+            self._alliances[name] = found
+        if isinstance(found, RowError):
+            raise RowError(found.errors)  # a new one each time: a raised exception keeps its traceback
+        return found
+
+    def _find_alliance(self, name: str) -> Alliance:
+        key = normalize(name)
         if not key:
             raise RowError({"alliance": ["Indiquez le nom de l'alliance."]})
-        if key not in self._alliances:
+        if key not in self._by_name:
             found = list(
                 Alliance.objects.visible_to(self.workspace)
                 .prefetch_related("parties__organization")
@@ -77,8 +104,8 @@ class Context:
                 found = list(
                     Alliance.objects.filter(pk__in=[a.pk for a in found]).prefetch_related("parties__organization")
                 )
-            self._alliances[key] = found[0] if len(found) == 1 else None
-        alliance = self._alliances[key]
+            self._by_name[key] = found[0] if len(found) == 1 else None
+        alliance = self._by_name[key]
         if alliance is None:
             raise RowError({"alliance": [f"Alliance introuvable « {name} » dans votre espace : créez-la d'abord."]})
         return alliance
@@ -97,7 +124,7 @@ class Context:
                 self._parties[key] = exc
         found = self._parties[key]
         if isinstance(found, RowError):
-            raise found
+            raise RowError(found.errors)
         return found
 
     def _find_party(self, alliance: Alliance, reference: str, field_name: str):
@@ -342,68 +369,92 @@ class AllianceRows:
         return [("alliances.Alliance", alliance.pk, True)]
 
 
+SKILLS_REFUSED = (
+    "Un mécénat de compétences se valorise salarié par salarié : saisissez-le dans Maillage "
+    "(ou importez l'archive complète), pas dans un tableau d'une ligne par contribution."
+)
+
+
+def _contribution_kind(value: str) -> str:
+    return choice(value, ContributionKind, "Nature")
+
+
+def _contribution_status(value: str) -> str:
+    return choice(value, Status, "Statut")
+
+
+def _valuation_method(value: str) -> str:
+    return choice(value, ValuationMethod, "Méthode")
+
+
+def _number_or_text(value: str):
+    """A number for ``clean_contribution``, or the cell itself when it is not one (its message is then the
+    domain's)."""
+    try:
+        return parse_decimal(value)
+    except ValueError:
+        return value
+
+
 class ContributionRows:
+    """Validated by :func:`maillage.contributions.cleaning.clean_contribution` (the checks of
+    ``record_contribution``) in ``plan``, then written in bulk by :mod:`maillage.exchange.bulk`. Each distinct
+    cell (nature, statut, dates, amounts) and each alliance and partner is parsed or looked up once per file."""
+
     entity = Entity.CONTRIBUTION
     repeatable = True  # two identical gifts in one file are two gifts
-    dry_run_actions = False  # validated by bulk.clean_contribution in plan
+    dry_run_actions = False
 
     def plan(self, v, ctx):
+        get = v.get
+        alliance = ctx.alliance(get("alliance", ""))  # unknown: the row stops here
         errors: dict[str, list[str]] = {}
-        alliance = _collect(errors, "alliance", ctx.alliance, v.get("alliance", ""))
-        if alliance is None and not errors:
-            errors["alliance"] = ["Alliance introuvable."]
         giver = receiver = None
-        if alliance is not None:
-            try:
-                giver = ctx.party(alliance, v.get("giver", ""), "giver")
-            except RowError as exc:
-                errors.update(exc.errors)
-            try:
-                receiver = ctx.party(alliance, v.get("receiver", ""), "receiver")
-            except RowError as exc:
-                errors.update(exc.errors)
-        kind = _collect(errors, "kind", choice, v.get("kind", ""), ContributionKind, "Nature")
-        status = _collect(errors, "status", choice, v.get("status") or "promise", Status, "Statut")
-        method = (
-            _collect(errors, "valuation_method", choice, v["valuation_method"], ValuationMethod, "Méthode")
-            if v.get("valuation_method")
-            else ""
-        )
-        promised_on = _collect(errors, "promised_on", parse_date, v.get("promised_on", ""))
-        received_on = _collect(errors, "received_on", parse_date, v.get("received_on", ""))
-        if "value" in v and v["value"]:
-            from maillage.exchange.fields import parse_decimal
-
-            _collect(errors, "value", parse_decimal, v["value"])
+        try:
+            giver = ctx.party(alliance, get("giver", ""), "giver")
+        except RowError as exc:
+            errors.update(exc.errors)
+        try:
+            receiver = ctx.party(alliance, get("receiver", ""), "receiver")
+        except RowError as exc:
+            errors.update(exc.errors)
+        cell = ctx.cell
+        kind = cell("kind", get("kind", ""), _contribution_kind, errors)
+        status = cell("status", get("status") or "promise", _contribution_status, errors)
+        method = get("valuation_method", "")
+        method = cell("valuation_method", method, _valuation_method, errors) or "" if method else ""
+        promised_on = cell("promised_on", get("promised_on", ""), parse_date, errors)
+        received_on = cell("received_on", get("received_on", ""), parse_date, errors)
+        value = cell("value", get("value", ""), parse_decimal, errors)
+        if kind == ContributionKind.SKILLS:
+            errors["kind"] = [SKILLS_REFUSED]
         if errors:
             raise RowError(errors)
+        hours, rate = get("hours", ""), get("hourly_rate", "")
         try:
-            row = bulk.clean_contribution(
+            row = clean_contribution(
                 alliance=alliance,
                 giver=giver,
                 receiver=receiver,
                 kind=kind,
-                description=v.get("description", ""),
-                value=_normal_number(v.get("value", "")),
-                valuation_method=method or "",
+                description=get("description", ""),
+                value=value,
+                valuation_method=method,
                 status=status,
                 promised_on=promised_on,
                 received_on=received_on,
-                evidence=v.get("evidence", ""),
-                hours=_normal_number(v.get("hours", "")),
-                hourly_rate=_normal_number(v.get("hourly_rate", "")),
+                evidence=get("evidence", ""),
+                hours=_number_or_text(hours) if hours else None,
+                hourly_rate=_number_or_text(rate) if rate else None,
                 today=ctx.today,
                 active=ctx.active_parties(alliance),
-            )
+            ).fields
         except ValidationError as exc:
             raise RowError(exc.message_dict) from exc
+        # The natural key: the same text as ever, so that files imported before are still recognised.
         base = (
-            ":".join(
-                str(row[k])
-                for k in ("alliance_id", "giver_id", "receiver_id", "kind", "value", "promised_on", "received_on")
-            )
-            + ":"
-            + _norm_desc(row["description"])
+            f"{row['alliance_id']!s}:{row['giver_id']!s}:{row['receiver_id']!s}:{kind!s}:{row['value']!s}:"
+            f"{promised_on!s}:{row['received_on']!s}:{' '.join(row['description'].lower().split())}"
         )
         preview = {}
         if ctx.previews_left > 0:
@@ -417,20 +468,6 @@ class ContributionRows:
                 "Statut": Status(status).label,
             }
         return base, row, preview, None
-
-
-def _norm_desc(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
-def _normal_number(value: str):
-    from maillage.exchange.fields import parse_decimal
-
-    try:
-        number = parse_decimal(value)
-    except ValueError:
-        return value
-    return number
 
 
 class InteractionRows:
@@ -497,4 +534,4 @@ IMPORTERS = {
 
 
 def natural_key(entity: str, base: str, occurrence: int) -> str:
-    return _key(entity, base, occurrence)
+    return hashlib.sha256(f"{entity!s}\x1f{base}\x1f{occurrence}".encode()).hexdigest()  # = _key(entity, base, …)

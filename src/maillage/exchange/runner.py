@@ -1,10 +1,12 @@
 """Validating, running and undoing an import job.
 
-The write is done in batches of ``BATCH_SIZE`` rows, each in one transaction that also records the rows it
-created (``ImportedRow``) and the job's progress: a crash leaves whole batches only, and a re-run skips every
-row whose natural key is already recorded. Each batch first takes the workspace's import lock (a row lock on
-PostgreSQL, the write lock of an IMMEDIATE transaction on SQLite), then re-reads the recorded keys, so two
-imports of the same rows at once cannot both write them.
+The write is done in batches of ``BATCH_SIZE`` rows (``BULK_BATCH_SIZE`` for contributions), each in one
+transaction that also records the rows it created (``ImportedRow``) and the job's progress: a crash leaves whole
+batches only, and a re-run skips every row whose natural key is already recorded (read once, before the
+batches). Each batch first takes the workspace's import lock (a row lock on PostgreSQL, the write lock of an
+IMMEDIATE transaction on SQLite). If another import recorded some of the same rows meanwhile, the unique natural
+key refuses the batch as a whole; it is then written again after a second look at the recorded keys, under the
+lock: two imports of the same rows at once cannot both write them.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from maillage.exchange import bulk
 from maillage.exchange.fields import label_of
 from maillage.exchange.models import Entity, ImportedRow, ImportJob, JobStatus
 from maillage.exchange.readers import FileRefused, read_table
@@ -75,14 +78,16 @@ def build_plan(job: ImportJob, ctx: Context) -> Plan:
     plan = Plan()
     seen: Counter = Counter()
     first_row: dict[str, int] = {}
+    width = len(table.headers)  # every row has exactly this many cells
+    columns = [(int(i), name) for i, name in job.mapping.items() if int(i) < width]
+    entity, repeatable, plan_row, accepted = job.entity, importer.repeatable, importer.plan, plan.rows.append
     for index, cells in enumerate(table.rows):
         number = index + 2
         if not any(cells):
             continue
         plan.total += 1
-        values = {name: cells[int(i)] for i, name in job.mapping.items() if int(i) < len(cells)}
         try:
-            base, payload, preview, proposal = importer.plan(values, ctx)
+            base, payload, preview, proposal = plan_row({name: cells[i] for i, name in columns}, ctx)
         except RowError as exc:
             for field_name, messages in exc.errors.items():
                 for message in messages:
@@ -90,22 +95,16 @@ def build_plan(job: ImportJob, ctx: Context) -> Plan:
                         [number, _column(job, table.headers, field_name), _value_of(job, cells, field_name), message]
                     )
             continue
-        occurrence = seen[base] if importer.repeatable else 0
-        seen[base] += 1
-        if not importer.repeatable and base in first_row:
-            plan.report.append([number, "", "", f"Doublon de la ligne {first_row[base]} : ignorée."])
-            continue
-        first_row.setdefault(base, number)
-        plan.rows.append(
-            Planned(
-                row=number,
-                base_key=base,
-                payload=payload,
-                key=natural_key(job.entity, base, occurrence),
-                preview=preview,
-                proposal=proposal,
-            )
-        )
+        if repeatable:
+            occurrence = seen[base]
+            seen[base] = occurrence + 1
+        else:
+            if base in first_row:
+                plan.report.append([number, "", "", f"Doublon de la ligne {first_row[base]} : ignorée."])
+                continue
+            occurrence = 0
+            first_row[base] = number
+        accepted(Planned(number, base, payload, natural_key(entity, base, occurrence), preview, proposal))
     return plan
 
 
@@ -222,15 +221,8 @@ def _run_rows(job: ImportJob) -> None:
     ctx = _context(job)
     plan = build_plan(job, ctx)
     importer = IMPORTERS[job.entity]
-    keys = [p.key for p in plan.rows]
-    already = set()
-    for start in range(0, len(keys), 5000):
-        already |= set(
-            ImportedRow.objects.filter(
-                workspace=job.workspace, entity=job.entity, natural_key__in=keys[start : start + 5000]
-            ).values_list("natural_key", flat=True)
-        )
-    todo = [p for p in plan.rows if p.key not in already]
+    already = recorded_keys(job, [p.key for p in plan.rows])
+    todo = [p for p in plan.rows if p.key not in already] if already else plan.rows
     size = batch_size(job.entity)
     batches = [todo[i : i + size] for i in range(0, len(todo), size)]
     ours = ImportedRow.objects.filter(job=job).count()
@@ -242,8 +234,14 @@ def _run_rows(job: ImportJob) -> None:
     )
     for batch in batches:
         try:
-            with transaction.atomic():
-                _write_batch(job, ctx, importer, batch)
+            try:
+                with transaction.atomic():
+                    _write_batch(job, ctx, importer, batch, recheck=False)
+            except IntegrityError:
+                # Another import recorded some of these rows since ``already`` was read (the unique natural
+                # key refused them): nothing of the batch landed; look again under the lock, then write the rest.
+                with transaction.atomic():
+                    _write_batch(job, ctx, importer, batch, recheck=True)
         except (ValidationError, IntegrityError) as exc:
             landed = ImportJob.objects.get(pk=job.pk).batches_done
             detail = ""
@@ -257,51 +255,47 @@ def _run_rows(job: ImportJob) -> None:
     ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.DONE, finished_at=timezone.now(), message="")
 
 
-def _write_batch(job: ImportJob, ctx: Context, importer, batch: list[Planned]) -> None:
-    _lock_workspace(job)
-    present = set(
-        ImportedRow.objects.filter(
-            workspace=job.workspace, entity=job.entity, natural_key__in=[p.key for p in batch]
-        ).values_list("natural_key", flat=True)
-    )
-    fresh = [p for p in batch if p.key not in present]
-    records: list[dict] = []
-    base = {"job_id": job.pk, "workspace_id": job.workspace_id, "entity": job.entity}
-    if job.entity == Entity.CONTRIBUTION:
-        from maillage.exchange.bulk import write_contributions
+def recorded_keys(job: ImportJob, keys: list[str]) -> set[str]:
+    """Those of ``keys`` already imported into the job's workspace (by any import of the same entity)."""
+    found: set[str] = set()
+    if connection.vendor == "postgresql":  # one text parameter (hex keys, no comma), not thousands of placeholders
+        with connection.cursor() as cursor:
+            for start in range(0, len(keys), 50_000):
+                cursor.execute(
+                    "SELECT natural_key FROM exchange_importedrow WHERE workspace_id = %s AND entity = %s"
+                    " AND natural_key = ANY(string_to_array(%s, ','))",
+                    [job.workspace_id, job.entity, ",".join(keys[start : start + 50_000])],
+                )
+                found.update(r[0] for r in cursor.fetchall())
+        return found
+    for start in range(0, len(keys), 900):
+        found.update(
+            ImportedRow.objects.filter(
+                workspace_id=job.workspace_id, entity=job.entity, natural_key__in=keys[start : start + 900]
+            ).values_list("natural_key", flat=True)
+        )
+    return found
 
-        ids = write_contributions([p.payload for p in fresh], workspace=ctx.workspace, user=ctx.user)
+
+def _write_batch(job: ImportJob, ctx: Context, importer, batch: list[Planned], *, recheck: bool) -> None:
+    _lock_workspace(job)
+    present = recorded_keys(job, [p.key for p in batch]) if recheck else set()
+    fresh = [p for p in batch if p.key not in present] if present else batch
+    # ImportedRow columns: job, workspace, entity, natural_key, row_number, model, object_id, created.
+    head = (job.pk, job.workspace_id, job.entity)
+    if job.entity == Entity.CONTRIBUTION:
+        ids = bulk.write_contributions([p.payload for p in fresh], workspace=ctx.workspace, user=ctx.user)
         records = [
-            {
-                **base,
-                "natural_key": p.key,
-                "row_number": p.row,
-                "model": "contributions.Contribution",
-                "object_id": pk,
-                "created": True,
-            }
-            for p, pk in zip(fresh, ids, strict=True)
+            (*head, p.key, p.row, "contributions.Contribution", pk, True) for p, pk in zip(fresh, ids, strict=True)
         ]
     else:
-        for p in fresh:
-            for model, pk, was_created in importer.execute(dict(p.payload), ctx, p.row):
-                records.append(
-                    {
-                        **base,
-                        "natural_key": p.key,
-                        "row_number": p.row,
-                        "model": model,
-                        "object_id": pk,
-                        "created": was_created,
-                    }
-                )
-    if records and connection.vendor == "postgresql":
-        from maillage.exchange.bulk import copy_insert
-
-        copy_insert(ImportedRow, records)
-    else:
-        ImportedRow.objects.bulk_create([ImportedRow(**r) for r in records], batch_size=2000)
-    created_count = sum(1 for r in records if r["created"])
+        records = [
+            (*head, p.key, p.row, model, pk, was_created)
+            for p in fresh
+            for model, pk, was_created in importer.execute(dict(p.payload), ctx, p.row)
+        ]
+    bulk.write_records(records)
+    created_count = sum(1 for r in records if r[-1])
     ImportJob.objects.filter(pk=job.pk).update(
         processed_rows=F("processed_rows") + len(batch),
         created_rows=F("created_rows") + created_count,
