@@ -27,6 +27,7 @@ def web_matrix(w) -> dict:
     member_write = expect(viewer=403, member=302, admin=302, owner=302, other_workspace=302)
     return {
         "exchange_home": ("get", {}, {}, expect()),
+        "exchange_sample": ("get", {"name": "contributions-demo.csv"}, {}, expect()),
         "import_upload": ("post", {}, {"entity": "contact"}, member_write),
         "import_report": ("get", {"job_id": job}, {}, A_READ),
         "import_mapping": ("get", {"job_id": ready}, {}, expect(viewer=403, other_workspace=404)),

@@ -6,6 +6,7 @@ from maillage.web.views import exchange
 
 urlpatterns: list = [
     path("donnees/", exchange.exchange_home, name="exchange_home"),
+    path("donnees/exemples/<str:name>", exchange.exchange_sample, name="exchange_sample"),
     path("donnees/imports/", exchange.import_upload, name="import_upload"),
     path("donnees/imports/<int:job_id>/", exchange.import_report, name="import_report"),
     path("donnees/imports/<int:job_id>/colonnes/", exchange.import_mapping, name="import_mapping"),

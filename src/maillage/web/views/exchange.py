@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+import maillage.demo
 from maillage.core.roles import Role, role_at_least
 from maillage.core.tenancy import get_visible_or_404, workspace_required
 from maillage.exchange import runner
@@ -20,6 +24,20 @@ from maillage.exchange.readers import MAX_FILE_BYTES, FileRefused, read_table
 from maillage.exchange.undo import undo_import
 
 JOBS_SHOWN = 20
+ENCODINGS = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252"}
+DELIMITERS = {"\t": "tabulation"}
+PREVIEW_LABELS = {"row": "Ligne"}  # the preview's keys are French labels, except the row number
+# PostgreSQL's jsonb does not keep the order of the preview's keys: the columns are shown in this order.
+PREVIEW_ORDER = {
+    key: i
+    for i, key in enumerate(
+        ["row", "Alliance", "Organisation", "Nom", "Type", "Commune", "Annuaire", "Fonction", "E-mail"]
+        + ["Formes", "Partenaires", "De", "À", "Nature", "Valeur (€)", "Statut", "Date", "Durée"]
+    )
+}
+# Files to try the import with on the demo data, offered on the page: file name → what it holds.
+SAMPLES_DIR = Path(maillage.demo.__file__).parent / "samples"
+SAMPLES = {"contributions-demo.csv": Entity.CONTRIBUTION}
 
 
 def _jobs(request):
@@ -41,8 +59,16 @@ def exchange_home(request):
             "tables": TABLES.values(),
             "can_import": role_at_least(request.workspace_role, Role.MEMBER),
             "max_mb": MAX_FILE_BYTES // 1024 // 1024,
+            "samples": [(name, Entity(entity).label) for name, entity in SAMPLES.items()],
         },
     )
+
+
+@workspace_required(Role.VIEWER)
+def exchange_sample(request, name):
+    if name not in SAMPLES:
+        raise Http404("Fichier d'exemple inconnu.")
+    return FileResponse((SAMPLES_DIR / name).open("rb"), as_attachment=True, filename=name, content_type="text/csv")
 
 
 @workspace_required(Role.MEMBER)
@@ -69,13 +95,20 @@ def import_upload(request):
     if error:
         messages.error(request, f"Fichier refusé : {error}")
         return redirect("web:exchange_home")
-    previous = _jobs(request).filter(content_hash=job.content_hash, status=JobStatus.DONE).exclude(pk=job.pk).first()
+    same_file = _jobs(request).filter(content_hash=job.content_hash, entity=job.entity).exclude(pk=job.pk)
+    previous = same_file.filter(status=JobStatus.DONE).first()
     if previous:
         messages.warning(
             request,
-            f"Ce fichier a déjà été importé le {previous.finished_at:%d/%m/%Y} : les lignes déjà enregistrées "
-            "seront reconnues et ne seront pas dupliquées.",
+            f"Ce fichier a déjà été importé le {timezone.localtime(previous.finished_at):%d/%m/%Y} : les lignes "
+            "déjà enregistrées seront reconnues et ne seront pas dupliquées.",
         )
+    # The same file again: offer the columns chosen last time (the natural keys, hence idempotency, depend on them).
+    checked = same_file.exclude(status=JobStatus.UPLOADED).only("mapping").first()
+    if checked and checked.mapping != job.mapping:
+        job.mapping = checked.mapping
+        job.save(update_fields=["mapping"])
+        messages.info(request, "Les colonnes choisies lors du dépôt précédent de ce fichier ont été reprises.")
     if job.entity == Entity.ARCHIVE:
         runner.validate(job)
         return redirect("web:import_report", job_id=job.pk)
@@ -125,21 +158,29 @@ def import_mapping(request, job_id):
     return render(
         request,
         "web/exchange/mapping.html",
-        {"job": job, "columns": columns, "fields": fields, "errors": errors, "table": table},
+        {
+            "job": job,
+            "columns": columns,
+            "fields": fields,
+            "errors": errors,
+            "table": table,
+            "encoding": ENCODINGS.get(table.encoding, table.encoding),
+            "delimiter": DELIMITERS.get(table.delimiter, table.delimiter),
+        },
     )
 
 
 @workspace_required(Role.VIEWER)
 def import_report(request, job_id):
     job = _job(request, job_id)
-    preview_headers = list(job.preview[0].keys()) if job.preview else []
+    keys = sorted(job.preview[0], key=lambda k: PREVIEW_ORDER.get(k, len(PREVIEW_ORDER))) if job.preview else []
     return render(
         request,
         "web/exchange/report.html",
         {
             "job": job,
-            "preview_headers": preview_headers,
-            "preview_rows": [[row.get(h, "") for h in preview_headers] for row in job.preview],
+            "preview_headers": [PREVIEW_LABELS.get(key, key) for key in keys],
+            "preview_rows": [[row.get(key, "") for key in keys] for row in job.preview],
             "can_import": role_at_least(request.workspace_role, Role.MEMBER),
             "report_head": job.report[:200],
         },
