@@ -278,6 +278,10 @@ class Generator:
                 self.say(f"Associations {min(start + CHUNK, n_assoc)}/{n_assoc}")
             for table in ("organizations_organization", "organizations_organization_causes", *TABLES):
                 reset_sequence(table)
+            if self.pg:  # fresh statistics: the planner would otherwise take the loaded tables for empty ones
+                with connection.cursor() as cursor:
+                    for table in ("organizations_organization", "organizations_organization_causes", *TABLES):
+                        cursor.execute(f'ANALYZE "{table}"')
         return dict(self.counts)
 
     def alliances_for(self, batch, ws_first: int, by_dep, ids) -> dict[str, tuple[Sequence[str], list[tuple]]]:

@@ -55,26 +55,44 @@ def remainder_is_hidden(remainder: float, *, counts: bool) -> bool:
     return remainder < MIN_ASSOCIATIONS if counts else True
 
 
-def protect(values: dict[Key, float], hidden: set[Key], relations: Iterable[Relation]) -> set[Key]:
-    """Secondary suppression: return the cells to hide on top of ``hidden`` (which is not modified)."""
-    relations = list(relations)
+def relation_index(relations: list[Relation]) -> dict[Key, list[int]]:
+    """Key → the relations it is a term of (once per occurrence)."""
     by_key: dict[Key, list[int]] = defaultdict(list)
     for index, relation in enumerate(relations):
         by_key[relation.parent].append(index)
         for child in relation.children:
             by_key[child].append(index)
+    return by_key
+
+
+def protect(
+    values: dict[Key, float],
+    hidden: set[Key],
+    relations: Iterable[Relation],
+    index: dict[Key, list[int]] | None = None,
+) -> set[Key]:
+    """Secondary suppression: return the cells to hide on top of ``hidden`` (which is not modified).
+
+    Relations are walked from the last to the first, a relation touched by a new secret cell being walked again
+    next; the number of hidden terms of each relation is kept up to date as cells are hidden, so that a relation
+    with no hidden term costs nothing. ``index`` is :func:`relation_index` of ``relations``, when already built.
+    """
+    relations = list(relations)
+    by_key = index if index is not None else relation_index(relations)
     secret = set(hidden)
+    hidden_count = [1 if relation.remainder_hidden else 0 for relation in relations]
+    for key in secret:
+        for position in by_key.get(key, ()):
+            hidden_count[position] += 1
     added: set[Key] = set()
     queue = list(range(len(relations)))
     queued = set(queue)
     while queue:
-        index = queue.pop()
-        queued.discard(index)
-        relation = relations[index]
-        terms = [relation.parent, *relation.children]
-        count = sum(1 for t in terms if t in secret) + (1 if relation.remainder_hidden else 0)
-        if count != 1:
+        position = queue.pop()
+        queued.discard(position)
+        if hidden_count[position] != 1:
             continue
+        relation = relations[position]
         candidates = [c for c in relation.children if c not in secret]
         if candidates:
             choice = min(candidates, key=lambda c: (values.get(c, 0), str(c)))
@@ -85,6 +103,7 @@ def protect(values: dict[Key, float], hidden: set[Key], relations: Iterable[Rela
         secret.add(choice)
         added.add(choice)
         for other in by_key[choice]:
+            hidden_count[other] += 1
             if other not in queued:
                 queue.append(other)
                 queued.add(other)
@@ -117,12 +136,14 @@ def decide(table: Table, relations: list[Relation]):
     """
     counts = table.associations
     primary = {k for k, n in counts.items() if not count_is_safe(n)}
-    remainders = [counts.get(r.parent, 0) - sum(counts.get(c, 0) for c in r.children) for r in relations]
+    get = counts.get
+    remainders = [get(r.parent, 0) - sum([get(c, 0) for c in r.children]) for r in relations]
     count_relations = [
         Relation(r.parent, r.children, remainder_is_hidden(rest, counts=True))
         for r, rest in zip(relations, remainders, strict=True)
     ]
-    secondary = protect(counts, primary, count_relations)
+    index = relation_index(relations)
+    secondary = protect(counts, primary, count_relations, index)
     secret = primary | secondary
     amount_secret: dict[str, set[Key]] = {}
     # Gifts follow their receiving association: when the children hold all the parent's associations, they hold
@@ -132,5 +153,5 @@ def decide(table: Table, relations: list[Relation]):
         values = {k: a.total for k, a in amounts.items()}
         first = set(secret)
         first |= {k for k, a in amounts.items() if not amount_is_safe(a)}
-        amount_secret[kind] = first | protect(values, first, amount_relations)
+        amount_secret[kind] = first | protect(values, first, amount_relations, index)
     return primary, secondary, amount_secret

@@ -12,6 +12,7 @@ from maillage.observatory.indicators import (
     AMOUNT_FIELDS,
     COUNT_FIELDS,
     DOMINANCE_SHARE,
+    IMPACT_INDICATORS,
     INDICATORS,
     MIN_ASSOCIATIONS,
     MIN_CONTRIBUTORS,
@@ -21,7 +22,7 @@ from maillage.observatory.indicators import (
 from maillage.observatory.models import Cell, Level
 
 KEY_FIELDS = ["level", "code", "name", "year", "cause", "band", "suppression"]
-FIELDS = KEY_FIELDS + list(COUNT_FIELDS) + list(AMOUNT_FIELDS)
+FIELDS = KEY_FIELDS + list(COUNT_FIELDS) + list(AMOUNT_FIELDS) + [i.numerator for i in IMPACT_INDICATORS]
 LICENCE = "Licence Ouverte / Open Licence 2.0 (Etalab)"
 RULES = [
     f"Une case n'est publiée que si elle compte au moins {MIN_ASSOCIATIONS} associations distinctes.",
@@ -31,6 +32,8 @@ RULES = [
     "parent, toutes causes, tous budgets) : une seconde case est masquée au besoin.",
     f"Montants arrondis à {MONEY_ROUNDING:,} €.".replace(",", "\u202f"),
     "Seules les associations dont l'espace a accepté de contribuer à l'observatoire sont comptées.",
+    f"Les scores d'impact ne sont publiés que pour au moins {MIN_ASSOCIATIONS} associations évaluées "
+    "(toutes causes et tous budgets), avec le même secret secondaire.",
 ]
 PAGE_SIZE = 5000
 
@@ -132,13 +135,13 @@ def definitions() -> dict:
                 "reference": i.reference,
                 "source": i.source,
             }
-            for i in INDICATORS
+            for i in [*INDICATORS, *IMPACT_INDICATORS]
         ],
     }
 
 
 def definition_rows() -> list[list]:
     rows = [["code", "libelle", "definition", "numerateur", "base", "unite", "reference", "source"]]
-    for i in INDICATORS:
+    for i in [*INDICATORS, *IMPACT_INDICATORS]:
         rows.append([i.code, i.label, i.definition, i.numerator, i.base, i.unit, i.reference or "", i.source])
     return rows

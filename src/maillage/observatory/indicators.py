@@ -35,7 +35,7 @@ class Indicator:
     definition: str
     numerator: str  # a Cell field
     base: str = "associations"  # the Cell field it is divided by ("" for a plain count or amount)
-    unit: str = "%"  # "%", "nombre", "€", "heures", "ratio"
+    unit: str = "%"  # "%", "nombre", "€", "heures", "ratio", "score" (out of 100)
     reference: float | None = None  # the published figure, as a share (0.74) or a value
     source: str = ""
 
@@ -233,7 +233,31 @@ INDICATORS: list[Indicator] = [
     ),
 ]
 
-BY_CODE = {i.code: i for i in INDICATORS}
+IMPACT_METHOD = (
+    "Chaque évaluation clôturée est notée comme dans le bilan de partenariat : pour chaque impact, moyenne des "
+    "notes de 1 à 5 de chaque partie, puis moyenne de ces moyennes, ramenée sur 100. Le score d'une association "
+    "est la moyenne de ses évaluations dont la période se termine dans l'année ; celui du territoire, la moyenne "
+    f"de ses associations (chacune pèse autant), publiée à partir de {MIN_ASSOCIATIONS} associations évaluées."
+)
+IMPACT_INDICATORS: list[Indicator] = [
+    Indicator(
+        f"impact_{code}",
+        f"Impact : {label.lower()}",
+        f"Score moyen sur 100 de l'impact « {label.lower()} » dans les évaluations clôturées des alliances des "
+        "associations du territoire. " + IMPACT_METHOD,
+        f"impact_{code}",
+        base="",
+        unit="score",
+        source="Le RAMEAU, Observatoire des partenariats (les trois impacts)",
+    )
+    for code, label in (
+        ("performance", "Performance des organisations"),
+        ("innovation", "Innovation territoriale"),
+        ("trust", "Confiance et engagement"),
+    )
+]
+
+BY_CODE = {i.code: i for i in [*INDICATORS, *IMPACT_INDICATORS]}
 MAP_INDICATORS = [i for i in INDICATORS if i.unit in ("%", "ratio") and not i.code.startswith("density")]
 
 
@@ -261,5 +285,7 @@ def format_value(value: float | None, indicator: Indicator) -> str:
         return f"{value * 100:.1f} %".replace(".", ",")
     if indicator.unit == "ratio":
         return f"{value:.2f}".replace(".", ",")
+    if indicator.unit == "score":
+        return f"{round(value)}\u202f/\u202f100"
     text = f"{round(value):,}".replace(",", "\u202f")
     return f"{text} €" if indicator.unit == "€" else f"{text} h" if indicator.unit == "heures" else text

@@ -60,6 +60,12 @@ class Cell(models.Model):
     money = models.BigIntegerField(null=True)
     in_kind = models.BigIntegerField(null=True)
     skills = models.BigIntegerField(null=True)
+    # The three impacts (all causes and bands only): associations with a closed evaluation in the year, and the
+    # mean of their scores out of 100 (each association weighs the same); empty below 5 associations.
+    evaluated = models.PositiveIntegerField(null=True)
+    impact_performance = models.PositiveSmallIntegerField(null=True)
+    impact_innovation = models.PositiveSmallIntegerField(null=True)
+    impact_trust = models.PositiveSmallIntegerField(null=True)
 
     class Meta:
         verbose_name = "case de l'observatoire"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.apps import apps
-
+from maillage.observatory.indicators import IMPACT_INDICATORS, IMPACT_METHOD, format_value, value_of
 from maillage.observatory.models import Cell, Level
 from maillage.organizations.causes import CAUSE_LABELS
 from maillage.organizations.models import BudgetBand
@@ -121,15 +120,20 @@ def breakdown(level: str, code: str, year: int, by: str) -> list[Cell]:
     return list(qs)
 
 
-def impact_scores(level: str, code: str, year: int) -> dict | None:
-    """The three impacts' average scores where evaluations exist.
+def impact_scores(level: str, code: str, year: int, cell: Cell | None = None) -> dict | None:
+    """The three impacts' average scores of a territory and year (computed by the refresh, see
+    :mod:`maillage.observatory.impacts`), from its "all causes, all bands" cell (``cell`` when the caller has
+    it, else one query). None when the cell is missing or secret.
 
-    Hook: the evaluation app has no model yet, so this returns None and the pages say so. When
-    ``evaluation.Evaluation`` exists, compute here the averages over counted associations' evaluations, under
-    the same disclosure rules (at least 5 associations per cell). No figure is ever invented meanwhile.
-    """
-    try:
-        apps.get_model("evaluation", "Evaluation")
-    except LookupError:
+    ``status``: "published" (at least 5 associations evaluated), "secret" (fewer, or hidden to protect another
+    cell) or "none" (no closed evaluation)."""
+    if cell is None or (cell.cause, cell.band) != ("", ""):
+        cell = Cell.objects.filter(level=level, code=code, year=year, cause="", band="").first()
+    if cell is None or not cell.is_published:
         return None
-    return None
+    status = "none" if cell.evaluated == 0 else "secret" if cell.evaluated is None else "published"
+    rows = []
+    for indicator in IMPACT_INDICATORS:
+        value = value_of(cell, indicator)
+        rows.append({"indicator": indicator, "value": value, "text": format_value(value, indicator)})
+    return {"status": status, "evaluated": cell.evaluated, "rows": rows, "method": IMPACT_METHOD}

@@ -11,6 +11,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from operator import itemgetter
 
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django.utils import timezone
 from maillage.observatory import sql
 from maillage.observatory.bulk import write_rows
 from maillage.observatory.disclosure import Amount, Relation, Table, decide, round_money
+from maillage.observatory.impacts import IMPACT_FIELDS, decide_impacts
 from maillage.observatory.indicators import AMOUNT_FIELDS
 from maillage.observatory.models import Cell, RefreshRun, Suppression
 from maillage.territories.models import Commune, Departement, Epci, Region
@@ -31,11 +33,13 @@ CELL_COLUMNS = [
     "cause",
     "band",
     "suppression",
-    *[name for name, _ in sql.COUNT_COLUMNS if name != "minutes"],
+    *[name for name in sql.COUNT_NAMES if name != "minutes"],
     "hours",
     "companies_tied",
     "public_tied",
     *AMOUNT_FIELDS,
+    "evaluated",
+    *IMPACT_FIELDS,
 ]
 
 
@@ -58,7 +62,7 @@ def observed_years(dialect: sql.Dialect) -> list[int]:
 def compute_aggregates(timings: dict[str, float] | None = None) -> dict[str, dict]:
     dialect = sql.Dialect(connection.vendor)
     years = observed_years(dialect)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:  # the session settings hold for one transaction
 
         def execute(statement: str) -> None:
             cursor.execute(statement)
@@ -138,9 +142,8 @@ def _names() -> dict[str, dict[str, str]]:
 
 def publish_rows(aggregates: dict[str, dict]) -> tuple[list[tuple], int]:
     """Decide what may be published; return the Cell rows (CELL_COLUMNS order) and how many are published."""
-    count_names = [name for name, _ in sql.COUNT_COLUMNS]
-    figure_slots = [i for i, n in enumerate(count_names) if n != "minutes"]
-    minutes_slot = count_names.index("minutes")
+    figures_of = itemgetter(*[i for i, n in enumerate(sql.COUNT_NAMES) if n != "minutes"])
+    minutes_slot = sql.COUNT_NAMES.index("minutes")
     counts: dict[tuple, tuple] = {}
     for level, rows in aggregates["counts"].items():
         for code, year, cause, band, *values in rows:
@@ -161,27 +164,36 @@ def publish_rows(aggregates: dict[str, dict]) -> tuple[list[tuple], int]:
     }
     relations = build_relations(set(counts), _hierarchy())
     primary, secondary, amount_secret = decide(table, relations)
+    impacts = decide_impacts(aggregates.get("impacts", []), set(counts), primary | secondary, relations)
+    no_impact = (None,) * (1 + len(IMPACT_FIELDS))
     names = _names()
+    amounts = [(table.amounts[kind], amount_secret[kind]) for kind in AMOUNT_FIELDS]
+    empty = (None,) * (len(CELL_COLUMNS) - 7)
     rows: list[tuple] = []
     published = 0
     for key, values in counts.items():
         level, code, year, cause, band = key
         name = names[level].get(code, code)
-        if key in primary or key in secondary:
-            flag = Suppression.PRIMARY if key in primary else Suppression.SECONDARY
-            rows.append((level, code, name, year, cause, band, flag.value) + (None,) * (len(CELL_COLUMNS) - 7))
+        if key in primary:
+            rows.append((level, code, name, year, cause, band, Suppression.PRIMARY.value, *empty))
+            continue
+        if key in secondary:
+            rows.append((level, code, name, year, cause, band, Suppression.SECONDARY.value, *empty))
             continue
         published += 1
-        figures = [int(values[i] or 0) for i in figure_slots]
         hours = round(int(values[minutes_slot] or 0) / 60)
         companies, public = network.get(key, (None, None))
-        amounts = []
-        for kind in AMOUNT_FIELDS:
-            if key in amount_secret[kind]:
-                amounts.append(None)
+        money = []
+        for by_key, secret in amounts:
+            if key in secret:
+                money.append(None)
             else:
-                amounts.append(round_money(table.amounts[kind].get(key, Amount()).total))
-        rows.append((level, code, name, year, cause, band, "", *figures, hours, companies, public, *amounts))
+                amount = by_key.get(key)
+                money.append(round_money(amount.total if amount else 0.0))
+        rows.append(
+            (level, code, name, year, cause, band, "", *[int(v or 0) for v in figures_of(values)], hours,
+             companies, public, *money, *impacts.get(key, no_impact))
+        )  # fmt: skip
     return rows, published
 
 
@@ -199,6 +211,9 @@ def refresh(*, progress: Callable[[str], None] | None = None) -> RefreshRun:
             say(f"Écriture de {len(rows)} cases…")
             Cell.objects.all().delete()
             write_rows(Cell._meta.db_table, CELL_COLUMNS, rows)
+            if connection.vendor == "postgresql":  # stale statistics make the pages' plans scan a whole level
+                with connection.cursor() as cursor:
+                    cursor.execute(f'ANALYZE "{Cell._meta.db_table}"')
     except Exception as error:
         RefreshRun.objects.filter(pk=run.pk).update(
             status=RefreshRun.Status.FAILED, finished_at=timezone.now(), error=str(error)[:2000]

@@ -1,14 +1,19 @@
 # ruff: noqa: S608  (SQL assembled from constants of this module, never from user input)
 """The observatory's set-based SQL, written once for PostgreSQL, SQLite and DuckDB (the benchmark's baseline).
 
-Steps (temporary tables, then one aggregate query per territorial level):
+Steps (temporary tables; every aggregate is a plain ``GROUP BY`` with ``SUM``/``COUNT``/``MAX``, no
+``COUNT(DISTINCT)`` over a big join):
 1. ``obs_assoc``: the counted associations (their workspace agreed to contribute), with their territory, main
    cause and budget band, and the year from which they are counted;
-2. ``obs_ties``: each association's partners in its alliances (kind of partner, years, forms);
-3. ``obs_facts``: one row per association and year: which kinds of partners, forms, new alliances;
-4. ``obs_time`` and ``obs_gifts``: time invested and gifts received, per association and year (and giver);
-5. per level: ``GROUP BY`` the territory column with the cause and budget-band breakdowns (``GROUPING SETS`` on
-   PostgreSQL and DuckDB, ``UNION ALL`` on SQLite).
+2. ``obs_ties``: each association's partners in its alliances, with 0/1 flags for the kind of partner and the
+   forms of company alliances; a pair (association, partner) tied by one alliance only is marked ``single``;
+3. ``obs_ty``: each partner once per (association, year) in which a tie is in progress (only pairs tied by several
+   alliances need a ``GROUP BY``); ``obs_new``: company alliances started in the year, each once;
+4. ``obs_cube``: one pass over the facts (association × year, joined once to the kinds, new alliances and time)
+   summed per (commune, EPCI, département, région, year, cause, band); ``obs_gifts``: gifts per giver in the same
+   keys; ``obs_net``: each company or public partner once per commune and year;
+5. rollups: per cause and per band, commune → département → région → France, and commune → EPCI, each level
+   summed from the one below (a few thousand rows above the commune); "all causes" is the sum of the causes.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from collections.abc import Callable, Sequence
 
 LOCAL_AUTHORITY = "('commune', 'epci', 'departement', 'region')"
 PUBLIC = "('commune', 'epci', 'departement', 'region', 'state_service')"
-TEMP_TABLES = ("obs_assoc", "obs_ties", "obs_years", "obs_facts", "obs_time", "obs_gifts")
+KINDS = ("la", "af", "school", "company", "insertion", "research", "public")
+FORMS = ("mec", "rse", "coop", "innov")
+GEO = ("commune", "epci", "dep", "region")
 
 # Level → the facts column holding the territory code (None: the whole of France).
 LEVELS: list[tuple[str, str | None]] = [
@@ -30,32 +37,38 @@ LEVELS: list[tuple[str, str | None]] = [
 ]
 # The commune level is published for all causes and bands only: by cause it would be almost all secret.
 BREAKDOWN_LEVELS = {"france", "region", "departement", "epci"}
-
-COUNT_COLUMNS = [
-    ("associations", "COUNT(*)"),
-    (
-        "kinds_sum",
-        "SUM(f.local_authority + f.association_foundation + f.school + f.company + f.insertion + f.research)",
-    ),
-    ("local_authority", "SUM(f.local_authority)"),
-    ("association_foundation", "SUM(f.association_foundation)"),
-    ("school", "SUM(f.school)"),
-    ("company", "SUM(f.company)"),
-    ("insertion", "SUM(f.insertion)"),
-    ("research", "SUM(f.research)"),
-    ("public", "SUM(f.public)"),
-    ("company_and_public", "SUM(f.company * f.public)"),
-    ("form_mecenat", "SUM(f.form_mecenat)"),
-    ("form_responsible", "SUM(f.form_responsible)"),
-    ("form_cooperation", "SUM(f.form_cooperation)"),
-    ("form_innovation", "SUM(f.form_innovation)"),
-    ("new_alliances", "SUM(f.new_alliances)"),
-    ("new_mecenat_only", "SUM(f.new_mecenat_only)"),
-    ("new_coconstruction", "SUM(f.new_coconstruction)"),
-    ("minutes", "SUM(COALESCE(tm.minutes, 0))"),
-    ("ties_company", "SUM(f.ties_company)"),
-    ("ties_public", "SUM(f.ties_public)"),
+# How each breakdown level is summed: (level, its key columns, the level it is summed from).
+ROLLUP = [
+    ("departement", ("dep", "region"), "commune"),
+    ("region", ("region",), "departement"),
+    ("france", (), "region"),
+    ("epci", ("epci",), "commune"),
 ]
+
+# Cell figure → its expression on one fact row (association × year) in ``obs_cube``.
+COUNT_COLUMNS = [
+    ("associations", "1"),
+    ("kinds_sum", "k.local_authority + k.association_foundation + k.school + k.company + k.insertion + k.research"),
+    ("local_authority", "k.local_authority"),
+    ("association_foundation", "k.association_foundation"),
+    ("school", "k.school"),
+    ("company", "k.company"),
+    ("insertion", "k.insertion"),
+    ("research", "k.research"),
+    ("public", "k.public"),
+    ("company_and_public", "k.company * k.public"),
+    ("form_mecenat", "k.form_mecenat"),
+    ("form_responsible", "k.form_responsible"),
+    ("form_cooperation", "k.form_cooperation"),
+    ("form_innovation", "k.form_innovation"),
+    ("new_alliances", "n.new_alliances"),
+    ("new_mecenat_only", "n.new_mecenat_only"),
+    ("new_coconstruction", "n.new_coconstruction"),
+    ("minutes", "tm.minutes"),
+    ("ties_company", "k.ties_company"),
+    ("ties_public", "k.ties_public"),
+]
+COUNT_NAMES = [name for name, _ in COUNT_COLUMNS]
 
 
 class Dialect:
@@ -72,27 +85,42 @@ class Dialect:
     def forms(self, alias: str) -> str:
         return f"CAST({alias}.forms AS TEXT)" if self.vendor == "postgresql" else f"{alias}.forms"
 
-    @property
-    def grouping_sets(self) -> bool:
-        return self.vendor in ("postgresql", "duckdb")
+    def cents(self, expr: str) -> str:
+        """Amounts are summed exactly: PostgreSQL's numeric; elsewhere (floats) in whole cents."""
+        return expr if self.vendor == "postgresql" else f"CAST(ROUND({expr} * 100) AS BIGINT)"
+
+    def euros(self, expr: str) -> str:
+        return expr if self.vendor == "postgresql" else f"{expr} / 100.0"
 
     @property
     def true(self) -> str:
         return "TRUE"
 
+    def session_settings(self) -> list[str]:
+        """PostgreSQL, for this transaction only: the default 4 MB per hash makes every aggregate spill to disk,
+        8 MB of buffers for temporary tables make them go through files, and JIT compiling costs more than it
+        saves on these short scans. ``temp_buffers`` cannot change once the session used a temporary table:
+        then it stays as it is."""
+        if self.vendor != "postgresql":
+            return []
+        return [
+            "SET LOCAL work_mem = '256MB'",
+            "SET LOCAL jit = off",
+            "DO $$BEGIN PERFORM set_config('temp_buffers', '1GB', true); EXCEPTION WHEN OTHERS THEN NULL; END$$",
+        ]
+
 
 def _has(dialect: Dialect, form: str) -> str:
-    return f"CASE WHEN {dialect.forms('a')} LIKE '%\"{form}\"%' THEN 1 ELSE 0 END"
+    return f"{dialect.forms('a')} LIKE '%\"{form}\"%'"
 
 
-def staging_statements(dialect: Dialect, years: Sequence[int] | None = None) -> list[str]:
-    """CREATE TEMP TABLE statements, in order. ``obs_years`` is filled separately (see :func:`years_statement`)."""
+def staging_statements(dialect: Dialect) -> list[str]:
+    """CREATE TEMP TABLE statements, in order. ``obs_years`` is filled by :func:`run_aggregates`."""
     y = dialect.year
-    mecenat = " OR ".join(
-        f"{dialect.forms('a')} LIKE '%\"{f}\"%'" for f in ("mecenat_financier", "mecenat_nature", "mecenat_competences")
-    )
+    mecenat = " OR ".join(_has(dialect, f) for f in ("mecenat_financier", "mecenat_nature", "mecenat_competences"))
+    company = "po.kind = 'company'"
     return [
-        # 1. Counted associations.
+        # 1. Counted associations; the main cause is the first in the taxonomy's order.
         f"""CREATE TEMP TABLE obs_assoc AS
         SELECT o.id AS assoc_id,
                COALESCE(cm.parent_id, o.commune_id) AS commune,
@@ -100,26 +128,41 @@ def staging_statements(dialect: Dialect, years: Sequence[int] | None = None) -> 
                COALESCE(cm.departement_id, o.departement_id) AS dep,
                COALESCE(cm.region_id, o.region_id) AS region,
                COALESCE(NULLIF(o.budget_band, ''), 'unknown') AS band,
-               COALESCE((SELECT oc.cause_id FROM organizations_organization_causes oc
-                         JOIN organizations_cause c ON c.code = oc.cause_id
-                         WHERE oc.organization_id = o.id ORDER BY c.position LIMIT 1), 'none') AS cause,
-               MIN({y("w.created_at")}) AS since
+               COALESCE(fc.cause_id, 'none') AS cause,
+               w.since
         FROM organizations_organization o
-        JOIN workspaces_workspace w ON w.organization_id = o.id AND w.contributes_to_observatory = {dialect.true}
+        JOIN (SELECT organization_id, MIN({y("created_at")}) AS since FROM workspaces_workspace
+              WHERE contributes_to_observatory = {dialect.true} GROUP BY organization_id) w
+          ON w.organization_id = o.id
         LEFT JOIN territories_commune cm ON cm.code = o.commune_id
-        WHERE o.kind = 'association'
-        GROUP BY o.id, cm.code, cm.parent_id, o.commune_id, o.epci_id, cm.epci_id, o.departement_id, cm.departement_id,
-                 o.region_id, cm.region_id, o.budget_band""",
-        # 2. Partners of each counted association, with the alliance's years and forms.
+        LEFT JOIN (
+          SELECT r.organization_id, r.cause_id FROM (
+            SELECT oc.organization_id, oc.cause_id,
+                   ROW_NUMBER() OVER (PARTITION BY oc.organization_id ORDER BY c.position, c.code) AS rank
+            FROM organizations_organization_causes oc JOIN organizations_cause c ON c.code = oc.cause_id
+          ) r WHERE r.rank = 1
+        ) fc ON fc.organization_id = o.id
+        WHERE o.kind = 'association'""",
+        # 2. Partners of each counted association, with the alliance's years, the partner's kind and the forms of
+        # a company alliance, as 0/1 flags.
         f"""CREATE TEMP TABLE obs_ties AS
         SELECT p.organization_id AS assoc_id, a.id AS alliance_id,
                {y("COALESCE(a.starts_on, a.created_at)")} AS sy,
                COALESCE({y("a.ends_on")}, 9999) AS ey,
-               q.organization_id AS partner_id, po.kind AS pkind,
-               CASE WHEN {mecenat} THEN 1 ELSE 0 END AS f_mec,
-               {_has(dialect, "pratiques_responsables")} AS f_rse,
-               {_has(dialect, "cooperation_economique")} AS f_coop,
-               {_has(dialect, "innovation_sociale")} AS f_innov
+               q.organization_id AS partner_id,
+               CASE WHEN COUNT(*) OVER (PARTITION BY p.organization_id, q.organization_id) = 1
+                    THEN 1 ELSE 0 END AS single,
+               CASE WHEN po.kind IN {LOCAL_AUTHORITY} THEN 1 ELSE 0 END AS k_la,
+               CASE WHEN po.kind IN ('association', 'foundation') THEN 1 ELSE 0 END AS k_af,
+               CASE WHEN po.kind = 'school' THEN 1 ELSE 0 END AS k_school,
+               CASE WHEN {company} THEN 1 ELSE 0 END AS k_company,
+               CASE WHEN po.kind = 'siae' THEN 1 ELSE 0 END AS k_insertion,
+               CASE WHEN po.kind = 'research_lab' THEN 1 ELSE 0 END AS k_research,
+               CASE WHEN po.kind IN {PUBLIC} THEN 1 ELSE 0 END AS k_public,
+               CASE WHEN {company} AND ({mecenat}) THEN 1 ELSE 0 END AS cf_mec,
+               CASE WHEN {company} AND {_has(dialect, "pratiques_responsables")} THEN 1 ELSE 0 END AS cf_rse,
+               CASE WHEN {company} AND {_has(dialect, "cooperation_economique")} THEN 1 ELSE 0 END AS cf_coop,
+               CASE WHEN {company} AND {_has(dialect, "innovation_sociale")} THEN 1 ELSE 0 END AS cf_innov
         FROM alliances_party p
         JOIN obs_assoc x ON x.assoc_id = p.organization_id
         JOIN alliances_alliance a ON a.id = p.alliance_id AND a.stage NOT IN ('identified', 'abandoned')
@@ -130,33 +173,37 @@ def staging_statements(dialect: Dialect, years: Sequence[int] | None = None) -> 
     ]
 
 
+def _int(expr: str) -> str:
+    return f"CAST({expr} AS INTEGER)"
+
+
 def facts_statements(dialect: Dialect) -> list[str]:
+    """Ties spread over their years, the cube of facts, gifts and network partners (see the module's steps)."""
     y = dialect.year
+    kinds = ", ".join(f"t.k_{k}" for k in KINDS)
+    spread = "JOIN obs_assoc x ON x.assoc_id = t.assoc_id JOIN obs_years yy ON yy.y >= t.sy AND yy.y <= t.ey AND yy.y >= x.since"
+    cube_keys = "x.commune, x.epci, x.dep, x.region, yy.y, x.cause, x.band"
+    sums = ", ".join(f"{_int(f'SUM(COALESCE({expr}, 0))')} AS {name}" for name, expr in COUNT_COLUMNS)
     return [
-        f"""CREATE TEMP TABLE obs_facts AS
-        SELECT x.assoc_id, yy.y AS year, x.commune, x.epci, x.dep, x.region, x.cause, x.band,
-          MAX(CASE WHEN t.pkind IN {LOCAL_AUTHORITY} THEN 1 ELSE 0 END) AS local_authority,
-          MAX(CASE WHEN t.pkind IN ('association', 'foundation') THEN 1 ELSE 0 END) AS association_foundation,
-          MAX(CASE WHEN t.pkind = 'school' THEN 1 ELSE 0 END) AS school,
-          MAX(CASE WHEN t.pkind = 'company' THEN 1 ELSE 0 END) AS company,
-          MAX(CASE WHEN t.pkind = 'siae' THEN 1 ELSE 0 END) AS insertion,
-          MAX(CASE WHEN t.pkind = 'research_lab' THEN 1 ELSE 0 END) AS research,
-          MAX(CASE WHEN t.pkind IN {PUBLIC} THEN 1 ELSE 0 END) AS public,
-          MAX(CASE WHEN t.pkind = 'company' THEN t.f_mec ELSE 0 END) AS form_mecenat,
-          MAX(CASE WHEN t.pkind = 'company' THEN t.f_rse ELSE 0 END) AS form_responsible,
-          MAX(CASE WHEN t.pkind = 'company' THEN t.f_coop ELSE 0 END) AS form_cooperation,
-          MAX(CASE WHEN t.pkind = 'company' THEN t.f_innov ELSE 0 END) AS form_innovation,
-          COUNT(DISTINCT CASE WHEN t.sy = yy.y AND t.pkind = 'company' THEN t.alliance_id END) AS new_alliances,
-          COUNT(DISTINCT CASE WHEN t.sy = yy.y AND t.pkind = 'company' AND t.f_mec = 1
-                AND t.f_rse + t.f_coop + t.f_innov = 0 THEN t.alliance_id END) AS new_mecenat_only,
-          COUNT(DISTINCT CASE WHEN t.sy = yy.y AND t.pkind = 'company' AND t.f_coop + t.f_innov > 0
-                THEN t.alliance_id END) AS new_coconstruction,
-          COUNT(DISTINCT CASE WHEN t.pkind = 'company' THEN t.partner_id END) AS ties_company,
-          COUNT(DISTINCT CASE WHEN t.pkind IN {PUBLIC} THEN t.partner_id END) AS ties_public
-        FROM obs_assoc x
-        JOIN obs_years yy ON yy.y >= x.since
-        LEFT JOIN obs_ties t ON t.assoc_id = x.assoc_id AND t.sy <= yy.y AND t.ey >= yy.y
-        GROUP BY x.assoc_id, yy.y, x.commune, x.epci, x.dep, x.region, x.cause, x.band""",
+        # 3. Each partner once per year in which one of its ties with the association is in progress (and the
+        # association is counted): a pair tied by one alliance needs no GROUP BY.
+        f"""CREATE TEMP TABLE obs_ty AS
+        SELECT t.assoc_id, yy.y AS year, t.partner_id, {kinds}, {", ".join(f"t.cf_{f}" for f in FORMS)}
+        FROM obs_ties t {spread}
+        WHERE t.single = 1
+        UNION ALL
+        SELECT t.assoc_id, yy.y AS year, t.partner_id, {kinds}, {", ".join(f"MAX(t.cf_{f})" for f in FORMS)}
+        FROM obs_ties t {spread}
+        WHERE t.single = 0
+        GROUP BY t.assoc_id, yy.y, t.partner_id, {kinds}""",
+        # Company alliances started in the year, each once (it may have several company partners).
+        """CREATE TEMP TABLE obs_new AS
+        SELECT a.assoc_id, a.sy AS year, COUNT(*) AS new_alliances,
+          SUM(CASE WHEN a.cf_mec = 1 AND a.cf_rse + a.cf_coop + a.cf_innov = 0 THEN 1 ELSE 0 END) AS new_mecenat_only,
+          SUM(CASE WHEN a.cf_coop + a.cf_innov > 0 THEN 1 ELSE 0 END) AS new_coconstruction
+        FROM (SELECT DISTINCT t.assoc_id, t.sy, t.alliance_id, t.cf_mec, t.cf_rse, t.cf_coop, t.cf_innov
+              FROM obs_ties t WHERE t.k_company = 1 AND t.ey >= t.sy) a
+        GROUP BY a.assoc_id, a.sy""",
         f"""CREATE TEMP TABLE obs_time AS
         SELECT p.organization_id AS assoc_id, {y("i.occurred_on")} AS year, SUM(att.minutes) AS minutes
         FROM alliances_attendance att
@@ -164,89 +211,193 @@ def facts_statements(dialect: Dialect) -> list[str]:
         JOIN obs_assoc x ON x.assoc_id = p.organization_id
         JOIN alliances_interaction i ON i.id = att.interaction_id
         GROUP BY p.organization_id, {y("i.occurred_on")}""",
+        # 4. One fact per association and year, summed at once into the finest cells.
+        f"""CREATE TEMP TABLE obs_cube AS
+        SELECT {cube_keys.replace("yy.y", "yy.y AS year")}, {sums}
+        FROM obs_assoc x
+        JOIN obs_years yy ON yy.y >= x.since
+        LEFT JOIN (
+          SELECT t.assoc_id, t.year, MAX(t.k_la) AS local_authority, MAX(t.k_af) AS association_foundation,
+            MAX(t.k_school) AS school, MAX(t.k_company) AS company, MAX(t.k_insertion) AS insertion,
+            MAX(t.k_research) AS research, MAX(t.k_public) AS public,
+            MAX(t.cf_mec) AS form_mecenat, MAX(t.cf_rse) AS form_responsible, MAX(t.cf_coop) AS form_cooperation,
+            MAX(t.cf_innov) AS form_innovation, SUM(t.k_company) AS ties_company, SUM(t.k_public) AS ties_public
+          FROM obs_ty t GROUP BY t.assoc_id, t.year
+        ) k ON k.assoc_id = x.assoc_id AND k.year = yy.y
+        LEFT JOIN obs_new n ON n.assoc_id = x.assoc_id AND n.year = yy.y
+        LEFT JOIN obs_time tm ON tm.assoc_id = x.assoc_id AND tm.year = yy.y
+        GROUP BY {cube_keys}""",
+        # Gifts per giver, in their receiving association's cell keys (a counted year of a counted association).
         f"""CREATE TEMP TABLE obs_gifts AS
-        SELECT r.organization_id AS assoc_id, {y("COALESCE(c.received_on, c.promised_on, c.created_at)")} AS year,
-               g.organization_id AS giver_id, c.kind AS kind, SUM(c.value) AS amount
-        FROM contributions_contribution c
-        JOIN alliances_party r ON r.id = c.receiver_id
-        JOIN obs_assoc x ON x.assoc_id = r.organization_id
-        JOIN alliances_party g ON g.id = c.giver_id
-        WHERE c.kind IN ('money', 'in_kind', 'skills') AND c.status = 'received'
-        GROUP BY r.organization_id, {y("COALESCE(c.received_on, c.promised_on, c.created_at)")},
-                 g.organization_id, c.kind""",
+        SELECT {cube_keys.replace("yy.y", "g.year")}, g.kind, g.giver_id, SUM(g.amount) AS amount
+        FROM (
+          SELECT r.organization_id AS assoc_id, {y("COALESCE(c.received_on, c.promised_on, c.created_at)")} AS year,
+                 g.organization_id AS giver_id, c.kind AS kind, {dialect.cents("c.value")} AS amount
+          FROM contributions_contribution c
+          JOIN alliances_party r ON r.id = c.receiver_id
+          JOIN alliances_party g ON g.id = c.giver_id
+          WHERE c.kind IN ('money', 'in_kind', 'skills') AND c.status = 'received'
+        ) g
+        JOIN obs_assoc x ON x.assoc_id = g.assoc_id AND g.year >= x.since
+        JOIN obs_years yy ON yy.y = g.year
+        GROUP BY {cube_keys.replace("yy.y", "g.year")}, g.kind, g.giver_id""",
+        # Network: each partner once per commune and year; other kinds of partners collapse into one row (NULL)
+        # so that a territory with ties of other kinds only still gets its zeros.
+        """CREATE TEMP TABLE obs_net AS
+        SELECT DISTINCT x.commune, x.epci, x.dep, x.region, t.year,
+          CASE WHEN t.k_company = 1 OR t.k_public = 1 THEN t.partner_id END AS partner_id,
+          t.k_company AS company, t.k_public AS public
+        FROM obs_ty t JOIN obs_assoc x ON x.assoc_id = t.assoc_id""",
     ]
 
 
-def _sets(level: str) -> list[tuple[bool, bool]]:
-    """(by cause, by band) combinations computed at a level."""
-    return [(False, False), (True, False), (False, True)] if level in BREAKDOWN_LEVELS else [(False, False)]
+def rollup_statements(
+    prefix: str, base: str, extra: Sequence[str], measures: Sequence[str], *, counts: bool = False
+) -> list[str]:
+    """Tables ``{prefix}_{level}_{cause|band}``: ``base`` (keyed by GEO, year, cause, band and ``extra``) summed
+    per cause and per band at the commune level, then each level from the one below (``ROLLUP``). Counts stay
+    integers (PostgreSQL sums integers in 64 bits, bigints as numeric)."""
 
+    def sums(cast: str) -> str:
+        return ", ".join((f"CAST(SUM({m}) AS {cast}) AS {m}" if counts else f"SUM({m}) AS {m}") for m in measures)
 
-def _grouped(dialect: Dialect, level: str, column: str | None, select: str, source: str, extra_keys: str = "") -> str:
-    """One query returning (code, year, cause, band, <select>) for every breakdown of the level."""
-    code = f"f.{column}" if column else "'FR'"
-    where = f"WHERE f.{column} IS NOT NULL" if column else ""
-    keys = [f"f.{column}"] if column else []
-    if dialect.grouping_sets and len(_sets(level)) > 1:
-        sets = []
-        for by_cause, by_band in _sets(level):
-            cols = [*keys, "f.year"] + (["f.cause"] if by_cause else []) + (["f.band"] if by_band else [])
-            sets.append("(" + ", ".join(cols + ([extra_keys] if extra_keys else [])) + ")")
-        group = f"GROUP BY GROUPING SETS ({', '.join(sets)})"
-        return (
-            f"SELECT {code} AS code, f.year, "
-            + "CASE WHEN GROUPING(f.cause) = 1 THEN '' ELSE f.cause END AS cause, "
-            + "CASE WHEN GROUPING(f.band) = 1 THEN '' ELSE f.band END AS band, "
-            + f"{select} FROM {source} {where} {group}"
+    tail = "".join(f", {e}" for e in extra)
+    statements = []
+    for by in ("cause", "band"):
+        keys = f"{', '.join(GEO)}, year, {by}{tail}"
+        statements.append(
+            f"CREATE TEMP TABLE {prefix}_commune_{by} AS SELECT {keys}, {sums('INTEGER')} FROM {base} GROUP BY {keys}"
         )
-    parts = []
-    for by_cause, by_band in _sets(level):
-        cols = [*keys, "f.year"] + (["f.cause"] if by_cause else []) + (["f.band"] if by_band else [])
-        cause = "f.cause" if by_cause else "''"
-        band = "f.band" if by_band else "''"
-        group = ", ".join(cols + ([extra_keys] if extra_keys else []))
-        parts.append(
-            f"SELECT {code} AS code, f.year, {cause} AS cause, {band} AS band, {select} "
-            f"FROM {source} {where} GROUP BY {group}"
-        )
-    return " UNION ALL ".join(parts)
+        for level, columns, source in ROLLUP:
+            keys = ", ".join([*columns, "year", by, *extra])
+            statements.append(
+                f"CREATE TEMP TABLE {prefix}_{level}_{by} AS SELECT {keys}, {sums('BIGINT')} "
+                f"FROM {prefix}_{source}_{by} GROUP BY {keys}"
+            )
+    return statements
 
 
-def count_query(dialect: Dialect, level: str, column: str | None) -> str:
-    select = ", ".join(f"{expr} AS {name}" for name, expr in COUNT_COLUMNS)
-    source = "obs_facts f LEFT JOIN obs_time tm ON tm.assoc_id = f.assoc_id AND tm.year = f.year"
-    return _grouped(dialect, level, column, select, source)
+def rollup_tables(prefix: str) -> list[str]:
+    return [f"{prefix}_{level}_{by}" for by in ("cause", "band") for level in ("commune", *(r[0] for r in ROLLUP))]
+
+
+def _level_rows(prefix: str, level: str, column: str | None, select: str, extra: Sequence[str]) -> str:
+    """(code, year, cause, band, *extra, <select>) for every breakdown of a level, from its rollup tables."""
+    code = column or "'FR'"
+    where = f"WHERE {column} IS NOT NULL" if column else ""
+    tail = "".join(f", {e}" for e in extra)
+    # "All causes" is the sum over the causes (every association has one, or 'none').
+    everything = (
+        f"SELECT {code} AS code, year, '' AS cause, '' AS band{tail}, {select} "
+        f"FROM {prefix}_{level}_cause {where} GROUP BY {column + ', ' if column else ''}year{tail}"
+    )
+    if level not in BREAKDOWN_LEVELS:
+        return everything
+    by_cause = (
+        f"SELECT {code} AS code, year, cause, '' AS band{tail}, {select} FROM {prefix}_{level}_cause {where} "
+        f"GROUP BY {column + ', ' if column else ''}year, cause{tail}"
+    )
+    by_band = (
+        f"SELECT {code} AS code, year, '' AS cause, band{tail}, {select} FROM {prefix}_{level}_band {where} "
+        f"GROUP BY {column + ', ' if column else ''}year, band{tail}"
+    )
+    return f"{everything} UNION ALL {by_cause} UNION ALL {by_band}"
+
+
+def count_query(level: str, column: str | None) -> str:
+    select = ", ".join(f"CAST(SUM({name}) AS BIGINT) AS {name}" for name in COUNT_NAMES)
+    return _level_rows("obs_c", level, column, select, ())
 
 
 def amount_query(dialect: Dialect, level: str, column: str | None) -> str:
     """Per cell and kind of gift: number of distinct givers, total, and the largest giver's total."""
-    inner_select = "g.kind AS kind, g.giver_id AS giver_id, SUM(g.amount) AS s"
-    source = "obs_gifts g JOIN obs_facts f ON f.assoc_id = g.assoc_id AND f.year = g.year"
-    inner = _grouped(dialect, level, column, inner_select, source, extra_keys="g.kind, g.giver_id")
+    inner = _level_rows("obs_a", level, column, "SUM(amount) AS s", ("kind", "giver_id"))
     return (
-        "SELECT code, year, cause, band, kind, COUNT(*) AS givers, SUM(s) AS total, MAX(s) AS top "
-        f"FROM ({inner}) gv GROUP BY code, year, cause, band, kind"
+        f"SELECT code, year, cause, band, kind, COUNT(*) AS givers, {dialect.euros('SUM(s)')} AS total, "
+        f"{dialect.euros('MAX(s)')} AS top FROM ({inner}) gv GROUP BY code, year, cause, band, kind"
     )
 
 
-def network_query(dialect: Dialect, level: str, column: str | None) -> str:
+def network_query(level: str, column: str | None) -> str:
     """Distinct companies and public bodies tied to the territory's associations (all causes and bands)."""
-    code = f"f.{column}" if column else "'FR'"
-    where = f"AND f.{column} IS NOT NULL" if column else ""
-    group = f"f.{column}, f.year" if column else "f.year"
+    code = column or "'FR'"
+    where = f"WHERE {column} IS NOT NULL" if column else ""
     return (
-        f"SELECT {code} AS code, f.year, "
-        f"COUNT(DISTINCT CASE WHEN t.pkind = 'company' THEN t.partner_id END) AS companies_tied, "
-        f"COUNT(DISTINCT CASE WHEN t.pkind IN {PUBLIC} THEN t.partner_id END) AS public_tied "
-        f"FROM obs_facts f JOIN obs_ties t ON t.assoc_id = f.assoc_id AND t.sy <= f.year AND t.ey >= f.year "
-        f"WHERE 1 = 1 {where} GROUP BY {group}"
+        "SELECT code, year, SUM(company) AS companies_tied, SUM(public) AS public_tied FROM ("
+        f"SELECT DISTINCT {code} AS code, year, partner_id, company, public FROM obs_net {where}"
+        ") n GROUP BY code, year"
     )
+
+
+def impact_query(dialect: Dialect) -> str:
+    """Notes of the closed evaluations of counted associations' alliances, per (association, year of the period's
+    end, evaluation, answering party, impact): sum and number of 1–5 notes of sent answers (scored in Python, as
+    :mod:`maillage.evaluation.scoring` does)."""
+    return f"""SELECT x.assoc_id, x.commune, x.epci, x.dep, x.region, yy.y AS year, e.id AS evaluation_id,
+          r.party_id, q.impact, SUM(an.scale_value) AS total, COUNT(*) AS answered
+        FROM evaluation_evaluation e
+        JOIN alliances_party p ON p.alliance_id = e.alliance_id AND p.left_at IS NULL
+        JOIN obs_assoc x ON x.assoc_id = p.organization_id
+        JOIN obs_years yy ON yy.y = {dialect.year("e.period_end")} AND yy.y >= x.since
+        JOIN evaluation_response r ON r.evaluation_id = e.id AND r.submitted_at IS NOT NULL
+        JOIN evaluation_answer an ON an.response_id = r.id AND an.scale_value IS NOT NULL
+        JOIN evaluation_question q ON q.id = an.question_id AND q.questionnaire_id = e.questionnaire_id
+        WHERE e.status = 'closed'
+        GROUP BY x.assoc_id, x.commune, x.epci, x.dep, x.region, yy.y, e.id, r.party_id, q.impact"""
 
 
 def analyze(dialect: Dialect, execute: Callable[[str], None], table: str) -> None:
     """Temporary tables are never auto-analysed on PostgreSQL: without statistics it picks nested loops."""
     if dialect.vendor == "postgresql":
         execute(f"ANALYZE {table}")
+
+
+# Tables joined afterwards (the others are only scanned by a GROUP BY: no statistics needed).
+JOINED = {"obs_assoc", "obs_ties", "obs_years", "obs_new", "obs_time"}
+# SQLite has no hash joins: index the temporary tables it joins on.
+SQLITE_INDEXES = {
+    "obs_assoc": "CREATE INDEX obs_assoc_idx ON obs_assoc (assoc_id)",
+    "obs_new": "CREATE INDEX obs_new_idx ON obs_new (assoc_id, year)",
+    "obs_time": "CREATE INDEX obs_time_idx ON obs_time (assoc_id, year)",
+}
+BASE_TABLES = (
+    "obs_assoc",
+    "obs_ties",
+    "obs_years",
+    "obs_ty",
+    "obs_new",
+    "obs_time",
+    "obs_cube",
+    "obs_gifts",
+    "obs_net",
+)
+TEMP_TABLES = (*BASE_TABLES, *rollup_tables("obs_c"), *rollup_tables("obs_a"))
+
+
+# The tables the refresh reads (the bench exports the same ones).
+SOURCE_TABLES = (
+    "organizations_organization", "organizations_organization_causes", "organizations_cause",
+    "workspaces_workspace", "territories_commune", "alliances_alliance", "alliances_party", "alliances_interaction",
+    "alliances_attendance", "contributions_contribution", "evaluation_evaluation", "evaluation_response",
+    "evaluation_answer", "evaluation_question",
+)  # fmt: skip
+
+
+def unanalysed_query() -> str:
+    """PostgreSQL: source tables never analysed (just bulk-loaded, before autovacuum came): without statistics
+    the planner expects empty tables and picks nested loops that run for minutes."""
+    names = ", ".join(f"'{t}'" for t in SOURCE_TABLES)
+    return f"SELECT relname FROM pg_class WHERE relkind = 'r' AND reltuples < 0 AND relname IN ({names})"
+
+
+def _create(dialect: Dialect, execute: Callable[[str], None], statement: str) -> str:
+    table = statement.split()[3]
+    execute(statement)
+    if table in JOINED:
+        analyze(dialect, execute, table)
+    if dialect.vendor == "sqlite" and table in SQLITE_INDEXES:
+        execute(SQLITE_INDEXES[table])
+    return table
 
 
 def run_aggregates(
@@ -256,7 +407,7 @@ def run_aggregates(
     years: Sequence[int],
     timings: dict[str, float] | None = None,
 ) -> dict[str, dict]:
-    """Run the whole pipeline; return {"counts": {level: rows}, "amounts": {...}, "network": {...}}."""
+    """Run the whole pipeline; return {"counts": {level: rows}, "amounts": {...}, "network": {...}, "impacts": rows}."""
     clock = [time.perf_counter()]
 
     def lap(name: str) -> None:
@@ -267,28 +418,34 @@ def run_aggregates(
 
     for table in TEMP_TABLES:
         execute(f"DROP TABLE IF EXISTS {table}")
-    for statement in staging_statements(dialect):
+    for statement in dialect.session_settings():
         execute(statement)
-        analyze(dialect, execute, statement.split()[3])
-        lap("staging " + statement.split()[3])
+    if dialect.vendor == "postgresql":
+        for (table,) in fetch(unanalysed_query()):
+            execute(f"ANALYZE {table}")
+        lap("analyse sources")
+    for statement in staging_statements(dialect):
+        lap("staging " + _create(dialect, execute, statement))
     if years:
         execute("INSERT INTO obs_years (y) VALUES " + ", ".join(f"({int(y)})" for y in years))
-    if dialect.vendor == "sqlite":  # no hash joins in SQLite: index the temporary tables it joins on
-        execute("CREATE INDEX obs_ties_idx ON obs_ties (assoc_id, sy)")
+        analyze(dialect, execute, "obs_years")
     for statement in facts_statements(dialect):
-        execute(statement)
-        analyze(dialect, execute, statement.split()[3])
-        lap("staging " + statement.split()[3])
-    if dialect.vendor == "sqlite":
-        execute("CREATE INDEX obs_time_idx ON obs_time (assoc_id, year)")
-        execute("CREATE INDEX obs_facts_idx ON obs_facts (assoc_id, year)")
-    result: dict[str, dict] = {"counts": {}, "amounts": {}, "network": {}}
+        lap("staging " + _create(dialect, execute, statement))
+    for statement in rollup_statements("obs_c", "obs_cube", (), COUNT_NAMES, counts=True):
+        _create(dialect, execute, statement)
+    lap("rollup counts")
+    for statement in rollup_statements("obs_a", "obs_gifts", ("kind", "giver_id"), ("amount",)):
+        _create(dialect, execute, statement)
+    lap("rollup amounts")
+    result: dict = {"counts": {}, "amounts": {}, "network": {}}
+    result["impacts"] = fetch(impact_query(dialect))
+    lap("impacts")
     for level, column in LEVELS:
-        result["counts"][level] = fetch(count_query(dialect, level, column))
+        result["counts"][level] = fetch(count_query(level, column))
         lap("counts")
         result["amounts"][level] = fetch(amount_query(dialect, level, column))
         lap("amounts")
-        result["network"][level] = fetch(network_query(dialect, level, column))
+        result["network"][level] = fetch(network_query(level, column))
         lap("network")
     for table in TEMP_TABLES:
         execute(f"DROP TABLE IF EXISTS {table}")

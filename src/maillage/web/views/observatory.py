@@ -133,7 +133,7 @@ def territory(request, level: str = Level.FRANCE, code: str = "FR"):
         "child_level": queries.CHILD_LEVEL.get(level),
         "epcis": queries.epcis_of(code, year) if year and level == Level.DEPARTEMENT else [],
         "parent": queries.parent_of(level, code),
-        "impacts": queries.impact_scores(level, code, year) if year else None,
+        "impacts": queries.impact_scores(level, code, year, cell) if year else None,
         "cause_choices": queries.CAUSE_CHOICES,
         "band_choices": queries.BAND_CHOICES,
         "map_indicators": MAP_INDICATORS,
