@@ -125,8 +125,10 @@ def generate(args: argparse.Namespace):
             )
     Party.objects.bulk_create(parties, batch_size=5000)
     by_alliance: dict[int, list[int]] = {}
-    for alliance_id, party_id in Party.objects.values_list("alliance_id", "id"):
+    kind_of_party: dict[int, str] = {}
+    for alliance_id, party_id, kind in Party.objects.values_list("alliance_id", "id", "organization_kind"):
         by_alliance.setdefault(alliance_id, []).append(party_id)
+        kind_of_party[party_id] = kind
     ids = [a.pk for a in alliances]
     heavy = ids[0]  # the alliance whose timeline is measured holds 1 % of all rows
 
@@ -142,6 +144,7 @@ def generate(args: argparse.Namespace):
             Contribution(
                 alliance_id=alliance_id,
                 giver_id=giver,
+                giver_kind=kind_of_party[giver],
                 receiver_id=receiver,
                 kind=kind,
                 status=rng.choice([Status.PROMISED, Status.RECEIVED]),

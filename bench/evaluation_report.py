@@ -123,6 +123,7 @@ def build(contributions: int, interactions: int):
             Contribution(
                 alliance=alliance,
                 giver=giver,
+                giver_kind=giver.organization_kind,
                 receiver=receiver,
                 kind=kind,
                 status="received",

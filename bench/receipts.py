@@ -111,6 +111,7 @@ def build_world(gifts: int):
         Contribution(
             alliance=alliance,
             giver=parties[company.pk],
+            giver_kind=parties[company.pk].organization_kind,
             receiver=parties[association.pk],
             kind="money",
             status="received",

@@ -17,6 +17,7 @@ from maillage.alliances import actions as alliance_actions
 from maillage.alliances import queries
 from maillage.alliances.models import Alliance, Party, WorkspaceSettings
 from maillage.contributions.actions import SkillsInput, record_contribution
+from maillage.contributions.models import Contribution
 from maillage.core.export import neutralise
 from maillage.organizations.actions import create_organization
 from tests.alliances.helpers import log, make_alliance, make_company, screen, share_with, walk_to
@@ -171,8 +172,8 @@ def test_filters(workspace_a, figures):
     assert params == queries.AllianceFilters(partner_kind="company")
 
 
-def test_every_party_carries_its_organisations_kind(people, workspace_a, figures):
-    """The partner-kind filter and the dashboard read the party's copy of its organisation's kind."""
+def test_every_party_and_gift_carries_its_organisations_kind(people, workspace_a, figures):
+    """The partner-kind filter and the dashboard read the party's (and the gift's) copy of the organisation's kind."""
     alliance = Alliance.objects.get(name="Alliance deux")
     foundation = create_organization(data={"kind": "foundation", "name": "Fondation des Pentes"})
     alliance_actions.add_party(
@@ -180,6 +181,8 @@ def test_every_party_carries_its_organisations_kind(people, workspace_a, figures
     )
     kinds = {p.organization.kind: p.organization_kind for p in Party.objects.select_related("organization")}
     assert kinds and all(copy == kind for kind, copy in kinds.items())
+    gifts = Contribution.objects.values_list("giver__organization__kind", "giver_kind")
+    assert gifts and all(copy == kind for kind, copy in gifts)
     assert "foundation" in queries.AllianceFilters.from_params({"partner_kind": "foundation"}).partner_kind
     found = queries.filtered_alliances(workspace_a, queries.AllianceFilters(partner_kind="foundation"))
     assert sorted(a.name for a in found) == ["Alliance deux", "Alliance trois"]

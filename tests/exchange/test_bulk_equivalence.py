@@ -19,6 +19,7 @@ from maillage.exchange.bulk import write_contributions
 FIELDS = [
     "alliance_id",
     "giver_id",
+    "giver_kind",
     "receiver_id",
     "kind",
     "status",
@@ -94,6 +95,7 @@ class BulkEquivalence(TestCase):
         (pk,) = write_contributions([row], workspace=self.workspace, user=self.user)
         fields = lambda obj: {f: getattr(obj, f) for f in FIELDS}  # noqa: E731
         assert fields(Contribution.objects.get(pk=pk)) == fields(Contribution.objects.get(pk=made.pk))
+        assert made.giver_kind == giver.organization.kind != ""
 
 
 # Through the importer: a spreadsheet row breaking a rule of the domain gets, in the report, the very message

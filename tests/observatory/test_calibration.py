@@ -6,6 +6,7 @@ import math
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 
 from maillage.observatory.indicators import BY_CODE, value_of
 from maillage.observatory.models import Cell
@@ -57,6 +58,13 @@ def test_same_seed_same_rows():
     generate(scale=0.0003, seed=3, departement="69")
     rows = list(Alliance.objects.order_by("id").values_list("forms", "starts_on", "departement_id"))
     assert rows[:size] == rows[size:] and size > 100
+    # The rows written by COPY carry the copies of the organisations' kinds that actions would have set.
+    from maillage.alliances.models import Party
+    from maillage.contributions.models import Contribution
+
+    assert not Party.objects.exclude(organization_kind=F("organization__kind")).exists()
+    assert not Contribution.objects.exclude(giver_kind=F("giver__organization__kind")).exists()
+    assert Contribution.objects.exists()
 
 
 def test_generate_refuses_a_bad_scale():

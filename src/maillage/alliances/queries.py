@@ -442,9 +442,9 @@ def _received_by_partner_kind(received) -> dict[str, dict]:
     keys = {kind: key for key, kind, _label in RESOURCE_KINDS}
     sums: dict[str, dict] = {}
     for giver_kind, kind, status, value in (
-        received.values("giver__organization_kind", "kind", "status")
+        received.values("giver_kind", "kind", "status")
         .annotate(total=Sum("value", default=ZERO))
-        .values_list("giver__organization_kind", "kind", "status", "total")
+        .values_list("giver_kind", "kind", "status", "total")
     ):
         row = sums.setdefault(giver_kind, {})
         if status == Status.PROMISED:

@@ -245,6 +245,7 @@ def clean_contribution(
     fields = {
         "alliance_id": alliance_id,
         "giver_id": giver_id,
+        "giver_kind": giver.organization_kind,
         "receiver_id": receiver_id,
         "kind": kind,
         "status": status,

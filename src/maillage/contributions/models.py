@@ -61,6 +61,9 @@ class Contribution(models.Model):
     alliance = models.ForeignKey("alliances.Alliance", on_delete=models.CASCADE, related_name="contributions")
     giver = models.ForeignKey("alliances.Party", on_delete=models.PROTECT, related_name="given")
     receiver = models.ForeignKey("alliances.Party", on_delete=models.PROTECT, related_name="received")
+    # The giver's organisation kind, copied from its party (which never changes it): the dashboard sums what
+    # each kind of partner gave without joining the parties again.
+    giver_kind = models.CharField("type d'organisation du donateur", max_length=20, editable=False, db_default="")
     kind = models.CharField("nature", max_length=12, choices=Kind.choices)
     status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.PROMISED)
     description = models.CharField("description", max_length=500)

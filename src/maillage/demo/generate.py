@@ -164,8 +164,12 @@ class Generator:
             raise ValueError("Aucune commune : chargez d'abord le référentiel (maillage load_territories).")
         self.pick_commune = Weighted(self.communes, [c[1] for c in self.communes])
         with connection.cursor() as cursor:
-            cursor.execute("SELECT territory_key, id FROM organizations_organization WHERE territory_key IS NOT NULL")
-            self.bodies = dict(cursor.fetchall())
+            cursor.execute(
+                "SELECT territory_key, id, kind FROM organizations_organization WHERE territory_key IS NOT NULL"
+            )
+            rows = cursor.fetchall()
+            self.bodies = {key: oid for key, oid, _kind in rows}
+            self.body_kinds = {oid: kind for _key, oid, kind in rows}
             cursor.execute("SELECT id FROM organizations_organization WHERE kind = 'state_service' ORDER BY id")
             self.state_services = [row[0] for row in cursor.fetchall()]
 
@@ -353,8 +357,13 @@ class Generator:
         )  # fmt: skip
         own, other = ids["alliances_party"], ids["alliances_party"] + 1
         ids["alliances_party"] += 2
-        out["alliances_party"].append((own, alliance_id, aid, "lead", "", workspace, created, None, created))
-        out["alliances_party"].append((other, alliance_id, partner, "partner", "", None, created, None, created))
+        partner_kind = self.body_kinds[partner] if kind == "public" else kind
+        out["alliances_party"].append(
+            (own, alliance_id, aid, "association", "lead", "", workspace, created, None, created)
+        )
+        out["alliances_party"].append(
+            (other, alliance_id, partner, partner_kind, "partner", "", None, created, None, created)
+        )
         interaction = ids["alliances_interaction"]
         ids["alliances_interaction"] += 1
         duration = rng.choice((30, 60, 60, 90, 120, 180))
@@ -380,9 +389,9 @@ class Generator:
             received = self.day_in(rng.randint(max(year, self.first_year), self.last_year))
             method = {"money": "nominal", "in_kind": "cost_price", "skills": "salary_cost"}[gift]
             out["contributions_contribution"].append(
-                (ids["contributions_contribution"], alliance_id, other, own, gift, "received", "Don synthétique",
-                 value, method, "", None, received, None, None, gift == "skills", Decimal("0"), workspace, None,
-                 self.ts(received))
+                (ids["contributions_contribution"], alliance_id, other, partner_kind, own, gift, "received",
+                 "Don synthétique", value, method, "", None, received, None, None, gift == "skills", Decimal("0"),
+                 workspace, None, self.ts(received))
             )  # fmt: skip
             ids["contributions_contribution"] += 1
 
@@ -399,8 +408,8 @@ COLUMNS = {
         "last_interaction_on", "created_by_workspace_id", "created_by_id", "created_at", "updated_at",
     ),
     "alliances_party": (
-        "id", "alliance_id", "organization_id", "role", "commitment", "workspace_id", "joined_at", "left_at",
-        "created_at",
+        "id", "alliance_id", "organization_id", "organization_kind", "role", "commitment", "workspace_id",
+        "joined_at", "left_at", "created_at",
     ),
     "alliances_interaction": (
         "id", "alliance_id", "workspace_id", "kind", "occurred_on", "duration_minutes", "subject", "notes",
@@ -408,7 +417,7 @@ COLUMNS = {
     ),
     "alliances_attendance": ("id", "interaction_id", "party_id", "people", "minutes"),
     "contributions_contribution": (
-        "id", "alliance_id", "giver_id", "receiver_id", "kind", "status", "description", "value",
+        "id", "alliance_id", "giver_id", "giver_kind", "receiver_id", "kind", "status", "description", "value",
         "valuation_method", "evidence", "promised_on", "received_on", "hours", "hourly_rate", "signed_timesheet",
         "counterparts_value", "created_by_workspace_id", "created_by_id", "created_at",
     ),
