@@ -34,7 +34,7 @@ def web_matrix(w) -> dict:
         "import_start": ("post", {"job_id": ready}, {}, A_WRITE),
         "import_progress": ("get", {"job_id": job}, {}, A_READ),
         "import_report_csv": ("get", {"job_id": job}, {}, A_READ),
-        "import_undo": ("post", {"job_id": job}, {}, A_WRITE),
+        "import_undo": ("post", {"job_id": job}, {"confirm": "1"}, A_WRITE),
         "export_table": ("get", {"table": "contacts", "file_format": "xlsx"}, {}, expect()),
         "export_archive": ("get", {}, {}, expect()),
     }

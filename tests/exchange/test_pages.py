@@ -46,7 +46,10 @@ def test_upload_map_check_run_and_undo(client, alliance):
     assert response.status_code == 302 and Contribution.objects.count() == 2
     progress = page_text(client.get(f"/donnees/imports/{job.pk}/progression/", headers={"HX-Request": "true"}))
     assert "Terminé" in progress and "100 %" in progress and "<html" not in progress
-    response = client.post(f"/donnees/imports/{job.pk}/annuler/")
+    # Undoing asks for an explicit confirmation: without it, nothing is deleted and the page says why.
+    page = page_text(client.post(f"/donnees/imports/{job.pk}/annuler/", follow=True))
+    assert "Cochez « Je confirme la suppression »" in page and Contribution.objects.count() == 2
+    response = client.post(f"/donnees/imports/{job.pk}/annuler/", {"confirm": "1"})
     assert Contribution.objects.count() == 0
     assert ImportJob.objects.get().status == JobStatus.UNDONE
 

@@ -42,13 +42,16 @@ def test_the_mapping_page_names_encoding_and_separator_in_plain_words(client, al
 
 
 def test_the_preview_reads_in_order_with_french_headers(client, alliance):
-    upload(client, csv_bytes(contribution_rows(2)))
+    rows = contribution_rows(2)
+    rows[1][5] = "1 234,5"
+    upload(client, csv_bytes(rows))
     job = ImportJob.objects.get()
     client.post(f"/donnees/imports/{job.pk}/colonnes/", {f"col-{i}": name for i, name in job.mapping.items()})
     html = page_text(client.get(f"/donnees/imports/{job.pk}/"))
     preview = html[html.index("Aperçu") :]
     headers = re.findall(r'<th scope="col">([^<]*)</th>', preview)
     assert headers[:7] == ["Ligne", "Alliance", "De", "À", "Nature", "Valeur (€)", "Statut"]
+    assert "<td>1\u00a0234,50</td>" in preview and "<td>101,50</td>" in preview  # amounts as French readers write them
 
 
 def test_the_same_file_again_keeps_its_columns_and_duplicates_nothing(client, alliance):

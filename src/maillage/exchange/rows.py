@@ -464,7 +464,7 @@ class ContributionRows:
                 "De": giver.organization.name,
                 "À": receiver.organization.name,
                 "Nature": ContributionKind(kind).label,
-                "Valeur (€)": f"{row['value']:.2f}".replace(".", ","),
+                "Valeur (€)": f"{row['value']:,.2f}".replace(",", "\u00a0").replace(".", ","),  # 1 200,00
                 "Statut": Status(status).label,
             }
         return base, row, preview, None

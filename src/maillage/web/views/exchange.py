@@ -226,6 +226,9 @@ def import_report_csv(request, job_id):
 @require_POST
 def import_undo(request, job_id):
     job = _job(request, job_id)
+    if not request.POST.get("confirm"):
+        messages.error(request, "Cochez « Je confirme la suppression » pour annuler l'import : rien n'a été supprimé.")
+        return redirect("web:import_report", job_id=job.pk)
     try:
         count = undo_import(job=job, user=request.user)
     except ValidationError as exc:
