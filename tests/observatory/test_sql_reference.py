@@ -36,9 +36,16 @@ def add_edge_cases() -> None:
             name="Cas limite", forms=forms, starts_on=starts_on, ends_on=ends_on, created_by_workspace=workspace
         )
         Alliance.objects.filter(pk=made.pk).update(stage=stage)
-        Party.objects.create(alliance=made, organization=party.organization, role="lead", workspace=workspace)
+        own = party.organization
         Party.objects.create(
-            alliance=made, organization=partner, role="partner", left_at=timezone.now() if left else None
+            alliance=made, organization=own, organization_kind=own.kind, role="lead", workspace=workspace
+        )
+        Party.objects.create(
+            alliance=made,
+            organization=partner,
+            organization_kind=partner.kind,
+            role="partner",
+            left_at=timezone.now() if left else None,
         )
 
     alliance(["mecenat_financier"], "active", date(year - 3, 5, 1), date(year - 1, 6, 30))
