@@ -9,7 +9,7 @@ from maillage.alliances.actions import create_alliance
 from maillage.core.roles import Role
 from maillage.organizations.actions import create_organization
 from maillage.workspaces.models import Membership
-from tests.conftest import make_user
+from tests.conftest import client_for, make_user
 
 COMPANY_SIREN = "732829320"
 
@@ -48,3 +48,9 @@ def alliance(workspace_a, owner, company, foundation):
         forms=["mecenat_financier"],
         partners=[(company, "funder", ""), (foundation, "partner", "")],
     )
+
+
+@pytest.fixture
+def client(owner):
+    """The owner of workspace A, logged in."""
+    return client_for(owner)

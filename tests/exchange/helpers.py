@@ -42,3 +42,10 @@ def contribution_rows(n: int, *, alliance="Potager solidaire", giver="732829320"
         [alliance, giver, receiver, "Don financier", f"Don n° {i}", f"{100 + i},50", "reçue", "15/03/2024"]
         for i in range(n)
     ]
+
+
+def upload(client, content: bytes, name: str = "dons.csv", entity: str = "contribution"):
+    """Post a file to the import page, as the upload form does."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post("/donnees/imports/", {"entity": entity, "file": SimpleUploadedFile(name, content)})

@@ -5,23 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from maillage.contributions.models import Contribution
 from maillage.exchange.models import ImportJob, JobStatus
-from tests.conftest import client_for, page_text
-from tests.exchange.helpers import contribution_rows, csv_bytes, xlsx_bytes
+from tests.conftest import page_text
+from tests.exchange.helpers import contribution_rows, csv_bytes, upload, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def client(owner):
-    return client_for(owner)
-
-
-def upload(client, content: bytes, name: str = "dons.csv", entity: str = "contribution"):
-    return client.post("/donnees/imports/", {"entity": entity, "file": SimpleUploadedFile(name, content)})
 
 
 def test_upload_map_check_run_and_undo(client, alliance):

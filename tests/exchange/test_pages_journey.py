@@ -5,24 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from maillage.contributions.models import Contribution
 from maillage.exchange.models import ImportJob, JobStatus
 from maillage.web.views.exchange import SAMPLES_DIR
 from tests.conftest import client_for, page_text
-from tests.exchange.helpers import contribution_rows, csv_bytes
+from tests.exchange.helpers import contribution_rows, csv_bytes, upload
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def client(owner):
-    return client_for(owner)
-
-
-def upload(client, content: bytes, name: str = "dons.csv", entity: str = "contribution"):
-    return client.post("/donnees/imports/", {"entity": entity, "file": SimpleUploadedFile(name, content)})
 
 
 def text_of(response) -> str:
