@@ -147,8 +147,8 @@ def test_import_contributions_from_excel_then_undo_and_export(browser_page, sett
     expect(page.get_by_text("Ce fichier a déjà été importé le")).to_be_visible()
     expect(page.get_by_label("Champ pour la colonne Versé le")).to_have_value("received_on")
     page.get_by_role("button", name="Vérifier les lignes").click()
-    page.get_by_role("button", name="Importer les 3 ligne(s) acceptée(s)").click()
-    expect(page.locator("#progress")).to_contain_text("0 ligne(s) créée(s), 3 déjà présente(s) (non dupliquée(s))")
+    expect(page.get_by_text("Dont 3 déjà importée(s) : elles ne seront pas dupliquées.")).to_be_visible()
+    expect(page.get_by_role("button", name="Rien de nouveau à importer")).to_be_disabled()
     expect(page.get_by_role("button", name=re.compile("Annuler cet import"))).to_have_count(0)
     assert alliance_contributions.count() == before + 3
 

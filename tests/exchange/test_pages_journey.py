@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from django.core.management import call_command
 
 from maillage.contributions.models import Contribution
 from maillage.exchange.models import ImportJob, JobStatus
@@ -63,7 +65,10 @@ def test_the_same_file_again_keeps_its_columns_and_duplicates_nothing(client, al
     assert "Ce fichier a déjà été importé le" in page
     assert "Les colonnes choisies lors du dépôt précédent de ce fichier ont été reprises." in page
     client.post(f"/donnees/imports/{again.pk}/colonnes/", {f"col-{i}": name for i, name in again.mapping.items()})
-    client.post(f"/donnees/imports/{again.pk}/lancer/")
+    html = page_text(client.get(f"/donnees/imports/{again.pk}/"))
+    assert "Dont <strong>3</strong> déjà importée(s) : elles ne seront pas dupliquées." in html
+    assert re.search(r"<button type=\"submit\" disabled>Rien de nouveau à importer</button>", html)
+    client.post(f"/donnees/imports/{again.pk}/lancer/")  # allowed all the same: it skips them
     again.refresh_from_db()
     assert (again.status, again.created_rows, again.skipped_rows) == (JobStatus.DONE, 0, 3)
     assert Contribution.objects.count() == 3
@@ -110,3 +115,26 @@ def test_the_sample_file_imports_on_the_demo_data():
     assert job.report == [[4, "Montant", "mille", "« mille » n'est pas un nombre."]]
     client.post(f"/donnees/imports/{job.pk}/lancer/")
     assert Contribution.objects.count() == before + 4
+
+
+def test_a_file_partly_imported_before_offers_its_new_rows_only(client, workspace_a, alliance, tmp_path):
+    upload(client, csv_bytes(contribution_rows(3)))
+    first = ImportJob.objects.get()
+    client.post(f"/donnees/imports/{first.pk}/colonnes/", {f"col-{i}": name for i, name in first.mapping.items()})
+    client.post(f"/donnees/imports/{first.pk}/lancer/")
+    path = tmp_path / "dons.csv"
+    path.write_bytes(csv_bytes(contribution_rows(5)))  # the same three rows, and two more
+
+    out = io.StringIO()
+    call_command(
+        "import", file=str(path), entity="contribution", workspace=workspace_a.pk, validate_only=True, stdout=out
+    )
+    assert "5 ligne(s) acceptée(s) (dont 3 déjà importée(s)), 0 refusée(s)." in out.getvalue()
+    upload(client, path.read_bytes())
+    job = ImportJob.objects.order_by("-pk").first()
+    client.post(f"/donnees/imports/{job.pk}/colonnes/", {f"col-{i}": name for i, name in job.mapping.items()})
+    html = page_text(client.get(f"/donnees/imports/{job.pk}/"))
+    assert "Dont <strong>3</strong> déjà importée(s)" in html and "Importer les 2 nouvelle(s) ligne(s)" in html
+    client.post(f"/donnees/imports/{job.pk}/lancer/")
+    job.refresh_from_db()
+    assert (job.created_rows, job.skipped_rows) == (2, 3) and Contribution.objects.count() == 5

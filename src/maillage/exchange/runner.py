@@ -153,6 +153,8 @@ def validate(job: ImportJob) -> Plan:
     job.total_rows = plan.total
     job.accepted_rows = len(plan.rows)
     job.rejected_rows = len({r[0] for r in plan.report})
+    # A forecast for the check page (the file, or part of it, was imported before); the run counts again.
+    job.skipped_rows = len(recorded_keys(job, [p.key for p in plan.rows])) if plan.rows else 0
     job.status = JobStatus.VALIDATED
     job.message = ""
     job.save(
@@ -163,6 +165,7 @@ def validate(job: ImportJob) -> Plan:
             "total_rows",
             "accepted_rows",
             "rejected_rows",
+            "skipped_rows",
             "status",
             "message",
         ]

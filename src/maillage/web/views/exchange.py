@@ -183,6 +183,8 @@ def import_report(request, job_id):
             "preview_rows": [[row.get(key, "") for key in keys] for row in job.preview],
             "can_import": role_at_least(request.workspace_role, Role.MEMBER),
             "report_head": job.report[:200],
+            # Checked, not yet run: the accepted rows not imported before (the others will be skipped).
+            "new_rows": job.accepted_rows - job.skipped_rows if job.status == JobStatus.VALIDATED else None,
         },
     )
 

@@ -44,8 +44,9 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
             runner.validate(job)
             job.refresh_from_db()
+            already = f" (dont {job.skipped_rows} déjà importée(s))" if job.skipped_rows else ""
             self.stdout.write(
-                f"Import {job.pk} : {job.accepted_rows} ligne(s) acceptée(s), {job.rejected_rows} refusée(s)."
+                f"Import {job.pk} : {job.accepted_rows} ligne(s) acceptée(s){already}, {job.rejected_rows} refusée(s)."
             )
             if validate_only or job.status == JobStatus.FAILED:
                 return
