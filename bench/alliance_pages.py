@@ -39,6 +39,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--interactions", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the bench database and print where it is")
     return parser.parse_args()
 
 
@@ -66,8 +67,10 @@ def setup_environment(db: str) -> Path | None:
 
 def generate(args: argparse.Namespace):
     """One association workspace with many alliances, contributions and interactions, written in bulk."""
+    from maillage.alliances import totals as alliance_totals
     from maillage.alliances.lifecycle import Stage
     from maillage.alliances.models import Alliance, Attendance, Form, Interaction, InteractionKind, Party, PartyRole
+    from maillage.contributions import totals as contribution_totals
     from maillage.contributions.models import METHODS_BY_KIND, Contribution, Kind, Status
     from maillage.core.roles import Role
     from maillage.organizations.actions import create_organization
@@ -179,6 +182,9 @@ def generate(args: argparse.Namespace):
                 Attendance(interaction_id=interaction_id, party_id=party_id, people=people, minutes=people * minutes)
             )
     Attendance.objects.bulk_create(attendances, batch_size=5000)
+    # Written in bulk, as the demo generator does: the sums the actions keep on write are recomputed once.
+    alliance_totals.rebuild()
+    contribution_totals.rebuild()
     return user, heavy
 
 
@@ -242,7 +248,9 @@ def main() -> None:
             )
     finally:
         connection.close()
-        if args.db == "postgres":
+        if args.keep:
+            print(f"Base conservée : {os.environ.get('DATABASE_URL') or var_dir}")
+        elif args.db == "postgres":
             pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
         elif var_dir is not None:
             shutil.rmtree(var_dir, ignore_errors=True)

@@ -6,6 +6,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from maillage.alliances import totals as alliance_totals
+from maillage.contributions import totals as contribution_totals
 from maillage.core.roles import Role
 from maillage.organizations.actions import create_organization
 from maillage.workspaces.actions import create_api_token
@@ -17,6 +19,25 @@ PASSWORD = "mot-de-passe-solide-42"
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _sums_kept_on_write(request):
+    """After every test that used the database, the sums kept on write equal the sums recomputed from the rows.
+
+    The dashboard reads the time and the resources from sums the actions keep up to date (``PartyTime``,
+    ``ReceivedSum``); a write path that forgets them fails here, whichever test drove it (page, API, importer,
+    CLI, generator).
+    """
+    database = next((name for name in ("transactional_db", "live_server", "db") if name in request.fixturenames), None)
+    if database is None and request.node.get_closest_marker("django_db") is None:
+        yield
+        return
+    if database:
+        request.getfixturevalue(database)  # set up first, so torn down (rolled back, flushed) after this check
+    yield
+    assert alliance_totals.drift() == [], "temps investi tenu à jour ≠ somme des présences"
+    assert contribution_totals.drift() == [], "sommes reçues tenues à jour ≠ somme des contributions"
 
 
 def make_user(email: str, name: str = "") -> User:

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from maillage.alliances import totals
 from maillage.alliances.lifecycle import Stage, allowed_moves, is_allowed
 from maillage.alliances.models import (
     Agreement,
@@ -451,6 +452,7 @@ def log_interaction(
         for pid, people in attendance.items()
         if people
     )
+    totals.add_minutes({pid: people * duration_minutes for pid, people in attendance.items()})
     interaction.contacts.set(contacts)
     if alliance.last_interaction_on is None or occurred_on > alliance.last_interaction_on:
         Alliance.objects.filter(pk=alliance.pk).update(last_interaction_on=occurred_on, updated_at=timezone.now())

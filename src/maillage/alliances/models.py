@@ -214,6 +214,24 @@ class Attendance(models.Model):
         return f"{self.party} × {self.people}"
 
 
+class PartyTime(models.Model):
+    """The time a party invested, kept up to date on write: the sum of its ``Attendance.minutes``.
+
+    The dashboard reads it instead of summing every attendance of the workspace's history. It is changed by
+    additions only (:mod:`maillage.alliances.totals`, called by the actions that write attendances), never
+    recomputed under a live write; ``rebuild`` recomputes it all for bulk loads and migrations.
+    """
+
+    party = models.OneToOneField(Party, on_delete=models.CASCADE, primary_key=True, related_name="time")
+    minutes = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "temps investi par une partie"
+
+    def __str__(self) -> str:
+        return f"{self.party_id} : {self.minutes} min"
+
+
 class AgreementKind(models.TextChoices):
     MECENAT = "mecenat", "Convention de mécénat"
     PARTENARIAT = "partenariat", "Convention de partenariat"

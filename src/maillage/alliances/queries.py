@@ -31,7 +31,7 @@ from maillage.alliances.models import (
     StageChange,
     WorkspaceSettings,
 )
-from maillage.contributions.models import Contribution, Kind, Status
+from maillage.contributions.models import Contribution, Kind, ReceivedSum, Status
 from maillage.organizations.models import Contact
 from maillage.organizations.models import Kind as OrganizationKind
 
@@ -390,14 +390,16 @@ def _own_parties(workspace):
     return Party.objects.filter(workspace=workspace, left_at__isnull=True).order_by()
 
 
-# Minutes of the workspace's own (active) party per alliance (m); the other active parties' kinds per visible
-# alliance, each (alliance, kind) once (k). Read back: the total, the ``top`` alliances by time, and per partner
-# kind the alliances that include one and their time. Portable SQL (SQLite and PostgreSQL), a few dozen rows out.
+# Minutes of the workspace's own (active) party per alliance (m), read from the time kept on write
+# (``PartyTime``, see :mod:`maillage.alliances.totals`) rather than summed over every attendance; the other
+# active parties' kinds per visible alliance, each (alliance, kind) once (k). Read back: the total, the ``top``
+# alliances by time, and per partner kind the alliances that include one and their time. Portable SQL (SQLite
+# and PostgreSQL), a few dozen rows out.
 TIME_INVESTED_SQL = """
 WITH m AS (
-    SELECT p.alliance_id AS alliance_id, SUM(a.minutes) AS minutes
-    FROM alliances_attendance a JOIN alliances_party p ON p.id = a.party_id
-    WHERE p.workspace_id = %(ws)s AND p.left_at IS NULL
+    SELECT p.alliance_id AS alliance_id, SUM(t.minutes) AS minutes
+    FROM alliances_partytime t JOIN alliances_party p ON p.id = t.party_id
+    WHERE p.workspace_id = %(ws)s AND p.left_at IS NULL AND t.minutes > 0
     GROUP BY p.alliance_id
 ), k AS (
     SELECT DISTINCT q.alliance_id AS alliance_id, q.organization_kind AS kind
@@ -433,28 +435,20 @@ def _time_invested(workspace, top: int) -> tuple[int, list[tuple[int, int]], dic
     return total, best, by_kind
 
 
-def _received_by_partner_kind(received) -> dict[str, dict]:
+def _received_by_partner_kind(workspace) -> dict[str, dict]:
     """What the workspace's parties received, per giver organisation kind, in the keys of :func:`_resource_sums`.
 
-    The database sums one value per (giver kind, contribution kind, status), a few dozen rows; they are spread
-    into the resource keys here, which spares the database six filtered sums over every contribution.
+    Read from the sums kept on write per receiving party and giver kind (``ReceivedSum``, see
+    :mod:`maillage.contributions.totals`), not summed over every contribution of the workspace's history.
     """
-    keys = {kind: key for key, kind, _label in RESOURCE_KINDS}
-    sums: dict[str, dict] = {}
-    for giver_kind, kind, status, value in (
-        received.values("giver_kind", "kind", "status")
-        .annotate(total=Sum("value", default=ZERO))
-        .values_list("giver_kind", "kind", "status", "total")
-    ):
-        row = sums.setdefault(giver_kind, {})
-        if status == Status.PROMISED:
-            key = "promised"
-        elif status == Status.RECEIVED and kind in keys:
-            key = keys[kind]
-        else:
-            continue
-        row[key] = row.get(key, ZERO) + value
-    return sums
+    columns = [key for key, _kind, _label in RESOURCE_KINDS] + ["promised"]
+    rows = (
+        ReceivedSum.objects.filter(receiver__in=_own_parties(workspace))
+        .order_by()
+        .values("giver_kind")
+        .annotate(**{c: Sum(c, default=ZERO) for c in columns})
+    )
+    return {row.pop("giver_kind"): row for row in rows}
 
 
 def _forms_and_cold(visible, days: int, today: date | None) -> tuple[dict[str, int], int, int]:
@@ -511,7 +505,7 @@ def dashboard(workspace, *, top: int = DASHBOARD_TOP, today: date | None = None)
     kinds: dict[str, Row] = {}
     for kind, (alliances, kind_minutes) in time_by_kind.items():
         kinds[kind] = Row(key=kind, label=OrganizationKind(kind).label, alliances=alliances, minutes=kind_minutes)
-    for kind, sums in _received_by_partner_kind(received).items():
+    for kind, sums in _received_by_partner_kind(workspace).items():
         if kind not in kinds:
             kinds[kind] = Row(key=kind, label=OrganizationKind(kind).label)
         kinds[kind].add(sums)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from maillage.alliances.actions import party_of
 from maillage.alliances.models import Alliance, Party
+from maillage.contributions import totals
 from maillage.contributions.cleaning import (  # noqa: F401 (inputs and limits are part of the actions' interface)
     MAX_AMOUNT,
     CounterpartInput,
@@ -76,6 +77,7 @@ def record_contribution(
     for counterpart in cleaned.counterparts:
         counterpart.contribution = contribution
     Counterpart.objects.bulk_create(cleaned.counterparts)
+    totals.add_received([totals.item(contribution)])
     Alliance.objects.filter(pk=alliance.pk).update(updated_at=timezone.now())
     return contribution
 
@@ -88,13 +90,22 @@ def _raise(errors: dict) -> None:
 @transaction.atomic
 def mark_received(*, contribution: Contribution, workspace, user, received_on: date) -> Contribution:
     party_of(contribution.alliance, workspace)
-    if contribution.status == Status.RECEIVED:
+    # Locked and read again: two requests marking it at once must not both move its value in the sums.
+    status = Contribution.objects.select_for_update().values_list("status", flat=True).get(pk=contribution.pk)
+    if status == Status.RECEIVED:
         raise ValidationError({"status": ["Cette contribution est déjà reçue."]})
     if received_on is None or received_on > timezone.localdate():
         raise ValidationError({"received_on": ["Indiquez une date de réception passée ou du jour."]})
     contribution.status = Status.RECEIVED
     contribution.received_on = received_on
     contribution.save(update_fields=["status", "received_on"])
+    receiver_id, giver_kind, kind, _status, value = totals.item(contribution)
+    totals.add_received(
+        [
+            (receiver_id, giver_kind, kind, Status.PROMISED, -value),
+            (receiver_id, giver_kind, kind, Status.RECEIVED, value),
+        ]
+    )
     return contribution
 
 

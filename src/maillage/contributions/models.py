@@ -127,6 +127,36 @@ class Contribution(models.Model):
         return self.is_gift and self.counterparts_value > self.value * COUNTERPART_TOLERATED_SHARE.value
 
 
+class ReceivedSum(models.Model):
+    """What a party received, per kind of giver organisation, kept up to date on write (see ``totals``).
+
+    One row per (receiving party, giver kind): the received values by kind of contribution and what is still
+    promised, the sums the dashboard shows per partner kind. Changed by additions only, in the same transaction
+    as the contributions they sum (:mod:`maillage.contributions.totals`).
+    """
+
+    # No index of its own: the unique constraint's index starts with it.
+    receiver = models.ForeignKey(
+        "alliances.Party", on_delete=models.CASCADE, related_name="received_sums", db_index=False
+    )
+    giver_kind = models.CharField("type d'organisation du donateur", max_length=20)
+    money = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    in_kind = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    skills = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    service = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    volunteering = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    promised = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = "sommes reçues par une partie"
+        constraints = [
+            models.UniqueConstraint(fields=["receiver", "giver_kind"], name="received_sum_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.receiver_id} ← {self.giver_kind}"
+
+
 class SkillsLine(models.Model):
     """One employee made available for one month: the basis of the skills valuation (salary cost, capped)."""
 

@@ -25,6 +25,8 @@ from itertools import accumulate
 from django.db import connection, transaction
 from django.utils import timezone
 
+from maillage.alliances import totals as alliance_totals
+from maillage.contributions import totals as contribution_totals
 from maillage.observatory.bulk import next_id, reset_sequence, write_rows
 from maillage.territories.models import Commune, Zone
 
@@ -282,9 +284,13 @@ class Generator:
                 self.say(f"Associations {min(start + CHUNK, n_assoc)}/{n_assoc}")
             for table in ("organizations_organization", "organizations_organization_causes", *TABLES):
                 reset_sequence(table)
+            # The sums the actions keep on write, recomputed once for the rows written in bulk.
+            self.say("Sommes par partie (temps investi, contributions reçues)…")
+            alliance_totals.rebuild()
+            contribution_totals.rebuild()
             if self.pg:  # fresh statistics: the planner would otherwise take the loaded tables for empty ones
                 with connection.cursor() as cursor:
-                    for table in ("organizations_organization", "organizations_organization_causes", *TABLES):
+                    for table in ("organizations_organization", "organizations_organization_causes", *TABLES, *SUMS):
                         cursor.execute(f'ANALYZE "{table}"')
         return dict(self.counts)
 
@@ -423,6 +429,7 @@ COLUMNS = {
     ),
 }  # fmt: skip
 TABLES = ("workspaces_workspace", *COLUMNS)
+SUMS = ("alliances_partytime", "contributions_receivedsum")
 
 
 def generate(

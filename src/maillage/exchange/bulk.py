@@ -14,6 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from maillage.alliances.models import Alliance
+from maillage.contributions import totals
 from maillage.contributions.models import Contribution
 from maillage.exchange.models import ImportedRow
 
@@ -47,6 +48,7 @@ def write_contributions(rows: list[dict], *, workspace, user) -> list[int]:
         )
         getter, columns = itemgetter(*names), [*given, *AUTHOR, *(f.column for f in others)]
         ids = insert_rows(Contribution, columns, [(*getter(row), *author) for row in rows], returning=True)
+    totals.add_received((r["receiver_id"], r["giver_kind"], r["kind"], r["status"], r["value"]) for r in rows)
     Alliance.objects.filter(pk__in={row["alliance_id"] for row in rows}).update(updated_at=now)
     return ids
 

@@ -11,6 +11,9 @@ from django.db.models import ProtectedError, RestrictedError
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
+from maillage.alliances import totals as alliance_totals
+from maillage.contributions import totals as contribution_totals
+from maillage.contributions.models import Contribution
 from maillage.exchange.models import ImportedRow, ImportJob, JobStatus
 
 # Rows an action writes along with the object it creates: deleting them with it is part of undoing it.
@@ -18,11 +21,13 @@ COMPANIONS = {
     "alliances.Party",
     "alliances.StageChange",
     "alliances.Attendance",
+    "alliances.PartyTime",
     "alliances.Interaction_contacts",
     "organizations.SearchToken",
     "organizations.Organization_causes",
     "contributions.SkillsLine",
     "contributions.Counterpart",
+    "contributions.ReceivedSum",
     "exchange.ImportedRow",
 }
 ORDER = [
@@ -62,6 +67,13 @@ def undo_import(*, job: ImportJob, user=None) -> int:
     created = defaultdict(set)
     for model, pk in ImportedRow.objects.filter(job=job, created=True).values_list("model", "object_id"):
         created[model].add(pk)
+    # The sums kept on write lose what goes (a refusal below rolls this back with the rest).
+    contribution_totals.add_received(
+        contribution_totals.items(Contribution.objects.filter(pk__in=created.get("contributions.Contribution", ()))),
+        sign=-1,
+    )
+    minutes = alliance_totals.minutes_of_interactions(created.get("alliances.Interaction", ()))
+    alliance_totals.add_minutes({party: -m for party, m in minutes.items()})
     # One model after another, dependents first (a contribution protects the party it comes from): inside this
     # transaction, a refusal at any step rolls back the steps before it.
     for label in sorted(created, key=lambda m: ORDER.index(m) if m in ORDER else len(ORDER)):
