@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date
 
 import pytest
@@ -14,7 +16,7 @@ from maillage.contributions.models import Contribution
 from maillage.core.roles import Role
 from maillage.organizations.actions import add_contact
 from maillage.workspaces.models import Membership
-from tests.alliances.helpers import log, make_alliance, make_company, screen, share_with
+from tests.alliances.helpers import log, make_alliance, make_company, screen, share_with, walk_to
 from tests.conftest import client_for, make_user
 
 pytestmark = pytest.mark.django_db
@@ -125,6 +127,49 @@ def test_board_moves_cards_with_htmx(people, alliance):
     )
     text = screen(response)
     assert 'id="board"' in text and "→ Co-construction" in text and "passe à l'étape « Premier contact »" in text
+
+
+TO_EVALUATION = ("first_contact", "co_construction", "formalised", "active", "evaluation")
+
+
+def board_card_form(response, alliance) -> tuple[str, dict[str, str], list[str]]:
+    """The one form of the alliance's card on the board: its action, its hidden fields, its buttons' moves."""
+    text = response.content.decode()
+    start = text.index(f'id="card-{alliance.pk}"')
+    card = text[start : text.index("</li>", start)]
+    assert card.count("<form") == 1, card
+    action = re.search(r'<form method="post" action="([^"]+)" hx-post="\1"', card).group(1)
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', card))
+    moves = re.findall(r'<button type="submit" name="to_stage" value="(\w+)"', card)
+    return action, {k: html.unescape(v) for k, v in hidden.items()}, moves
+
+
+def test_board_card_moves_through_one_form_with_or_without_htmx(people, workspace_a, alliance):
+    """One form per card, one submit button per move: the clicked button sends ``to_stage`` (htmx sends it too)."""
+    walk_to(alliance, workspace_a, people["owner"], *TO_EVALUATION)
+    client = client_for(people["member"])
+    board_url = reverse("web:alliance_board") + "?form=mecenat_competences"
+    response = client.get(board_url)
+    action, hidden, moves = board_card_form(response, alliance)
+    assert action == reverse("web:alliance_move", args=[alliance.pk]) and moves == ["renewed", "closed"]
+    assert hidden == {"csrfmiddlewaretoken": hidden["csrfmiddlewaretoken"], "panel": "board", "next": board_url}
+    text = screen(response)
+    for label in ("Renouvelée", "Terminée"):
+        assert f'aria-label="Passer « Jardins et entreprises » à l\'étape {label}">→ {label}</button>' in text
+    # With htmx: the board comes back, the card moved and offers its next move.
+    response = client.post(action, {**hidden, "to_stage": "renewed"}, HTTP_HX_REQUEST="true")
+    text = screen(response)
+    assert "<html" not in text and "passe à l'étape « Renouvelée »" in text
+    assert board_card_form(response, alliance)[2] == ["active"]
+    # Without JavaScript: the same form posts, then back to the board with its filters.
+    response = client.post(action, {**hidden, "to_stage": "active"})
+    assert response.status_code == 302 and response["Location"] == board_url
+    assert "passe à l'étape « Active »" in screen(client.get(board_url))
+    alliance.refresh_from_db()
+    assert alliance.stage == "active"
+    # A viewer sees the card, not the moves.
+    viewer = client_for(people["viewer"]).get(board_url).content.decode()
+    assert f'id="card-{alliance.pk}"' in viewer and 'name="to_stage"' not in viewer
 
 
 def test_invite_accept_across_workspaces_then_leave(people, workspace_a, workspace_b, alliance, org_b):

@@ -15,6 +15,7 @@ from maillage.alliances.models import Alliance
 from maillage.core.roles import Role
 from maillage.organizations.actions import create_organization
 from maillage.workspaces.models import Membership
+from tests.alliances.helpers import make_alliance, walk_to
 from tests.conftest import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
@@ -118,3 +119,39 @@ def test_alliance_journey(browser_page, new_browser_page, workspace_a, workspace
     row = table.get_by_role("row", name=re.compile(NAME))
     expect(row).to_contain_text("3,0")  # 90 min × 2 people
     expect(row).to_contain_text("6\u00a0007,50 €")  # promised: min(15 000, 12 015) × 75.835 / 151.67
+
+
+def test_board_moves_a_card_with_and_without_javascript(browser_page, chromium, live_server, workspace_a, org_b):
+    """On the board a card's moves are the buttons of one form: htmx swaps the board; without JS the page reloads."""
+    from playwright.sync_api import expect
+
+    alice = make_user("alice@a.test", "Alice Durand")
+    Membership.objects.create(workspace=workspace_a, user=alice, role=Role.OWNER)
+    alliance = make_alliance(workspace_a, alice, [org_b], name=NAME)
+    walk_to(alliance, workspace_a, alice, "first_contact", "co_construction", "formalised", "active", "evaluation")
+
+    def column(page, label: str):
+        return page.locator("section.column", has=page.get_by_role("heading", name=re.compile(f"^{label}")))
+
+    page = browser_page
+    log_in(page, alice.email)
+    page.goto("/alliances/tableau/")
+    page.evaluate("window.__samePage = true")
+    page.get_by_role("button", name=f"Passer « {NAME} » à l'étape Renouvelée").click()
+    expect(page.get_by_role("status")).to_have_text(f"« {NAME} » passe à l'étape « Renouvelée ».")
+    expect(column(page, "Renouvelée").get_by_role("link", name=NAME)).to_be_visible()
+    assert page.evaluate("window.__samePage") is True
+
+    no_js = chromium.new_context(base_url=live_server.url, locale="fr-FR", java_script_enabled=False)
+    try:
+        page = no_js.new_page()
+        log_in(page, alice.email)
+        page.goto("/alliances/tableau/?form=mecenat_competences")
+        page.get_by_role("button", name=f"Passer « {NAME} » à l'étape Active").click()
+        expect(page.get_by_text(f"« {NAME} » passe à l'étape « Active ».")).to_be_visible()
+        assert page.url.endswith("/alliances/tableau/?form=mecenat_competences")
+        expect(column(page, "Active").get_by_role("link", name=NAME)).to_be_visible()
+    finally:
+        no_js.close()
+    alliance.refresh_from_db()
+    assert alliance.stage == "active"

@@ -29,7 +29,6 @@ from maillage.alliances.models import (
     StageChange,
     WorkspaceSettings,
 )
-from maillage.contributions.models import Contribution
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_visible_or_404, workspace_required
 from maillage.organizations.models import Cause, Organization
@@ -92,13 +91,20 @@ def alliance_list(request):
     return render(request, "web/alliances/list.html", context)
 
 
+def _url_of_id(name: str):
+    """``reverse(name, args=[pk])`` as a function of ``pk``, reversed once: the board builds two URLs per card."""
+    marker = 123456789
+    head, _, tail = reverse(name, args=[marker]).rpartition(str(marker))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
 def _board_context(request, filters) -> dict:
     columns, days = queries.board(request.workspace, filters)
+    detail_url, move_url = _url_of_id("web:alliance_detail"), _url_of_id("web:alliance_move")
     for column in columns:  # what each card shows, prepared here: the board renders up to 270 cards
         for card in column.cards:
-            card.partner_names = ", ".join(p.organization.name for p in card.active_parties)
-            card.detail_url = reverse("web:alliance_detail", args=[card.pk])
-            card.move_url = reverse("web:alliance_move", args=[card.pk])
+            card["detail_url"] = detail_url(card["id"])
+            card["move_url"] = move_url(card["id"])
     return {
         "columns": columns,
         "cold_after_days": days,
@@ -225,9 +231,7 @@ def _detail_context(request, alliance: Alliance) -> dict:
         "notes": AllianceNote.objects.filter(alliance=alliance, workspace=workspace).select_related("author"),
         "interactions": Interaction.objects.filter(alliance=alliance).select_related("workspace__organization")[:5],
         "agreements": alliance.agreements.all(),
-        "contributions": Contribution.objects.filter(alliance=alliance).select_related(
-            "giver__organization", "receiver__organization"
-        )[:10],
+        "contributions": queries.latest_contributions(alliance, 10),
         "note_form": AllianceNoteForm(),
         "invite_form": InvitePartyForm(),
     }
@@ -420,6 +424,10 @@ def alliance_timeline(request, alliance_id: int):
     except ValueError:  # well formed but impossible (2026-02-30): show the latest events
         until = None
     events, older = queries.timeline(alliance, request.workspace, until=until)
+    contribution_url = _url_of_id("web:contribution_detail")
+    for event in events:  # up to 150 events: one reverse() for all, not one per contribution
+        if event.kind == "contribution":
+            event.obj.detail_url = contribution_url(event.obj.pk)
     return render(
         request, "web/alliances/timeline.html", {"alliance": alliance, "events": events, "older": older, "until": until}
     )
