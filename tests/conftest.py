@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -38,6 +39,15 @@ def _sums_kept_on_write(request):
     yield
     assert alliance_totals.drift() == [], "temps investi tenu à jour ≠ somme des présences"
     assert contribution_totals.drift() == [], "sommes reçues tenues à jour ≠ somme des contributions"
+
+
+@pytest.fixture
+def concurrent_ok():
+    """Skip a test that runs writers in threads on in-memory SQLite, which cannot run two writers."""
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        # Shared-cache in-memory SQLite answers "table is locked" at once instead of waiting. A file database
+        # (SQLITE_TEST_NAME=…, as in production) runs these tests like PostgreSQL.
+        pytest.skip("SQLite en mémoire : lancez avec SQLITE_TEST_NAME=/tmp/test.sqlite3 pour ce test concurrent")
 
 
 def make_user(email: str, name: str = "") -> User:

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connections
 
 from maillage.alliances import queries
 from maillage.alliances import totals as alliance_totals
@@ -52,13 +52,6 @@ def test_a_rebuild_finds_what_the_actions_kept(people, workspace_a, figures):  #
     assert (totals.resources, totals.promised, totals.minutes) == (Decimal("1820.00"), Decimal("0"), 200)
 
 
-@pytest.fixture
-def concurrent_ok():
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        # As tests/receipts/test_concurrency.py: shared-cache in-memory SQLite cannot run two writers.
-        pytest.skip("SQLite en mémoire : lancez avec SQLITE_TEST_NAME=/tmp/test.sqlite3 pour ce test concurrent")
-
-
 def _race(jobs) -> list[str]:
     """Run the callables at once, each in its own thread and connection; their outcomes, in order."""
     barrier, outcomes = threading.Barrier(len(jobs)), [""] * len(jobs)
@@ -89,30 +82,24 @@ def test_concurrent_writers_on_one_party_all_land(concurrent_ok, people, workspa
     company = make_company("Imprimerie Rhodanienne")
     alliance = make_alliance(workspace_a, owner, [company])
     own, giver = alliance.parties.get(organization=org_a), alliance.parties.get(organization=company)
-    promised = record_contribution(
-        alliance=alliance,
-        workspace=workspace_a,
-        user=owner,
-        giver=giver,
-        receiver=own,
-        kind="money",
-        description="Don promis",
-        value="500",
-    )
 
-    def give(i):
-        return lambda: record_contribution(
+    def gift(description, value, **received):
+        return record_contribution(
             alliance=alliance,
             workspace=workspace_a,
             user=owner,
             giver=giver,
             receiver=own,
             kind="money",
-            description=f"Don {i}",
-            value="100",
-            status="received",
-            received_on=date(2026, 1, 5),
+            description=description,
+            value=value,
+            **received,
         )
+
+    promised = gift("Don promis", "500")
+
+    def give(i):
+        return lambda: gift(f"Don {i}", "100", status="received", received_on=date(2026, 1, 5))
 
     def meet():
         return log(alliance, workspace_a, owner, 30)

@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,18 +20,6 @@ from maillage.receipts.actions import issue_receipt, record_individual_gift
 from maillage.receipts.models import Receipt
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _in_memory_sqlite() -> bool:
-    return connection.vendor == "sqlite" and connection.is_in_memory_db()
-
-
-@pytest.fixture
-def concurrent_ok():
-    if _in_memory_sqlite():
-        # Shared-cache in-memory SQLite answers "table is locked" at once instead of waiting: it cannot run two
-        # writers. A file database (SQLITE_TEST_NAME=…, as in production) runs this test like PostgreSQL.
-        pytest.skip("SQLite en mémoire : lancez avec SQLITE_TEST_NAME=/tmp/test.sqlite3 pour ce test concurrent")
 
 
 @settings(

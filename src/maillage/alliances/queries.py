@@ -28,6 +28,7 @@ from maillage.alliances.models import (
     Form,
     Interaction,
     Party,
+    PartyTime,
     StageChange,
     WorkspaceSettings,
 )
@@ -244,18 +245,10 @@ def alliance_page(workspace, filters: AllianceFilters, *, page_size: int = LIST_
 def minutes_by_party(alliance) -> dict[int, int]:
     """Time each party invested in the alliance (minutes × people present), in one query.
 
-    Filtered by the alliance's parties (``alliance.parties``, loaded by the page) as well as by its interactions:
-    the same rows, which PostgreSQL then reads through the party index instead of scanning every attendance.
+    Read from the time kept on write per party (``PartyTime``, :mod:`maillage.alliances.totals`): an attendance
+    is of a party of the interaction's alliance, so a party's time is its time in this alliance.
     """
-    rows = (
-        Attendance.objects.filter(
-            party__in=[party.pk for party in alliance.parties.all()], interaction__alliance=alliance
-        )
-        .order_by()
-        .values("party_id")
-        .annotate(minutes=Sum("minutes"))
-    )
-    return {row["party_id"]: row["minutes"] or 0 for row in rows}
+    return dict(PartyTime.objects.filter(party__alliance=alliance).values_list("party_id", "minutes"))
 
 
 @dataclass
@@ -440,30 +433,29 @@ def _own_parties(workspace):
     return Party.objects.filter(workspace=workspace, left_at__isnull=True).order_by()
 
 
-# Minutes of the workspace's own (active) party per alliance (m), read from the time kept on write
-# (``PartyTime``, see :mod:`maillage.alliances.totals`) rather than summed over every attendance; the other
-# active parties' kinds per visible alliance, each (alliance, kind) once (k). Read back: the total, the ``top``
-# alliances by time, and per partner kind the alliances that include one and their time. Portable SQL (SQLite
-# and PostgreSQL), a few dozen rows out.
+# The workspace's own (active) party in each visible alliance with its minutes (own), read from the time kept on
+# write (``PartyTime``, see :mod:`maillage.alliances.totals`) rather than summed over every attendance; then,
+# joined to the other active parties of the same alliances, each (alliance, partner kind) once with the own
+# party's minutes (k). A workspace acts for one organisation, which is a party of an alliance once at most: one
+# own party per alliance. Read back: the total, the ``top`` alliances by time, and per partner kind the alliances
+# that include one and their time. Portable SQL (SQLite and PostgreSQL), a few dozen rows out.
 TIME_INVESTED_SQL = """
-WITH m AS (
-    SELECT p.alliance_id AS alliance_id, SUM(t.minutes) AS minutes
-    FROM alliances_partytime t JOIN alliances_party p ON p.id = t.party_id
-    WHERE p.workspace_id = %(ws)s AND p.left_at IS NULL AND t.minutes > 0
-    GROUP BY p.alliance_id
+WITH own AS (
+    SELECT p.alliance_id AS alliance_id, COALESCE(t.minutes, 0) AS minutes
+    FROM alliances_party p LEFT JOIN alliances_partytime t ON t.party_id = p.id
+    WHERE p.workspace_id = %(ws)s AND p.left_at IS NULL
 ), k AS (
-    SELECT DISTINCT q.alliance_id AS alliance_id, q.organization_kind AS kind
-    FROM alliances_party q
-    JOIN alliances_party own ON own.alliance_id = q.alliance_id AND own.workspace_id = %(ws)s AND own.left_at IS NULL
+    SELECT DISTINCT own.alliance_id AS alliance_id, q.organization_kind AS kind, own.minutes AS minutes
+    FROM own JOIN alliances_party q ON q.alliance_id = own.alliance_id
     WHERE q.left_at IS NULL AND (q.workspace_id IS NULL OR q.workspace_id <> %(ws)s)
 )
-SELECT 'kind', k.kind, CAST(NULL AS BIGINT), COUNT(*), SUM(m.minutes) FROM k LEFT JOIN m ON m.alliance_id = k.alliance_id
-GROUP BY k.kind
+SELECT 'kind', kind, CAST(NULL AS BIGINT), COUNT(*), SUM(minutes) FROM k GROUP BY kind
 UNION ALL
-SELECT 'total', '', CAST(NULL AS BIGINT), COUNT(*), SUM(minutes) FROM m
+SELECT 'total', '', CAST(NULL AS BIGINT), COUNT(*), SUM(minutes) FROM own
 UNION ALL
 SELECT * FROM (
-    SELECT 'top', '', alliance_id, CAST(NULL AS BIGINT), minutes FROM m ORDER BY minutes DESC, alliance_id LIMIT %(top)s
+    SELECT 'top', '', alliance_id, CAST(NULL AS BIGINT), minutes FROM own WHERE minutes > 0
+    ORDER BY minutes DESC, alliance_id LIMIT %(top)s
 ) t
 """
 

@@ -21,6 +21,7 @@ from maillage.alliances.totals import upsert_adding
 from maillage.contributions.models import Contribution, Kind, ReceivedSum, Status
 
 COLUMNS = ["money", "in_kind", "skills", "service", "volunteering", "promised"]
+KINDS = frozenset(Kind.values)  # read once: ``Kind.values`` builds a new list at each access
 ZERO = Decimal("0")
 
 # One contribution as the sums see it: (receiver party id, giver kind, kind, status, value).
@@ -31,7 +32,7 @@ def column(kind: str, status: str) -> str | None:
     """The sum a contribution counts in: what is promised, or what was received, by kind."""
     if status == Status.PROMISED:
         return "promised"
-    return kind if status == Status.RECEIVED and kind in Kind.values else None
+    return kind if status == Status.RECEIVED and kind in KINDS else None
 
 
 def add_received(items: Iterable[Item], *, sign: int = 1) -> None:
@@ -40,7 +41,7 @@ def add_received(items: Iterable[Item], *, sign: int = 1) -> None:
     for receiver_id, giver_kind, kind, status, value in items:
         name = column(kind, status)
         if name and value:
-            sums[receiver_id, giver_kind][name] += sign * Decimal(value)
+            sums[receiver_id, giver_kind][name] += sign * value
     rows = [(*key, *(values[c] for c in COLUMNS)) for key, values in sums.items()]
     upsert_adding(ReceivedSum._meta.db_table, ["receiver_id", "giver_kind"], COLUMNS, rows)
 
