@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.db import connections
 
 from maillage.alliances import queries
@@ -74,6 +75,21 @@ def _race(jobs) -> list[str]:
     for thread in threads:
         thread.join(timeout=120)
     return outcomes
+
+
+@pytest.mark.django_db
+def test_check_sums_command_finds_an_edit_made_in_the_database_and_recomputes(workspace_a, figures, capsys):  # noqa: F811
+    call_command("check_sums")
+    assert "Sommes à jour" in capsys.readouterr().out
+    # An administrator corrects an amount directly in the database, past the actions: the sums no longer match.
+    Contribution.objects.filter(kind="money").update(value=Decimal("1500"))
+    PartyTime.objects.update(minutes=1)
+    with pytest.raises(CommandError) as refused:
+        call_command("check_sums")
+    assert "temps investi diffère" in str(refused.value) and "--recalculer" in str(refused.value)
+    call_command("check_sums", "--recalculer")
+    assert "Sommes recalculées" in capsys.readouterr().out
+    assert queries.dashboard(workspace_a).totals.resources == Decimal("1500.00") + Decimal("200.00") + Decimal("120.00")
 
 
 @pytest.mark.django_db(transaction=True)
