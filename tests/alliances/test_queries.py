@@ -221,6 +221,19 @@ def test_timeline_in_date_order(people, workspace_a, figures):
     assert older is None
 
 
+def read_every_page(alliance, workspace, limit: int) -> tuple[list, list]:
+    """Every event, reading the timeline page after page as its "older" links do; and the pages' days."""
+    seen, days, older = [], [], None
+    while True:
+        events, older = queries.timeline(
+            alliance, workspace, until=older and older.until, skip=older.skip if older else 0, limit=limit
+        )
+        seen = events + seen
+        days.append({e.on for e in events})
+        if older is None:
+            return seen, days
+
+
 @pytest.mark.parametrize("limit", [3, 4, 5])
 def test_timeline_pages_cover_every_event_once_and_never_split_a_day(people, workspace_a, figures, limit):
     """Whatever the page size, reading page after page gives every event once, in order.
@@ -228,15 +241,41 @@ def test_timeline_pages_cover_every_event_once_and_never_split_a_day(people, wor
     (A page skips the rows of a source older than the page's last day once the sources already read fill it.)
     """
     everything, _ = queries.timeline(figures["a1"], workspace_a, limit=1000)
-    seen, until, pages = [], None, 0
-    while True:
-        events, until = queries.timeline(figures["a1"], workspace_a, until=until, limit=limit)
-        seen = events + seen
-        pages += 1
-        if until is None:
-            break
-    assert pages > 1
+    seen, days = read_every_page(figures["a1"], workspace_a, limit)
+    assert len(days) > 1
     assert [(e.kind, e.obj.pk) for e in seen] == [(e.kind, e.obj.pk) for e in everything]
+    assert all(not (a & b) for a, b in zip(days, days[1:], strict=False))  # no day on two pages
+
+
+@pytest.mark.parametrize("limit", [2, 3, 4])
+def test_timeline_goes_on_within_a_day_that_holds_more_than_a_page(people, workspace_a, figures, limit):
+    """A day with more events than a page is read over several pages, then the days before it: nothing is lost."""
+    busy = timezone.localdate()  # the alliance's newest day (its stage changes are today's)
+    for minutes in range(10, 17):  # seven meetings more on that day
+        log(figures["a1"], workspace_a, people["owner"], minutes, on=busy)
+    everything, _ = queries.timeline(figures["a1"], workspace_a, limit=1000)
+    seen, days = read_every_page(figures["a1"], workspace_a, limit)
+    assert [(e.kind, e.obj.pk) for e in seen] == [(e.kind, e.obj.pk) for e in everything]
+    assert days[0] == days[1] == {busy}  # the busy day spans the first pages
+
+
+def test_timeline_page_links_to_the_rest_of_a_busy_day(people, workspace_a, figures):
+    owner, alliance, today = people["owner"], figures["a1"], timezone.localdate()
+    for minutes in range(1, queries.TIMELINE_PAGE + 3):  # more than a page of meetings, all today
+        log(alliance, workspace_a, owner, minutes, on=today)
+    client = client_for(owner)
+    url = reverse("web:alliance_timeline", args=[alliance.pk])
+    response = client.get(url)
+    first, cursor = screen(response), f"jusqu_au={today:%Y-%m-%d}&passer={queries.TIMELINE_PAGE}"
+    assert f"Suite des événements du {today:%d/%m/%Y}" in first
+    assert f'href="?{cursor.replace("&", "&amp;")}"' in response.content.decode()
+    assert ", 1 min" not in first  # the day's first meeting is on the next page (newest first, 150 a page)
+    rest = screen(client.get(f"{url}?{cursor}"))
+    assert ", 1 min" in rest and ", 60 min" in rest  # the rest of today, then January's meetings
+    assert "Suite des événements" not in rest and "Événements plus anciens" not in rest
+    # A hand-written URL with an absurd or negative skip gets a page, never an error.
+    for skip in ("-3", "abc", "99999999999"):
+        assert client.get(f"{url}?jusqu_au={today:%Y-%m-%d}&passer={skip}").status_code == 200
 
 
 # --- query counts: fixed whatever the number of rows ------------------------------------------------------

@@ -260,6 +260,20 @@ class Event:
 
 
 TIMELINE_PAGE = 150
+TIMELINE_MAX_SKIP = 100_000  # events of one day already shown: far beyond any real day, bounds what a URL reads
+
+
+@dataclass(frozen=True)
+class Older:
+    """Where the previous page of a timeline starts: the events up to ``until``, less the ``skip`` first events
+    of that day (already shown, when one day holds more than a page)."""
+
+    until: date
+    skip: int = 0
+
+    @property
+    def querystring(self) -> str:
+        return f"jusqu_au={self.until:%Y-%m-%d}" + (f"&passer={self.skip}" if self.skip else "")
 
 
 def _use_parties(row, parties: dict, *fields: str) -> None:
@@ -280,38 +294,42 @@ def latest_contributions(alliance, limit: int = 10) -> list[Contribution]:
 
 
 def timeline(
-    alliance, workspace, *, until: date | None = None, limit: int = TIMELINE_PAGE
-) -> tuple[list[Event], date | None]:
+    alliance, workspace, *, until: date | None = None, skip: int = 0, limit: int = TIMELINE_PAGE
+) -> tuple[list[Event], Older | None]:
     """The alliance's story in date order, one page of the most recent events up to ``until`` (inclusive).
 
-    Returns the events (oldest first) and the date to ask for the previous page (``None`` when there is none).
-    Each source is read newest first and cut at ``limit`` rows, so a page costs six queries and ``limit`` rows
-    whatever the alliance's length. A page never splits a day: the oldest day of a full page moves to the next
-    one. Contacts present at an interaction are shown only to the workspace that entered them.
+    Returns the events (oldest first) and where the previous page starts (``None`` when there is none). Each
+    source is read newest first and cut at ``skip + limit`` rows, so a page costs six queries and that many rows
+    whatever the alliance's length. A page does not split a day: the oldest day of a full page moves to the next
+    one, unless the page holds that day alone; the next page then goes on within the same day (``skip``: how many
+    of the events of ``until``'s day are already shown). Contacts present at an interaction are shown only to
+    the workspace that entered them.
 
     The parties named by an event (present at an interaction, giving, receiving) are taken from
     ``alliance.parties``, which the pages load with their organisation (``get_alliance``), rather than joined
     again on every row: the joins cost PostgreSQL a hash of the whole party table, and the rows a model each.
     """
+    skip = min(max(skip, 0), TIMELINE_MAX_SKIP) if until else 0  # ``skip`` counts events of ``until``'s day
+    reach = skip + limit  # the events to read, newest first: those already shown, then this page
     parties = {party.pk: party for party in alliance.parties.all()}
     events: list[Event] = []
 
     def page_rows(rows, on: str):
         """Rows of one source up to ``until`` and, once more than a page is read, none older than its last day.
 
-        An event older than the limit-th newest event already read cannot make the page: reading the sources
+        An event older than the reach-th newest event already read cannot make the page: reading the sources
         with the most rows first spares the others' rows (and their models) that would be thrown away.
         """
         if until:
             rows = rows.filter(**{f"{on}__lte": until})
-        if len(events) > limit:
-            rows = rows.filter(**{f"{on}__gte": sorted((e.on for e in events), reverse=True)[limit - 1]})
+        if len(events) > reach:
+            rows = rows.filter(**{f"{on}__gte": sorted((e.on for e in events), reverse=True)[reach - 1]})
         return rows
 
     contributions = Contribution.objects.filter(alliance=alliance).annotate(
         on=Coalesce("received_on", "promised_on", TruncDate("created_at"))
     )
-    for contribution in page_rows(contributions, "on").order_by("-on", "-id")[: limit + 1]:
+    for contribution in page_rows(contributions, "on").order_by("-on", "-id")[: reach + 1]:
         _use_parties(contribution, parties, "giver", "receiver")
         events.append(Event(contribution.on, (3, contribution.pk), "contribution", contribution))
     interactions = (
@@ -322,26 +340,27 @@ def timeline(
             Prefetch("contacts", queryset=Contact.objects.filter(workspace=workspace), to_attr="own_contacts"),
         )
     )
-    for interaction in page_rows(interactions, "occurred_on").order_by("-occurred_on", "-id")[: limit + 1]:
+    for interaction in page_rows(interactions, "occurred_on").order_by("-occurred_on", "-id")[: reach + 1]:
         for attendance in interaction.attendance_list:
             _use_parties(attendance, parties, "party")
         events.append(Event(interaction.occurred_on, (1, interaction.pk), "interaction", interaction))
     agreements = Agreement.objects.filter(alliance=alliance)
-    for agreement in page_rows(agreements, "signed_on").order_by("-signed_on", "-id")[: limit + 1]:
+    for agreement in page_rows(agreements, "signed_on").order_by("-signed_on", "-id")[: reach + 1]:
         events.append(Event(agreement.signed_on, (2, agreement.pk), "agreement", agreement))
     stages = StageChange.objects.filter(alliance=alliance).select_related("by", "by_workspace__organization")
-    for change in page_rows(stages, "at__date").order_by("-at", "-id")[: limit + 1]:
+    for change in page_rows(stages, "at__date").order_by("-at", "-id")[: reach + 1]:
         events.append(Event(timezone.localtime(change.at).date(), (0, change.at.timestamp()), "stage", change))
     events.sort(key=lambda e: (e.on, e.order), reverse=True)
+    events = events[skip:]  # the first events of ``until``'s day, shown by the pages before
     older = None
     if len(events) > limit:
         events = events[:limit]
         oldest = events[-1].on
         if any(e.on > oldest for e in events):
             events = [e for e in events if e.on > oldest]
-            older = oldest
-        else:  # more than a page on one day: show that day, continue the day before
-            older = oldest - timedelta(days=1)
+            older = Older(oldest)
+        else:  # the page holds one day alone and that day goes on: the next page continues within it
+            older = Older(oldest, (skip if oldest == until else 0) + limit)
     events.reverse()
     return events, older
 
