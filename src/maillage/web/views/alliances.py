@@ -424,7 +424,7 @@ def alliance_timeline(request, alliance_id: int):
     except ValueError:  # well formed but impossible (2026-02-30): show the latest events
         until = None
     skip = request.GET.get("passer") or ""
-    skip = int(skip) if skip.isdigit() and len(skip) < 9 else 0  # events of that day already shown
+    skip = int(skip) if skip.isdecimal() and len(skip) < 9 else 0  # events of that day already shown
     events, older = queries.timeline(alliance, request.workspace, until=until, skip=skip)
     contribution_url = _url_of_id("web:contribution_detail")
     for event in events:  # up to 150 events: one reverse() for all, not one per contribution
