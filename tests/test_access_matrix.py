@@ -31,7 +31,8 @@ AREAS = [
 
 
 @pytest.fixture
-def world(people, workspace_a, workspace_b, org_a):
+def world(people, workspace_a, workspace_b, org_a, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # the signed PDF of the matrix's agreement, not in var/media
     owner = people["owner"]
     world = {
         "people": people,

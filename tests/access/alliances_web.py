@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
 
 from maillage.alliances import actions
 from maillage.contributions.actions import record_contribution
 from maillage.organizations.actions import create_organization
 from tests.access.common import A_READ, A_WRITE, expect
 
-_MEDIA = override_settings(MEDIA_ROOT=tempfile.mkdtemp(prefix="maillage-access-media-"))
-
 
 def extend_world(world) -> None:
-    _MEDIA.enable()  # the signed PDF of the matrix's agreement goes to a temporary folder, not var/media
     owner, a, b = world["people"]["owner"], world["a"], world["b"]
     company = create_organization(data={"kind": "company", "name": "Entreprise du monde"})
     alliance = actions.create_alliance(
