@@ -19,10 +19,10 @@ from maillage.alliances import queries
 from maillage.alliances import totals as alliance_totals
 from maillage.alliances.models import PartyTime
 from maillage.contributions import totals as contribution_totals
-from maillage.contributions.actions import mark_received, record_contribution
+from maillage.contributions.actions import mark_received
 from maillage.contributions.models import Contribution, ReceivedSum
 from tests.alliances.helpers import log, make_alliance, make_company
-from tests.alliances.test_queries import figures  # noqa: F401 (the fixture)
+from tests.alliances.test_queries import figures, give  # noqa: F401 (figures: a fixture)
 
 
 def _kept() -> tuple[dict, dict]:
@@ -97,25 +97,11 @@ def test_concurrent_writers_on_one_party_all_land(concurrent_ok, people, workspa
     owner = people["owner"]
     company = make_company("Imprimerie Rhodanienne")
     alliance = make_alliance(workspace_a, owner, [company])
-    own, giver = alliance.parties.get(organization=org_a), alliance.parties.get(organization=company)
+    own = alliance.parties.get(organization=org_a)
+    promised = give(alliance, workspace_a, owner, company, org_a, "money", "500", status="promised")
 
-    def gift(description, value, **received):
-        return record_contribution(
-            alliance=alliance,
-            workspace=workspace_a,
-            user=owner,
-            giver=giver,
-            receiver=own,
-            kind="money",
-            description=description,
-            value=value,
-            **received,
-        )
-
-    promised = gift("Don promis", "500")
-
-    def give(i):
-        return lambda: gift(f"Don {i}", "100", status="received", received_on=date(2026, 1, 5))
+    def gift():
+        return give(alliance, workspace_a, owner, company, org_a, "money", "100")
 
     def meet():
         return log(alliance, workspace_a, owner, 30)
@@ -123,7 +109,7 @@ def test_concurrent_writers_on_one_party_all_land(concurrent_ok, people, workspa
     def receive():
         return mark_received(contribution=promised, workspace=workspace_a, user=owner, received_on=date(2026, 2, 1))
 
-    outcomes = _race([give(i) for i in range(4)] + [meet, meet, meet] + [receive, receive])
+    outcomes = _race([gift] * 4 + [meet, meet, meet] + [receive, receive])
 
     assert outcomes[:7] == ["ok"] * 7
     assert sorted(outcomes[7:]) == ["ok", "refused"]  # received once: its value moved once
