@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -175,7 +176,7 @@ def test_a_batch_refused_at_write_time_lands_nothing(workspace_a, owner, allianc
     monkeypatch.setattr(bulk, "write_contributions", failing)
     job = runner.run(job.pk)
     assert job.status == JobStatus.FAILED and "1 lot(s)" in job.message and "lignes 4 à 5" in job.message
-    assert Contribution.objects.count() == 2 and ImportedRow.objects.count() == 2
+    assert list(Contribution.objects.values_list("import_job", flat=True)) == [job.pk, job.pk]
     monkeypatch.setattr(bulk, "write_contributions", real)
     job = runner.run(job.pk)
     assert job.status == JobStatus.DONE and Contribution.objects.count() == 5
@@ -206,5 +207,39 @@ def test_rows_recorded_meanwhile_by_another_import_are_skipped_not_duplicated(
     monkeypatch.setattr(runner, "recorded_keys", late)
     second = runner.run(second.pk)
     assert second.status == JobStatus.DONE and (second.created_rows, second.skipped_rows) == (2, 3)
-    assert Contribution.objects.count() == 5 and ImportedRow.objects.count() == 5
+    by_job = Counter(Contribution.objects.values_list("import_job", flat=True))
+    assert by_job == {first.pk: 3, second.pk: 2} and ImportedRow.objects.count() == 0
+    assert Contribution.objects.values("import_key").distinct().count() == 5
     assert looks[1:] == [2, 2]  # the two batches that met rows of the other import looked again; the third did not
+
+
+def test_contribution_keys_recorded_before_decision_0005_move_onto_the_rows(workspace_a, owner, alliance):
+    """The data step of migration contributions/0005: a file imported when each row had an ``ImportedRow``
+    record is still recognised afterwards; a record whose contribution was deleted since is dropped."""
+    import importlib
+
+    from django.apps import apps
+
+    from maillage.exchange import bulk
+
+    migration = importlib.import_module("maillage.contributions.migrations.0005_import_key")
+    job = job_for(workspace_a, owner, "contribution", contribution_rows(3))
+    runner.validate(job)
+    runner.run(job.pk)
+    keys = [p.key for p in runner.build_plan(job, runner._context(job)).rows]
+    made = list(Contribution.objects.order_by("pk").values_list("pk", flat=True))
+    Contribution.objects.update(import_job=None, import_key=None)  # as the importer left them before
+    old = {"job": job, "workspace": workspace_a, "entity": "contribution", "model": "contributions.Contribution"}
+    for number, (key, pk) in enumerate(zip(keys, made, strict=True), start=2):
+        ImportedRow.objects.create(**old, natural_key=key, row_number=number, object_id=pk)
+    ImportedRow.objects.create(**old, natural_key="f" * 64, row_number=9, object_id=made[-1] + 1000)  # deleted
+    migration.keys_onto_contributions(apps, None)
+    assert ImportedRow.objects.count() == 0
+    assert [(c.import_job_id, c.import_key.hex) for c in Contribution.objects.order_by("pk")] == [
+        (job.pk, bulk.contribution_key(workspace_a.pk, key)) for key in keys
+    ]
+    again = job_for(workspace_a, owner, "contribution", contribution_rows(3))
+    runner.validate(again)
+    again = runner.run(again.pk)
+    assert (again.created_rows, again.skipped_rows) == (0, 3) and Contribution.objects.count() == 3
+    assert undo_import(job=job, user=owner) == 3 and Contribution.objects.count() == 0

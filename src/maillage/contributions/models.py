@@ -86,6 +86,20 @@ class Contribution(models.Model):
     created_by_workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set by a spreadsheet import (decision 0005): the job that wrote the row, for undo, and the row's natural
+    # key with its workspace (128 bits of a SHA-256), unique, so that a re-import skips it. No database-level
+    # foreign key on the job: Django sets it to NULL if the job goes, and each imported row is spared the check.
+    import_job = models.ForeignKey(
+        "exchange.ImportJob",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    import_key = models.UUIDField(null=True, blank=True, editable=False)
 
     objects = ContributionQuerySet.as_manager()
 
@@ -100,6 +114,11 @@ class Contribution(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(value__gte=0), name="contribution_value_not_negative"),
             models.CheckConstraint(condition=~models.Q(giver=models.F("receiver")), name="contribution_two_parties"),
+            models.UniqueConstraint(
+                fields=["import_key"],
+                condition=models.Q(import_key__isnull=False),
+                name="contribution_import_key_unique",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,5 @@
-"""Set-based writes of an import batch: the contributions, then the ``ImportedRow`` records of every import.
+"""Set-based writes of an import batch: the contributions (which carry their import key), and the
+``ImportedRow`` records of the other imports.
 
 The rows come checked by :func:`maillage.contributions.cleaning.clean_contribution` (the checks of
 ``record_contribution``, the same function); here they are only written, inside the import's batch transaction.
@@ -8,6 +9,7 @@ SQLite in multi-row ``INSERT … RETURNING id`` statements. Neither builds a mod
 
 from __future__ import annotations
 
+import hashlib
 from operator import itemgetter
 
 from django.db import connection
@@ -22,15 +24,23 @@ AUTHOR = ("created_by_workspace_id", "created_by_id", "created_at")
 RECORD_FIELDS = ("job_id", "workspace_id", "entity", "natural_key", "row_number", "model", "object_id", "created")
 
 
+def contribution_key(workspace_id: int, natural_key: str) -> str:
+    """The contribution's ``import_key``: 128 bits of a SHA-256 of the importing workspace and the row's natural
+    key, as the 32 hex digits that both PostgreSQL's ``uuid`` and the SQLite column (``char(32)``) take as they
+    are. The workspace is in the key, so the key alone is unique (one index, which the lookups cannot miss)."""
+    return hashlib.sha256(f"{workspace_id}\x1f{natural_key}".encode()).hexdigest()[:32]
+
+
 def write_contributions(rows: list[dict], *, workspace, user) -> list[int]:
-    """Insert checked rows (``clean_contribution(...).fields``); returns their ids, in order."""
+    """Insert checked rows (``clean_contribution(...).fields``, with ``import_job_id`` and ``import_key`` when
+    an import writes them); returns their ids, in order."""
     if not rows:
         return []
     now = timezone.now()
     fields = [f for f in Contribution._meta.concrete_fields if not f.primary_key and f.attname not in AUTHOR]
     names = [f.attname for f in fields if f.attname in rows[0]]
     given = [f.column for f in fields if f.attname in rows[0]]
-    others = [f for f in fields if f.attname not in rows[0]]  # none today: a new field gets its default
+    others = [f for f in fields if f.attname not in rows[0]]  # e.g. the import's job and key, when absent
     if connection.vendor == "postgresql":
         author = (workspace.pk, user.pk if user else None, now, *(f.get_default() for f in others))
         columns = ["id", *given, *AUTHOR, *(f.column for f in others)]

@@ -1,12 +1,13 @@
 """Validating, running and undoing an import job.
 
 The write is done in batches of ``BATCH_SIZE`` rows (``BULK_BATCH_SIZE`` for contributions), each in one
-transaction that also records the rows it created (``ImportedRow``) and the job's progress: a crash leaves whole
-batches only, and a re-run skips every row whose natural key is already recorded (read once, before the
-batches). Each batch first takes the workspace's import lock (a row lock on PostgreSQL, the write lock of an
-IMMEDIATE transaction on SQLite). If another import recorded some of the same rows meanwhile, the unique natural
-key refuses the batch as a whole; it is then written again after a second look at the recorded keys, under the
-lock: two imports of the same rows at once cannot both write them.
+transaction that also records the rows it created and the job's progress: a crash leaves whole batches only, and
+a re-run skips every row whose natural key is already recorded (read once, before the batches). A contribution
+carries its job and key itself (decision 0005); the other rows are recorded in ``ImportedRow``. Each batch first
+takes the workspace's import lock (a row lock on PostgreSQL, the write lock of an IMMEDIATE transaction on
+SQLite). If another import recorded some of the same rows meanwhile, the unique natural key refuses the batch as
+a whole; it is then written again after a second look at the recorded keys, under the lock: two imports of the
+same rows at once cannot both write them.
 """
 
 from __future__ import annotations
@@ -228,7 +229,9 @@ def _run_rows(job: ImportJob) -> None:
     todo = [p for p in plan.rows if p.key not in already] if already else plan.rows
     size = batch_size(job.entity)
     batches = [todo[i : i + size] for i in range(0, len(todo), size)]
-    ours = ImportedRow.objects.filter(job=job).count()
+    # Rows written by this job before it was stopped: every contribution it wrote is one it created (counted in
+    # the batches' transactions); the other rows are recorded, created or matched.
+    ours = job.created_rows if job.entity == Entity.CONTRIBUTION else ImportedRow.objects.filter(job=job).count()
     ImportJob.objects.filter(pk=job.pk).update(
         total_rows=plan.total,
         processed_rows=len(already) + len({r[0] for r in plan.report}),
@@ -260,6 +263,8 @@ def _run_rows(job: ImportJob) -> None:
 
 def recorded_keys(job: ImportJob, keys: list[str]) -> set[str]:
     """Those of ``keys`` already imported into the job's workspace (by any import of the same entity)."""
+    if job.entity == Entity.CONTRIBUTION:
+        return _recorded_contributions(job, keys)
     found: set[str] = set()
     if connection.vendor == "postgresql":  # one text parameter (hex keys, no comma), not thousands of placeholders
         with connection.cursor() as cursor:
@@ -280,25 +285,44 @@ def recorded_keys(job: ImportJob, keys: list[str]) -> set[str]:
     return found
 
 
+def _recorded_contributions(job: ImportJob, keys: list[str]) -> set[str]:
+    """The same for contributions, whose key is on the row itself (:func:`bulk.contribution_key`)."""
+    by_short = {bulk.contribution_key(job.workspace_id, k): k for k in keys}
+    shorts = list(by_short)
+    found: set[str] = set()
+    step = 50_000 if connection.vendor == "postgresql" else 900
+    sql = "SELECT import_key FROM contributions_contribution WHERE import_key "
+    with connection.cursor() as cursor:
+        for start in range(0, len(shorts), step):
+            chunk = shorts[start : start + step]
+            if connection.vendor == "postgresql":  # one array parameter, not thousands of placeholders
+                cursor.execute(sql + "= ANY(%s::uuid[])", [chunk])
+            else:
+                cursor.execute(sql + f"IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            found.update(by_short[str(r[0]).replace("-", "")] for r in cursor.fetchall())
+    return found
+
+
 def _write_batch(job: ImportJob, ctx: Context, importer, batch: list[Planned], *, recheck: bool) -> None:
     _lock_workspace(job)
     present = recorded_keys(job, [p.key for p in batch]) if recheck else set()
     fresh = [p for p in batch if p.key not in present] if present else batch
     # ImportedRow columns: job, workspace, entity, natural_key, row_number, model, object_id, created.
     head = (job.pk, job.workspace_id, job.entity)
-    if job.entity == Entity.CONTRIBUTION:
-        ids = bulk.write_contributions([p.payload for p in fresh], workspace=ctx.workspace, user=ctx.user)
-        records = [
-            (*head, p.key, p.row, "contributions.Contribution", pk, True) for p, pk in zip(fresh, ids, strict=True)
-        ]
+    if job.entity == Entity.CONTRIBUTION:  # each row carries its job and key: no record of its own
+        for p in fresh:
+            p.payload["import_job_id"], p.payload["import_key"] = job.pk, bulk.contribution_key(job.workspace_id, p.key)
+        created_count = len(
+            bulk.write_contributions([p.payload for p in fresh], workspace=ctx.workspace, user=ctx.user)
+        )
     else:
         records = [
             (*head, p.key, p.row, model, pk, was_created)
             for p in fresh
             for model, pk, was_created in importer.execute(dict(p.payload), ctx, p.row)
         ]
-    bulk.write_records(records)
-    created_count = sum(1 for r in records if r[-1])
+        bulk.write_records(records)
+        created_count = sum(1 for r in records if r[-1])
     ImportJob.objects.filter(pk=job.pk).update(
         processed_rows=F("processed_rows") + len(batch),
         created_rows=F("created_rows") + created_count,

@@ -67,6 +67,9 @@ def undo_import(*, job: ImportJob, user=None) -> int:
     created = defaultdict(set)
     for model, pk in ImportedRow.objects.filter(job=job, created=True).values_list("model", "object_id"):
         created[model].add(pk)
+    imported = Contribution.objects.filter(created_by_workspace=job.workspace_id, import_job=job)  # decision 0005
+    for pk in imported.values_list("pk", flat=True):
+        created["contributions.Contribution"].add(pk)
     # The sums kept on write lose what goes (a refusal below rolls this back with the rest).
     contribution_totals.add_received(
         contribution_totals.items(Contribution.objects.filter(pk__in=created.get("contributions.Contribution", ()))),
