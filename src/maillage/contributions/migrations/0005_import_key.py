@@ -40,7 +40,6 @@ def keys_onto_contributions(apps, schema_editor):
     records.delete()
 
 
-
 class Migration(migrations.Migration):
 
     dependencies = [
