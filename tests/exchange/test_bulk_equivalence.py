@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
@@ -40,7 +40,8 @@ FIELDS = [
 inputs = st.fixed_dictionaries(
     {
         "kind": st.sampled_from(["money", "in_kind", "service", "volunteering", "skills", "gift"]),
-        "description": st.sampled_from(["Don", "", " Matériel  ", "x" * 501]),
+        # Tabs, newlines and backslashes: what PostgreSQL's COPY text format must escape.
+        "description": st.sampled_from(["Don", "", " Matériel  ", "x" * 501, "Bois\\brut\tlot 2\nlivré\r le 3", "\\N"]),
         "value": st.sampled_from(["100", "0", "-3", "abc", "12,5", "1 000,25", "", None, "1000000000", "NaN"]),
         "valuation_method": st.sampled_from(["", "nominal", "cost_price", "contract_price", "hourly_rate", "bad"]),
         "status": st.sampled_from(["promised", "received", "lost"]),
@@ -48,7 +49,7 @@ inputs = st.fixed_dictionaries(
         "promised_on": st.sampled_from([None, date(2023, 1, 1), date(1985, 5, 5)]),
         "hours": st.sampled_from([None, "10", "0", "x"]),
         "hourly_rate": st.sampled_from([None, "11,88", "2000"]),
-        "evidence": st.sampled_from(["", "facture"]),
+        "evidence": st.sampled_from(["", "facture", "C:\\factures\\n°12\t(copie)\n"]),
     }
 )
 
@@ -75,6 +76,31 @@ class BulkEquivalence(TestCase):
 
     @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(inputs)
+    @example(  # always tried: a valid row whose texts hold what COPY's text format escapes
+        {
+            "kind": "money",
+            "description": "Bois\\brut\tlot 2\nlivré\r le 3",
+            "value": "100",
+            "valuation_method": "",
+            "status": "received",
+            "received_on": date(2024, 3, 1),
+            "promised_on": None,
+            "hours": None,
+            "hourly_rate": None,
+            "evidence": "C:\\factures\\n°12\t(copie)\n",
+        }
+    )
+    @example(
+        {
+            **dict.fromkeys(["received_on", "promised_on", "hours", "hourly_rate"]),
+            "kind": "in_kind",
+            "description": "\\N",
+            "value": "12,5",
+            "valuation_method": "",
+            "status": "promised",
+            "evidence": "\\N",
+        }
+    )
     def test_same_rows_and_same_errors(self, values):
         alliance = type(self.alliance).objects.prefetch_related("parties").get(pk=self.alliance.pk)
         giver, receiver = sorted(alliance.parties.all(), key=lambda p: p.workspace_id is None, reverse=True)
@@ -92,9 +118,9 @@ class BulkEquivalence(TestCase):
         assert list(bulk_error or {}) == list(action_error or {})  # same fields, in the same order
         if action_error:
             return
-        (pk,) = write_contributions([row], workspace=self.workspace, user=self.user)
+        assert write_contributions([row], workspace=self.workspace, user=self.user) == 1
         fields = lambda obj: {f: getattr(obj, f) for f in FIELDS}  # noqa: E731
-        assert fields(Contribution.objects.get(pk=pk)) == fields(Contribution.objects.get(pk=made.pk))
+        assert fields(Contribution.objects.latest("pk")) == fields(Contribution.objects.get(pk=made.pk))
         assert made.giver_kind == giver.organization.kind != ""
 
 

@@ -163,21 +163,22 @@ def test_a_batch_refused_at_write_time_lands_nothing(workspace_a, owner, allianc
     runner.validate(job)
     from maillage.exchange import bulk
 
-    real = bulk.write_contributions
+    real = bulk.write_prepared
     calls = {"n": 0}
 
-    def failing(rows, **kw):
+    def failing(prepared, keep=None):
         calls["n"] += 1
         if calls["n"] == 2:
-            real(rows, **kw)  # written, then the batch fails: must be rolled back
+            real(prepared, keep)  # written, then the batch fails: must be rolled back
             raise ValidationError({"value": ["refusé"]})
-        return real(rows, **kw)
+        return real(prepared, keep)
 
-    monkeypatch.setattr(bulk, "write_contributions", failing)
+    monkeypatch.setattr(bulk, "write_prepared", failing)
     job = runner.run(job.pk)
     assert job.status == JobStatus.FAILED and "1 lot(s)" in job.message and "lignes 4 à 5" in job.message
     assert list(Contribution.objects.values_list("import_job", flat=True)) == [job.pk, job.pk]
-    monkeypatch.setattr(bulk, "write_contributions", real)
+    assert job.batches_done == 1 and job.created_rows == 2 and calls["n"] == 2
+    monkeypatch.setattr(bulk, "write_prepared", real)
     job = runner.run(job.pk)
     assert job.status == JobStatus.DONE and Contribution.objects.count() == 5
 
@@ -185,32 +186,35 @@ def test_a_batch_refused_at_write_time_lands_nothing(workspace_a, owner, allianc
 def test_rows_recorded_meanwhile_by_another_import_are_skipped_not_duplicated(
     workspace_a, owner, alliance, monkeypatch
 ):
-    # Another import writes the same rows between this job's first look at the recorded keys and its batches:
-    # the unique natural key refuses the batch, which is written again after a second look, under the lock.
+    # Another import writes some of the same rows after this job started: the unique import key refuses this
+    # job's first batch as a whole, which is written again after a look under the lock, and so is every batch
+    # after it. A row is never written twice, nor lost.
     monkeypatch.setenv("MAILLAGE_IMPORT_BATCH_SIZE", "2")
     first = job_for(workspace_a, owner, "contribution", contribution_rows(3))
     second = job_for(workspace_a, owner, "contribution", contribution_rows(5))
     runner.validate(first)
     runner.validate(second)
-    real = runner.recorded_keys
+    real_lookup, real_look = runner._look_up_alliances, runner._imported_contributions
     looks = []
 
-    def late(job, keys):
-        if job.pk != second.pk:
-            return real(job, keys)
-        looks.append(len(keys))
-        if len(looks) == 1:  # the first look, before the batches: the other import has not written yet
+    def meanwhile(job, ctx, table):
+        if job.pk == second.pk:  # the second job has started: the first one lands now
             assert runner.run(first.pk).created_rows == 3
-            return set()
-        return real(job, keys)
+        return real_lookup(job, ctx, table)
 
-    monkeypatch.setattr(runner, "recorded_keys", late)
+    def look(keys):
+        looks.append(len(keys))
+        return real_look(keys)
+
+    monkeypatch.setattr(runner, "_look_up_alliances", meanwhile)
+    monkeypatch.setattr(runner, "_imported_contributions", look)
     second = runner.run(second.pk)
     assert second.status == JobStatus.DONE and (second.created_rows, second.skipped_rows) == (2, 3)
+    assert (second.processed_rows, second.total_rows, second.batches_done, second.batches_total) == (5, 5, 2, 2)
     by_job = Counter(Contribution.objects.values_list("import_job", flat=True))
     assert by_job == {first.pk: 3, second.pk: 2} and ImportedRow.objects.count() == 0
     assert Contribution.objects.values("import_key").distinct().count() == 5
-    assert looks[1:] == [2, 2]  # the two batches that met rows of the other import looked again; the third did not
+    assert looks == [2, 2, 1]  # the first job never looked; the second from its refused first batch on
 
 
 def test_contribution_keys_recorded_before_decision_0005_move_onto_the_rows(workspace_a, owner, alliance):

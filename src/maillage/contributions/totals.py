@@ -37,12 +37,21 @@ def column(kind: str, status: str) -> str | None:
 
 def add_received(items: Iterable[Item], *, sign: int = 1) -> None:
     """Add contributions to their receivers' sums (``sign=-1`` takes them away)."""
+    add_summed(summed(items, sign=sign))
+
+
+def summed(items: Iterable[Item], *, sign: int = 1) -> list[tuple]:
+    """What contributions add to the sums, per receiver and giver kind: ``(receiver id, giver kind, *COLUMNS)``
+    rows for :func:`add_summed` (computed without the database: the importer does it off its writing thread)."""
     sums: dict[tuple[int, str], dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(COLUMNS, ZERO))
     for receiver_id, giver_kind, kind, status, value in items:
         name = column(kind, status)
         if name and value:
             sums[receiver_id, giver_kind][name] += sign * value
-    rows = [(*key, *(values[c] for c in COLUMNS)) for key, values in sums.items()]
+    return [(*key, *(values[c] for c in COLUMNS)) for key, values in sums.items()]
+
+
+def add_summed(rows: list[tuple]) -> None:
     upsert_adding(ReceivedSum._meta.db_table, ["receiver_id", "giver_kind"], COLUMNS, rows)
 
 

@@ -3,13 +3,18 @@
 
 The rows come checked by :func:`maillage.contributions.cleaning.clean_contribution` (the checks of
 ``record_contribution``, the same function); here they are only written, inside the import's batch transaction.
-On PostgreSQL the ids are drawn from the table's sequence in one query and the rows sent with ``COPY``; on
-SQLite in multi-row ``INSERT … RETURNING id`` statements. Neither builds a model instance per row.
+A batch of contributions is first *prepared* (formatted: ``COPY`` text lines on PostgreSQL, parameters on
+SQLite; the sums it adds), without the database, then *written*: with ``COPY`` on PostgreSQL, in multi-row
+``INSERT`` statements on SQLite, the ids left to the table. Neither builds a model instance per row.
 """
 
 from __future__ import annotations
 
 import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from operator import itemgetter
 
 from django.db import connection
@@ -31,94 +36,130 @@ def contribution_key(workspace_id: int, natural_key: str) -> str:
     return hashlib.sha256(f"{workspace_id}\x1f{natural_key}".encode()).hexdigest()[:32]
 
 
-def write_contributions(rows: list[dict], *, workspace, user) -> list[int]:
-    """Insert checked rows (``clean_contribution(...).fields``, with ``import_job_id`` and ``import_key`` when
-    an import writes them); returns their ids, in order."""
-    if not rows:
-        return []
+@dataclass(slots=True)
+class Prepared:
+    """A batch of checked contributions, already formatted for the database: the import's checking thread makes
+    it, the writing thread only sends it (decision 0006)."""
+
+    rows: list[dict]
+    values: list  # per row: its COPY text line, id left out (PostgreSQL), or its parameters (SQLite)
+    columns: list[str]  # in the order of ``values``
+    sums: list[tuple]  # what the rows add to their receivers' sums (:func:`totals.summed`)
+    created_at: datetime
+    workspace_id: int
+    user_id: int | None
+
+
+def prepare_contributions(rows: list[dict], *, workspace_id: int, user_id: int | None) -> Prepared:
+    """Format checked rows (``clean_contribution(...).fields``, with ``import_job_id`` and ``import_key`` when
+    an import writes them) for :func:`write_prepared`. Reads no database."""
     now = timezone.now()
     fields = [f for f in Contribution._meta.concrete_fields if not f.primary_key and f.attname not in AUTHOR]
-    names = [f.attname for f in fields if f.attname in rows[0]]
-    given = [f.column for f in fields if f.attname in rows[0]]
-    others = [f for f in fields if f.attname not in rows[0]]  # e.g. the import's job and key, when absent
+    present = rows[0] if rows else {}
+    names = [f.attname for f in fields if f.attname in present]
+    others = [f for f in fields if f.attname not in present]  # e.g. the import's job and key, when absent
+    columns = [*(f.column for f in fields if f.attname in present), *AUTHOR, *(f.column for f in others)]
+    getter = itemgetter(*names) if names else (lambda row: ())
     if connection.vendor == "postgresql":
-        author = (workspace.pk, user.pk if user else None, now, *(f.get_default() for f in others))
-        columns = ["id", *given, *AUTHOR, *(f.column for f in others)]
-        ids = copy_rows(Contribution, columns, _with_ids(rows, names, author))
-    elif not connection.features.can_return_rows_from_bulk_insert:  # SQLite before 3.35: no RETURNING
-        objects = [Contribution(**row, created_by_workspace=workspace, created_by=user) for row in rows]
-        Contribution.objects.bulk_create(objects, batch_size=1000)
-        ids = [o.pk for o in objects]
+        tail = "".join("\t" + copy_text(v) for v in (workspace_id, user_id, now, *(f.get_default() for f in others)))
+        values = ["\t".join(map(copy_text, getter(row))) + tail + "\n" for row in rows]
     else:  # SQLite stores naive UTC text; dates and decimals go through the adapters Django registers
         author = (
-            workspace.pk,
-            user.pk if user else None,
+            workspace_id,
+            user_id,
             connection.ops.adapt_datetimefield_value(now),
             *(f.get_db_prep_save(f.get_default(), connection) for f in others),
         )
-        getter, columns = itemgetter(*names), [*given, *AUTHOR, *(f.column for f in others)]
-        ids = insert_rows(Contribution, columns, [(*getter(row), *author) for row in rows], returning=True)
-    totals.add_received((r["receiver_id"], r["giver_kind"], r["kind"], r["status"], r["value"]) for r in rows)
-    Alliance.objects.filter(pk__in={row["alliance_id"] for row in rows}).update(updated_at=now)
-    return ids
+        values = [(*getter(row), *author) for row in rows]
+    sums = totals.summed(_items(rows))
+    return Prepared(rows, values, columns, sums, now, workspace_id, user_id)
 
 
-class _with_ids:
-    """The COPY rows ``(id, *values, *author)``, the ids filled in by :func:`copy_rows`."""
-
-    def __init__(self, rows: list[dict], names: list[str], author: tuple):
-        self.rows, self.getter, self.author = rows, itemgetter(*names), author
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def with_ids(self, ids: list[int]):
-        getter, author = self.getter, self.author
-        return ((pk, *getter(row), *author) for pk, row in zip(ids, self.rows, strict=True))
+def _items(rows: list[dict]):
+    return ((r["receiver_id"], r["giver_kind"], r["kind"], r["status"], r["value"]) for r in rows)
 
 
-def copy_rows(model, columns: list[str], rows) -> list[int]:
-    """PostgreSQL: ``COPY`` ``rows`` (tuples in ``columns`` order) into ``model``'s table. When ``columns``
-    starts with ``id``, ``rows`` is a :class:`_with_ids` and the ids come from the table's sequence, in one
-    query; they are returned. The columns left out take their database default."""
+def write_prepared(prepared: Prepared, keep: list[bool] | None = None) -> int:
+    """Insert a prepared batch, or only its rows whose ``keep`` is true; add them to their receivers' sums and
+    touch their alliances. Returns how many rows it wrote (their ids come from the table: nothing needs them)."""
+    rows, values, sums = prepared.rows, prepared.values, prepared.sums
+    if keep is not None:
+        rows = [row for row, kept in zip(rows, keep, strict=True) if kept]
+        values = [value for value, kept in zip(values, keep, strict=True) if kept]
+        sums = totals.summed(_items(rows))
+    if not rows:
+        return 0
+    if connection.vendor == "postgresql":
+        copy_lines(Contribution, prepared.columns, values)
+    else:
+        insert_rows(Contribution, prepared.columns, values)
+    totals.add_summed(sums)
+    Alliance.objects.filter(pk__in={row["alliance_id"] for row in rows}).update(updated_at=prepared.created_at)
+    return len(rows)
+
+
+def write_contributions(rows: list[dict], *, workspace, user) -> int:
+    """Insert checked rows at once (:func:`prepare_contributions` then :func:`write_prepared`)."""
+    prepared = prepare_contributions(rows, workspace_id=workspace.pk, user_id=user.pk if user else None)
+    return write_prepared(prepared)
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(value) -> str:
+    """One value in PostgreSQL's ``COPY`` text format. Only the types a contribution holds: anything else is a
+    programming error, not something to guess."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, int | Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, date):  # and datetime: ISO 8601, with its offset when aware
+        return value.isoformat()
+    raise TypeError(f"no COPY text for {type(value).__name__}")
+
+
+def copy_lines(model, columns: list[str], lines: list[str]) -> None:
+    """PostgreSQL: ``COPY`` ``lines`` (text format, each ending in a newline) into ``model``'s table; the
+    columns left out (the id) take their database default."""
     table = connection.ops.quote_name(model._meta.db_table)
-    ids: list[int] = []
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    # wrap_database_errors: psycopg's own errors become Django's (IntegrityError…), as for any other query.
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy,
+    ):
+        copy.write("".join(lines).encode())
+
+
+def copy_rows(model, columns: list[str], rows) -> None:
+    """PostgreSQL: ``COPY`` ``rows`` (tuples in ``columns`` order) into ``model``'s table; the columns left out
+    take their database default."""
+    table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
-        if columns[0] == "id":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [model._meta.db_table, len(rows)],
-            )
-            ids = [r[0] for r in cursor.fetchall()]
-            rows = rows.with_ids(ids)
         quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-        # wrap_database_errors: psycopg's own errors become Django's (IntegrityError…), as for any other query.
         with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
             write = copy.write_row
             for row in rows:
                 write(row)
-    return ids
 
 
-def insert_rows(model, columns: list[str], rows: list[tuple], *, returning: bool = False) -> list[int]:
-    """SQLite: multi-row ``INSERT``s of ``rows`` (tuples in ``columns`` order), ``RETURNING id`` when asked (the
-    ids in the order of the rows, as ``bulk_create`` reads them)."""
+def insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
+    """SQLite: multi-row ``INSERT``s of ``rows`` (tuples in ``columns`` order)."""
     table = connection.ops.quote_name(model._meta.db_table)
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     per_statement = max(1, 30_000 // len(columns))  # under SQLite's 32,766 parameters
-    ids: list[int] = []
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
             sql = f"INSERT INTO {table} ({quoted}) VALUES {', '.join([one] * len(chunk))}"  # noqa: S608
-            params = [value for row in chunk for value in row]
-            if returning:
-                cursor.execute(sql + " RETURNING id", params)
-                ids += [r[0] for r in cursor.fetchall()]
-            else:
-                cursor.execute(sql, params)
-    return ids
+            cursor.execute(sql, [value for row in chunk for value in row])
 
 
 def write_records(records: list[tuple]) -> None:
