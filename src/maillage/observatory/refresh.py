@@ -1,8 +1,9 @@
 """Refresh: compute every indicator for every territory and year, apply disclosure control, rewrite the table.
 
 Runs from the CLI (``maillage refresh_observatory``), from the staff page (in a thread), or from cron. The
-aggregates are set-based SQL (:mod:`maillage.observatory.sql`); the disclosure decisions are taken in Python on
-the aggregated cells (a few hundred thousand at national scale), and the cells are written in one transaction.
+aggregates are set-based SQL (:mod:`maillage.observatory.sql`) that DuckDB runs on a copy of the source rows, in
+one snapshot (:mod:`maillage.observatory.engine`); the disclosure decisions are taken in Python on the aggregated
+cells (a few hundred thousand at national scale), and the cells are written in one transaction.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from operator import itemgetter
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
-from maillage.observatory import sql
+from maillage.observatory import engine, sql
 from maillage.observatory.bulk import write_rows
 from maillage.observatory.disclosure import Amount, Relation, Table, decide, round_money
 from maillage.observatory.impacts import IMPACT_FIELDS, decide_impacts
@@ -43,15 +44,13 @@ CELL_COLUMNS = [
 ]
 
 
-def observed_years(dialect: sql.Dialect) -> list[int]:
+def observed_years(fetch: Callable[[str], list[tuple]]) -> list[int]:
     current = timezone.localdate().year
     firsts = []
-    with connection.cursor() as cursor:
-        for query in sql.year_bounds_queries(dialect):
-            cursor.execute(query)
-            value = cursor.fetchone()[0]
-            if value is not None:
-                firsts.append(int(value))
+    for query in sql.year_bounds_queries():
+        value = fetch(query)[0][0]
+        if value is not None:
+            firsts.append(int(value))
     if not firsts:
         return []
     first = max(min(firsts), current - MAX_YEARS + 1)
@@ -60,18 +59,15 @@ def observed_years(dialect: sql.Dialect) -> list[int]:
 
 
 def compute_aggregates(timings: dict[str, float] | None = None) -> dict[str, dict]:
-    dialect = sql.Dialect(connection.vendor)
-    years = observed_years(dialect)
-    with transaction.atomic(), connection.cursor() as cursor:  # the session settings hold for one transaction
+    """Every aggregate, computed by DuckDB on a copy of the source rows (:mod:`.engine`)."""
 
-        def execute(statement: str) -> None:
-            cursor.execute(statement)
-
+    def compute(con) -> dict[str, dict]:
         def fetch(statement: str) -> list[tuple]:
-            cursor.execute(statement)
-            return cursor.fetchall()
+            return con.execute(statement).fetchall()
 
-        return sql.run_aggregates(dialect, execute, fetch, years, timings)
+        return sql.run_aggregates(con.execute, fetch, observed_years(fetch), timings)
+
+    return engine.run(compute, timings)
 
 
 def _hierarchy() -> dict[str, dict[str, str]]:
@@ -203,9 +199,9 @@ def refresh(*, progress: Callable[[str], None] | None = None) -> RefreshRun:
     run = RefreshRun.objects.create()
     started = time.perf_counter()
     try:
+        say("Calcul des agrégats…")
+        aggregates = compute_aggregates()  # its own read-only transaction: one snapshot of the sources
         with transaction.atomic():
-            say("Calcul des agrégats…")
-            aggregates = compute_aggregates()
             say("Contrôle du secret statistique…")
             rows, published = publish_rows(aggregates)
             say(f"Écriture de {len(rows)} cases…")

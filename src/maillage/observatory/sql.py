@@ -1,5 +1,5 @@
 # ruff: noqa: S608  (SQL assembled from constants of this module, never from user input)
-"""The observatory's set-based SQL, written once for PostgreSQL, SQLite and DuckDB (the benchmark's baseline).
+"""The observatory's set-based SQL, run by DuckDB on a copy of the source rows (:mod:`.engine`, decision 0007).
 
 Steps (temporary tables; every aggregate is a plain ``GROUP BY`` with ``SUM``/``COUNT``/``MAX``, no
 ``COUNT(DISTINCT)`` over a big join):
@@ -71,53 +71,18 @@ COUNT_COLUMNS = [
 COUNT_NAMES = [name for name, _ in COUNT_COLUMNS]
 
 
-class Dialect:
-    def __init__(self, vendor: str):
-        self.vendor = vendor  # "postgresql", "sqlite" or "duckdb"
-
-    def year(self, expr: str) -> str:
-        if self.vendor == "sqlite":
-            return f"CAST(strftime('%Y', {expr}) AS INTEGER)"
-        if self.vendor == "duckdb":  # Parquet columns may hold text (from SQLite) or only NULLs
-            return f"CAST(EXTRACT(YEAR FROM CAST({expr} AS TIMESTAMP)) AS INTEGER)"
-        return f"CAST(EXTRACT(YEAR FROM {expr}) AS INTEGER)"
-
-    def forms(self, alias: str) -> str:
-        return f"CAST({alias}.forms AS TEXT)" if self.vendor == "postgresql" else f"{alias}.forms"
-
-    def cents(self, expr: str) -> str:
-        """Amounts are summed exactly: PostgreSQL's numeric; elsewhere (floats) in whole cents."""
-        return expr if self.vendor == "postgresql" else f"CAST(ROUND({expr} * 100) AS BIGINT)"
-
-    def euros(self, expr: str) -> str:
-        return expr if self.vendor == "postgresql" else f"{expr} / 100.0"
-
-    @property
-    def true(self) -> str:
-        return "TRUE"
-
-    def session_settings(self) -> list[str]:
-        """PostgreSQL, for this transaction only: the default 4 MB per hash makes every aggregate spill to disk,
-        8 MB of buffers for temporary tables make them go through files, and JIT compiling costs more than it
-        saves on these short scans. ``temp_buffers`` cannot change once the session used a temporary table:
-        then it stays as it is."""
-        if self.vendor != "postgresql":
-            return []
-        return [
-            "SET LOCAL work_mem = '256MB'",
-            "SET LOCAL jit = off",
-            "DO $$BEGIN PERFORM set_config('temp_buffers', '1GB', true); EXCEPTION WHEN OTHERS THEN NULL; END$$",
-        ]
+def year(expr: str) -> str:
+    return f"CAST(EXTRACT(YEAR FROM {expr}) AS INTEGER)"
 
 
-def _has(dialect: Dialect, form: str) -> str:
-    return f"{dialect.forms('a')} LIKE '%\"{form}\"%'"
+def _has(form: str) -> str:
+    return f"a.forms LIKE '%\"{form}\"%'"
 
 
-def staging_statements(dialect: Dialect) -> list[str]:
+def staging_statements() -> list[str]:
     """CREATE TEMP TABLE statements, in order. ``obs_years`` is filled by :func:`run_aggregates`."""
-    y = dialect.year
-    mecenat = " OR ".join(_has(dialect, f) for f in ("mecenat_financier", "mecenat_nature", "mecenat_competences"))
+    y = year
+    mecenat = " OR ".join(_has(f) for f in ("mecenat_financier", "mecenat_nature", "mecenat_competences"))
     company = "po.kind = 'company'"
     return [
         # 1. Counted associations; the main cause is the first in the taxonomy's order.
@@ -132,7 +97,7 @@ def staging_statements(dialect: Dialect) -> list[str]:
                w.since
         FROM organizations_organization o
         JOIN (SELECT organization_id, MIN({y("created_at")}) AS since FROM workspaces_workspace
-              WHERE contributes_to_observatory = {dialect.true} GROUP BY organization_id) w
+              WHERE contributes_to_observatory GROUP BY organization_id) w
           ON w.organization_id = o.id
         LEFT JOIN territories_commune cm ON cm.code = o.commune_id
         LEFT JOIN (
@@ -160,9 +125,9 @@ def staging_statements(dialect: Dialect) -> list[str]:
                CASE WHEN po.kind = 'research_lab' THEN 1 ELSE 0 END AS k_research,
                CASE WHEN po.kind IN {PUBLIC} THEN 1 ELSE 0 END AS k_public,
                CASE WHEN {company} AND ({mecenat}) THEN 1 ELSE 0 END AS cf_mec,
-               CASE WHEN {company} AND {_has(dialect, "pratiques_responsables")} THEN 1 ELSE 0 END AS cf_rse,
-               CASE WHEN {company} AND {_has(dialect, "cooperation_economique")} THEN 1 ELSE 0 END AS cf_coop,
-               CASE WHEN {company} AND {_has(dialect, "innovation_sociale")} THEN 1 ELSE 0 END AS cf_innov
+               CASE WHEN {company} AND {_has("pratiques_responsables")} THEN 1 ELSE 0 END AS cf_rse,
+               CASE WHEN {company} AND {_has("cooperation_economique")} THEN 1 ELSE 0 END AS cf_coop,
+               CASE WHEN {company} AND {_has("innovation_sociale")} THEN 1 ELSE 0 END AS cf_innov
         FROM alliances_party p
         JOIN obs_assoc x ON x.assoc_id = p.organization_id
         JOIN alliances_alliance a ON a.id = p.alliance_id AND a.stage NOT IN ('identified', 'abandoned')
@@ -177,9 +142,9 @@ def _int(expr: str) -> str:
     return f"CAST({expr} AS INTEGER)"
 
 
-def facts_statements(dialect: Dialect) -> list[str]:
+def facts_statements() -> list[str]:
     """Ties spread over their years, the cube of facts, gifts and network partners (see the module's steps)."""
-    y = dialect.year
+    y = year
     kinds = ", ".join(f"t.k_{k}" for k in KINDS)
     spread = "JOIN obs_assoc x ON x.assoc_id = t.assoc_id JOIN obs_years yy ON yy.y >= t.sy AND yy.y <= t.ey AND yy.y >= x.since"
     cube_keys = "x.commune, x.epci, x.dep, x.region, yy.y, x.cause, x.band"
@@ -232,7 +197,7 @@ def facts_statements(dialect: Dialect) -> list[str]:
         SELECT {cube_keys.replace("yy.y", "g.year")}, g.kind, g.giver_id, SUM(g.amount) AS amount
         FROM (
           SELECT r.organization_id AS assoc_id, {y("COALESCE(c.received_on, c.promised_on, c.created_at)")} AS year,
-                 g.organization_id AS giver_id, c.kind AS kind, {dialect.cents("c.value")} AS amount
+                 g.organization_id AS giver_id, c.kind AS kind, c.value AS amount
           FROM contributions_contribution c
           JOIN alliances_party r ON r.id = c.receiver_id
           JOIN alliances_party g ON g.id = c.giver_id
@@ -256,7 +221,7 @@ def rollup_statements(
 ) -> list[str]:
     """Tables ``{prefix}_{level}_{cause|band}``: ``base`` (keyed by GEO, year, cause, band and ``extra``) summed
     per cause and per band at the commune level, then each level from the one below (``ROLLUP``). Counts stay
-    integers (PostgreSQL sums integers in 64 bits, bigints as numeric)."""
+    integers (a ``SUM`` of integers is a wider type otherwise)."""
 
     def sums(cast: str) -> str:
         return ", ".join((f"CAST(SUM({m}) AS {cast}) AS {m}" if counts else f"SUM({m}) AS {m}") for m in measures)
@@ -309,12 +274,12 @@ def count_query(level: str, column: str | None) -> str:
     return _level_rows("obs_c", level, column, select, ())
 
 
-def amount_query(dialect: Dialect, level: str, column: str | None) -> str:
+def amount_query(level: str, column: str | None) -> str:
     """Per cell and kind of gift: number of distinct givers, total, and the largest giver's total."""
     inner = _level_rows("obs_a", level, column, "SUM(amount) AS s", ("kind", "giver_id"))
     return (
-        f"SELECT code, year, cause, band, kind, COUNT(*) AS givers, {dialect.euros('SUM(s)')} AS total, "
-        f"{dialect.euros('MAX(s)')} AS top FROM ({inner}) gv GROUP BY code, year, cause, band, kind"
+        "SELECT code, year, cause, band, kind, COUNT(*) AS givers, SUM(s) AS total, MAX(s) AS top "
+        f"FROM ({inner}) gv GROUP BY code, year, cause, band, kind"
     )
 
 
@@ -329,7 +294,7 @@ def network_query(level: str, column: str | None) -> str:
     )
 
 
-def impact_query(dialect: Dialect) -> str:
+def impact_query() -> str:
     """Notes of the closed evaluations of counted associations' alliances, per (association, year of the period's
     end, evaluation, answering party, impact): sum and number of 1–5 notes of sent answers (scored in Python, as
     :mod:`maillage.evaluation.scoring` does)."""
@@ -338,7 +303,7 @@ def impact_query(dialect: Dialect) -> str:
         FROM evaluation_evaluation e
         JOIN alliances_party p ON p.alliance_id = e.alliance_id AND p.left_at IS NULL
         JOIN obs_assoc x ON x.assoc_id = p.organization_id
-        JOIN obs_years yy ON yy.y = {dialect.year("e.period_end")} AND yy.y >= x.since
+        JOIN obs_years yy ON yy.y = {year("e.period_end")} AND yy.y >= x.since
         JOIN evaluation_response r ON r.evaluation_id = e.id AND r.submitted_at IS NOT NULL
         JOIN evaluation_answer an ON an.response_id = r.id AND an.scale_value IS NOT NULL
         JOIN evaluation_question q ON q.id = an.question_id AND q.questionnaire_id = e.questionnaire_id
@@ -346,20 +311,6 @@ def impact_query(dialect: Dialect) -> str:
         GROUP BY x.assoc_id, x.commune, x.epci, x.dep, x.region, yy.y, e.id, r.party_id, q.impact"""
 
 
-def analyze(dialect: Dialect, execute: Callable[[str], None], table: str) -> None:
-    """Temporary tables are never auto-analysed on PostgreSQL: without statistics it picks nested loops."""
-    if dialect.vendor == "postgresql":
-        execute(f"ANALYZE {table}")
-
-
-# Tables joined afterwards (the others are only scanned by a GROUP BY: no statistics needed).
-JOINED = {"obs_assoc", "obs_ties", "obs_years", "obs_new", "obs_time"}
-# SQLite has no hash joins: index the temporary tables it joins on.
-SQLITE_INDEXES = {
-    "obs_assoc": "CREATE INDEX obs_assoc_idx ON obs_assoc (assoc_id)",
-    "obs_new": "CREATE INDEX obs_new_idx ON obs_new (assoc_id, year)",
-    "obs_time": "CREATE INDEX obs_time_idx ON obs_time (assoc_id, year)",
-}
 BASE_TABLES = (
     "obs_assoc",
     "obs_ties",
@@ -374,34 +325,12 @@ BASE_TABLES = (
 TEMP_TABLES = (*BASE_TABLES, *rollup_tables("obs_c"), *rollup_tables("obs_a"))
 
 
-# The tables the refresh reads (the bench exports the same ones).
-SOURCE_TABLES = (
-    "organizations_organization", "organizations_organization_causes", "organizations_cause",
-    "workspaces_workspace", "territories_commune", "alliances_alliance", "alliances_party", "alliances_interaction",
-    "alliances_attendance", "contributions_contribution", "evaluation_evaluation", "evaluation_response",
-    "evaluation_answer", "evaluation_question",
-)  # fmt: skip
-
-
-def unanalysed_query() -> str:
-    """PostgreSQL: source tables never analysed (just bulk-loaded, before autovacuum came): without statistics
-    the planner expects empty tables and picks nested loops that run for minutes."""
-    names = ", ".join(f"'{t}'" for t in SOURCE_TABLES)
-    return f"SELECT relname FROM pg_class WHERE relkind = 'r' AND reltuples < 0 AND relname IN ({names})"
-
-
-def _create(dialect: Dialect, execute: Callable[[str], None], statement: str) -> str:
-    table = statement.split()[3]
+def _create(execute: Callable[[str], None], statement: str) -> str:
     execute(statement)
-    if table in JOINED:
-        analyze(dialect, execute, table)
-    if dialect.vendor == "sqlite" and table in SQLITE_INDEXES:
-        execute(SQLITE_INDEXES[table])
-    return table
+    return statement.split()[3]
 
 
 def run_aggregates(
-    dialect: Dialect,
     execute: Callable[[str], None],
     fetch: Callable[[str], list[tuple]],
     years: Sequence[int],
@@ -418,32 +347,25 @@ def run_aggregates(
 
     for table in TEMP_TABLES:
         execute(f"DROP TABLE IF EXISTS {table}")
-    for statement in dialect.session_settings():
-        execute(statement)
-    if dialect.vendor == "postgresql":
-        for (table,) in fetch(unanalysed_query()):
-            execute(f"ANALYZE {table}")
-        lap("analyse sources")
-    for statement in staging_statements(dialect):
-        lap("staging " + _create(dialect, execute, statement))
+    for statement in staging_statements():
+        lap("staging " + _create(execute, statement))
     if years:
         execute("INSERT INTO obs_years (y) VALUES " + ", ".join(f"({int(y)})" for y in years))
-        analyze(dialect, execute, "obs_years")
-    for statement in facts_statements(dialect):
-        lap("staging " + _create(dialect, execute, statement))
+    for statement in facts_statements():
+        lap("staging " + _create(execute, statement))
     for statement in rollup_statements("obs_c", "obs_cube", (), COUNT_NAMES, counts=True):
-        _create(dialect, execute, statement)
+        _create(execute, statement)
     lap("rollup counts")
     for statement in rollup_statements("obs_a", "obs_gifts", ("kind", "giver_id"), ("amount",)):
-        _create(dialect, execute, statement)
+        _create(execute, statement)
     lap("rollup amounts")
     result: dict = {"counts": {}, "amounts": {}, "network": {}}
-    result["impacts"] = fetch(impact_query(dialect))
+    result["impacts"] = fetch(impact_query())
     lap("impacts")
     for level, column in LEVELS:
         result["counts"][level] = fetch(count_query(level, column))
         lap("counts")
-        result["amounts"][level] = fetch(amount_query(dialect, level, column))
+        result["amounts"][level] = fetch(amount_query(level, column))
         lap("amounts")
         result["network"][level] = fetch(network_query(level, column))
         lap("network")
@@ -452,10 +374,9 @@ def run_aggregates(
     return result
 
 
-def year_bounds_queries(dialect: Dialect) -> tuple[str, str]:
+def year_bounds_queries() -> tuple[str, str]:
     """Earliest year of a counted alliance and of a contributing workspace (to bound ``obs_years``)."""
-    y = dialect.year
     return (
-        f"SELECT MIN({y('COALESCE(a.starts_on, a.created_at)')}) FROM alliances_alliance a",
-        f"SELECT MIN({y('w.created_at')}) FROM workspaces_workspace w WHERE w.contributes_to_observatory = TRUE",
+        f"SELECT MIN({year('COALESCE(a.starts_on, a.created_at)')}) FROM alliances_alliance a",
+        f"SELECT MIN({year('w.created_at')}) FROM workspaces_workspace w WHERE w.contributes_to_observatory",
     )
