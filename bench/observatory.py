@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -39,6 +40,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=21, help="timed requests per page (default 21)")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument(
+        "--reuse", action="store_true", help="PostgreSQL: measure on the database a --keep run left (no generation)"
+    )
     return parser.parse_args()
 
 
@@ -52,8 +56,9 @@ def pg_admin(statement: str) -> None:
 def setup(args) -> Path | None:
     var_dir = None
     if args.db == "postgres":
-        pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        pg_admin(f"CREATE DATABASE {PG_DATABASE}")
+        if not args.reuse:
+            pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+            pg_admin(f"CREATE DATABASE {PG_DATABASE}")
         os.environ["DATABASE_URL"] = f"{PG_SERVER}/{PG_DATABASE}"
     else:
         var_dir = Path(tempfile.mkdtemp(prefix="maillage-bench-obs-"))
@@ -183,8 +188,10 @@ def run(args) -> None:
     from maillage.observatory.refresh import compute_aggregates, publish_rows, refresh
 
     print(f"# Observatory benchmark: {args.db}, scale {args.scale}, seed {args.seed}", flush=True)
-    gen_s, counts = timed("generation", lambda: generate(scale=args.scale, seed=args.seed))
-    print("  rows: " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())), flush=True)
+    gen_s = 0.0
+    if not args.reuse:
+        gen_s, counts = timed("generation", lambda: generate(scale=args.scale, seed=args.seed))
+        print("  rows: " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())), flush=True)
     refresh_s, run_ = timed("full refresh (SQL + disclosure control + write)", refresh)
     print(f"  cells: {run_.cells:,}, published: {run_.published:,}")
     steps: dict[str, float] = {}
@@ -204,7 +211,7 @@ def run(args) -> None:
     print()
     print("| figure | value | target |")
     print("|---|---|---|")
-    print(f"| generation | {gen_s:.1f} s | |")
+    print(f"| generation | {f'{gen_s:.1f} s' if gen_s else 'reused'} | |")
     print(f"| full refresh | {refresh_s:.1f} s | < {REFRESH_TARGET_S:.0f} s at scale 1.0 |")
     print(f"| aggregates (copy from {args.db} + DuckDB SQL) | {sql_s:.1f} s | |")
     print(f"| DuckDB, same SQL on Parquet | {duck_s:.1f} s | |")
@@ -220,6 +227,8 @@ def run(args) -> None:
         f"| page département median | {dep_ms:.0f} ms ({dep_ms / health_ms:.0f}× /sante/) | < {PAGE_TARGET_MS:.0f} ms |"
     )
     print(f"| baseline /sante/ median | {health_ms:.1f} ms | |")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"| peak memory of the process (refresh, DuckDB baseline) | {peak:,.0f} MB | |")
 
 
 if __name__ == "__main__":

@@ -196,6 +196,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
+# The observatory's refresh computes in an embedded DuckDB (decision 0007): its memory cap, e.g. "2GB"
+# (empty: DuckDB's default, 80 % of the RAM; beyond the cap it spills to a temporary directory).
+OBSERVATORY_DUCKDB_MEMORY = os.environ.get("MAILLAGE_OBSERVATORY_MEMORY", "")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -112,8 +112,8 @@ def _export(directory: Path) -> dict[str, Path]:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         for table in SOURCES:
             path = paths[table] = directory / f"{table}.csv"
-            if connection.vendor == "postgresql":
-                statement = f"COPY ({select_statement(table)}) TO STDOUT WITH (FORMAT csv)"
+            if connection.vendor == "postgresql":  # NULL as \N; a text that reads \N is quoted
+                statement = f"COPY ({select_statement(table)}) TO STDOUT WITH (FORMAT csv, NULL '\\N')"
                 with path.open("wb") as out, cursor.cursor.copy(statement) as copy:
                     for block in copy:
                         out.write(block)
@@ -121,9 +121,12 @@ def _export(directory: Path) -> dict[str, Path]:
                 cursor.execute(select_statement(table))
                 with path.open("w", newline="", encoding="utf-8") as out:
                     writer = csv.writer(out)
-                    while rows := cursor.fetchmany(50_000):
-                        writer.writerows(rows)
+                    while rows := cursor.fetchmany(50_000):  # NULL as \N (no column holds that text)
+                        writer.writerows([NULL if v is None else v for v in row] for row in rows)
     return paths
+
+
+NULL = "\\N"
 
 
 def _load(con: duckdb.DuckDBPyConnection, paths: dict[str, Path]) -> None:
@@ -131,7 +134,7 @@ def _load(con: duckdb.DuckDBPyConnection, paths: dict[str, Path]) -> None:
         columns = "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in SOURCES[table]) + "}"
         statement = (
             f"CREATE TABLE {table} AS SELECT * FROM read_csv(?, header = false, auto_detect = false, "  # noqa: S608
-            f"columns = {columns}, allow_quoted_nulls = false)"
+            f"columns = {columns}, nullstr = '\\N', allow_quoted_nulls = false)"
         )  # (names and types: constants of this module)
         con.execute(statement, [str(path)])
 
@@ -139,7 +142,7 @@ def _load(con: duckdb.DuckDBPyConnection, paths: dict[str, Path]) -> None:
 def connect(directory: Path) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB, spilling to ``directory`` beyond its memory limit (``OBSERVATORY_DUCKDB_MEMORY``)."""
     config = {"temp_directory": str(directory / "spill")}
-    memory = getattr(settings, "OBSERVATORY_DUCKDB_MEMORY", "")
+    memory = settings.OBSERVATORY_DUCKDB_MEMORY
     if memory:
         config["memory_limit"] = memory
     return duckdb.connect(":memory:", config=config)
