@@ -93,25 +93,49 @@ def export_parquet(directory: Path) -> dict[str, Path]:
 
     from maillage.observatory.engine import SOURCES, select_statement
 
+    types = {
+        "BIGINT": pa.int64(),
+        "INTEGER": pa.int32(),
+        "VARCHAR": pa.string(),
+        "BOOLEAN": pa.bool_(),
+        "DATE": pa.date32(),
+        "TIMESTAMP": pa.timestamp("us"),
+        "DECIMAL(14,2)": pa.decimal128(14, 2),
+    }
     paths = {}
-    for table in SOURCES:
+    for table, columns in SOURCES.items():
         path = directory / f"{table}.parquet"
+        schema = pa.schema([(name, types[kind]) for name, kind in columns])
         writer = None
         with connection.cursor() as cursor:
             cursor.execute(select_statement(table))
-            names = [d[0] for d in cursor.description]
             while rows := cursor.fetchmany(200_000):
-                batch = pa.table({name: [row[i] for row in rows] for i, name in enumerate(names)})
+                values = {name: [row[i] for row in rows] for i, (name, _) in enumerate(columns)}
+                if connection.vendor == "sqlite":  # dates and times maybe as text, decimals as numbers
+                    values = {name: _from_sqlite(values[name], kind) for name, kind in columns}
+                batch = pa.table(values, schema=schema)
                 if writer is None:
-                    writer = pq.ParquetWriter(path, batch.schema)
-                elif batch.schema != writer.schema:
-                    batch = batch.cast(writer.schema)
+                    writer = pq.ParquetWriter(path, schema)
                 writer.write_table(batch)
         if writer is None:
             continue
         writer.close()
         paths[table] = path
     return paths
+
+
+def _from_sqlite(values: list, kind: str) -> list:
+    import datetime as dt
+
+    if kind == "DATE":
+        return [dt.date.fromisoformat(v) if isinstance(v, str) else v for v in values]
+    if kind == "TIMESTAMP":
+        return [dt.datetime.fromisoformat(v) if isinstance(v, str) else v for v in values]
+    if kind.startswith("DECIMAL"):
+        return [None if v is None else Decimal(str(v)).quantize(Decimal("0.01")) for v in values]
+    if kind == "BOOLEAN":
+        return [None if v is None else bool(v) for v in values]
+    return values
 
 
 def duckdb_aggregates(paths: dict[str, Path]):

@@ -73,3 +73,28 @@ def test_the_memory_cap_is_duckdbs(settings):
     settings.OBSERVATORY_DUCKDB_MEMORY = "1GB"
     memory = engine.run(lambda con: con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
     assert memory.replace(" ", "") in {"953.6MiB", "1.0GB", "1000.0MB", "953.6MB"}, memory
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_of_its_own_copies_every_table_in_one_snapshot(workspace_a):
+    """Outside any transaction (cron, the staff page), PostgreSQL's tables are copied over two connections sharing
+    one snapshot; every row of every source table reaches DuckDB, once."""
+    from django.db import connection
+
+    partner = create_organization(data={"kind": "company", "name": "Société", "siren": "732829320"})
+    user = make_user("engine-own@test")
+    for name in ("A", "B", "C"):
+        create_alliance(
+            workspace=workspace_a, user=user, name=name, forms=["mecenat_nature"], partners=[(partner, "funder", "")]
+        )
+    assert not connection.in_atomic_block
+
+    def count(con):
+        return {table: con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in engine.SOURCES}  # noqa: S608
+
+    copied = engine.run(count)
+    with connection.cursor() as cursor:
+        for table, rows in copied.items():
+            cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608
+            assert (table, rows) == (table, cursor.fetchone()[0])
+    assert copied["alliances_alliance"] == 3 and copied["alliances_party"] == 6

@@ -1,8 +1,8 @@
 """Where the observatory's aggregates are computed: DuckDB, embedded in the process (decision 0007).
 
 The rows the indicators read (:data:`SOURCES`: a few columns of 14 tables) are copied out of the database in one
-snapshot (``COPY … TO STDOUT`` as CSV on PostgreSQL, a plain ``SELECT`` on SQLite) into CSV files of a temporary
-directory, loaded with their types into an in-memory DuckDB, and the set-based SQL of
+snapshot (``COPY … TO STDOUT`` as CSV on PostgreSQL, over two connections sharing the snapshot; a plain ``SELECT``
+on SQLite) into CSV files of a temporary directory, loaded with their types into an in-memory DuckDB, and the set-based SQL of
 :mod:`maillage.observatory.sql` runs there, columnar and on every core. The files and the DuckDB database live
 for one refresh only; nothing of them is kept.
 """
@@ -10,7 +10,9 @@ for one refresh only; nothing of them is kept.
 from __future__ import annotations
 
 import csv
+import queue
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -104,26 +106,80 @@ def select_statement(table: str) -> str:
 
 def _export(directory: Path) -> dict[str, Path]:
     """Every source table into a CSV file of ``directory``, in one snapshot of the database."""
-    paths = {}
+    paths = {table: directory / f"{table}.csv" for table in SOURCES}
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and not connection.savepoint_ids:
-            # The first statement of its own transaction: every table as of one instant. (Inside an outer
-            # transaction, e.g. a test's, the caller's snapshot rules.)
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        for table in SOURCES:
-            path = paths[table] = directory / f"{table}.csv"
-            if connection.vendor == "postgresql":  # NULL as \N; a text that reads \N is quoted
-                statement = f"COPY ({select_statement(table)}) TO STDOUT WITH (FORMAT csv, NULL '\\N')"
-                with path.open("wb") as out, cursor.cursor.copy(statement) as copy:
-                    for block in copy:
-                        out.write(block)
-            else:
+        if connection.vendor == "sqlite":
+            for table, path in paths.items():
                 cursor.execute(select_statement(table))
                 with path.open("w", newline="", encoding="utf-8") as out:
                     writer = csv.writer(out)
                     while rows := cursor.fetchmany(50_000):  # NULL as \N (no column holds that text)
                         writer.writerows([NULL if v is None else v for v in row] for row in rows)
+        elif connection.savepoint_ids:  # inside the caller's transaction (a test's): its snapshot, one connection
+            for table, path in paths.items():
+                _copy_out(cursor, table, path)
+        else:
+            # The first statements of its own transaction: every table as of one instant, shared with a second
+            # connection so that PostgreSQL formats two tables at once (one core each).
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            (snapshot,) = cursor.fetchone()
+            tables = queue.SimpleQueue()
+            for table in sorted(SOURCES, key=lambda t: -EXPECTED_ROWS.get(t, 0)):  # the largest first
+                tables.put(table)
+            failures: list[BaseException] = []
+            helper = threading.Thread(target=_second_connection, args=(snapshot, tables, paths, failures))
+            helper.start()
+            try:
+                _copy_tables(cursor, tables, paths)
+            finally:
+                helper.join()
+            if failures:
+                raise failures[0]
     return paths
+
+
+# Rows per table at national scale (maillage generate --scale 1.0), to hand out the largest tables first.
+EXPECTED_ROWS = {
+    "alliances_party": 7_400_000,
+    "alliances_alliance": 3_700_000,
+    "alliances_attendance": 3_700_000,
+    "alliances_interaction": 3_700_000,
+    "organizations_organization": 1_700_000,
+    "workspaces_workspace": 1_500_000,
+    "organizations_organization_causes": 1_500_000,
+    "contributions_contribution": 1_100_000,
+}
+
+
+def _copy_out(cursor, table: str, path: Path) -> None:
+    """PostgreSQL: ``COPY`` a table's columns to a CSV file (NULL as \\N; a text that reads \\N is quoted)."""
+    statement = f"COPY ({select_statement(table)}) TO STDOUT WITH (FORMAT csv, NULL '\\N')"
+    with path.open("wb") as out, cursor.cursor.copy(statement) as copy:
+        for block in copy:
+            out.write(block)
+
+
+def _copy_tables(cursor, tables: queue.SimpleQueue, paths: dict[str, Path]) -> None:
+    while True:
+        try:
+            table = tables.get_nowait()
+        except queue.Empty:
+            return
+        _copy_out(cursor, table, paths[table])
+
+
+def _second_connection(snapshot: str, tables: queue.SimpleQueue, paths: dict[str, Path], failures: list) -> None:
+    """A thread with its own connection (Django opens one per thread), in the first one's snapshot."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # an id PostgreSQL made: digits and dashes
+            _copy_tables(cursor, tables, paths)
+    except BaseException as exc:  # raised again by the first thread
+        failures.append(exc)
+    finally:
+        connection.close()
 
 
 NULL = "\\N"
