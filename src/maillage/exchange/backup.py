@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -21,6 +20,8 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+
+from maillage.core.pgclient import ClientMissing, client_tool, pg_client
 
 MANIFEST = "manifest.json"
 
@@ -42,25 +43,14 @@ def row_counts() -> dict[str, int]:
 
 
 def _pg_env(db: dict) -> tuple[list[str], dict]:
-    args = [
-        "-h",
-        str(db.get("HOST") or "127.0.0.1"),
-        "-p",
-        str(db.get("PORT") or 5432),
-        "-U",
-        str(db.get("USER") or "postgres"),
-    ]
-    env = os.environ.copy()
-    if db.get("PASSWORD"):
-        env["PGPASSWORD"] = str(db["PASSWORD"])
-    return args, env
+    return pg_client(db)
 
 
 def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        raise BackupError(f"{name} est introuvable : installez le paquet postgresql-client de la même version.")
-    return path
+    try:
+        return client_tool(name)
+    except ClientMissing as exc:
+        raise BackupError(str(exc)) from exc
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:

@@ -1,8 +1,8 @@
 """Where the observatory's aggregates are computed: DuckDB, embedded in the process (decision 0007).
 
 The rows the indicators read (:data:`SOURCES`: a few columns of 14 tables) are copied out of the database in one
-snapshot (``COPY … TO STDOUT`` as CSV on PostgreSQL, over two connections sharing the snapshot; a plain ``SELECT``
-on SQLite) into CSV files of a temporary directory, loaded with their types into an in-memory DuckDB, and the set-based SQL of
+snapshot (``COPY`` as CSV on PostgreSQL, by two ``psql`` processes sharing the refresh's snapshot; a plain
+``SELECT`` on SQLite) into CSV files of a temporary directory, loaded with their types into an in-memory DuckDB, and the set-based SQL of
 :mod:`maillage.observatory.sql` runs there, columnar and on every core. The files and the DuckDB database live
 for one refresh only; nothing of them is kept.
 """
@@ -10,9 +10,8 @@ for one refresh only; nothing of them is kept.
 from __future__ import annotations
 
 import csv
-import queue
+import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +19,8 @@ from pathlib import Path
 import duckdb
 from django.conf import settings
 from django.db import connection, transaction
+
+from maillage.core.pgclient import client_tool, pg_client
 
 # Table → its columns the observatory reads, with their DuckDB types. Timestamps are read in UTC (Django's).
 SOURCES: dict[str, list[tuple[str, str]]] = {
@@ -115,31 +116,21 @@ def _export(directory: Path) -> dict[str, Path]:
                     writer = csv.writer(out)
                     while rows := cursor.fetchmany(50_000):  # NULL as \N (no column holds that text)
                         writer.writerows([NULL if v is None else v for v in row] for row in rows)
-        elif connection.savepoint_ids:  # inside the caller's transaction (a test's): its snapshot, one connection
+        elif connection.savepoint_ids:  # inside the caller's transaction (a test's): its snapshot, this connection
             for table, path in paths.items():
                 _copy_out(cursor, table, path)
         else:
-            # The first statements of its own transaction: every table as of one instant, shared with a second
-            # connection so that PostgreSQL formats two tables at once (one core each).
+            # The first statements of its own transaction: every table as of one instant. ``psql`` processes in
+            # that snapshot write the files (libpq in C: ≈ 3× faster than reading the rows one by one in Python),
+            # two at once so that PostgreSQL formats two tables at a time, one core each.
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             cursor.execute("SELECT pg_export_snapshot()")
             (snapshot,) = cursor.fetchone()
-            tables = queue.SimpleQueue()
-            for table in sorted(SOURCES, key=lambda t: -EXPECTED_ROWS.get(t, 0)):  # the largest first
-                tables.put(table)
-            failures: list[BaseException] = []
-            helper = threading.Thread(target=_second_connection, args=(snapshot, tables, paths, failures))
-            helper.start()
-            try:
-                _copy_tables(cursor, tables, paths)
-            finally:
-                helper.join()
-            if failures:
-                raise failures[0]
+            _copy_with_psql(snapshot, paths)
     return paths
 
 
-# Rows per table at national scale (maillage generate --scale 1.0), to hand out the largest tables first.
+# Rows per table at national scale (maillage generate --scale 1.0), to share the tables out evenly.
 EXPECTED_ROWS = {
     "alliances_party": 7_400_000,
     "alliances_alliance": 3_700_000,
@@ -150,36 +141,52 @@ EXPECTED_ROWS = {
     "organizations_organization_causes": 1_500_000,
     "contributions_contribution": 1_100_000,
 }
+PSQL_PROCESSES = 2
+
+
+def _copy_body(table: str, target: str) -> str:
+    """What follows ``COPY`` (or psql's ``\\copy``): NULL as \\N; a text that reads \\N is quoted."""
+    return f"({select_statement(table)}) TO {target} WITH (FORMAT csv, NULL '\\N')"
 
 
 def _copy_out(cursor, table: str, path: Path) -> None:
-    """PostgreSQL: ``COPY`` a table's columns to a CSV file (NULL as \\N; a text that reads \\N is quoted)."""
-    statement = f"COPY ({select_statement(table)}) TO STDOUT WITH (FORMAT csv, NULL '\\N')"
-    with path.open("wb") as out, cursor.cursor.copy(statement) as copy:
+    """One table through this connection."""
+    with path.open("wb") as out, cursor.cursor.copy("COPY " + _copy_body(table, "STDOUT")) as copy:
         for block in copy:
             out.write(block)
 
 
-def _copy_tables(cursor, tables: queue.SimpleQueue, paths: dict[str, Path]) -> None:
-    while True:
-        try:
-            table = tables.get_nowait()
-        except queue.Empty:
-            return
-        _copy_out(cursor, table, paths[table])
-
-
-def _second_connection(snapshot: str, tables: queue.SimpleQueue, paths: dict[str, Path], failures: list) -> None:
-    """A thread with its own connection (Django opens one per thread), in the first one's snapshot."""
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # an id PostgreSQL made: digits and dashes
-            _copy_tables(cursor, tables, paths)
-    except BaseException as exc:  # raised again by the first thread
-        failures.append(exc)
-    finally:
-        connection.close()
+def _copy_with_psql(snapshot: str, paths: dict[str, Path]) -> None:
+    """The tables shared out between ``psql`` processes, each in one transaction in ``snapshot``."""
+    shares: list[list[str]] = [[] for _ in range(PSQL_PROCESSES)]
+    load = [0] * PSQL_PROCESSES
+    for table in sorted(paths, key=lambda t: -EXPECTED_ROWS.get(t, 0) * len(SOURCES[t])):
+        emptiest = load.index(min(load))
+        shares[emptiest].append(table)
+        load[emptiest] += EXPECTED_ROWS.get(table, 0) * len(SOURCES[table])
+    args, env = pg_client(connection.settings_dict)
+    processes = []
+    for tables in shares:
+        script = [
+            "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;",
+            f"SET TRANSACTION SNAPSHOT '{snapshot}';",  # an id PostgreSQL made: hexadecimal digits and dashes
+            *(f"\\copy {_copy_body(table, repr(str(paths[table])))}" for table in tables),
+            "COMMIT;",
+        ]
+        process = subprocess.Popen(  # noqa: S603 (our own script, the settings' database)
+            [client_tool("psql"), *args, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", connection.settings_dict["NAME"]],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        process.stdin.write("\n".join(script) + "\n")
+        process.stdin.close()
+        processes.append(process)
+    errors = [process.stderr.read().strip() for process in processes if process.wait() != 0]
+    if errors:
+        raise RuntimeError(f"psql a échoué pendant la copie de l'observatoire : {errors[0]}")
 
 
 NULL = "\\N"
