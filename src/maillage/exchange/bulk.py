@@ -46,8 +46,6 @@ class Prepared:
     columns: list[str]  # in the order of ``values``
     sums: list[tuple]  # what the rows add to their receivers' sums (:func:`totals.summed`)
     created_at: datetime
-    workspace_id: int
-    user_id: int | None
 
 
 def prepare_contributions(rows: list[dict], *, workspace_id: int, user_id: int | None) -> Prepared:
@@ -72,7 +70,7 @@ def prepare_contributions(rows: list[dict], *, workspace_id: int, user_id: int |
         )
         values = [(*getter(row), *author) for row in rows]
     sums = totals.summed(_items(rows))
-    return Prepared(rows, values, columns, sums, now, workspace_id, user_id)
+    return Prepared(rows, values, columns, sums, now)
 
 
 def _items(rows: list[dict]):
