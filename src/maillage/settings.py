@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "maillage.core",
     "maillage.territories",
     "maillage.workspaces",
+    "maillage.audit",
     "maillage.organizations",
     "maillage.alliances",
     "maillage.contributions",

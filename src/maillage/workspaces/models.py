@@ -37,6 +37,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set when the person opened the signed link sent to ``email``; until then the account acts for nobody else.
+    email_verified_at = models.DateTimeField("adresse vérifiée le", null=True, blank=True)
 
     objects = UserManager()
 
@@ -49,6 +51,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 class Workspace(models.Model):
