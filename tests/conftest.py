@@ -50,8 +50,14 @@ def concurrent_ok():
         pytest.skip("SQLite en mémoire : lancez avec SQLITE_TEST_NAME=/tmp/test.sqlite3 pour ce test concurrent")
 
 
-def make_user(email: str, name: str = "") -> User:
-    return User.objects.create_user(email, PASSWORD, full_name=name or email.split("@")[0].title())
+def make_user(email: str, name: str = "", *, verified: bool = True) -> User:
+    """A user whose address is proved, unless ``verified=False`` (an account that only signed up)."""
+    return User.objects.create_user(
+        email,
+        PASSWORD,
+        full_name=name or email.split("@")[0].title(),
+        email_verified_at=timezone.now() if verified else None,
+    )
 
 
 def make_association(name: str, rna: str, commune: str = "69266") -> object:

@@ -168,6 +168,7 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "maillage.workspaces.signals.axes_username"  # the address in lower case
 AXES_LOCKOUT_TEMPLATE = "web/auth/locked.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 

@@ -27,9 +27,10 @@ def test_create_workspace_without_organisation_says_what_to_do():
     assert "Choisissez l'organisation" in page_text(response)
 
 
-def test_invite_accept_and_switch(people, workspace_a, workspace_b):
+def test_invite_accept_and_switch(people, workspace_a, workspace_b, django_capture_on_commit_callbacks):
     admin = client_for(people["admin"])
-    response = admin.post("/espace/membres/inviter/", {"email": "Nouvelle@Exemple.fr", "role": "viewer"})
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mail leaves after the commit
+        response = admin.post("/espace/membres/inviter/", {"email": "Nouvelle@Exemple.fr", "role": "viewer"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["nouvelle@exemple.fr"]
     link = re.search(r"http://testserver(/invitations/\S+/)", mail.outbox[0].body).group(1)
@@ -47,9 +48,10 @@ def test_invite_accept_and_switch(people, workspace_a, workspace_b):
     assert "Espace A" in client.get("/").content.decode()
 
 
-def test_invitation_for_another_address_is_refused(people, workspace_a):
+def test_invitation_for_another_address_is_refused(people, workspace_a, django_capture_on_commit_callbacks):
     admin = client_for(people["admin"])
-    admin.post("/espace/membres/inviter/", {"email": "quelqu-un@exemple.fr", "role": "member"})
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post("/espace/membres/inviter/", {"email": "quelqu-un@exemple.fr", "role": "member"})
     link = re.search(r"http://testserver(/invitations/\S+/)", mail.outbox[0].body).group(1)
     intruder = client_for(make_user("intrus@exemple.fr"))
     response = intruder.post(link, follow=True)

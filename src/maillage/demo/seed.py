@@ -12,6 +12,7 @@ import importlib
 import random
 
 from django.db import transaction
+from django.utils import timezone
 
 from maillage.core.roles import Role
 from maillage.core.text import normalize
@@ -118,7 +119,7 @@ def seed_demo() -> dict[str, int]:
     for email, full_name, org_name in ACCOUNTS:
         user = User.objects.filter(email=email).first()
         if user is None:
-            user = User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name)
+            user = User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name, email_verified_at=timezone.now())
             users += 1
         workspace, _ = Workspace.objects.get_or_create(
             organization=organizations[org_name], defaults={"name": org_name, "contributes_to_observatory": True}

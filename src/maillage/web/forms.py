@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.db import transaction
 
 from maillage.core.roles import Role
 from maillage.organizations.models import BudgetBand, Cause, Kind, WorkforceBand
-from maillage.workspaces.models import User
 
 CREATABLE_KINDS = [
     (k.value, k.label) for k in Kind if k not in {Kind.COMMUNE, Kind.EPCI, Kind.DEPARTEMENT, Kind.REGION}
@@ -24,8 +23,14 @@ class LoginForm(AuthenticationForm):
         "inactive": "Ce compte est désactivé.",
     }
 
+    def clean_username(self):
+        # The address is case-insensitive (the password is not): django-axes counts failures on this form too.
+        return self.cleaned_data["username"].strip().lower()
+
 
 class SignupForm(forms.Form):
+    """Parsing only: the rules (address free in any case, password strength, one-line name) are in ``sign_up``."""
+
     full_name = forms.CharField(
         label="Nom complet", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
@@ -36,21 +41,48 @@ class SignupForm(forms.Form):
         help_text="10 caractères au moins, ni trop courant ni uniquement des chiffres.",
     )
 
-    def clean_email(self):
-        email = self.cleaned_data["email"].lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("Un compte existe déjà avec cette adresse : connectez-vous.")
-        return email
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("password"):
-            user = User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", ""))
-            try:
-                password_validation.validate_password(cleaned["password"], user)
-            except forms.ValidationError as exc:
-                self.add_error("password", exc)
-        return cleaned
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(
+        label="Nom complet", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+
+
+class EmailChangeForm(forms.Form):
+    new_email = forms.EmailField(
+        label="Nouvelle adresse e-mail", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label="Mot de passe actuel",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Pour vérifier que c'est bien vous.",
+    )
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Django's reset form, whose e-mail leaves after the commit and at most five times an hour per account."""
+
+    email = forms.EmailField(
+        label="Adresse e-mail du compte",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+    def get_users(self, email):
+        from maillage.workspaces.actions import may_send_password_reset
+
+        request = getattr(self, "_request", None)
+        for user in super().get_users(email):
+            if may_send_password_reset(user=user, request=request):
+                yield user
+
+    def save(self, *args, request=None, **kwargs):
+        self._request = request
+        return super().save(*args, request=request, **kwargs)
+
+    def send_mail(self, *args, **kwargs):
+        transaction.on_commit(lambda: super(PasswordResetRequestForm, self).send_mail(*args, **kwargs), robust=True)
 
 
 class WorkspaceForm(forms.Form):

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from maillage.web import (
+    urls_accounts,
     urls_alliances,
     urls_dashboard,
     urls_diagnostic,
@@ -42,6 +43,7 @@ urlpatterns = [
 ]
 # Each area keeps its pages in its own module (one owner per file).
 for area in (
+    urls_accounts,
     urls_alliances,
     urls_records,
     urls_dashboard,

@@ -19,9 +19,12 @@ from maillage.workspaces.models import ApiToken, Invitation, Membership
 @login_required
 def workspace_list(request):
     memberships = Membership.objects.active().filter(user=request.user).select_related("workspace__organization")
+    # Invitations go to an address: an account that has not proved its address sees none (accounts, issue 16).
     pending = Invitation.objects.filter(
         email__iexact=request.user.email, accepted_at__isnull=True, cancelled_at__isnull=True
     ).select_related("workspace")
+    if not request.user.email_verified:
+        pending = pending.none()
     return render(
         request,
         "web/workspaces/list.html",
@@ -96,6 +99,7 @@ def invite(request):
                 accept_url_builder=lambda token: request.build_absolute_uri(
                     reverse("web:invitation_accept", args=[token])
                 ),
+                request=request,
             )
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -120,7 +124,7 @@ def member_role(request, membership_id: int):
         messages.error(request, "Rôle inconnu : choisissez lecteur, membre, administrateur ou propriétaire.")
         return redirect("web:members")
     try:
-        actions.change_role(actor=request.user, membership=membership, role=form.cleaned_data["role"])
+        actions.change_role(actor=request.user, membership=membership, role=form.cleaned_data["role"], request=request)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     else:
@@ -133,7 +137,7 @@ def member_role(request, membership_id: int):
 def member_revoke(request, membership_id: int):
     membership = get_visible_or_404(Membership.objects.active().filter(workspace=request.workspace), pk=membership_id)
     try:
-        actions.revoke_membership(actor=request.user, membership=membership)
+        actions.revoke_membership(actor=request.user, membership=membership, request=request)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     else:
@@ -146,7 +150,7 @@ def invitation_accept(request, token: str):
     invitation = get_visible_or_404(Invitation.objects.select_related("workspace"), token=token)
     if request.method == "POST":
         try:
-            membership = actions.accept_invitation(invitation=invitation, user=request.user)
+            membership = actions.accept_invitation(invitation=invitation, user=request.user, request=request)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -161,10 +165,14 @@ def api_tokens(request):
     form = ApiTokenForm(request.POST or None)
     raw_key = None
     if request.method == "POST" and form.is_valid():
-        _, raw_key = actions.create_api_token(
-            user=request.user, workspace=request.workspace, name=form.cleaned_data["name"]
-        )
-        form = ApiTokenForm()
+        try:
+            _, raw_key = actions.create_api_token(
+                user=request.user, workspace=request.workspace, name=form.cleaned_data["name"], request=request
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            form = ApiTokenForm()
     tokens = ApiToken.objects.filter(user=request.user, workspace=request.workspace, revoked_at__isnull=True)
     return render(request, "web/workspaces/tokens.html", {"form": form, "tokens": tokens, "raw_key": raw_key})
 
@@ -173,7 +181,7 @@ def api_tokens(request):
 @require_POST
 def api_token_revoke(request, token_id: int):
     token = get_visible_or_404(ApiToken.objects.filter(user=request.user, workspace=request.workspace), pk=token_id)
-    actions.revoke_api_token(user=request.user, token=token)
+    actions.revoke_api_token(user=request.user, token=token, request=request)
     messages.success(request, f"Le jeton « {token.name} » est révoqué.")
     return redirect("web:api_tokens")
 
