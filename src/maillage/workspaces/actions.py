@@ -439,7 +439,6 @@ def verify_email(*, user: User, token: str, request: HttpRequest | None = None) 
     return user
 
 
-@transaction.atomic
 def request_email_change(
     *,
     user: User,
@@ -448,12 +447,25 @@ def request_email_change(
     confirm_url_builder: UrlBuilder,
     request: HttpRequest | None = None,
 ) -> str:
-    """Send a link to the new address; the account's address changes only when that link is opened."""
+    """Send a link to the new address; the account's address changes only when that link is opened.
+
+    The current password is asked (a session left open is not enough); wrong passwords are journaled outside the
+    transaction, and five an hour stop the form.
+    """
     if len(_recent(user, "auth.email_change_refused")) >= MAILS_PER_HOUR:
         raise ValidationError({"password": ["Trop d'essais avec un mauvais mot de passe : réessayez dans une heure."]})
     if not user.check_password(password or ""):
         record_event(action="auth.email_change_refused", actor=user, details={"reason": "password"}, request=request)
         raise ValidationError({"password": ["Mot de passe incorrect : c'est celui avec lequel vous vous connectez."]})
+    with transaction.atomic():
+        return _request_email_change(
+            user=user, new_email=new_email, confirm_url_builder=confirm_url_builder, request=request
+        )
+
+
+def _request_email_change(
+    *, user: User, new_email: str, confirm_url_builder: UrlBuilder, request: HttpRequest | None
+) -> str:
     new_email = _clean_new_address(new_email, user=user)
     _throttle(user, "auth.email_change_requested", "Un lien de confirmation de la nouvelle adresse")
     url = confirm_url_builder(tokens.make_change_token(user, new_email))
