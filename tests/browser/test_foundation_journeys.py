@@ -11,10 +11,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from django.core import mail
 
 from maillage.organizations.models import Organization, PrivateNote
 from maillage.workspaces.models import Membership
+from tests.browser.account_steps import last_mail_to, prove_address
 
 pytestmark = pytest.mark.browser
 
@@ -52,6 +52,7 @@ def test_signup_workspace_invitation_directory_note_logout(browser_page, new_bro
     expect(page).to_have_url(re.compile(r"/espaces/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Mes espaces de travail")
     expect(page.get_by_text("Bienvenue sur Maillage")).to_be_visible()
+    prove_address(page, "alice.durand@atelier-velo.test")  # the link of the e-mail received at sign-up
 
     # 2. Workspace creation -> "add it to the directory" -> association form.
     page.get_by_role("link", name="Créer un espace").click()
@@ -84,16 +85,16 @@ def test_signup_workspace_invitation_directory_note_logout(browser_page, new_bro
     expect(page.get_by_text(f"Invitation envoyée à {COLLEAGUE}.")).to_be_visible()
     expect(page.get_by_text(f"{COLLEAGUE} (Membre)")).to_be_visible()
 
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == [COLLEAGUE]
-    link = re.search(r"https?://\S+/invitations/\S+/", mail.outbox[0].body)
-    assert link, mail.outbox[0].body
+    invitation_mail = last_mail_to(COLLEAGUE, f"Invitation à rejoindre « {WORKSPACE} » sur Maillage")
+    link = re.search(r"https?://\S+/invitations/\S+/", invitation_mail.body)
+    assert link, invitation_mail.body
     invitation_url = link.group(0)
 
     # 5. The colleague, in another browser context, signs up with that address and accepts.
     colleague = new_browser_page()
     sign_up(colleague, "Camille Martin", COLLEAGUE)
     expect(colleague).to_have_url(re.compile(r"/espaces/$"))
+    prove_address(colleague, COLLEAGUE)
     colleague.goto(invitation_url)
     expect(colleague.get_by_role("heading", level=1)).to_have_text(f"Rejoindre « {WORKSPACE} »")
     colleague.get_by_role("button", name="Accepter l'invitation").click()
