@@ -175,7 +175,7 @@ def test_signing_up_with_an_invited_address_joins_nothing_before_the_proof(peopl
     page = page_text(squatter.get(invitation_url))
     assert "confirmez d'abord votre adresse e-mail" in page and "Accepter l'invitation" not in page
     refused = squatter.post(invitation_url, follow=True)
-    assert "Confirmez d'abord votre adresse e-mail" in page_text(refused)
+    assert "Pour rejoindre « Espace A », confirmez d'abord votre adresse e-mail" in page_text(refused)
     assert not Membership.objects.filter(workspace=workspace_a, user__email="tresorier@a.test").exists()
     assert Invitation.objects.get(email="tresorier@a.test").accepted_at is None
 
@@ -194,7 +194,7 @@ def test_an_unproved_account_sends_no_invitation(workspace_a, after_commit):
     with after_commit():
         response = client_for(owner).post("/espace/membres/inviter/", {"email": "x@a.test", "role": "member"})
     assert response.status_code == 400
-    assert "Pour inviter quelqu'un : confirmez d'abord votre adresse e-mail" in page_text(response)
+    assert "Pour inviter quelqu'un, confirmez d'abord votre adresse e-mail" in page_text(response)
     assert not Invitation.objects.exists() and mail.outbox == []
 
 

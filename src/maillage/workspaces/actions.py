@@ -76,7 +76,7 @@ def _require(user: User, workspace: Workspace, minimum: str) -> str:
 
 
 UNPROVED_ADDRESS = (
-    "Confirmez d'abord votre adresse e-mail : ouvrez le lien que nous vous avons envoyé "
+    "confirmez d'abord votre adresse e-mail : ouvrez le lien que nous vous avons envoyé "
     "(ou demandez-en un nouveau depuis « Mon compte »)."
 )
 
@@ -94,7 +94,7 @@ def invite(
     """Invite someone by e-mail. Only admins and owners invite; only an owner can invite an owner."""
     inviter_role = _require(inviter, workspace, Role.ADMIN)
     if not inviter.email_verified:
-        raise ValidationError(f"Pour inviter quelqu'un : {UNPROVED_ADDRESS[0].lower()}{UNPROVED_ADDRESS[1:]}")
+        raise ValidationError(f"Pour inviter quelqu'un, {UNPROVED_ADDRESS}")
     email = (email or "").strip().lower()
     try:
         validate_email(email)
@@ -167,7 +167,7 @@ def accept_invitation(*, invitation: Invitation, user: User, request: HttpReques
             f"Cette invitation est adressée à {invitation.email} : connectez-vous avec cette adresse pour l'accepter."
         )
     if not user.email_verified:
-        raise ValidationError(f"Pour rejoindre « {invitation.workspace.name} » : {UNPROVED_ADDRESS}")
+        raise ValidationError(f"Pour rejoindre « {invitation.workspace.name} », {UNPROVED_ADDRESS}")
     membership, _ = Membership.objects.update_or_create(
         workspace=invitation.workspace, user=user, defaults={"role": invitation.role, "revoked_at": None}
     )
