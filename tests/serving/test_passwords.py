@@ -29,7 +29,9 @@ def test_an_old_pbkdf2_hash_still_logs_in_and_is_rewritten_in_argon2id(project_h
     user = User.objects.create_user("camille@exemple.fr", full_name="Camille")
     user.password = make_password("un-long-secret-2026", hasher="pbkdf2_sha256")
     user.save(update_fields=["password"])
-    response = Client().post("/compte/connexion/", {"username": "camille@exemple.fr", "password": "un-long-secret-2026"})
+    response = Client().post(
+        "/compte/connexion/", {"username": "camille@exemple.fr", "password": "un-long-secret-2026"}
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
