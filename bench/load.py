@@ -206,10 +206,10 @@ def run_phase(user_class, base: str, users: int, seconds: float, server_pid: int
     runner.start(users, spawn_rate=users)
     gevent.sleep(warmup)  # every user spawned and signed in
     environment.stats.reset_all()
-    cpu_server, cpu_self, started = cpu_seconds(server_pid), cpu_seconds(os.getpid()), time.perf_counter()
+    cpu_server, cpu_self, started = cpu_seconds(server_pid), time.process_time(), time.perf_counter()
     gevent.sleep(seconds)
     elapsed = time.perf_counter() - started
-    cpu_server, cpu_self = cpu_seconds(server_pid) - cpu_server, cpu_seconds(os.getpid()) - cpu_self
+    cpu_server, cpu_self = cpu_seconds(server_pid) - cpu_server, time.process_time() - cpu_self
     total = environment.stats.total
     result = {
         "requests": total.num_requests,
@@ -238,7 +238,7 @@ def run_phase(user_class, base: str, users: int, seconds: float, server_pid: int
     return result
 
 
-def simultaneous_logins(base: str, count: int) -> dict:
+def simultaneous_logins(base: str, count: int, server_pid: int) -> dict:
     """``count`` people sign in at the same instant (the form fetched before, then every POST released at once)."""
     host, port = base.split("//", 1)[1].split(":")
     release = gevent.event.Event()
@@ -283,16 +283,18 @@ def simultaneous_logins(base: str, count: int) -> dict:
     deadline = time.monotonic() + 120
     while len(ready) < count and time.monotonic() < deadline and not all(g.dead for g in greenlets):
         gevent.sleep(0.05)  # until every form is fetched (bounded)
+    cpu_before = cpu_seconds(server_pid)
     release.set()
     gevent.joinall(greenlets, timeout=300)
+    cpu_per_login = (cpu_seconds(server_pid) - cpu_before) / count
     durations.sort()
     return {
         "count": count,
+        "cpu_per_login_ms": cpu_per_login * 1000,
         "median_s": statistics.median(durations) if durations else float("nan"),
         "p95_s": durations[int(0.95 * (len(durations) - 1))] if durations else float("nan"),
         "max_s": durations[-1] if durations else float("nan"),
         "failures": failures + [f"non terminée ({count - len(durations)})"] * (len(durations) < count),
-        "seconds_cpu_note": "",
     }
 
 
@@ -408,23 +410,29 @@ def main() -> None:
                 print_phase("mélange", mix)
                 for name, (count, failures, p50, p95) in sorted(mix["by_name"].items()):
                     print(f"    {name:<28} {count:6d}  p50 {p50:6.0f} ms  p95 {p95:6.0f} ms  erreurs {failures}")
-                logins = simultaneous_logins(server.base, args.logins)
+                logins = simultaneous_logins(server.base, args.logins, server.process.pid)
                 print(
                     f"  {args.logins} connexions simultanées : médiane {logins['median_s']:.2f} s, p95 "
-                    f"{logins['p95_s']:.2f} s, max {logins['max_s']:.2f} s, erreurs {len(logins['failures'])}"
+                    f"{logins['p95_s']:.2f} s, max {logins['max_s']:.2f} s, erreurs {len(logins['failures'])} ; CPU "
+                    f"serveur par connexion {logins['cpu_per_login_ms']:.0f} ms (médiane attendue sur {cores} cœurs "
+                    f"libres ≈ {args.logins * logins['cpu_per_login_ms'] / 1000 / cores / 2:.2f} s)"
                     + "".join(f"\n    ERREUR {failure}" for failure in logins["failures"][:5])
                 )
             finally:
                 server.stop()
             cpu_per_request = mix["server_cpu_s"] / mix["requests"] if mix["requests"] else float("nan")
             ceiling = cores / cpu_per_request if mix["requests"] else float("nan")
+            client_cores = mix["client_cpu_s"] / mix["seconds"]
+            ceiling_left = (cores - client_cores) / cpu_per_request if mix["requests"] else float("nan")
             print(
                 f"  mélange / page triviale : {mix['rps'] / trivial['rps']:.2f} ; CPU serveur par requête "
                 f"{cpu_per_request * 1000:.1f} ms → plafond {ceiling:.0f} req/s sur {cores} cœurs, atteint à "
-                f"{mix['rps'] / ceiling:.0%}"
+                f"{mix['rps'] / ceiling:.0%} ({mix['rps'] / ceiling_left:.0%} des {cores - client_cores:.2f} cœurs "
+                f"que le client locust laisse)"
             )
             figures["servers"][kind] = {"trivial": trivial, "mix": mix, "logins": logins,
-                                        "cpu_per_request_ms": cpu_per_request * 1000, "ceiling_rps": ceiling}  # fmt: skip
+                                        "cpu_per_request_ms": cpu_per_request * 1000, "ceiling_rps": ceiling,
+                                        "ceiling_left_by_client_rps": ceiling_left}  # fmt: skip
     finally:
         if created_db:
             import psycopg
@@ -448,7 +456,8 @@ def main() -> None:
         share = g["mix"]["rps"] / g["ceiling_rps"]
         print(
             f"  gunicorn / ce que son CPU par requête permet sur {cores} cœurs : {share:.0%} (objectif ≥ 80 %) ; "
-            f"le client locust a pris {g['mix']['client_cpu_s'] / g['mix']['seconds']:.2f} cœur pendant ce temps"
+            f"{g['mix']['rps'] / g['ceiling_left_by_client_rps']:.0%} des cœurs que laisse le client locust, qui a "
+            f"pris {g['mix']['client_cpu_s'] / g['mix']['seconds']:.2f} cœur"
         )
         print(
             f"  {args.logins} connexions simultanées (gunicorn) : médiane {g['logins']['median_s']:.2f} s (objectif < 1 s)"
