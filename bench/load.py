@@ -443,10 +443,9 @@ def main() -> None:
 
     servers = figures["servers"]
     print(f"\nBilan ({database}) — à mesurer sur une machine au repos : ces chiffres dépendent de la charge voisine.")
-    errors = sum(
-        s["mix"]["failures"] + s["trivial"]["failures"] + len(s["logins"]["failures"]) for s in servers.values()
-    )
-    print(f"  erreurs : {errors} (objectif 0)")
+    for kind, result in servers.items():
+        errors = result["mix"]["failures"] + result["trivial"]["failures"] + len(result["logins"]["failures"])
+        print(f"  erreurs ({kind}) : {errors} (objectif 0 ; runserver refuse au-delà de 10 connexions en attente)")
     if "gunicorn" in servers and "runserver" in servers:
         ratio = servers["gunicorn"]["mix"]["rps"] / servers["runserver"]["mix"]["rps"]
         print(f"  gunicorn / runserver sur le mélange : {ratio:.2f}× (objectif ≥ 1,8×)")
