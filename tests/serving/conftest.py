@@ -23,6 +23,13 @@ DEMO_EMAIL = "demo@maillage.test"
 DEMO_PASSWORD = "jardins-partages-2026"  # printed by `maillage demo` (README)
 
 
+def skip_drill(reason: str) -> None:
+    """Skip a drill whose tools are missing, or fail it on CI (``CI=true``), where the drills must run."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} ; CI=true : les exercices de panne ne peuvent pas être ignorés", pytrace=False)
+    pytest.skip(reason)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

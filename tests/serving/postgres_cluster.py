@@ -1,7 +1,7 @@
 """A throw-away PostgreSQL cluster of the test's own, on another port, that a drill may stop and start.
 
 Made with the server programs of the machine (``initdb``, ``pg_ctl``), in a temporary folder, as the ``postgres``
-account when the tests run as root (PostgreSQL refuses to run as root). The drill is skipped, with the reason, only
+account when the tests run as root (PostgreSQL refuses to run as root). The drill is skipped (failed on CI), with the reason, only
 where those programs or that account are missing.
 """
 
@@ -14,7 +14,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.serving.conftest import skip_drill
 
 
 def server_programs() -> Path | None:
@@ -29,16 +29,16 @@ class Cluster:
     def __init__(self, folder: Path, port: int):
         self.bin = server_programs()
         if self.bin is None:
-            pytest.skip("PostgreSQL (initdb, pg_ctl) n'est pas installé : exercice de panne ignoré")
+            skip_drill("PostgreSQL (initdb, pg_ctl) n'est pas installé : exercice de panne ignoré")
         self.run_as: list[str] = []
         if os.geteuid() == 0:
             try:
                 account = pwd.getpwnam("postgres")
             except KeyError:
-                pytest.skip("lancé en root sans compte « postgres » pour faire tourner PostgreSQL : exercice ignoré")
+                skip_drill("lancé en root sans compte « postgres » pour faire tourner PostgreSQL : exercice ignoré")
             runuser = shutil.which("runuser")
             if runuser is None:
-                pytest.skip("runuser est absent : impossible de lancer PostgreSQL sous le compte postgres")
+                skip_drill("runuser est absent : impossible de lancer PostgreSQL sous le compte postgres")
             self.run_as = [runuser, "-u", "postgres", "--"]
             os.chown(folder, account.pw_uid, account.pw_gid)
         self.folder = folder

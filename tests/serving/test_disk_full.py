@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.serving.conftest import base_env
+from tests.serving.conftest import base_env, skip_drill
 
 DRILL = r"""
 import json, os, sys
@@ -50,14 +50,14 @@ print(json.dumps(result))
 def small_filesystem(demo_var_dir):
     """A tmpfs of the database's size plus 1 MiB, holding a copy of the demo database."""
     if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("monter un petit système de fichiers (tmpfs) demande root et mount : exercice disque plein ignoré")
+        skip_drill("monter un petit système de fichiers (tmpfs) demande root et mount : exercice disque plein ignoré")
     mount = Path(tempfile.mkdtemp(prefix="maillage-disk-full-"))
     database = demo_var_dir / "maillage.sqlite3"
     size = database.stat().st_size + 1024 * 1024
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], capture_output=True)
     if mounted.returncode != 0:
         shutil.rmtree(mount, ignore_errors=True)
-        pytest.skip(f"mount -t tmpfs refusé ({mounted.stderr.decode().strip()}) : exercice disque plein ignoré")
+        skip_drill(f"mount -t tmpfs refusé ({mounted.stderr.decode().strip()}) : exercice disque plein ignoré")
     try:
         # A consistent copy (the demo file is in WAL mode).
         subprocess.run(
