@@ -93,6 +93,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a database that is down or restarting answers a French 503 page (JSON under /api/), not a 500.
+    "maillage.core.unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -146,6 +148,59 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Serving (issue 17, docs/operations.md) -------------------------------------------------------------------
+# PostgreSQL: a persistent connection (CONN_MAX_AGE, above) is checked before its first use in a request, so that a
+# connection broken by a restart of PostgreSQL is replaced at once instead of failing one request per thread; a
+# connection attempt gives up after MAILLAGE_DB_CONNECT_TIMEOUT seconds (the page then answers 503, see
+# core/unavailable.py) rather than holding a worker while the database is unreachable.
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        _database["CONN_HEALTH_CHECKS"] = True
+        _database.setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("MAILLAGE_DB_CONNECT_TIMEOUT", 5))
+# Passwords: Argon2id at OWASP's first recommended cost (19 MiB, 2 passes, 1 lane: ~30 ms of one core here) rather
+# than PBKDF2 at 1,000,000 iterations (~320 ms): 50 simultaneous logins then cost ~1.5 s of CPU instead of 16 s.
+# PBKDF2 hashes made before stay valid and are rewritten in Argon2id at the next login. Reasons and figures:
+# docs/operations.md, section "Passwords".
+PASSWORD_HASHERS = [
+    "maillage.core.hashers.Argon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# Static files in production: WhiteNoise compresses them once, at `maillage serve`'s collectstatic; source maps
+# (5 MB, read only by developer tools) are served as they are, which takes most of the compression time away.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (
+    "jpg",
+    "jpeg",
+    "png",
+    "gif",
+    "webp",
+    "zip",
+    "gz",
+    "tgz",
+    "bz2",
+    "tbz",
+    "xz",
+    "br",
+    "swf",
+    "flv",
+    "woff",
+    "woff2",
+    "3gp",
+    "3gpp",
+    "asf",
+    "avi",
+    "m4v",
+    "mov",
+    "mp4",
+    "mpeg",
+    "mpg",
+    "webm",
+    "wmv",
+    "map",
+)
+# --- end of serving --------------------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "workspaces.User"
 AUTHENTICATION_BACKENDS = [
