@@ -137,6 +137,11 @@ def test_the_tasks_of_a_dead_worker_are_queued_again_then_failed_after_five_deat
     row = DBTaskResult.objects.get(pk=result.id)
     row.claim("alive")
     assert requeue_orphans() == [] and DBTaskResult.objects.get(pk=result.id).status == "RUNNING"
+    # A worker's own task: its beat carries our pid, and it is alive for the worker itself.
+    WorkerBeat.objects.create(worker_id="me", hostname=socket.gethostname(), pid=os.getpid(), seen_at=now)
+    DBTaskResult.objects.filter(pk=result.id).update(worker_ids=["me"])
+    assert requeue_orphans(me="me") == [] and DBTaskResult.objects.get(pk=result.id).status == "RUNNING"
+    WorkerBeat.objects.filter(worker_id="me").delete()
     for worker in ("killed", "silent", "never-registered"):
         DBTaskResult.objects.filter(pk=result.id).update(status="RUNNING", worker_ids=[worker])
         assert requeue_orphans() == [str(result.id)], worker

@@ -41,14 +41,17 @@ class WorkerBeat(models.Model):
     def __str__(self) -> str:
         return f"{self.worker_id} ({self.hostname}:{self.pid})"
 
-    def is_alive(self, now=None) -> bool:
+    def is_alive(self, now=None, *, me: str = "") -> bool:
+        """``me``: the worker id of the caller, alive by definition."""
+        if self.worker_id == me:
+            return True
         now = now or timezone.now()
         if now - self.seen_at > timedelta(seconds=settings.TASKS_WORKER_STALE_SECONDS):
             return False
         if self.hostname != socket.gethostname():
             return True  # another machine: only its beat tells
         if self.pid == os.getpid():
-            return False  # our pid, another worker id: that worker died and the pid was given to us
+            return False  # our pid under another worker id: that worker died and the pid was given to us
         try:
             os.kill(self.pid, 0)
         except ProcessLookupError:

@@ -26,13 +26,13 @@ class WorkerLost(Exception):
     """Recorded as the error of a task whose workers kept dying."""
 
 
-def requeue_orphans(*, now=None) -> list[str]:
-    """Queue again the tasks of dead workers; returns their ids."""
+def requeue_orphans(*, me: str = "", now=None) -> list[str]:
+    """Queue again the tasks of dead workers (``me``: the caller's worker id, alive); returns their ids."""
     from django_tasks_db.models import DBTaskResult
 
     now = now or timezone.now()
     beats = {beat.worker_id: beat for beat in WorkerBeat.objects.all()}
-    alive = {worker_id for worker_id, beat in beats.items() if beat.is_alive(now)}
+    alive = {worker_id for worker_id, beat in beats.items() if beat.is_alive(now, me=me)}
     requeued = []
     for result in DBTaskResult.objects.running().only("id", "worker_ids", "task_path"):
         last = result.worker_ids[-1] if result.worker_ids else ""

@@ -14,6 +14,8 @@ the mark is taken back if sending fails. A worker killed between the mark and th
 from __future__ import annotations
 
 import logging
+import os
+import time
 
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -37,6 +39,20 @@ from maillage.receipts.pdf import pdf_filename, render_receipt_pdf
 
 log = logging.getLogger(__name__)
 CHUNK = 500
+
+
+def chunk_size() -> int:
+    """Receipts per transaction; ``MAILLAGE_RECEIPTS_CHUNK`` overrides it (the fault drills use small chunks)."""
+    override = os.environ.get("MAILLAGE_RECEIPTS_CHUNK", "")
+    return int(override) if override.isdigit() and int(override) > 0 else CHUNK
+
+
+def _inside_chunk_hook() -> None:
+    """The fault drills slow each chunk's transaction down here (``MAILLAGE_RECEIPTS_CHUNK_DELAY``), so that a
+    kill lands inside it; nothing in production."""
+    delay = os.environ.get("MAILLAGE_RECEIPTS_CHUNK_DELAY")
+    if delay:
+        time.sleep(float(delay))
 
 
 def pending_contributions(workspace, year: int) -> list[Contribution]:
@@ -117,8 +133,9 @@ def run_batch(run_id: int) -> BatchRun:
 
 def _run(run: BatchRun) -> None:
     workspace, user = run.workspace, run.started_by
-    if run.send_emails:  # a run resumed after a crash: first the receipts it issued and did not e-mail yet
-        run.emailed += send_receipts(list(_not_emailed(run)))
+    if run.send_emails and run.issued:  # resumed after a crash: first what it issued and did not e-mail yet
+        send_receipts(list(_of_run(run).filter(emailed_at__isnull=True)))
+        run.emailed = _of_run(run).filter(emailed_at__isnull=False).count()
         run.save(update_fields=["emailed"])
     eligibility = eligibility_of(workspace)
     contributions = pending_contributions(workspace, run.year)
@@ -150,22 +167,25 @@ def _run(run: BatchRun) -> None:
             messages.append(f"{gift.donor_name}, {gift.amount} € : {' '.join(getattr(exc, 'messages', [str(exc)]))}")
     run.messages = messages[-200:]
     run.save(update_fields=["skipped", "messages"])
-    for start in range(0, len(candidates), CHUNK):
-        chunk = candidates[start : start + CHUNK]
+    size = chunk_size()
+    for start in range(0, len(candidates), size):
+        chunk = candidates[start : start + size]
         with transaction.atomic():
             saved = save_numbered(chunk, workspace.organization_id)
             run.issued += len(saved)
             run.save(update_fields=["issued"])
+            _inside_chunk_hook()
         if run.send_emails:
-            run.emailed += send_receipts(saved)
+            send_receipts(saved)
+            run.emailed = _of_run(run).filter(emailed_at__isnull=False).count()  # right after a resume too
             run.save(update_fields=["emailed"])
     run.status = BatchStatus.DONE
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "finished_at"])
 
 
-def _not_emailed(run: BatchRun):
-    """The receipts this run issued (since it started, for its year's gifts) with an address and no e-mail yet."""
+def _of_run(run: BatchRun):
+    """The receipts this run issued with a donor's address (its issuer and person, since it started, its year)."""
     start, end = gift_year_bounds(run.year)
     return (
         Receipt.objects.filter(
@@ -174,7 +194,6 @@ def _not_emailed(run: BatchRun):
             issued_at__gte=run.started_at,
             gift_date__range=(start, end),
             cancelled_at__isnull=True,
-            emailed_at__isnull=True,
         )
         .exclude(donor_email="")
         .order_by("number")

@@ -39,7 +39,7 @@ class Housekeeping:
             worker_id=self.worker_id,
             defaults={"hostname": socket.gethostname(), "pid": os.getpid(), "seen_at": timezone.now()},
         )
-        for task_id in requeue_orphans():
+        for task_id in requeue_orphans(me=self.worker_id):
             log.warning("tâche %s relancée : son travailleur s'est arrêté en cours de route", task_id)
         if self.schedule:
             for name in tick():
