@@ -203,14 +203,13 @@ def _of_run(run: BatchRun):
 def send_receipts(receipts: list[Receipt]) -> int:
     """E-mail each receipt (PDF attached) to its donor when an address is known. Returns how many were sent.
 
-    At most once per receipt: it is marked (committed) before its message goes; the mark is taken back when
-    sending fails, so that the next run tries again."""
+    At most once per receipt: the message is built (its PDF rendered) first, then the receipt is marked
+    (committed), then the message goes; the mark is taken back when sending fails, so that the next run tries
+    again. Only a crash between the mark and the end of the sending itself loses the e-mail."""
     sent = 0
     for receipt in receipts:
-        if not receipt.donor_email:
+        if not receipt.donor_email or receipt.emailed_at:
             continue
-        if not Receipt.objects.filter(pk=receipt.pk, emailed_at__isnull=True).update(emailed_at=timezone.now()):
-            continue  # e-mailed (or being e-mailed) by another run
         issuer = receipt.issuer_snapshot.get("name", "")
         message = EmailMessage(
             subject=f"Votre reçu fiscal n° {receipt.reference} — {issuer}",
@@ -221,8 +220,10 @@ def send_receipts(receipts: list[Receipt]) -> int:
             ),
             to=[receipt.donor_email],
         )
+        message.attach(pdf_filename(receipt), render_receipt_pdf(receipt), "application/pdf")
+        if not Receipt.objects.filter(pk=receipt.pk, emailed_at__isnull=True).update(emailed_at=timezone.now()):
+            continue  # e-mailed (or being e-mailed) by another run
         try:
-            message.attach(pdf_filename(receipt), render_receipt_pdf(receipt), "application/pdf")
             message.send(fail_silently=False)
         except BaseException:
             Receipt.objects.filter(pk=receipt.pk).update(emailed_at=None)
