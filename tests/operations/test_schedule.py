@@ -151,3 +151,25 @@ def test_the_tasks_of_a_dead_worker_are_queued_again_then_failed_after_five_deat
     assert requeue_orphans() == []
     failed = DBTaskResult.objects.get(pk=result.id)
     assert failed.status == "FAILED" and "WorkerLost" in failed.exception_class_path
+
+
+def test_the_jobs_command_shows_failures_and_retries_one(settings):
+    from io import StringIO
+
+    from django.core.management.base import CommandError
+
+    settings.TASKS = DATABASE_TASKS
+    result = remind_agreements.enqueue()
+    row = DBTaskResult.objects.get(pk=result.id)
+    row.claim("w")
+    row.set_failed(RuntimeError("SMTP refusé"))
+    schedule.tick(at(7, 8))
+    out = StringIO()
+    call_command("jobs", stdout=out)
+    text = out.getvalue()
+    assert f"{result.id} " in text and "RuntimeError: SMTP refusé" in text
+    assert "remind_agreements — rappels des accords à renouveler (dernière : 2026-12-07)" in text
+    call_command("jobs", "--retry", str(result.id), stdout=StringIO())
+    assert DBTaskResult.objects.get(pk=result.id).status == "READY"
+    with pytest.raises(CommandError, match="Aucune tâche en échec"):
+        call_command("jobs", "--retry", str(result.id))
