@@ -21,7 +21,9 @@ install: $(VENV)/.installed
 demo: install
 	$(BIN)/maillage migrate --noinput
 	$(BIN)/maillage demo
-	$(BIN)/maillage serve $(HOST):$(PORT)
+	@# The worker runs the background tasks (imports, receipts in batches, refreshes) beside the web server.
+	$(BIN)/maillage worker --verbosity 0 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/maillage serve $(HOST):$(PORT)
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -22,6 +22,16 @@ def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings):
+    """Tasks run when enqueued, in the test's thread and transaction (django-tasks' immediate backend). The tests
+    of the queue itself (``tests/operations/``) put the database backend back and run real workers."""
+    settings.TASKS = IMMEDIATE_TASKS
+
+
 @pytest.fixture(autouse=True)
 def _sums_kept_on_write(request):
     """After every test that used the database, the sums kept on write equal the sums recomputed from the rows.

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "maillage.core",
     "maillage.territories",
     "maillage.workspaces",
@@ -88,6 +90,7 @@ INSTALLED_APPS = [
     "maillage.matching",
     "maillage.exchange",
     "maillage.demo",
+    "maillage.jobs",
     "maillage.web",
     "maillage.api",
 ]
@@ -258,6 +261,23 @@ MEDIA_URL = "/media/"
 OBSERVATORY_DUCKDB_MEMORY = os.environ.get("MAILLAGE_OBSERVATORY_MEMORY", "")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Background work (decision 0009): django-tasks, its database backend by default (a table of the database, no
+# broker), run by `maillage worker`. MAILLAGE_TASKS_BACKEND=immediate runs each task at once in the caller (a demo
+# without a worker; the tests). The worker beats every TASKS_WORKER_BEAT_SECONDS; the tasks of a worker silent for
+# TASKS_WORKER_STALE_SECONDS (or whose process is gone from this host) are run again by another one.
+TASKS_BACKENDS = {
+    "database": "django_tasks_db.backend.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+_tasks_backend = os.environ.get("MAILLAGE_TASKS_BACKEND", "database")
+if _tasks_backend not in TASKS_BACKENDS:
+    raise ImproperlyConfigured(f"MAILLAGE_TASKS_BACKEND doit valoir database ou immediate, pas {_tasks_backend!r}.")
+TASKS = {"default": {"BACKEND": TASKS_BACKENDS[_tasks_backend]}}
+TASKS_WORKER_BEAT_SECONDS = env_int("MAILLAGE_WORKER_BEAT_SECONDS", 10)
+TASKS_WORKER_STALE_SECONDS = env_int("MAILLAGE_WORKER_STALE_SECONDS", 60)
+# Periodic jobs left to another scheduler (names of maillage.jobs.schedule.SCHEDULE, comma-separated).
+MAILLAGE_SCHEDULE_OFF = env_list("MAILLAGE_SCHEDULE_OFF", [])
 
 # E-mail: printed to the console unless EMAIL_HOST is set.
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Maillage <ne-pas-repondre@maillage.localhost>")

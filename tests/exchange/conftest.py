@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.test import override_settings
 
 from maillage.alliances.actions import create_alliance
 from maillage.core.roles import Role
@@ -12,12 +11,6 @@ from maillage.workspaces.models import Membership
 from tests.conftest import client_for, make_user
 
 COMPANY_SIREN = "732829320"
-
-
-@pytest.fixture(autouse=True)
-def _inline_runner():
-    with override_settings(EXCHANGE_RUNNER="inline"):
-        yield
 
 
 @pytest.fixture

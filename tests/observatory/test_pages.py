@@ -109,7 +109,6 @@ def test_a_workspace_sees_its_position(data):
 def test_staff_refresh_page(settings, data):
     from maillage.workspaces.models import User
 
-    settings.OBSERVATORY_REFRESH_SYNC = True
     staff = User.objects.create_user("staff@x.test", "mot-de-passe-solide-42", full_name="Staff", is_staff=True)
     client = client_for(staff)
     before = RefreshRun.objects.count()

@@ -8,7 +8,6 @@ from tests.receipts.factories import gift, make_alliance, make_eligible
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.RECEIPTS_BATCH_INLINE = True
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from maillage.alliances.models import (
     StageChange,
     TerritoryLevel,
 )
+from maillage.core.tasks import going_on
 from maillage.organizations.models import Contact, Organization
 from maillage.territories.models import Commune, Departement, Epci, Region
 
@@ -565,7 +566,7 @@ def send_agreement_reminders(*, today: date | None = None, days: int = RENEWAL_N
     )
     count = 0
     for agreement in due:
-        with transaction.atomic():
+        with going_on(f"rappel de l'accord {agreement.pk}"), transaction.atomic():
             locked = Agreement.objects.select_for_update().filter(pk=agreement.pk, reminder_sent_on__isnull=True)
             if not locked.update(reminder_sent_on=today):
                 continue

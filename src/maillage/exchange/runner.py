@@ -22,14 +22,12 @@ import logging
 import math
 import os
 import queue
-import subprocess
 import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -509,36 +507,11 @@ def _after_batch_hook(job) -> None:
         time.sleep(float(delay))
 
 
-def _default_mode() -> str:
-    """A subprocess, except on a test database that another process cannot reach (in memory, or a test copy)."""
-    name = str(connection.settings_dict.get("NAME") or "")
-    if "mode=memory" in name or name == ":memory:" or name.startswith("test_"):
-        return "inline"
-    return "subprocess"
-
-
 def start(job: ImportJob) -> None:
-    """Run the job in the background: a ``maillage import`` subprocess (default) or a thread."""
-    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED, message="")
-    mode = getattr(settings, "EXCHANGE_RUNNER", "") or _default_mode()
-    if mode == "inline":
-        run(job.pk)
-    elif mode == "thread":
+    """Queue the job for ``maillage worker`` (the ``run_import`` task, written with the job's status: both or
+    neither). The web process never runs it itself; after a worker's crash the task is run again and resumes."""
+    from maillage.exchange.tasks import run_import
 
-        def target():
-            from django.db import close_old_connections
-
-            try:
-                run(job.pk)
-            finally:
-                close_old_connections()
-
-        threading.Thread(target=target, daemon=True, name=f"import-{job.pk}").start()
-    else:
-        subprocess.Popen(  # noqa: S603 (our own command, a job id)
-            [sys.executable, "-m", "maillage.cli", "import", str(job.pk)],
-            env=os.environ.copy(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    with transaction.atomic():
+        ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED, message="")
+        run_import.enqueue(job.pk)

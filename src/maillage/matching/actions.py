@@ -343,14 +343,16 @@ def digest_for(subscription: AlertSubscription, now=None) -> list:
     ]
 
 
-def send_digests(*, now=None, force: bool = False) -> dict[str, int]:
-    """Send the e-mail digest of every active subscription that is due; returns counts."""
+def send_digests(*, now=None, force: bool = False, subscriptions=None) -> dict[str, int]:
+    """Send the e-mail digest of every active subscription (or of those given) that is due; returns counts."""
     from maillage.workspaces.models import Membership
 
     now = now or timezone.now()
     sent = skipped = 0
     due_after = {"daily": timedelta(hours=23), "weekly": timedelta(days=6, hours=23)}
-    for subscription in AlertSubscription.objects.filter(active=True).select_related("workspace__organization"):
+    for subscription in (
+        AlertSubscription.objects.filter(active=True) if subscriptions is None else subscriptions
+    ).select_related("workspace__organization"):
         last = subscription.last_sent_at
         if not force and last and now - last < due_after[subscription.frequency]:
             skipped += 1

@@ -1,6 +1,7 @@
 """Refresh: compute every indicator for every territory and year, apply disclosure control, rewrite the table.
 
-Runs from the CLI (``maillage refresh_observatory``), from the staff page (in a thread), or from cron. The
+Runs from the CLI (``maillage refresh_observatory``), from the staff page and every night (the
+``refresh_observatory`` task, run by ``maillage worker``). The
 aggregates are set-based SQL (:mod:`maillage.observatory.sql`) that DuckDB runs on a copy of the source rows, in
 one snapshot (:mod:`maillage.observatory.engine`); the disclosure decisions are taken in Python on the aggregated
 cells (a few hundred thousand at national scale), and the cells are written in one transaction.
@@ -8,13 +9,12 @@ cells (a few hundred thousand at national scale), and the cells are written in o
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from operator import itemgetter
 
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from maillage.observatory import engine, sql
@@ -223,21 +223,12 @@ def refresh(*, progress: Callable[[str], None] | None = None) -> RefreshRun:
     return run
 
 
-_lock = threading.Lock()
-
-
 def refresh_in_background() -> bool:
-    """Start a refresh in a thread (staff page). False when one is already running in this process."""
-    if not _lock.acquire(blocking=False):
+    """Queue a refresh for ``maillage worker`` (staff page). False when one is already queued or running."""
+    from maillage.core.tasks import is_waiting_or_running
+    from maillage.observatory.tasks import refresh_observatory
+
+    if is_waiting_or_running(refresh_observatory):
         return False
-
-    def work() -> None:
-        try:
-            close_old_connections()
-            refresh()
-        finally:
-            connection.close()
-            _lock.release()
-
-    threading.Thread(target=work, name="observatory-refresh", daemon=True).start()
+    refresh_observatory.enqueue()
     return True

@@ -1,17 +1,24 @@
 """Batch issue of a year's receipts: every received gift not yet receipted, in chunks, with progress.
 
-Progress lives in a ``BatchRun`` row that a page fragment polls (htmx). The batch runs in a background thread
-started by the page (no task queue is installed), or from the CLI: ``maillage issue_receipts --year 2025``.
-Each chunk is one transaction (numbers and receipts together: no gap even when a chunk fails).
+Progress lives in a ``BatchRun`` row that a page fragment polls (htmx). The page enqueues the ``issue_batch`` task
+(:mod:`maillage.receipts.tasks`), run by ``maillage worker``; the CLI runs it in the foreground
+(``maillage issue_receipts --year 2025``). Each chunk is one transaction (numbers and receipts together: no gap
+even when a chunk fails, or when the worker is killed). Run again after a crash, the batch resumes: the gifts
+receipted meanwhile are no longer pending, and the receipts it issued but did not e-mail yet are e-mailed.
+
+E-mails are sent at most once: a receipt is marked ``emailed_at`` (committed) just before its message goes, and
+the mark is taken back if sending fails. A worker killed between the mark and the message loses that one e-mail
+(the receipt stays downloadable) rather than sending it twice.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
+import os
+import time
 
 from django.core.mail import EmailMessage
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -32,6 +39,20 @@ from maillage.receipts.pdf import pdf_filename, render_receipt_pdf
 
 log = logging.getLogger(__name__)
 CHUNK = 500
+
+
+def chunk_size() -> int:
+    """Receipts per transaction; ``MAILLAGE_RECEIPTS_CHUNK`` overrides it (the fault drills use small chunks)."""
+    override = os.environ.get("MAILLAGE_RECEIPTS_CHUNK", "")
+    return int(override) if override.isdigit() and int(override) > 0 else CHUNK
+
+
+def _inside_chunk_hook() -> None:
+    """The fault drills slow each chunk's transaction down here (``MAILLAGE_RECEIPTS_CHUNK_DELAY``), so that a
+    kill lands inside it; nothing in production."""
+    delay = os.environ.get("MAILLAGE_RECEIPTS_CHUNK_DELAY")
+    if delay:
+        time.sleep(float(delay))
 
 
 def pending_contributions(workspace, year: int) -> list[Contribution]:
@@ -77,26 +98,25 @@ def pending_individual_gifts(workspace, year: int):
 
 
 def start_batch(*, workspace, user, year: int, send_emails: bool = True, background: bool = True) -> BatchRun:
-    run = BatchRun.objects.create(workspace=workspace, year=year, send_emails=send_emails, started_by=user)
-    if background:
-        thread = threading.Thread(target=_run_in_thread, args=(run.pk,), name=f"receipts-batch-{run.pk}", daemon=True)
-        thread.start()
-    else:
+    """Create the batch; ``background`` queues it for the worker (the page), otherwise it runs here (the CLI)."""
+    from maillage.receipts.tasks import issue_batch
+
+    if not background:
+        run = BatchRun.objects.create(workspace=workspace, year=year, send_emails=send_emails, started_by=user)
         run_batch(run.pk)
         run.refresh_from_db()
+        return run
+    with transaction.atomic():  # the batch and its task row together (database backend)
+        run = BatchRun.objects.create(workspace=workspace, year=year, send_emails=send_emails, started_by=user)
+        issue_batch.enqueue(run.pk)
+    run.refresh_from_db()
     return run
-
-
-def _run_in_thread(run_id: int) -> None:
-    close_old_connections()  # a fresh connection for this thread (never inside a caller's transaction)
-    try:
-        run_batch(run_id)
-    finally:
-        connection.close()
 
 
 def run_batch(run_id: int) -> BatchRun:
     run = BatchRun.objects.select_related("workspace__organization", "started_by").get(pk=run_id)
+    if run.status != BatchStatus.RUNNING:
+        return run  # done or failed: a task run again after its end changes nothing
     try:
         _run(run)
     except Exception as exc:  # the run must end in a visible state, whatever happens
@@ -113,11 +133,16 @@ def run_batch(run_id: int) -> BatchRun:
 
 def _run(run: BatchRun) -> None:
     workspace, user = run.workspace, run.started_by
+    if run.send_emails and run.issued:  # resumed after a crash: first what it issued and did not e-mail yet
+        send_receipts(list(_of_run(run).filter(emailed_at__isnull=True)))
+        run.emailed = _of_run(run).filter(emailed_at__isnull=False).count()
+        run.save(update_fields=["emailed"])
     eligibility = eligibility_of(workspace)
     contributions = pending_contributions(workspace, run.year)
     gifts = list(pending_individual_gifts(workspace, run.year))
-    run.total = len(contributions) + len(gifts)
-    run.save(update_fields=["total"])
+    run.total = run.issued + len(contributions) + len(gifts)  # ``issued``: by this run before a crash
+    run.skipped = 0  # counted again below, with their messages
+    run.save(update_fields=["total", "skipped"])
     emails = donor_emails(workspace, {c.giver.organization_id for c in contributions})
     messages: list[str] = []
     candidates: list[Receipt] = []
@@ -142,25 +167,48 @@ def _run(run: BatchRun) -> None:
             messages.append(f"{gift.donor_name}, {gift.amount} € : {' '.join(getattr(exc, 'messages', [str(exc)]))}")
     run.messages = messages[-200:]
     run.save(update_fields=["skipped", "messages"])
-    for start in range(0, len(candidates), CHUNK):
-        chunk = candidates[start : start + CHUNK]
+    size = chunk_size()
+    for start in range(0, len(candidates), size):
+        chunk = candidates[start : start + size]
         with transaction.atomic():
             saved = save_numbered(chunk, workspace.organization_id)
             run.issued += len(saved)
             run.save(update_fields=["issued"])
+            _inside_chunk_hook()
         if run.send_emails:
-            run.emailed += send_receipts(saved)
+            send_receipts(saved)
+            run.emailed = _of_run(run).filter(emailed_at__isnull=False).count()  # right after a resume too
             run.save(update_fields=["emailed"])
     run.status = BatchStatus.DONE
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "finished_at"])
 
 
+def _of_run(run: BatchRun):
+    """The receipts this run issued with a donor's address (its issuer and person, since it started, its year)."""
+    start, end = gift_year_bounds(run.year)
+    return (
+        Receipt.objects.filter(
+            issuer_id=run.workspace.organization_id,
+            issued_by_id=run.started_by_id,
+            issued_at__gte=run.started_at,
+            gift_date__range=(start, end),
+            cancelled_at__isnull=True,
+        )
+        .exclude(donor_email="")
+        .order_by("number")
+    )
+
+
 def send_receipts(receipts: list[Receipt]) -> int:
-    """E-mail each receipt (PDF attached) to its donor when an address is known. Returns how many were sent."""
+    """E-mail each receipt (PDF attached) to its donor when an address is known. Returns how many were sent.
+
+    At most once per receipt: the message is built (its PDF rendered) first, then the receipt is marked
+    (committed), then the message goes; the mark is taken back when sending fails, so that the next run tries
+    again. Only a crash between the mark and the end of the sending itself loses the e-mail."""
     sent = 0
     for receipt in receipts:
-        if not receipt.donor_email:
+        if not receipt.donor_email or receipt.emailed_at:
             continue
         issuer = receipt.issuer_snapshot.get("name", "")
         message = EmailMessage(
@@ -173,7 +221,12 @@ def send_receipts(receipts: list[Receipt]) -> int:
             to=[receipt.donor_email],
         )
         message.attach(pdf_filename(receipt), render_receipt_pdf(receipt), "application/pdf")
-        message.send(fail_silently=False)
-        Receipt.objects.filter(pk=receipt.pk).update(emailed_at=timezone.now())
+        if not Receipt.objects.filter(pk=receipt.pk, emailed_at__isnull=True).update(emailed_at=timezone.now()):
+            continue  # e-mailed (or being e-mailed) by another run
+        try:
+            message.send(fail_silently=False)
+        except BaseException:
+            Receipt.objects.filter(pk=receipt.pk).update(emailed_at=None)
+            raise
         sent += 1
     return sent

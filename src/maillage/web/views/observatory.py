@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -202,12 +201,9 @@ def refresh_page(request):
     if not request.user.is_staff:
         raise PermissionDenied("Seule l'équipe d'administration peut actualiser l'observatoire.")
     if request.method == "POST":
-        from maillage.observatory.refresh import refresh, refresh_in_background
+        from maillage.observatory.refresh import refresh_in_background
 
-        if getattr(settings, "OBSERVATORY_REFRESH_SYNC", False):
-            refresh()
-            messages.success(request, "L'observatoire a été actualisé.")
-        elif refresh_in_background():
+        if refresh_in_background():
             messages.success(request, "Actualisation lancée en arrière-plan : rechargez cette page pour suivre.")
         else:
             messages.warning(request, "Une actualisation est déjà en cours : attendez qu'elle se termine.")

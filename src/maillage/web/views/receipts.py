@@ -9,7 +9,6 @@ from datetime import date
 from decimal import Decimal
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -317,7 +316,6 @@ def receipts_batch(request):
         user=request.user,
         year=int(raw),
         send_emails=request.POST.get("send_emails") == "on",
-        background=not getattr(settings, "RECEIPTS_BATCH_INLINE", False),
     )
     return redirect("web:receipts_batch_status", run.pk)
 

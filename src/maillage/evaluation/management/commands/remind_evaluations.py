@@ -1,9 +1,8 @@
-"""Remind the parties that have not answered an open evaluation (run daily, e.g. from cron)."""
+"""Remind the parties that have not answered an open evaluation (run daily by ``maillage worker``)."""
 
 from django.core.management.base import BaseCommand
 
-from maillage.evaluation.actions import send_reminders
-from maillage.evaluation.models import Evaluation, EvaluationStatus
+from maillage.evaluation.tasks import remind_open_evaluations
 
 
 class Command(BaseCommand):
@@ -15,11 +14,5 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, force=False, **options):
-        evaluations = Evaluation.objects.filter(status=EvaluationStatus.OPEN).select_related("alliance")
-        total = 0
-        for evaluation in evaluations:
-            reminded = send_reminders(evaluation=evaluation, force=force)
-            total += len(reminded)
-            for party in reminded:
-                self.stdout.write(f"Relance : {party.organization} — {evaluation}")
+        total = remind_open_evaluations(force=force, say=self.stdout.write)
         self.stdout.write(self.style.SUCCESS(f"{total} partie(s) relancée(s)."))

@@ -1,4 +1,4 @@
-"""``maillage import <job id>``: run an import job (what the pages launch in the background).
+"""``maillage import <job id>``: run an import job in the foreground (the pages queue it for ``maillage worker``).
 
 ``maillage import --file F --entity contribution --workspace 3 [--user e-mail] [--validate-only]`` creates the
 job from a file first, guessing the column mapping from the headers.

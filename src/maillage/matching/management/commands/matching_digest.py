@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from maillage.matching.actions import send_digests
+from maillage.matching.tasks import send_all_digests
 
 
 class Command(BaseCommand):
@@ -14,5 +14,5 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="envoyer même si le dernier envoi est récent")
 
     def handle(self, *args, force: bool, **options):
-        counts = send_digests(force=force)
+        counts = send_all_digests(force=force)
         self.stdout.write(f"Alertes envoyées : {counts['sent']} ; pas encore dues : {counts['skipped']}.")
