@@ -18,6 +18,7 @@ from django.utils import timezone
 from maillage.alliances.models import Party
 from maillage.contributions.models import GIFT_KINDS, Contribution, Kind, SkillsLine, Status
 from maillage.receipts.actions import (
+    ISSUE,
     Refusal,
     _individual_receipt,
     build_company_receipt,
@@ -29,6 +30,7 @@ from maillage.receipts.actions import (
 )
 from maillage.receipts.models import BatchRun, BatchStatus, IndividualGift, Receipt, gift_year_bounds
 from maillage.receipts.pdf import pdf_filename, render_receipt_pdf
+from maillage.workspaces.claims import is_verified, require_verified, unverified_message
 
 log = logging.getLogger(__name__)
 CHUNK = 500
@@ -77,6 +79,7 @@ def pending_individual_gifts(workspace, year: int):
 
 
 def start_batch(*, workspace, user, year: int, send_emails: bool = True, background: bool = True) -> BatchRun:
+    require_verified(workspace, ISSUE)
     run = BatchRun.objects.create(workspace=workspace, year=year, send_emails=send_emails, started_by=user)
     if background:
         thread = threading.Thread(target=_run_in_thread, args=(run.pk,), name=f"receipts-batch-{run.pk}", daemon=True)
@@ -113,6 +116,11 @@ def run_batch(run_id: int) -> BatchRun:
 
 def _run(run: BatchRun) -> None:
     workspace, user = run.workspace, run.started_by
+    if not is_verified(workspace):  # checked again when the run starts: never a number for an unverified one
+        run.status, run.finished_at = BatchStatus.FAILED, timezone.now()
+        run.messages = [unverified_message(workspace, ISSUE)]
+        run.save(update_fields=["status", "finished_at", "messages"])
+        return
     eligibility = eligibility_of(workspace)
     contributions = pending_contributions(workspace, run.year)
     gifts = list(pending_individual_gifts(workspace, run.year))
