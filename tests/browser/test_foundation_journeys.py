@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from maillage.organizations.models import Organization, PrivateNote
-from maillage.workspaces.models import Membership
+from maillage.workspaces.models import Membership, User
 
 pytestmark = pytest.mark.browser
 
@@ -52,6 +53,8 @@ def test_signup_workspace_invitation_directory_note_logout(browser_page, new_bro
     expect(page).to_have_url(re.compile(r"/espaces/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Mes espaces de travail")
     expect(page.get_by_text("Bienvenue sur Maillage")).to_be_visible()
+    # Stand-in for the proof of the address (the accounts branch walks the proof link here): claims need it.
+    User.objects.filter(email="alice.durand@atelier-velo.test").update(email_verified_at=timezone.now())
 
     # 2. Workspace creation -> "add it to the directory" -> association form.
     page.get_by_role("link", name="Créer un espace").click()
@@ -74,7 +77,10 @@ def test_signup_workspace_invitation_directory_note_logout(browser_page, new_bro
     page.get_by_label("Nom de l'espace").fill(WORKSPACE)
     page.get_by_role("button", name="Créer l'espace").click()
 
-    # 4. Members page: invite a colleague as "Membre".
+    # 4. The new workspace is unverified: its verification page first (decision 0008), then the members page.
+    expect(page).to_have_url(re.compile(r"/espace/verification/$"))
+    expect(page.get_by_text("Espace non vérifié.", exact=True)).to_be_visible()
+    page.get_by_role("link", name="Membres").click()
     expect(page).to_have_url(re.compile(r"/espace/membres/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Membres de « {WORKSPACE} »")
     invite_form = page.locator("form", has=page.get_by_role("button", name="Envoyer l'invitation"))
