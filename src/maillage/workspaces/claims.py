@@ -135,7 +135,7 @@ def submit_claim(
     *, workspace: Workspace, user, evidence_kind: str, evidence, statement: str, request=None
 ) -> OrganizationClaim:
     """An owner or admin of an unverified workspace asks the operators to verify it, with evidence."""
-    workspace = Workspace.objects.select_for_update().select_related("organization").get(pk=workspace.pk)
+    workspace = Workspace.objects.select_for_update(of=("self",)).select_related("organization").get(pk=workspace.pk)
     if not role_at_least(_role_of(user, workspace), Role.ADMIN):
         raise PermissionDenied("Seuls les propriétaires et administrateurs de l'espace déposent un justificatif.")
     require_proved_email(user)
@@ -212,7 +212,11 @@ def approve_claim(*, claim: OrganizationClaim, operator, request=None) -> Organi
     workspaces = list(
         Workspace.objects.select_for_update().filter(organization_id=claim.organization_id).order_by("pk")
     )
-    claim = OrganizationClaim.objects.select_for_update().select_related("workspace", "submitted_by").get(pk=claim.pk)
+    claim = (
+        OrganizationClaim.objects.select_for_update(of=("self",))
+        .select_related("workspace", "submitted_by")
+        .get(pk=claim.pk)
+    )
     if claim.status != ClaimStatus.PENDING:
         raise ValidationError(f"Cette revendication est déjà close ({claim.get_status_display().lower()}).")
     if any(w.verified_at is not None for w in workspaces):
@@ -266,7 +270,11 @@ def approve_claim(*, claim: OrganizationClaim, operator, request=None) -> Organi
 @transaction.atomic
 def refuse_claim(*, claim: OrganizationClaim, operator, reason: str, request=None) -> OrganizationClaim:
     _require_operator(operator)
-    claim = OrganizationClaim.objects.select_for_update().select_related("workspace", "submitted_by").get(pk=claim.pk)
+    claim = (
+        OrganizationClaim.objects.select_for_update(of=("self",))
+        .select_related("workspace", "submitted_by")
+        .get(pk=claim.pk)
+    )
     if claim.status != ClaimStatus.PENDING:
         raise ValidationError(f"Cette revendication est déjà close ({claim.get_status_display().lower()}).")
     reason = " ".join((reason or "").split())
@@ -343,7 +351,9 @@ def request_to_join(*, user, organization, message: str = "", request=None) -> J
 
 
 def _decidable(join_request: JoinRequest, actor) -> tuple[JoinRequest, str]:
-    join = JoinRequest.objects.select_for_update().select_related("workspace", "user").get(pk=join_request.pk)
+    join = (
+        JoinRequest.objects.select_for_update(of=("self",)).select_related("workspace", "user").get(pk=join_request.pk)
+    )
     actor_role = _role_of(actor, join.workspace)
     if not role_at_least(actor_role, Role.ADMIN):
         raise PermissionDenied("Seuls les propriétaires et administrateurs de l'espace répondent aux demandes.")
