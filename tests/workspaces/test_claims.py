@@ -395,6 +395,9 @@ def test_every_change_of_eligibility_is_journaled_and_mailed_to_the_owners(
     assert event.actor_id == people["admin"].pk and event.workspace_id == workspace_a.pk
     assert [sorted(m.to) for m in mail.outbox] == [["owner2@a.test", "owner@a.test"]]
     assert "Marc Petit" in mail.outbox[0].body and "Claire Dubois" in mail.outbox[0].body
+    assert "signataire" in mail.outbox[0].body
+    make_eligible(workspace_a, people["admin"], signatory_name="Marc Petit")  # saved again, unchanged
+    assert AuditEvent.objects.filter(action="eligibility.changed").count() == 2
 
 
 def test_no_mail_leaves_when_the_change_is_rolled_back(people, workspace_a, django_capture_on_commit_callbacks):

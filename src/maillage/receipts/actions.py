@@ -103,6 +103,8 @@ def _journal_eligibility(workspace, user, eligibility: Eligibility, before: dict
 
     after = _eligibility_state(eligibility)
     changed = sorted(k for k in after if before.get(k) != after[k])
+    if before and not changed:  # saved again as it was: nothing changed, nothing to tell
+        return
     record_event(
         action="eligibility.changed",
         actor=user,
@@ -114,11 +116,12 @@ def _journal_eligibility(workspace, user, eligibility: Eligibility, before: dict
     owners = list(
         Membership.objects.active().filter(workspace=workspace, role=Role.OWNER).values_list("user__email", flat=True)
     )
-    lines = "\n".join(f"- {k} : « {before.get(k, '')} » → « {after[k]} »" for k in changed) or "- (aucun champ modifié)"
+    label = {k: Eligibility._meta.get_field(k).verbose_name for k in changed}
+    lines = "\n".join(f"- {label[k]} : « {before.get(k, '')} » → « {after[k]} »" for k in changed)
     mail_after_commit(
         subject=f"Maillage : habilitation à émettre des reçus modifiée ({workspace.organization})",
         message=(
-            f"Bonjour,\n\n{user} a modifié l'habilitation de {workspace.organization} à émettre des reçus fiscaux "
+            f"Bonjour,\n\n{user or 'Maillage'} a modifié l'habilitation de {workspace.organization} à émettre des reçus fiscaux "
             f"(espace « {workspace.name} »).\n\n{lines}\n\nSi ce changement vous surprend, vérifiez-la dans "
             "Reçus › Habilitation et consultez le journal de l'espace."
         ),
