@@ -86,12 +86,13 @@ def org_b(db):
 
 @pytest.fixture
 def workspace_a(org_a):
-    return Workspace.objects.create(name="Espace A", organization=org_a)
+    """Verified (decision 0008): it acts for its organisation, as every workspace did before the claims."""
+    return Workspace.objects.create(name="Espace A", organization=org_a, verified_at=timezone.now())
 
 
 @pytest.fixture
 def workspace_b(org_b):
-    return Workspace.objects.create(name="Espace B", organization=org_b)
+    return Workspace.objects.create(name="Espace B", organization=org_b, verified_at=timezone.now())
 
 
 @pytest.fixture

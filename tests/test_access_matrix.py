@@ -3,7 +3,9 @@
 The matrices live in ``tests/access/<area>.py`` (one module per area, each with ``extend_world``,
 ``web_matrix`` and ``api_matrix``). This test enumerates the URL patterns and the API operations, and fails when
 one is missing: a new route cannot ship without saying who may use it. A is the workspace under test;
-"other_workspace" is an owner of workspace B; "revoked" had a membership in A that was revoked.
+"other_workspace" is an owner of workspace B; "revoked" had a membership in A that was revoked; "unverified_account"
+has not proved its e-mail; "claimant" owns an unverified workspace of A's own organisation; "join_requester" waits
+for A's answer to its request to join (decision 0008).
 """
 
 from __future__ import annotations
@@ -30,9 +32,33 @@ AREAS = [
 ]
 
 
+def _claim_roles(people, workspace_a, org_a) -> None:
+    """The visitors of decision 0008: an account whose e-mail is not proved; the owner of an unverified workspace
+    claiming A's own organisation; an account whose request to join A waits."""
+    from django.utils import timezone
+
+    from maillage.workspaces.models import JoinRequest, User, Workspace
+    from tests.conftest import make_user
+
+    unverified = make_user("unverified@x.test")
+    User.objects.filter(pk=unverified.pk).update(email_verified_at=None)
+    unverified.refresh_from_db()
+    people["unverified_account"] = unverified
+    claimant = make_user("claimant@x.test")
+    User.objects.filter(pk=claimant.pk).update(email_verified_at=timezone.now())
+    claimed = Workspace.objects.create(name="Espace revendiqué", organization=org_a)  # unverified
+    Membership.objects.create(workspace=claimed, user=claimant, role="owner")
+    people["claimant"] = claimant
+    requester = make_user("requester@x.test")
+    User.objects.filter(pk=requester.pk).update(email_verified_at=timezone.now())
+    JoinRequest.objects.create(workspace=workspace_a, user=requester, message="Je suis la trésorière")
+    people["join_requester"] = requester
+
+
 @pytest.fixture
 def world(people, workspace_a, workspace_b, org_a, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"  # the signed PDF of the matrix's agreement, not in var/media
+    _claim_roles(people, workspace_a, org_a)
     owner = people["owner"]
     world = {
         "people": people,
@@ -49,6 +75,7 @@ def world(people, workspace_a, workspace_b, org_a, settings, tmp_path):
             expires_at="2099-01-01T00:00:00Z",
         ),
         "viewer_membership": Membership.objects.get(workspace=workspace_a, user=people["viewer"]),
+        "claimed": Membership.objects.get(user=people["claimant"]).workspace,
     }
     for area in AREAS:
         area.extend_world(world)
@@ -118,7 +145,9 @@ def test_every_api_route_is_in_the_matrix(world):
 @pytest.mark.parametrize("role", ROLES)
 def test_api_answers_as_the_matrix_says(world, role):
     user = world["people"][role]
-    workspace = world["b"] if role == "other_workspace" else world["a"]
+    workspace = {"other_workspace": world["b"], "claimant": world["claimed"]}.get(role, world["a"])
+    if role in ("unverified_account", "join_requester"):
+        workspace = None  # no membership, hence no token
     client = api_client_for(user, workspace)
     failures = []
     bodies = {}

@@ -314,3 +314,5 @@ LOGGING = {
 # Domain settings.
 DIRECTORY_PAGE_SIZE = 20
 INVITATION_VALID_DAYS = 14
+# Evidence uploaded with an organisation claim (decision 0008): PDF, PNG or JPEG, at most this many bytes.
+CLAIM_EVIDENCE_MAX_BYTES = env_int("MAILLAGE_CLAIM_EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)

@@ -7,6 +7,8 @@ leave the one A shares with C; members and viewers get 403 there, B gets 404.
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from maillage.alliances import actions
 from maillage.contributions.actions import record_contribution
 from maillage.core.roles import Role
@@ -46,7 +48,9 @@ def extend_world(world) -> None:
     from tests.conftest import make_user
 
     c = Workspace.objects.create(
-        name="Espace C", organization=create_organization(data={"kind": "association", "name": "Association C"})
+        name="Espace C",
+        organization=create_organization(data={"kind": "association", "name": "Association C"}),
+        verified_at=timezone.now(),
     )
     c_owner = make_user("owner@c.test")
     Membership.objects.create(workspace=c, user=c_owner, role=Role.OWNER)
@@ -83,6 +87,8 @@ def api_matrix(w) -> dict:
     multipart = api_expect(403, 422, other_workspace=404)
     alliance = {"alliance_id": w["api_alliance"].pk}
     contribution = {"contribution_id": w["api_contribution"].pk}
+    # Decision 0008: the claimant's unverified workspace neither sees nor answers the invitations of the organisation.
+    unverified_403 = {"claimant": 403}
     return {
         ("GET", "/api/v1/alliances"): (own, None, {}),
         ("POST", "/api/v1/alliances"): (api_expect(403, 201), "api_alliance", {}),
@@ -98,14 +104,14 @@ def api_matrix(w) -> dict:
             {**alliance, "party_id": w["api_company_party"].pk},
         ),
         ("POST", A + "/leave"): (admin_only, None, {"alliance_id": w["api_leave_alliance"].pk}),
-        ("GET", "/api/v1/alliances/invitations"): (own, None, {}),
+        ("GET", "/api/v1/alliances/invitations"): ({**own, **unverified_403}, None, {}),
         ("POST", "/api/v1/alliances/invitations/{invitation_id}/accept"): (
-            admin_only,
+            {**admin_only, **unverified_403},
             None,
             {"invitation_id": w["api_accept_invitation"].pk},
         ),
         ("POST", "/api/v1/alliances/invitations/{invitation_id}/decline"): (
-            admin_only,
+            {**admin_only, **unverified_403},
             None,
             {"invitation_id": w["api_decline_invitation"].pk},
         ),

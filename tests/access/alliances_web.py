@@ -65,7 +65,8 @@ def web_matrix(w) -> dict:
     a_form = expect(viewer=403, other_workspace=404)  # a write page of A's alliance, shown to its writers
     own_form = expect(viewer=403)  # a write page of one's own workspace
     admin_post = expect(viewer=403, member=403, admin=302, owner=302, other_workspace=302)
-    b_answer = expect(viewer=403, member=403, admin=404, owner=404, other_workspace=302)
+    # The claimant's unverified workspace answers no invitation of the organisation (decision 0008).
+    b_answer = expect(viewer=403, member=403, admin=404, owner=404, other_workspace=302, claimant=403)
     return {
         "alliance_list": ("get", {}, {"partner_kind": "company"}, expect()),
         "alliance_board": ("get", {}, {"form": "mecenat_financier"}, expect()),

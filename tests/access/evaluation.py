@@ -31,7 +31,7 @@ SEND_ALL = {
 def extend_world(world) -> None:
     owner = world["people"]["owner"]
     company = create_organization(data={"kind": "company", "name": "Entreprise partenaire de A"})
-    workspace_c = Workspace.objects.create(name="Espace C", organization=company)
+    workspace_c = Workspace.objects.create(name="Espace C", organization=company, verified_at=timezone.now())
     alliance = create_alliance(
         workspace=world["a"],
         user=owner,

@@ -15,11 +15,11 @@ def own_token(world, role):
     from maillage.workspaces.actions import create_api_token
 
     user = world["people"][role]
-    if user is None or role == "revoked":
+    if user is None or role in ("revoked", "unverified_account", "join_requester"):  # no membership, no token
         return 999999
     token = ApiToken.objects.filter(user=user).first()
     if token is None:
-        workspace = world["b"] if role == "other_workspace" else world["a"]
+        workspace = {"other_workspace": world["b"], "claimant": world["claimed"]}.get(role, world["a"])
         token = create_api_token(user=user, workspace=workspace, name="t")[0]
     return token.pk
 
@@ -66,7 +66,8 @@ def web_matrix(w) -> dict:
             "post",
             {},
             {"contributes": "on"},
-            expect(viewer=403, member=403, admin=302, owner=302, other_workspace=302),
+            # An unverified workspace does not feed the observatory (decision 0008).
+            expect(viewer=403, member=403, admin=302, owner=302, other_workspace=302, claimant=403),
         ),
         "api_tokens": ("get", {}, {}, expect()),
         "api_token_revoke": (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from tests.access.common import A_READ, A_WRITE, api_expect, expect
 
 
@@ -25,7 +27,7 @@ def extend_world(world) -> None:
             "causes": ["environnement"],
         }  # fmt: skip
     )
-    company_ws = Workspace.objects.create(name="Espace comptables", organization=company)
+    company_ws = Workspace.objects.create(name="Espace comptables", organization=company, verified_at=timezone.now())
     world["company"] = company
     world["offer"] = actions.create_item(
         workspace=company_ws,

@@ -19,7 +19,8 @@ def extend_world(world) -> None:
     world["receipts_batch"] = BatchRun.objects.create(workspace=workspace, year=2025, status="done")
 
 
-A_WRITE_OBJECT = expect(viewer=403, member=302, admin=302, owner=302, other_workspace=404)
+# The claimant of A's organisation (unverified workspace) is refused before any lookup (decision 0008).
+A_WRITE_OBJECT = expect(viewer=403, member=302, admin=302, owner=302, other_workspace=404, claimant=403)
 
 
 def web_matrix(w) -> dict:
@@ -34,7 +35,7 @@ def web_matrix(w) -> dict:
             "post",
             {},
             {"year": "1999"},
-            expect(viewer=403, member=302, admin=302, owner=302, other_workspace=302),
+            expect(viewer=403, member=302, admin=302, owner=302, other_workspace=302, claimant=403),
         ),
         "receipts_batch_status": ("get", {"run_id": w["receipts_batch"].pk}, {}, A_READ),
         "receipts_simulation": ("get", {}, {"donor": "company", "rows": "2025;1000000;30000;0"}, expect()),
@@ -49,9 +50,10 @@ def web_matrix(w) -> dict:
 def api_matrix(w) -> dict:
     receipt = {"receipt_id": w["receipt"].pk}
     read = api_expect(200, 200)
-    admin_only = dict(zip(ROLES, [401, 403, 403, 200, 200, 200, 401], strict=True))
+    admin_only = dict(zip(ROLES, [401, 403, 403, 200, 200, 200, 401, 401, 403, 401], strict=True))
     return {
-        ("GET", "/api/v1/receipts/eligibility"): (api_expect(200, 200, other_workspace=404), None, {}),
+        # Decision 0008: the claimant of A's organisation (unverified) never reads its eligibility.
+        ("GET", "/api/v1/receipts/eligibility"): (api_expect(200, 200, other_workspace=404, claimant=403), None, {}),
         ("PUT", "/api/v1/receipts/eligibility"): (admin_only, "eligibility", {}),
         ("GET", "/api/v1/receipts"): (read, None, {}),
         ("POST", "/api/v1/receipts"): (api_expect(403, 201, other_workspace=404), "issue", {}),

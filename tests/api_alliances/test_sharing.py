@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from maillage.alliances.actions import leave_alliance
 from maillage.alliances.models import AllianceNote, Party, PartyInvitation
@@ -182,7 +183,8 @@ def test_a_workspace_never_invited_gets_404_everywhere(shared, contribution, a_i
     from tests.conftest import make_user
 
     outsider_org = create_organization(data={"kind": "association", "name": "Curieux", "commune": "69123"})
-    workspace = Workspace.objects.create(name="Espace C", organization=outsider_org)
+    # Verified: an unverified one is refused (403) on every invitation before any lookup (decision 0008).
+    workspace = Workspace.objects.create(name="Espace C", organization=outsider_org, verified_at=timezone.now())
     user = make_user("owner@c.test")
     Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
     client = api_client_for(user, workspace)

@@ -75,7 +75,10 @@ def test_signup_workspace_invitation_directory_note_logout(browser_page, new_bro
     page.get_by_label("Nom de l'espace").fill(WORKSPACE)
     page.get_by_role("button", name="Créer l'espace").click()
 
-    # 4. Members page: invite a colleague as "Membre".
+    # 4. The new workspace is unverified: its verification page first (decision 0008), then the members page.
+    expect(page).to_have_url(re.compile(r"/espace/verification/$"))
+    expect(page.get_by_text("Espace non vérifié.", exact=True)).to_be_visible()
+    page.get_by_role("link", name="Membres").click()
     expect(page).to_have_url(re.compile(r"/espace/membres/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Membres de « {WORKSPACE} »")
     invite_form = page.locator("form", has=page.get_by_role("button", name="Envoyer l'invitation"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import timezone
 
 from maillage.alliances.models import Alliance
 from maillage.core.roles import Role
@@ -20,7 +21,9 @@ NEED = "Aide à la clôture des comptes"
 
 def account(email: str, organization) -> User:
     user = User.objects.create_user(email, PASSWORD, full_name=email.split("@")[0].title())
-    workspace = Workspace.objects.create(name=f"Espace {organization.name}", organization=organization)
+    workspace = Workspace.objects.create(
+        name=f"Espace {organization.name}", organization=organization, verified_at=timezone.now()
+    )
     Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
     return user
 

@@ -6,6 +6,7 @@ import re
 from io import BytesIO
 
 import pytest
+from django.utils import timezone
 from pypdf import PdfReader
 
 from maillage.core.roles import Role
@@ -22,7 +23,9 @@ def test_issue_download_and_cancel_a_receipt(browser_page, settings, tmp_path):
 
     settings.MEDIA_ROOT = tmp_path
     association = make_association("Les Jardins de l'Essai", "W691000001")
-    workspace = Workspace.objects.create(name="Espace des Jardins", organization=association)
+    workspace = Workspace.objects.create(
+        name="Espace des Jardins", organization=association, verified_at=timezone.now()
+    )
     user = make_user("tresoriere@jardins.test", "Claire Dubois")
     Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
     alliance = make_alliance(workspace, user)

@@ -141,14 +141,19 @@ def test_peer_comparison_needs_five_consenting_associations(workspace_a, org_a):
         org = create_organization(
             data={"kind": "association", "name": f"Asso voisine {i}", "rna": f"W69200000{i}", "commune": "69266"}
         )
-        ws = Workspace.objects.create(name=f"Voisine {i}", organization=org, contributes_to_observatory=i < 4)
+        ws = Workspace.objects.create(
+            name=f"Voisine {i}", organization=org, contributes_to_observatory=i < 4, verified_at=timezone.now()
+        )
         save_resource_year(
             workspace=ws, user=None, year=2025, resources={"public_subsidies": "50000", "sales": "50000"}
         )
         peers.append(ws)
     groups = diagnose(workspace_a, 2025).comparison["groups"]
     assert groups["departement"] == {"count": 4, "shown": False}  # the fifth did not consent
-    Workspace.objects.filter(pk=peers[4].pk).update(contributes_to_observatory=True)
+    # An unverified workspace never feeds the comparisons, even when it says it consents (decision 0008).
+    Workspace.objects.filter(pk=peers[4].pk).update(contributes_to_observatory=True, verified_at=None)
+    assert diagnose(workspace_a, 2025).comparison["groups"]["departement"] == {"count": 4, "shown": False}
+    Workspace.objects.filter(pk=peers[4].pk).update(verified_at=timezone.now())
     groups = diagnose(workspace_a, 2025).comparison["groups"]
     assert groups["departement"]["shown"] and groups["departement"]["shares"]["public_subsidies"] == Decimal("50.0")
 

@@ -21,7 +21,7 @@ def company(db):
 
 @pytest.fixture
 def workspace_c(company):
-    return Workspace.objects.create(name="Espace Imprimerie", organization=company)
+    return Workspace.objects.create(name="Espace Imprimerie", organization=company, verified_at=timezone.now())
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from maillage.core.roles import Role
 from maillage.matching import actions
@@ -32,7 +33,9 @@ def org(name: str, kind: str, commune: str, causes=("environnement",), **extra):
 
 
 def workspace_for(organization, email: str, role: str = Role.OWNER):
-    workspace = Workspace.objects.create(name=f"Espace {organization.name}", organization=organization)
+    workspace = Workspace.objects.create(
+        name=f"Espace {organization.name}", organization=organization, verified_at=timezone.now()
+    )
     user = make_user(email)
     Membership.objects.create(workspace=workspace, user=user, role=role)
     return workspace, user

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from maillage.alliances.models import Alliance
 from maillage.matching.models import AllianceOrigin, Need, Status
@@ -127,7 +128,7 @@ def _fill(land, n: int):
 
     for i in range(n):
         company = org(f"Entreprise {land['count'] + i}", "company", "69123", workforce_band="sme")
-        workspace = Workspace.objects.create(name=company.name, organization=company)
+        workspace = Workspace.objects.create(name=company.name, organization=company, verified_at=timezone.now())
         publish(workspace, None, "offer", title=f"Offre {i}")
     land["count"] += n
 

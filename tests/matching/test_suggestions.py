@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from maillage.alliances import actions as alliance_actions
 from maillage.matching.models import Status
@@ -173,7 +174,7 @@ def test_a_public_body_call_is_suggested_to_the_association(land):
     from maillage.workspaces.models import Workspace
 
     metropole = Organization.objects.get(territory_key="epci:200046977")
-    ws_p = Workspace.objects.create(name="Métropole", organization=metropole)
+    ws_p = Workspace.objects.create(name="Métropole", organization=metropole, verified_at=timezone.now())
     from maillage.matching import actions
 
     call = actions.create_item(

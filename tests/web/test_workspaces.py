@@ -4,8 +4,9 @@ import re
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
-from maillage.workspaces.models import Membership, Workspace
+from maillage.workspaces.models import Membership, User, Workspace
 from tests.conftest import client_for, make_user, page_text
 
 pytestmark = pytest.mark.django_db
@@ -13,11 +14,13 @@ pytestmark = pytest.mark.django_db
 
 def test_create_workspace_for_an_organisation(org_a):
     user = make_user("fondatrice@exemple.fr")
+    User.objects.filter(pk=user.pk).update(email_verified_at=timezone.now())  # claims need a proved address
     client = client_for(user)
     response = client.post("/espaces/nouveau/", {"name": "Jardins", "organization": org_a.pk})
     assert response.status_code == 302
     workspace = Workspace.objects.get(name="Jardins")
     assert Membership.objects.get(workspace=workspace, user=user).role == "owner"
+    assert not workspace.verified  # the first workspace of an organisation waits for an operator
     assert "Jardins" in client.get("/").content.decode()
 
 

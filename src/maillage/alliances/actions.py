@@ -36,6 +36,7 @@ from maillage.alliances.models import (
 from maillage.core.tasks import going_on
 from maillage.organizations.models import Contact, Organization
 from maillage.territories.models import Commune, Departement, Epci, Region
+from maillage.workspaces.claims import is_verified, require_verified
 
 MAX_DURATION_MINUTES = 24 * 60 * 14  # a fortnight: beyond it, split the interaction
 MAX_PDF_BYTES = 10 * 1024 * 1024
@@ -298,6 +299,7 @@ def add_party(
 def invite_party(*, alliance: Alliance, workspace, user, party: Party, email: str = "") -> PartyInvitation:
     """Invite the workspace of another party to share the alliance (its admins accept it)."""
     party_of(alliance, workspace)
+    require_verified(workspace, "inviter une autre organisation au nom de la vôtre")
     if party.alliance_id != alliance.pk:
         raise Http404("Partie introuvable.")
     if party.workspace_id is not None and party.left_at is None:
@@ -316,9 +318,14 @@ def invite_party(*, alliance: Alliance, workspace, user, party: Party, email: st
     from maillage.core.roles import Role
     from maillage.workspaces.models import Membership
 
+    # Only the organisation's verified workspace hears of it (decision 0008): never a stranger's claim.
     recipients += list(
         Membership.objects.active()
-        .filter(workspace__organization=party.organization, role__in=[Role.OWNER, Role.ADMIN])
+        .filter(
+            workspace__organization=party.organization,
+            workspace__verified_at__isnull=False,
+            role__in=[Role.OWNER, Role.ADMIN],
+        )
         .values_list("user__email", flat=True)
     )
     if recipients:
@@ -335,8 +342,13 @@ def invite_party(*, alliance: Alliance, workspace, user, party: Party, email: st
     return invitation
 
 
+ANSWER_INVITATIONS = "voir ni accepter les invitations d'alliance adressées à l'organisation"
+
+
 def pending_invitations_for(workspace):
-    """Invitations that the workspace's organisation may accept."""
+    """Invitations that the workspace's organisation may accept: none for an unverified workspace (decision 0008)."""
+    if not is_verified(workspace):
+        return PartyInvitation.objects.none()
     return PartyInvitation.objects.filter(
         party__organization_id=workspace.organization_id, accepted_at__isnull=True, declined_at__isnull=True
     ).select_related("party__alliance", "party__organization", "invited_by_workspace__organization")
@@ -344,6 +356,7 @@ def pending_invitations_for(workspace):
 
 @transaction.atomic
 def accept_party_invitation(*, invitation: PartyInvitation, workspace, user) -> Party:
+    require_verified(workspace, ANSWER_INVITATIONS)
     if invitation.party.organization_id != workspace.organization_id:
         raise Http404("Invitation introuvable.")
     if not invitation.is_pending:
@@ -361,6 +374,7 @@ def accept_party_invitation(*, invitation: PartyInvitation, workspace, user) -> 
 
 @transaction.atomic
 def decline_party_invitation(*, invitation: PartyInvitation, workspace, user) -> None:
+    require_verified(workspace, ANSWER_INVITATIONS)
     if invitation.party.organization_id != workspace.organization_id:
         raise Http404("Invitation introuvable.")
     if not invitation.is_pending:

@@ -128,7 +128,7 @@ class CancelOut(Schema):
 
 @router.get("/eligibility", response={200: EligibilityOut}, summary="Habilitation de l'association à émettre des reçus")
 def get_eligibility(request):
-    eligibility = actions.eligibility_of(request.workspace)
+    eligibility = actions.eligibility_for(request.workspace)
     if eligibility is None:
         raise HttpError(404, actions.NO_ELIGIBILITY)
     return eligibility_out(eligibility)
@@ -137,7 +137,9 @@ def get_eligibility(request):
 @router.put("/eligibility", response={200: EligibilityOut}, summary="Déclarer ou mettre à jour l'habilitation")
 def put_eligibility(request, payload: EligibilityIn):
     require_role(request, Role.ADMIN)
-    eligibility = actions.declare_eligibility(workspace=request.workspace, user=request.user, data=payload.dict())
+    eligibility = actions.declare_eligibility(
+        workspace=request.workspace, user=request.user, data=payload.dict(), request=request
+    )
     return eligibility_out(eligibility)
 
 

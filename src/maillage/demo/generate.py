@@ -270,9 +270,9 @@ class Generator:
             ws_first = ids["workspaces_workspace"]
             self.counts["workspaces"] += write_rows(
                 "workspaces_workspace",
-                ("id", "name", "organization_id", "contributes_to_observatory", "created_at"),
+                ("id", "name", "organization_id", "contributes_to_observatory", "created_at", "verified_at"),
                 (
-                    (ws_first + i, f"Espace synthétique {a[0]}", a[0], True, self.ts(date(a[4], 1, 15)))
+                    (ws_first + i, f"Espace synthétique {a[0]}", a[0], True, *[self.ts(date(a[4], 1, 15))] * 2)
                     for i, a in enumerate(assoc)
                 ),
             )

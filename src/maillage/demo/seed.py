@@ -121,8 +121,10 @@ def seed_demo() -> dict[str, int]:
         if user is None:
             user = User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name, email_verified_at=timezone.now())
             users += 1
+        # The demo's workspaces act for their organisations (decision 0008): verified, as an operator would have.
         workspace, _ = Workspace.objects.get_or_create(
-            organization=organizations[org_name], defaults={"name": org_name, "contributes_to_observatory": True}
+            organization=organizations[org_name],
+            defaults={"name": org_name, "contributes_to_observatory": True, "verified_at": timezone.now()},
         )
         Membership.objects.get_or_create(workspace=workspace, user=user, defaults={"role": Role.OWNER})
         ctx["workspaces"][org_name] = workspace

@@ -169,6 +169,7 @@ def _peer_comparison(workspace, record: ResourceYear) -> dict:
         ResourceYear.objects.filter(
             year=record.year,
             workspace__contributes_to_observatory=True,
+            workspace__verified_at__isnull=False,
             workspace__organization__kind=organization.kind,
         )
         .exclude(workspace=workspace)

@@ -39,6 +39,7 @@ SOURCES: dict[str, list[tuple[str, str]]] = {
         ("organization_id", "BIGINT"),
         ("contributes_to_observatory", "BOOLEAN"),
         ("created_at", "TIMESTAMP"),
+        ("verified_at", "TIMESTAMP"),
     ],
     "territories_commune": [
         ("code", "VARCHAR"),

@@ -3,7 +3,7 @@
 
 Steps (temporary tables; every aggregate is a plain ``GROUP BY`` with ``SUM``/``COUNT``/``MAX``, no
 ``COUNT(DISTINCT)`` over a big join):
-1. ``obs_assoc``: the counted associations (their workspace agreed to contribute), with their territory, main
+1. ``obs_assoc``: the counted associations (their verified workspace agreed to contribute, decision 0008), with their territory, main
    cause and budget band, and the year from which they are counted;
 2. ``obs_ties``: each association's partners in its alliances, with 0/1 flags for the kind of partner and the
    forms of company alliances; a pair (association, partner) tied by one alliance only is marked ``single``;
@@ -97,7 +97,7 @@ def staging_statements() -> list[str]:
                w.since
         FROM organizations_organization o
         JOIN (SELECT organization_id, MIN({y("created_at")}) AS since FROM workspaces_workspace
-              WHERE contributes_to_observatory GROUP BY organization_id) w
+              WHERE contributes_to_observatory AND verified_at IS NOT NULL GROUP BY organization_id) w
           ON w.organization_id = o.id
         LEFT JOIN territories_commune cm ON cm.code = o.commune_id
         LEFT JOIN (
@@ -378,5 +378,6 @@ def year_bounds_queries() -> tuple[str, str]:
     """Earliest year of a counted alliance and of a contributing workspace (to bound ``obs_years``)."""
     return (
         f"SELECT MIN({year('COALESCE(a.starts_on, a.created_at)')}) FROM alliances_alliance a",
-        f"SELECT MIN({year('w.created_at')}) FROM workspaces_workspace w WHERE w.contributes_to_observatory",
+        f"SELECT MIN({year('w.created_at')}) FROM workspaces_workspace w "
+        "WHERE w.contributes_to_observatory AND w.verified_at IS NOT NULL",
     )

@@ -36,6 +36,7 @@ from maillage.receipts.models import (
     receipt_reference,
 )
 from maillage.receipts.numbering import reserve_numbers
+from maillage.workspaces.claims import mail_after_commit, require_verified
 
 MAX_AMOUNT = Decimal("1000000000")
 SIGNATURE_MAX_BYTES = 500_000
@@ -52,12 +53,91 @@ def _text(value, limit: int) -> str:
 
 
 def eligibility_of(workspace) -> Eligibility | None:
+    """The organisation's eligibility, unchecked: for code that already checked the workspace is verified."""
     return Eligibility.objects.filter(organization_id=workspace.organization_id).first()
 
 
+SEE_ELIGIBILITY = "consulter ni modifier l'habilitation de l'organisation à émettre des reçus fiscaux"
+ISSUE = "émettre, rectifier ni annuler de reçu fiscal au nom de l'organisation"
+
+
+def eligibility_for(workspace) -> Eligibility | None:
+    """The eligibility as a workspace may read it: only the organisation's verified workspace (decision 0008)."""
+    require_verified(workspace, SEE_ELIGIBILITY)
+    return eligibility_of(workspace)
+
+
+ELIGIBILITY_FIELDS = (
+    "status",
+    "art_200",
+    "art_238_bis",
+    "art_978",
+    "evidence_kind",
+    "evidence_reference",
+    "evidence_date",
+    "helps_people_in_difficulty",
+    "purpose",
+    "address",
+    "signatory_name",
+    "signatory_role",
+    "signature_image",
+)
+
+
+def _eligibility_state(eligibility: Eligibility | None) -> dict:
+    if eligibility is None or eligibility.pk is None:
+        return {}
+    state = {}
+    for field in ELIGIBILITY_FIELDS:
+        value = getattr(eligibility, field)
+        state[field] = (
+            value.name if field == "signature_image" else (value.isoformat() if isinstance(value, date) else value)
+        )
+    return state
+
+
+def _journal_eligibility(workspace, user, eligibility: Eligibility, before: dict, request) -> None:
+    from maillage.audit.actions import record_event
+    from maillage.core.roles import Role
+    from maillage.workspaces.models import Membership
+
+    after = _eligibility_state(eligibility)
+    changed = sorted(k for k in after if before.get(k) != after[k])
+    if before and not changed:  # saved again as it was: nothing changed, nothing to tell
+        return
+    record_event(
+        action="eligibility.changed",
+        actor=user,
+        workspace=workspace,
+        target=eligibility,
+        details={"before": {k: before.get(k) for k in changed}, "after": {k: after[k] for k in changed}},
+        request=request,
+    )
+    owners = list(
+        Membership.objects.active().filter(workspace=workspace, role=Role.OWNER).values_list("user__email", flat=True)
+    )
+    label = {k: Eligibility._meta.get_field(k).verbose_name for k in changed}
+    lines = "\n".join(f"- {label[k]} : « {before.get(k, '')} » → « {after[k]} »" for k in changed)
+    mail_after_commit(
+        subject=f"Maillage : habilitation à émettre des reçus modifiée ({workspace.organization})",
+        message=(
+            f"Bonjour,\n\n{user or 'Maillage'} a modifié l'habilitation de {workspace.organization} à émettre des reçus fiscaux "
+            f"(espace « {workspace.name} »).\n\n{lines}\n\nSi ce changement vous surprend, vérifiez-la dans "
+            "Reçus › Habilitation et consultez le journal de l'espace."
+        ),
+        recipients=owners,
+    )
+
+
 @transaction.atomic
-def declare_eligibility(*, workspace, user, data: dict, signature=None, remove_signature: bool = False) -> Eligibility:
-    """Create or update the eligibility of the workspace's organisation (receipts already issued keep theirs)."""
+def declare_eligibility(
+    *, workspace, user, data: dict, signature=None, remove_signature: bool = False, request=None
+) -> Eligibility:
+    """Create or update the eligibility of the workspace's organisation (receipts already issued keep theirs).
+
+    Only the organisation's verified workspace may; every change is journaled and e-mailed to its owners.
+    """
+    require_verified(workspace, SEE_ELIGIBILITY)
     errors: dict[str, list[str]] = {}
     status = data.get("status") or ""
     if status not in LegalStatus.values:
@@ -103,9 +183,10 @@ def declare_eligibility(*, workspace, user, data: dict, signature=None, remove_s
         elif signature.size > SIGNATURE_MAX_BYTES:
             errors["signature_image"] = ["Image de signature trop lourde (500 Ko au plus)."]
     _raise(errors)
-    eligibility = Eligibility.objects.filter(organization_id=workspace.organization_id).first() or Eligibility(
+    eligibility = Eligibility.objects.select_for_update().filter(
         organization_id=workspace.organization_id
-    )
+    ).first() or Eligibility(organization_id=workspace.organization_id)
+    before = _eligibility_state(eligibility)
     eligibility.status = status
     for key, value in arts.items():
         setattr(eligibility, key, value)
@@ -121,6 +202,7 @@ def declare_eligibility(*, workspace, user, data: dict, signature=None, remove_s
     if signature is not None:
         eligibility.signature_image.save(f"signature-{workspace.organization_id}.img", signature, save=False)
     eligibility.save()
+    _journal_eligibility(workspace, user, eligibility, before, request)
     return eligibility
 
 
@@ -397,6 +479,7 @@ def issue_receipt(
 
 
 def _issue(workspace, user, contribution, individual_gift, legal_form, payment_method, replaces) -> Receipt:
+    require_verified(workspace, ISSUE)
     eligibility = eligibility_of(workspace)
     if (contribution is None) == (individual_gift is None):
         raise ValidationError({"contribution": ["Choisissez le don pour lequel émettre un reçu."]})
@@ -465,6 +548,7 @@ def _individual_receipt(
 @transaction.atomic
 def cancel_receipt(*, receipt: Receipt, workspace, user, reason: str) -> Receipt:
     """Cancel a receipt: it keeps its number and stays on file; a cancellation document is produced from it."""
+    require_verified(workspace, ISSUE)
     receipt = Receipt.objects.select_for_update().get(pk=receipt.pk, workspace=workspace)
     reason = _text(reason, 500)
     if receipt.is_cancelled:

@@ -25,6 +25,7 @@ from django.utils import timezone
 from maillage.alliances.models import Party
 from maillage.contributions.models import GIFT_KINDS, Contribution, Kind, SkillsLine, Status
 from maillage.receipts.actions import (
+    ISSUE,
     Refusal,
     _individual_receipt,
     build_company_receipt,
@@ -36,6 +37,7 @@ from maillage.receipts.actions import (
 )
 from maillage.receipts.models import BatchRun, BatchStatus, IndividualGift, Receipt, gift_year_bounds
 from maillage.receipts.pdf import pdf_filename, render_receipt_pdf
+from maillage.workspaces.claims import is_verified, require_verified, unverified_message
 
 log = logging.getLogger(__name__)
 CHUNK = 500
@@ -101,6 +103,7 @@ def start_batch(*, workspace, user, year: int, send_emails: bool = True, backgro
     """Create the batch; ``background`` queues it for the worker (the page), otherwise it runs here (the CLI)."""
     from maillage.receipts.tasks import issue_batch
 
+    require_verified(workspace, ISSUE)
     if not background:
         run = BatchRun.objects.create(workspace=workspace, year=year, send_emails=send_emails, started_by=user)
         run_batch(run.pk)
@@ -133,6 +136,11 @@ def run_batch(run_id: int) -> BatchRun:
 
 def _run(run: BatchRun) -> None:
     workspace, user = run.workspace, run.started_by
+    if not is_verified(workspace):  # checked again when the run starts: never a number for an unverified one
+        run.status, run.finished_at = BatchStatus.FAILED, timezone.now()
+        run.messages = [unverified_message(workspace, ISSUE)]
+        run.save(update_fields=["status", "finished_at", "messages"])
+        return
     if run.send_emails and run.issued:  # resumed after a crash: first what it issued and did not e-mail yet
         send_receipts(list(_of_run(run).filter(emailed_at__isnull=True)))
         run.emailed = _of_run(run).filter(emailed_at__isnull=False).count()

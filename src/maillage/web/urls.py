@@ -3,6 +3,7 @@ from django.urls import path
 from maillage.web import (
     urls_accounts,
     urls_alliances,
+    urls_claims,
     urls_dashboard,
     urls_diagnostic,
     urls_evaluation,
@@ -44,6 +45,7 @@ urlpatterns = [
 # Each area keeps its pages in its own module (one owner per file).
 for area in (
     urls_accounts,
+    urls_claims,
     urls_alliances,
     urls_records,
     urls_dashboard,

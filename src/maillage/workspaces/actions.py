@@ -52,12 +52,32 @@ def _mail_after_commit(*, subject: str, body: str, to: str) -> None:
 
 @transaction.atomic
 def create_workspace(*, user: User, name: str, organization) -> Workspace:
+    """A new workspace starts unverified (decision 0008): it prepares its own work until an operator verifies it.
+
+    An organisation that already has a verified workspace gets no second seat: ask to join it
+    (:func:`maillage.workspaces.claims.request_to_join`).
+    """
+    from maillage.workspaces.claims import require_proved_email, verified_workspace_of
+
     name = (name or "").strip()
     refuse_control_characters(name, field="name", label="Le nom de l'espace")
     if not name:
         raise ValidationError({"name": ["Donnez un nom à l'espace."]})
     if len(name) > 150:
         raise ValidationError({"name": ["Le nom de l'espace compte 150 caractères au plus."]})
+    require_proved_email(user)
+    if verified_workspace_of(organization) is not None:
+        raise ValidationError(
+            {
+                "organization": [
+                    f"{organization} a déjà un espace vérifié sur Maillage : demandez à le rejoindre plutôt que "
+                    "d'en créer un second."
+                ]
+            },
+            code="verified",
+        )
+    if Membership.objects.active().filter(user=user, workspace__organization=organization).exists():
+        raise ValidationError({"organization": [f"Vous avez déjà un espace pour {organization}."]})
     workspace = Workspace.objects.create(name=name, organization=organization)
     Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
     return workspace

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from maillage.core.roles import Role
@@ -76,13 +78,27 @@ class Workspace(models.Model):
         help_text="Compter les alliances de cet espace, agrégées et anonymes, dans l'observatoire public.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when a platform operator approved the workspace's claim on the organisation (decision 0008); until then
+    # the workspace prepares its own work but never speaks in the organisation's name.
+    verified_at = models.DateTimeField("vérifié le", null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
         verbose_name = "espace de travail"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(verified_at__isnull=False),
+                name="one_verified_workspace_per_organization",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -154,3 +170,87 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class EvidenceKind(models.TextChoices):
+    RECEPISSE = "recepisse", "Récépissé de déclaration en préfecture"
+    KBIS = "kbis", "Extrait Kbis"
+    JOAFE = "joafe", "Page du Journal officiel (JOAFE)"
+    DELIBERATION = "deliberation", "Délibération ou acte de nomination (organisme public)"
+    OTHER = "autre", "Autre document"
+
+
+class ClaimStatus(models.TextChoices):
+    PENDING = "pending", "En attente d'examen"
+    APPROVED = "approved", "Approuvée"
+    REFUSED = "refused", "Refusée"
+    SUPERSEDED = "superseded", "Close : un autre espace a été vérifié pour cette organisation"
+
+
+def claim_evidence_path(instance, filename: str) -> str:
+    """A random folder per file: never guessed, never served by a public URL (operators stream it)."""
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"claims/{uuid.uuid4().hex}/justificatif.{suffix[:5]}"
+
+
+class OrganizationClaim(models.Model):
+    """A workspace's claim to act for its organisation, with the evidence an operator examines."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="claims")
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="+", verbose_name="organisation"
+    )
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    evidence_kind = models.CharField("justificatif", max_length=15, choices=EvidenceKind.choices)
+    evidence = models.FileField("fichier du justificatif", upload_to=claim_evidence_path, max_length=200)
+    evidence_name = models.CharField("nom du fichier déposé", max_length=200, blank=True)
+    statement = models.TextField("explications", max_length=2000)
+    status = models.CharField("état", max_length=12, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    decision_reason = models.CharField("motif", max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = "revendication d'organisation"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace"], condition=Q(status="pending"), name="one_pending_claim_per_workspace"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workspace} → {self.organization} ({self.get_status_display()})"
+
+
+class JoinStatus(models.TextChoices):
+    PENDING = "pending", "En attente"
+    ACCEPTED = "accepted", "Acceptée"
+    REFUSED = "refused", "Refusée"
+
+
+class JoinRequest(models.Model):
+    """An account asks to join the verified workspace of an organisation (never a second seat)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="join_requests")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests")
+    message = models.CharField("message", max_length=1000, blank=True)
+    status = models.CharField("état", max_length=10, choices=JoinStatus.choices, default=JoinStatus.PENDING)
+    role = models.CharField("rôle accordé", max_length=10, choices=Role.choices, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    decision_reason = models.CharField("motif", max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "demande pour rejoindre un espace"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "user"], condition=Q(status="pending"), name="one_pending_join_request"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.workspace} ({self.get_status_display()})"

@@ -26,6 +26,7 @@ from maillage.api.alliances.core import ROLES_DOC, organizations_by_id
 from maillage.api.auth import require_role
 from maillage.core.roles import Role, role_at_least
 from maillage.core.tenancy import get_visible_or_404
+from maillage.workspaces.claims import require_verified
 
 
 class PartyOut(PartySummary):
@@ -84,7 +85,8 @@ def require_admin(request, what: str) -> None:
 
 
 def _invitation_of_mine(request, invitation_id: int) -> PartyInvitation:
-    """An invitation addressed to my organisation (answered or not), or 404."""
+    """An invitation addressed to my organisation (answered or not), or 404; 403 for an unverified workspace."""
+    require_verified(request.workspace, actions.ANSWER_INVITATIONS)
     if not 1 <= invitation_id <= MAX_ID:
         raise Http404("Invitation introuvable.")
     queryset = PartyInvitation.objects.filter(party__organization_id=request.workspace.organization_id)
@@ -150,6 +152,7 @@ def _invitation_of_any(pk: int) -> PartyInvitation:
     description="Invitations en attente de réponse, adressées à l'organisation de mon espace.",
 )
 def list_invitations(request):
+    require_verified(request.workspace, actions.ANSWER_INVITATIONS)
     return [invitation_out(i) for i in actions.pending_invitations_for(request.workspace)]
 
 

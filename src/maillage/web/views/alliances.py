@@ -45,6 +45,7 @@ from maillage.web.forms_alliances import (
     SettingsForm,
     parse_partners,
 )
+from maillage.web.views.workspaces import verified_required
 
 MAX_PK = 2**63 - 1
 
@@ -348,6 +349,7 @@ def alliance_invite(request, alliance_id: int):
 
 
 @workspace_required(Role.VIEWER)
+@verified_required(actions.ANSWER_INVITATIONS)
 def alliance_invitations(request):
     invitations = actions.pending_invitations_for(request.workspace)
     return render(request, "web/alliances/invitations.html", {"invitations": invitations})
@@ -359,6 +361,7 @@ def _invitation(request, invitation_id: int) -> PartyInvitation:
 
 
 @workspace_required(Role.ADMIN)
+@verified_required(actions.ANSWER_INVITATIONS)
 @require_POST
 def alliance_invitation_accept(request, invitation_id: int):
     invitation = _invitation(request, invitation_id)
@@ -372,6 +375,7 @@ def alliance_invitation_accept(request, invitation_id: int):
 
 
 @workspace_required(Role.ADMIN)
+@verified_required(actions.ANSWER_INVITATIONS)
 @require_POST
 def alliance_invitation_decline(request, invitation_id: int):
     invitation = _invitation(request, invitation_id)

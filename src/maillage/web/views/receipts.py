@@ -35,6 +35,7 @@ from maillage.receipts.models import (
 )
 from maillage.receipts.pdf import pdf_filename, render_cancellation_pdf, render_receipt_pdf
 from maillage.web.forms import apply_errors
+from maillage.web.views.workspaces import verified_required
 
 PAYMENT_CHOICES = [
     (PaymentMethod.TRANSFER, "Virement, prélèvement, carte bancaire"),
@@ -116,6 +117,7 @@ def _can_write(request) -> bool:
 
 
 @workspace_required(Role.VIEWER)
+@verified_required(actions.SEE_ELIGIBILITY)
 def receipts_home(request):
     workspace = request.workspace
     eligibility = actions.eligibility_of(workspace)
@@ -160,8 +162,9 @@ def receipts_home(request):
 
 
 @workspace_required(Role.VIEWER)
+@verified_required(actions.SEE_ELIGIBILITY)
 def receipts_eligibility(request):
-    eligibility = actions.eligibility_of(request.workspace)
+    eligibility = actions.eligibility_for(request.workspace)
     initial = {}
     if eligibility is not None:
         initial = {
@@ -187,6 +190,7 @@ def receipts_eligibility(request):
                     data=data,
                     signature=data.get("signature_image"),
                     remove_signature=data.get("remove_signature", False),
+                    request=request,
                 )
             except ValidationError as exc:
                 apply_errors(form, exc)
@@ -220,6 +224,7 @@ def receipts_individual_gift(request):
 
 
 @workspace_required(Role.MEMBER)
+@verified_required(actions.ISSUE)
 @require_POST
 def receipts_issue(request):
     form = IssueForm(request.POST)
@@ -277,6 +282,7 @@ def receipt_pdf(request, receipt_id: int):
 
 
 @workspace_required(Role.MEMBER)
+@verified_required(actions.ISSUE)
 @require_POST
 def receipt_cancel(request, receipt_id: int):
     receipt = get_visible_or_404(Receipt.objects.visible_to(request.workspace), pk=receipt_id)
@@ -304,6 +310,7 @@ def receipt_cancel(request, receipt_id: int):
 
 
 @workspace_required(Role.MEMBER)
+@verified_required(actions.ISSUE)
 @require_POST
 def receipts_batch(request):
     raw = (request.POST.get("year") or "").strip()

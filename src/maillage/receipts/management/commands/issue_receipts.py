@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -23,7 +24,10 @@ class Command(BaseCommand):
             raise CommandError(f"Espace de travail {workspace} introuvable.")
         if not 2000 <= year <= timezone.localdate().year:
             raise CommandError(f"Année {year} invalide : entre 2000 et l'année en cours.")
-        run = start_batch(workspace=space, user=None, year=year, send_emails=not no_email, background=False)
+        try:
+            run = start_batch(workspace=space, user=None, year=year, send_emails=not no_email, background=False)
+        except PermissionDenied as exc:  # an unverified workspace (decision 0008)
+            raise CommandError(str(exc)) from None
         self.stdout.write(
             f"{run.get_status_display()} : {run.issued} reçu(s) émis, {run.skipped} don(s) écarté(s), "
             f"{run.emailed} e-mail(s) envoyé(s) sur {run.total} don(s)."
