@@ -11,7 +11,6 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import resolve
 
-from maillage import settings as maillage_settings
 from maillage.alliances.models import Alliance
 from maillage.core import db_router
 from maillage.observatory.models import RefreshRun
@@ -146,13 +145,12 @@ def test_inside_a_transaction_reads_stay_on_the_primary(replica):
     assert answer == "default"
 
 
-def test_without_replicas_there_is_no_router():
-    assert maillage_settings.DATABASE_REPLICA_URLS == [] or maillage_settings.DATABASE_ROUTERS
-    from django.conf import settings
-
-    if not settings.DATABASE_REPLICA_URLS:
-        assert settings.DATABASE_ROUTERS == []
-        assert "maillage.core.db_router.ReplicaMiddleware" not in settings.MIDDLEWARE
+def test_without_replicas_the_router_is_inert(settings):
+    if settings.DATABASE_REPLICA_URLS:
+        pytest.skip("la suite tourne ici avec des réplicas (DATABASE_REPLICA_URLS)")
+    assert list(settings.DATABASES) == ["default"]
+    assert settings.DATABASE_ROUTERS == []
+    assert "maillage.core.db_router.ReplicaMiddleware" not in settings.MIDDLEWARE
 
 
 def settings_with(**env) -> dict:
@@ -164,7 +162,8 @@ def settings_with(**env) -> dict:
 
     code = (
         "import json, maillage.settings as s; print(json.dumps({'databases': s.DATABASES, "
-        "'routers': s.DATABASE_ROUTERS, 'middleware': s.MIDDLEWARE, 'caches': s.CACHES}, default=str))"
+        "'routers': s.DATABASE_ROUTERS, 'middleware': s.MIDDLEWARE, 'caches': s.CACHES, 'storages': s.STORAGES}, "
+        "default=str))"
     )
     full = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DATABASE_REPLICA_URLS", "CACHE_URL"}}
     result = subprocess.run([sys.executable, "-c", code], env={**full, **env}, capture_output=True, text=True)
@@ -215,3 +214,27 @@ def test_a_production_without_cache_url_shares_the_database_cache_not_a_process_
 
 def test_an_unknown_cache_url_is_refused_in_french():
     assert "CACHE_URL 'memcached://x' non reconnue" in settings_with(CACHE_URL="memcached://x")["error"]
+
+
+def test_an_s3_bucket_puts_the_uploaded_files_in_the_object_store():
+    from storages.backends.s3 import S3Storage
+
+    found = settings_with(
+        STORAGE_S3_BUCKET="maillage-fichiers",
+        STORAGE_S3_ENDPOINT_URL="http://127.0.0.1:9000",
+        STORAGE_S3_ACCESS_KEY_ID="cle",
+        STORAGE_S3_SECRET_ACCESS_KEY="secret",
+        STORAGE_S3_ADDRESSING_STYLE="path",
+    )["storages"]["default"]
+    assert found["BACKEND"] == "storages.backends.s3.S3Storage"
+    storage = S3Storage(**found["OPTIONS"])  # django-storages refuses an option it does not know
+    assert (storage.bucket_name, storage.endpoint_url, storage.file_overwrite) == (
+        "maillage-fichiers",
+        "http://127.0.0.1:9000",
+        False,
+    )
+    assert storage.default_acl is None and storage.querystring_auth is True
+
+
+def test_the_local_disk_is_the_default_storage():
+    assert settings_with()["storages"]["default"] == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
