@@ -238,3 +238,19 @@ def test_an_s3_bucket_puts_the_uploaded_files_in_the_object_store():
 
 def test_the_local_disk_is_the_default_storage():
     assert settings_with()["storages"]["default"] == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+
+@pytest.mark.django_db
+def test_migrate_creates_the_database_cache_table_which_every_process_then_shares(settings):
+    from django.core.cache import caches
+    from django.core.management import call_command
+    from django.db import connection
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "t_cache"}}
+    assert "t_cache" not in connection.introspection.table_names()
+    call_command("migrate", verbosity=0)  # nothing to migrate; post_migrate → createcachetable
+    assert "t_cache" in connection.introspection.table_names()
+    caches["default"].set("pin", 1, 5)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM t_cache")
+        assert cursor.fetchone()[0] == 1  # in the database, not in this process's memory

@@ -3,7 +3,11 @@ from django.db.models.signals import post_migrate
 
 
 def create_cache_tables(sender, using="default", **kwargs) -> None:
-    """``maillage migrate`` creates the database cache's table when CACHE_URL is db://… (idempotent)."""
+    """``maillage migrate`` creates the database cache's table when CACHE_URL is db://… (idempotent).
+
+    Connected for every app (``core`` has no models, so it gets no signal of its own); after the first app the
+    table exists and ``createcachetable`` only looks.
+    """
     from django.conf import settings
     from django.core.management import call_command
 
@@ -17,4 +21,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Socle"
 
     def ready(self) -> None:
-        post_migrate.connect(create_cache_tables, sender=self, dispatch_uid="maillage.core.create_cache_tables")
+        post_migrate.connect(create_cache_tables, dispatch_uid="maillage.core.create_cache_tables")
