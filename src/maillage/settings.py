@@ -132,24 +132,108 @@ TEMPLATES = [
     },
 ]
 
-# Database: SQLite file by default (WAL, synchronous=FULL, IMMEDIATE transactions); DATABASE_URL for PostgreSQL.
+# ---------------------------------------------------------------------------------------------------------------
+# Databases, replicas and caches (scale-out, decision 0010). Kept together: one function builds every SQLite
+# database, the default file and a ``DATABASE_URL=sqlite:///…`` alike; read replicas are extra aliases that a
+# router (core/db_router.py) uses for the reads that tolerate lag.
+# ---------------------------------------------------------------------------------------------------------------
+SQLITE_SAFE_OPTIONS = {
+    # One writer at a time, taken at BEGIN (no upgrade deadlock), waiting up to 20 s for the lock; WAL lets the
+    # readers read while one writes; FULL syncs every commit; foreign keys enforced.
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+}
+
+
+def sqlite_database(name: str | Path, **extra) -> dict:
+    """The settings of every SQLite database of Maillage (the default file or ``DATABASE_URL=sqlite:///…``)."""
+    options = {**SQLITE_SAFE_OPTIONS, **extra.pop("OPTIONS", {})}
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": name,
+        "OPTIONS": options,
+        "TEST": {"NAME": os.environ.get("SQLITE_TEST_NAME") or None},
+        **extra,
+    }
+
+
+def database_from_url(url: str, **extra) -> dict:
+    """A database given by URL: SQLite URLs get the safe settings above, others dj-database-url's parse."""
+    parsed = dj_database_url.parse(url, conn_max_age=env_int("CONN_MAX_AGE", 60), **extra)
+    if parsed["ENGINE"] == "django.db.backends.sqlite3":
+        if parsed["NAME"] in ("", ":memory:"):
+            raise ImproperlyConfigured(
+                "DATABASE_URL sqlite:// doit donner un fichier (sqlite:////chemin/base.sqlite3)."
+            )
+        return sqlite_database(parsed["NAME"])
+    return parsed
+
+
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))}
+    DATABASES = {"default": database_from_url(DATABASE_URL)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "maillage.sqlite3",
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
-            },
-            "TEST": {"NAME": os.environ.get("SQLITE_TEST_NAME") or None},
-        }
-    }
+    DATABASES = {"default": sqlite_database(VAR_DIR / "maillage.sqlite3")}
+
+# Read replicas (PostgreSQL streaming replicas of the primary): aliases replica_1, replica_2…; the router is
+# installed only when there is one, so without replicas every query goes to "default" as before.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", [])
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 5)  # read-your-writes: a client that wrote reads the primary
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 5)  # a replica found down is left alone that long
+REPLICA_CONNECT_TIMEOUT = env_int("REPLICA_CONNECT_TIMEOUT", 2)  # seconds
+if DATABASE_REPLICA_URLS and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_REPLICA_URLS demande une base principale PostgreSQL (DATABASE_URL).")
+for _index, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    _replica = database_from_url(_url, conn_health_checks=True)
+    if _replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS : {_url!r} n'est pas une URL PostgreSQL.")
+    _replica.setdefault("OPTIONS", {})["connect_timeout"] = REPLICA_CONNECT_TIMEOUT
+    _replica["TEST"] = {"MIRROR": "default"}  # the test suite reads the test database through it
+    DATABASES[f"replica_{_index}"] = _replica
+REPLICA_ALIASES = [alias for alias in DATABASES if alias.startswith("replica_")]
+DATABASE_ROUTERS = ["maillage.core.db_router.ReplicaRouter"] if REPLICA_ALIASES else []
+if REPLICA_ALIASES:
+    MIDDLEWARE.append("maillage.core.db_router.ReplicaMiddleware")
+# Pages whose every read may come from a replica (lists; the directory, territories and observatory are
+# replica reads on every page already, by their app: see core/db_router.py).
+REPLICA_READ_VIEWS = {
+    "web:alliance_list",
+    "web:alliance_board",
+    "web:dashboard",
+    "web:evaluation_list",
+    "web:matching_list",
+    "web:matching_home",
+    "web:receipts_home",
+    "web:observatory_home",
+    "web:observatory_territory",
+    "web:observatory_open_data",
+}
+
+# Caches: shared by every process through CACHE_URL (redis://hôte:6379/0, or db://table for the database);
+# local memory only for development (each process its own). In production without CACHE_URL, the database.
+CACHE_URL = os.environ.get("CACHE_URL", "") or ("db://maillage_cache" if PRODUCTION else "locmem://")
+
+
+def cache_from_url(url: str) -> dict:
+    scheme, _, rest = url.partition("://")
+    if scheme in {"redis", "rediss", "unix"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": "maillage"}
+    if scheme in {"db", "database"}:
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": rest or "maillage_cache"}
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": rest or "maillage"}
+    if scheme == "dummy":
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    raise ImproperlyConfigured(
+        f"CACHE_URL {url!r} non reconnue : redis://hôte:6379/0, db://table, locmem:// ou dummy://."
+    )
+
+
+CACHES = {"default": cache_from_url(CACHE_URL)}
+# Sessions are kept in the database (Django's default engine): every process reads the same ones.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Serving (issue 17, docs/operations.md) -------------------------------------------------------------------
@@ -245,8 +329,30 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Uploaded files (signed agreements, signature images) go through Django's storage API only: the local disk
+# (MEDIA_ROOT) by default, an S3-compatible object store when STORAGE_S3_BUCKET is set (django-storages,
+# ``pip install 'maillage[s3]'``), so that several machines share them.
+STORAGE_S3_BUCKET = os.environ.get("STORAGE_S3_BUCKET", "")
+if STORAGE_S3_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STORAGE_S3_BUCKET,
+            "endpoint_url": os.environ.get("STORAGE_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("STORAGE_S3_REGION") or None,
+            "access_key": os.environ.get("STORAGE_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("STORAGE_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("STORAGE_S3_PREFIX", ""),
+            "addressing_style": os.environ.get("STORAGE_S3_ADDRESSING_STYLE") or None,  # "path" for MinIO & co
+            "default_acl": None,  # private objects; files are served by Maillage's views, never by URL
+            "querystring_auth": True,
+            "file_overwrite": False,  # like the local disk: a new name rather than replacing a file
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION

@@ -1,5 +1,8 @@
 """Backup and restore of the whole instance: database + uploaded files, in one ``.tar.gz`` archive.
 
+The uploaded files are read and written through Django's storage API (``default_storage``): the local disk
+(``MEDIA_ROOT``) or an S3-compatible store alike; the archive holds them under ``media/``.
+
 SQLite: the online backup API (``sqlite3.Connection.backup``), consistent while the site runs.
 PostgreSQL: ``pg_dump --format=custom``, restored with ``pg_restore --clean --if-exists --single-transaction``.
 The archive's ``manifest.json`` holds the row count of every table; a restore compares them after loading.
@@ -9,7 +12,7 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
+import posixpath
 import sqlite3
 import subprocess
 import tarfile
@@ -17,7 +20,8 @@ import tempfile
 from pathlib import Path
 
 from django.apps import apps
-from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
@@ -60,6 +64,46 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
+def stored_files(storage=None, folder: str = ""):
+    """Every file name in the storage (``default_storage``), walking its folders."""
+    storage = storage or default_storage
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:  # the local disk before the first upload: no media folder yet
+        return
+    for name in sorted(files):
+        yield posixpath.join(folder, name)
+    for sub in sorted(folders):
+        yield from stored_files(storage, posixpath.join(folder, sub))
+
+
+def add_media(tar: tarfile.TarFile) -> int:
+    """Copy every uploaded file into the archive (``media/<name>``); returns how many."""
+    count = 0
+    for name in stored_files():
+        with default_storage.open(name, "rb") as handle:
+            _add_bytes(tar, f"media/{name}", handle.read())
+        count += 1
+    return count
+
+
+def restore_media(folder: Path) -> int:
+    """Put the archive's files back in the storage under their own names (replacing what is there)."""
+    count = 0
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        name = path.relative_to(folder).as_posix()
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        with path.open("rb") as handle:
+            saved = default_storage.save(name, File(handle, name=name))
+        if saved != name:
+            raise BackupError(
+                f"Le fichier {name} a été enregistré sous un autre nom ({saved}) : restauration incomplète."
+            )
+        count += 1
+    return count
+
+
 def backup(output: Path) -> dict:
     db = connection.settings_dict
     vendor = connection.vendor
@@ -93,13 +137,11 @@ def backup(output: Path) -> dict:
         else:
             raise BackupError(f"Base « {vendor} » non prise en charge (SQLite ou PostgreSQL).")
         manifest["counts"] = row_counts()
-        media = Path(settings.MEDIA_ROOT)
         output.parent.mkdir(parents=True, exist_ok=True)
         with tarfile.open(output, "w:gz") as tar:
-            _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=1).encode())
             tar.add(dump, arcname=dump.name)
-            if media.is_dir():
-                tar.add(media, arcname="media")
+            manifest["media_files"] = add_media(tar)
+            _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=1).encode())
     return manifest
 
 
@@ -157,9 +199,7 @@ def restore(archive: Path) -> dict:
                 raise BackupError(f"pg_restore a échoué : {result.stderr.strip()[:2000]}")
         media_src = Path(tmp) / "media"
         if media_src.is_dir():
-            media = Path(settings.MEDIA_ROOT)
-            media.mkdir(parents=True, exist_ok=True)
-            shutil.copytree(media_src, media, dirs_exist_ok=True)
+            restore_media(media_src)
         counts = row_counts()
     expected = manifest["counts"]
     return {t: (n, counts.get(t)) for t, n in expected.items() if counts.get(t) != n}
