@@ -1,6 +1,6 @@
 """Access matrix of the accounts: « Mon compte », proof of the address, change of address and password, reset,
-cancelling an invitation. Every visitor of the matrix has a proved address; the unproved account is walked in
-``tests/web/test_accounts.py``."""
+cancelling an invitation. The matrix's unproved account (``unverified_account``) meets a bad link where the others
+are sent back to « Mon compte »; its whole journey is walked in ``tests/web/test_accounts.py``."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ def web_matrix(w) -> dict:
         "account": ("get", {}, {}, LOGGED_IN),
         "account_profile": ("post", {}, {"full_name": "Un Nom"}, logged_in_redirect),
         "email_verification": ("get", {}, {}, LOGGED_IN),
-        # Already proved: sent back to « Mon compte ».
-        "email_verify": ("get", {"token": "pas-un-lien"}, {}, logged_in_redirect),
+        # Already proved: sent back to « Mon compte »; not proved yet: the link is not a valid one.
+        "email_verify": ("get", {"token": "pas-un-lien"}, {}, {**logged_in_redirect, "unverified_account": 400}),
         "email_change": ("post", {}, {"new_email": "", "password": ""}, bad_link),
         "email_change_confirm": ("get", {"token": "pas-un-lien"}, {}, bad_link),
         "password_change": ("get", {}, {}, LOGGED_IN),

@@ -244,7 +244,8 @@ def test_operator_approval_lets_the_workspace_issue_its_first_receipt(people, dj
     assert issued.status_code == 302
     receipt = Receipt.objects.get(workspace=workspace)
     assert receipt.number == 1 and receipt.issuer_id == association.pk
-    actions = list(AuditEvent.objects.filter(workspace=workspace).order_by("id").values_list("action", flat=True))
+    events = AuditEvent.objects.filter(workspace=workspace).exclude(action__startswith="api_token.")
+    actions = list(events.order_by("id").values_list("action", flat=True))
     assert actions[:3] == ["claim.submitted", "claim.approved", "eligibility.changed"]
 
 
