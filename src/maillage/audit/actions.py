@@ -52,3 +52,13 @@ def record_event(
         ip_address=client_ip(request),
         user_agent=(request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:255],
     )
+
+
+def export_journal(*, workspace, user, filters, request: HttpRequest | None = None):
+    """The rows of the journal's CSV export; the export itself is journaled (it is the first row of the file)."""
+    from maillage.audit import queries
+
+    record_event(
+        action="audit.exported", actor=user, workspace=workspace, details=filters.as_details(), request=request
+    )
+    return queries.EXPORT_HEADERS, queries.export_rows(queries.journal(workspace, filters))

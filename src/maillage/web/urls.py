@@ -2,6 +2,7 @@ from django.urls import path
 
 from maillage.web import (
     urls_alliances,
+    urls_audit,
     urls_dashboard,
     urls_diagnostic,
     urls_evaluation,
@@ -51,5 +52,6 @@ for area in (
     urls_observatory,
     urls_matching,
     urls_exchange,
+    urls_audit,
 ):
     urlpatterns += area.urlpatterns
