@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from maillage.alliances.models import Party
+from maillage.audit.actions import Origin, origin, record_event, record_events
 from maillage.contributions.models import GIFT_KINDS, Contribution, Kind, SkillsLine, Status
 from maillage.receipts.actions import (
     Refusal,
@@ -25,6 +26,7 @@ from maillage.receipts.actions import (
     donor_emails,
     eligibility_of,
     issuer_snapshot,
+    receipt_details,
     save_numbered,
 )
 from maillage.receipts.models import BatchRun, BatchStatus, IndividualGift, Receipt, gift_year_bounds
@@ -76,29 +78,36 @@ def pending_individual_gifts(workspace, year: int):
     )
 
 
-def start_batch(*, workspace, user, year: int, send_emails: bool = True, background: bool = True) -> BatchRun:
+def start_batch(
+    *, workspace, user, year: int, send_emails: bool = True, background: bool = True, request=None
+) -> BatchRun:
+    """Issue (and e-mail) every pending receipt of a year. Each receipt issued and each e-mail sent is journaled,
+    with the address of ``request`` (the page that started the batch; none from the CLI)."""
     run = BatchRun.objects.create(workspace=workspace, year=year, send_emails=send_emails, started_by=user)
+    where = origin(request)
     if background:
-        thread = threading.Thread(target=_run_in_thread, args=(run.pk,), name=f"receipts-batch-{run.pk}", daemon=True)
+        thread = threading.Thread(
+            target=_run_in_thread, args=(run.pk, where), name=f"receipts-batch-{run.pk}", daemon=True
+        )
         thread.start()
     else:
-        run_batch(run.pk)
+        run_batch(run.pk, where)
         run.refresh_from_db()
     return run
 
 
-def _run_in_thread(run_id: int) -> None:
+def _run_in_thread(run_id: int, where: Origin | None) -> None:
     close_old_connections()  # a fresh connection for this thread (never inside a caller's transaction)
     try:
-        run_batch(run_id)
+        run_batch(run_id, where)
     finally:
         connection.close()
 
 
-def run_batch(run_id: int) -> BatchRun:
+def run_batch(run_id: int, where: Origin | None = None) -> BatchRun:
     run = BatchRun.objects.select_related("workspace__organization", "started_by").get(pk=run_id)
     try:
-        _run(run)
+        _run(run, where)
     except Exception as exc:  # the run must end in a visible state, whatever happens
         log.exception("receipts batch %s failed", run_id)
         run.status = BatchStatus.FAILED
@@ -111,7 +120,7 @@ def run_batch(run_id: int) -> BatchRun:
     return run
 
 
-def _run(run: BatchRun) -> None:
+def _run(run: BatchRun, where: Origin | None) -> None:
     workspace, user = run.workspace, run.started_by
     eligibility = eligibility_of(workspace)
     contributions = pending_contributions(workspace, run.year)
@@ -146,18 +155,28 @@ def _run(run: BatchRun) -> None:
         chunk = candidates[start : start + CHUNK]
         with transaction.atomic():
             saved = save_numbered(chunk, workspace.organization_id)
+            record_events(
+                action="receipt.issued",
+                targets=saved,
+                actor=user,
+                workspace=workspace,
+                details_of=lambda r: {**receipt_details(r), "batch": run.pk},
+                request=where,
+            )
             run.issued += len(saved)
             run.save(update_fields=["issued"])
         if run.send_emails:
-            run.emailed += send_receipts(saved)
+            run.emailed += send_receipts(saved, actor=user, request=where)
             run.save(update_fields=["emailed"])
     run.status = BatchStatus.DONE
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "finished_at"])
 
 
-def send_receipts(receipts: list[Receipt]) -> int:
-    """E-mail each receipt (PDF attached) to its donor when an address is known. Returns how many were sent."""
+def send_receipts(receipts: list[Receipt], *, actor=None, request=None) -> int:
+    """E-mail each receipt (PDF attached) to its donor when an address is known. Returns how many were sent.
+
+    Each e-mail sent is journaled (``receipt.sent``) with the time it left."""
     sent = 0
     for receipt in receipts:
         if not receipt.donor_email:
@@ -174,6 +193,15 @@ def send_receipts(receipts: list[Receipt]) -> int:
         )
         message.attach(pdf_filename(receipt), render_receipt_pdf(receipt), "application/pdf")
         message.send(fail_silently=False)
-        Receipt.objects.filter(pk=receipt.pk).update(emailed_at=timezone.now())
+        with transaction.atomic():
+            Receipt.objects.filter(pk=receipt.pk).update(emailed_at=timezone.now())
+            record_event(
+                action="receipt.sent",
+                actor=actor,
+                workspace=receipt.workspace,
+                target=receipt,
+                details={"reference": receipt.reference, "to": receipt.donor_email},
+                request=request,
+            )
         sent += 1
     return sent

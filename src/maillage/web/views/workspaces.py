@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from maillage.core.middleware import SESSION_WORKSPACE_KEY
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_visible_or_404, workspace_required
+from maillage.observatory.actions import set_observatory_consent
 from maillage.organizations.models import Organization
 from maillage.web.forms import ApiTokenForm, InvitationForm, RoleForm, WorkspaceForm, apply_errors
 from maillage.workspaces import actions
@@ -182,8 +183,9 @@ def api_token_revoke(request, token_id: int):
 @require_POST
 def observatory_consent(request):
     workspace = request.workspace
-    workspace.contributes_to_observatory = request.POST.get("contributes") == "on"
-    workspace.save(update_fields=["contributes_to_observatory"])
+    set_observatory_consent(
+        workspace=workspace, user=request.user, contributes=request.POST.get("contributes") == "on", request=request
+    )
     messages.success(
         request,
         "Merci : les alliances de l'espace seront comptées, anonymes et agrégées, dans l'observatoire."
