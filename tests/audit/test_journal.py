@@ -47,6 +47,8 @@ def journal(people, workspace_a, workspace_b):
     record_event(action="auth.login", actor=stranger)
     # The revoked member: a login after the revocation is none of A's business.
     membership = Membership.objects.get(user=revoked, workspace=workspace_a)
+    membership.created_at = membership.revoked_at - timedelta(days=30)  # a member for a month, then revoked
+    membership.save(update_fields=["created_at"])
     record_event(action="auth.login", actor=revoked, target_label="après départ")
     AuditEvent.objects.create(
         action="auth.login",
@@ -139,6 +141,7 @@ def test_page_costs_a_fixed_number_of_queries(people, journal, workspace_a):
     assert response.status_code == 200 and "Page 2 / 3" in page_text(response)
     assert len(many) == len(few)
     api = api_client_for(people["owner"], workspace_a)
+    api.get("/api/v1/audit/events")  # the token's first use is written down once
     with CaptureQueriesContext(connection) as api_few:
         assert len(api.get("/api/v1/audit/events?page_size=5").json()["items"]) == 5
     with CaptureQueriesContext(connection) as api_many:
@@ -166,7 +169,7 @@ def test_export_is_csv_for_french_spreadsheets_and_is_itself_journaled(people, j
 def test_api_lists_and_exports_for_owners(people, journal):
     api = api_client_for(people["owner"], journal)
     body = api.get("/api/v1/audit/events?page_size=2").json()
-    assert body["has_next"] is True and [e["action"] for e in body["items"]] == ["auth.login", "auth.login"]
+    assert body["has_next"] is True and [e["action"] for e in body["items"]] == ["auth.login", "import.started"]
     assert body["items"][0]["action_label"] == "Connexion"
     everything = api.get("/api/v1/audit/events?family=receipt").json()["items"]
     assert [e["target_label"] for e in everything] == ["Reçu n° 2025-0001"]
