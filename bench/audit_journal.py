@@ -100,6 +100,12 @@ def main(argv=None) -> None:
         "auth family, first page": lambda: list(queries.journal(workspace, queries.Filters(family="auth"))[:50]),
         "one person, first page": lambda: list(queries.journal(workspace, queries.Filters(actor=member_ids[0]))[:50]),
     }
+    with connection.cursor() as cursor:
+        sql, params = queries.journal(workspace)[:50].query.sql_with_params()
+        cursor.execute(("EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN ") + sql, params)
+        plan = [" ".join(str(c) for c in row) for row in cursor.fetchall()]
+        shown = plan if len(plan) <= 8 else [*plan[:5], f"... ({len(plan) - 6} more)", plan[-1]]
+        print("plan of the first page:", *shown, sep="\n  ")
     for name, func in cases.items():
         median, p90 = timed(func, args.repeat)
         print(f"{name}: median {median:.1f} ms, p90 {p90:.1f} ms, ratio {median / base:.0f}x the pk lookup")

@@ -49,8 +49,9 @@ class EventPage(Schema):
 
 def _filters(request, **params):
     require_role(request, Role.OWNER)
+    members = queries.members_of(request.workspace)
     try:
-        return queries.filters_from(params, queries.members_of(request.workspace))
+        return queries.filters_from(params, members), members
     except ValidationError as exc:
         raise HttpError(422, " ".join(f"{field} : {' '.join(m)}" for field, m in exc.message_dict.items())) from exc
 
@@ -61,11 +62,11 @@ def _filters(request, **params):
 def list_events(
     request, page: int = 1, page_size: int = 50, family: str = "", actor: str = "", since: str = "", until: str = ""
 ):
-    filters = _filters(request, family=family, actor=actor, since=since, until=until)
+    filters, members = _filters(request, family=family, actor=actor, since=since, until=until)
     if not 1 <= page <= 100000 or not 1 <= page_size <= 200:
         raise HttpError(422, "page : entre 1 et 100000 ; page_size : entre 1 et 200.")
     start = (page - 1) * page_size
-    rows = list(queries.journal(request.workspace, filters)[start : start + page_size + 1])
+    rows = list(queries.journal(request.workspace, filters, members)[start : start + page_size + 1])
     items = [
         EventOut(
             id=e.pk,
@@ -93,6 +94,6 @@ def list_events(
     description=FILTERS_HELP,
 )
 def export(request, family: str = "", actor: str = "", since: str = "", until: str = ""):
-    filters = _filters(request, family=family, actor=actor, since=since, until=until)
+    filters, _members = _filters(request, family=family, actor=actor, since=since, until=until)
     headers, rows = export_journal(workspace=request.workspace, user=request.user, filters=filters, request=request)
     return csv_response(f"journal-audit-{timezone.localdate():%Y-%m-%d}", headers, rows)

@@ -28,7 +28,7 @@ def _filters(request, members):
 def journal(request):
     members = queries.members_of(request.workspace)
     filters, errors = _filters(request, members)
-    page = Paginator(queries.journal(request.workspace, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(queries.journal(request.workspace, filters, members), PAGE_SIZE).get_page(request.GET.get("page"))
     for event in page:
         event.label = action_label(event.action)
         event.target_name = target_label(event.target_type)
