@@ -119,7 +119,8 @@ def origin(request) -> Origin | None:
 
 
 def export_journal(*, workspace, user, filters, request: HttpRequest | None = None):
-    """The rows of the journal's CSV export; the export itself is journaled (it is the first row of the file)."""
+    """The rows of the journal's CSV export. The export itself is journaled first (``audit.exported``, with its
+    filters): it shows in the file when the filters let it in."""
     from maillage.audit import queries
 
     record_event(
