@@ -111,7 +111,7 @@ def test_import_contributions_from_excel_then_undo_and_export(browser_page, sett
     # played by the test, inside the first poll that follows the "queued" state seen on screen: the test and the
     # live server then never use the database at once (in-memory SQLite is one connection shared by both).
     job = ImportJob.objects.get()
-    monkeypatch.setattr(runner, "start", lambda job: ImportJob.objects.filter(pk=job.pk).update(status="queued"))
+    monkeypatch.setattr(runner, "start", lambda job, **_: ImportJob.objects.filter(pk=job.pk).update(status="queued"))
     waiting_seen = []
 
     def worker(route):

@@ -127,5 +127,11 @@ def test_backup_then_restore_into_a_fresh_database(database, tmp_path):
         ):
             assert fresh.query(f"SELECT COUNT(*) FROM {table}") == db.query(f"SELECT COUNT(*) FROM {table}"), table
         assert (fresh.tmp / "var" / "media" / "agreements" / "convention.pdf").read_bytes() == b"%PDF-1.4 test"
+        # The audit journal: the backup holds the record of its own making; the restore adds its own; the
+        # append-only triggers came back with the table.
+        journal = "SELECT action FROM audit_auditevent WHERE action LIKE 'backup.%' ORDER BY id"
+        assert fresh.query(journal) == [("backup.created",), ("backup.restored",)]
+        with pytest.raises(Exception, match="ajout seul|no such function"):
+            fresh.query("DELETE FROM audit_auditevent")
     finally:
         fresh.drop()

@@ -33,6 +33,7 @@ from maillage.alliances.models import (
     StageChange,
     TerritoryLevel,
 )
+from maillage.audit.actions import record_event
 from maillage.core.tasks import going_on
 from maillage.organizations.models import Contact, Organization
 from maillage.territories.models import Commune, Departement, Epci, Region
@@ -296,7 +297,9 @@ def add_party(
 
 
 @transaction.atomic
-def invite_party(*, alliance: Alliance, workspace, user, party: Party, email: str = "") -> PartyInvitation:
+def invite_party(
+    *, alliance: Alliance, workspace, user, party: Party, email: str = "", request=None
+) -> PartyInvitation:
     """Invite the workspace of another party to share the alliance (its admins accept it)."""
     party_of(alliance, workspace)
     require_verified(workspace, "inviter une autre organisation au nom de la vôtre")
@@ -313,6 +316,15 @@ def invite_party(*, alliance: Alliance, workspace, user, party: Party, email: st
         raise ValidationError({"party": [f"Une invitation attend déjà la réponse de {party.organization}."]})
     invitation = PartyInvitation.objects.create(
         party=party, invited_by_workspace=workspace, invited_by=user, email=email or ""
+    )
+    record_event(
+        action="sharing.invitation_sent",
+        actor=user,
+        workspace=workspace,
+        target=invitation,
+        target_label=f"{alliance.name} → {party.organization}",
+        details={"alliance": alliance.pk, "organization": party.organization_id, "email": email or ""},
+        request=request,
     )
     recipients = [email] if email else []
     from maillage.core.roles import Role
@@ -355,7 +367,7 @@ def pending_invitations_for(workspace):
 
 
 @transaction.atomic
-def accept_party_invitation(*, invitation: PartyInvitation, workspace, user) -> Party:
+def accept_party_invitation(*, invitation: PartyInvitation, workspace, user, request=None) -> Party:
     require_verified(workspace, ANSWER_INVITATIONS)
     if invitation.party.organization_id != workspace.organization_id:
         raise Http404("Invitation introuvable.")
@@ -369,11 +381,12 @@ def accept_party_invitation(*, invitation: PartyInvitation, workspace, user) -> 
     invitation.accepted_at = timezone.now()
     invitation.accepted_by_workspace = workspace
     invitation.save(update_fields=["accepted_at", "accepted_by_workspace"])
+    _record_answer(invitation, "sharing.invitation_accepted", workspace, user, request)
     return party
 
 
 @transaction.atomic
-def decline_party_invitation(*, invitation: PartyInvitation, workspace, user) -> None:
+def decline_party_invitation(*, invitation: PartyInvitation, workspace, user, request=None) -> None:
     require_verified(workspace, ANSWER_INVITATIONS)
     if invitation.party.organization_id != workspace.organization_id:
         raise Http404("Invitation introuvable.")
@@ -381,6 +394,20 @@ def decline_party_invitation(*, invitation: PartyInvitation, workspace, user) ->
         raise ValidationError("Cette invitation a déjà reçu une réponse.")
     invitation.declined_at = timezone.now()
     invitation.save(update_fields=["declined_at"])
+    _record_answer(invitation, "sharing.invitation_declined", workspace, user, request)
+
+
+def _record_answer(invitation: PartyInvitation, action: str, workspace, user, request) -> None:
+    alliance = invitation.party.alliance
+    record_event(
+        action=action,
+        actor=user,
+        workspace=workspace,
+        target=invitation,
+        target_label=f"{alliance.name} (invitée par {invitation.invited_by_workspace.organization})",
+        details={"alliance": alliance.pk, "invited_by_workspace": invitation.invited_by_workspace_id},
+        request=request,
+    )
 
 
 @transaction.atomic

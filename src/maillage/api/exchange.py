@@ -72,7 +72,7 @@ def undo_job(request, job_id: int):
     require_role(request, Role.MEMBER)
     job = get_visible_or_404(_jobs(request), pk=job_id)
     try:
-        undo_import(job=job, user=request.user)
+        undo_import(job=job, user=request.user, request=request)
     except ValidationError as exc:
         raise HttpError(409, " ".join(exc.messages)) from exc
     job.refresh_from_db()
@@ -85,4 +85,4 @@ def export(request, table: str, format: str = "csv"):
     contributions, echanges."""
     if table not in TABLES or format not in {"csv", "xlsx"}:
         raise HttpError(404, f"Liste inconnue : {', '.join(TABLES)} ; format csv ou xlsx.")
-    return table_response(TABLES[table], request.workspace, format)
+    return table_response(TABLES[table], request.workspace, format, user=request.user, request=request)

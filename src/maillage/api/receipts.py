@@ -176,6 +176,7 @@ def issue(request, payload: IssueIn):
         individual_gift=gift,
         legal_form=payload.legal_form,
         payment_method=payload.payment_method,
+        request=request,
     )
     return Status(201, receipt_out(receipt))
 
@@ -296,11 +297,11 @@ def cancel(request, receipt_id: int, payload: CancelIn):
     receipt = get_visible_or_404(Receipt.objects.visible_to(request.workspace), pk=receipt_id)
     if payload.correct:
         replacement = actions.correct_receipt(
-            receipt=receipt, workspace=request.workspace, user=request.user, reason=payload.reason
+            receipt=receipt, workspace=request.workspace, user=request.user, reason=payload.reason, request=request
         )
         receipt.refresh_from_db()
         return CancelOut(cancelled=receipt_out(receipt), replacement=receipt_out(replacement))
     receipt = actions.cancel_receipt(
-        receipt=receipt, workspace=request.workspace, user=request.user, reason=payload.reason
+        receipt=receipt, workspace=request.workspace, user=request.user, reason=payload.reason, request=request
     )
     return CancelOut(cancelled=receipt_out(receipt), replacement=None)

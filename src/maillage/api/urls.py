@@ -2,6 +2,7 @@ from ninja import NinjaAPI
 
 from maillage.api import (
     alliances,
+    audit,
     contributions,
     diagnostic,
     errors,
@@ -37,3 +38,4 @@ api.add_router("/diagnostic", diagnostic.router)
 api.add_router("/observatory", observatory.router)
 api.add_router("/matching", matching.router)
 api.add_router("/exchange", exchange.router)
+api.add_router("/audit", audit.router)

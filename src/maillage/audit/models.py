@@ -1,5 +1,6 @@
 """The audit journal: who did what, when and from where, in a workspace. Rows are only ever added.
 
+Append-only in the database too: triggers refuse UPDATE and DELETE (``guard.py``, migration 0002).
 Actor and workspace are kept as plain references (no database constraint, nothing cascades), with a text copy
 of their names, so that deleting or anonymising a user never has to touch the journal.
 """
@@ -53,7 +54,11 @@ class AuditEvent(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = "événement du journal"
         verbose_name_plural = "journal d'audit"
-        indexes = [models.Index(fields=["workspace", "-created_at"], name="audit_workspace_idx")]
+        indexes = [
+            models.Index(fields=["workspace", "-created_at"], name="audit_workspace_idx"),
+            # The journal of a workspace also shows its members' authentication events (workspace=None).
+            models.Index(fields=["actor", "-created_at"], name="audit_actor_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"

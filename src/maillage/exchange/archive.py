@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from maillage.alliances import actions as alliance_actions
 from maillage.alliances.models import Agreement, Alliance, AllianceNote, Interaction, Party
+from maillage.audit.actions import record_event
 from maillage.contributions import actions as contribution_actions
 from maillage.contributions.models import Contribution
 from maillage.core.text import normalize
@@ -45,8 +46,10 @@ def _n(value):
     return str(value) if value is not None else None
 
 
-def build_archive(workspace) -> bytes:
-    """Everything the workspace sees, as JSON, plus its alliances' signed agreements."""
+def build_archive(workspace, *, user=None, request=None) -> bytes:
+    """Everything the workspace sees, as JSON, plus its alliances' signed agreements. Journaled
+    (``archive.downloaded``)."""
+    record_event(action="archive.downloaded", actor=user, workspace=workspace, request=request)
     orgs = list(organizations_of(workspace))
     alliances = list(
         Alliance.objects.visible_to(workspace).prefetch_related("parties", "stage_changes").order_by("created_at", "id")
@@ -550,7 +553,7 @@ def validate_archive(job: ImportJob):
 
 def run_archive(job: ImportJob) -> None:
     """All or nothing: the whole archive in one transaction."""
-    from maillage.exchange.runner import _BatchRefused
+    from maillage.exchange.runner import _BatchRefused, record_outcome
 
     data, archive = read_archive(bytes(job.content))
     total = _count(data)
@@ -569,6 +572,7 @@ def run_archive(job: ImportJob) -> None:
                 finished_at=timezone.now(),
                 message="",
             )
+            record_outcome(job, JobStatus.DONE)
     except ValidationError as exc:
         raise _BatchRefused(
             f"Archive refusée en entier, rien n'a été enregistré : {' ; '.join(exc.messages[:3])}"

@@ -25,6 +25,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
+from maillage.audit.actions import record_event
 from maillage.core.pgclient import ClientMissing, client_tool, pg_client
 
 MANIFEST = "manifest.json"
@@ -105,8 +106,12 @@ def restore_media(folder: Path) -> int:
 
 
 def backup(output: Path) -> dict:
+    """Journaled first (``backup.created``, no workspace: it is the whole instance), so that the archive holds the
+    record of its own making."""
     db = connection.settings_dict
     vendor = connection.vendor
+    if vendor in {"sqlite", "postgresql"}:
+        record_event(action="backup.created", details={"file": output.name, "vendor": vendor})
     manifest = {"format": "maillage-backup", "version": 1, "vendor": vendor, "created_at": timezone.now().isoformat()}
     with tempfile.TemporaryDirectory() as tmp:
         dump = Path(tmp) / ("database.sqlite3" if vendor == "sqlite" else "database.pgdump")

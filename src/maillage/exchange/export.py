@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from maillage.alliances.models import Alliance, Interaction, Party
+from maillage.audit.actions import record_event
 from maillage.contributions.models import Contribution
 from maillage.core.export import csv_response, xlsx_response
 from maillage.organizations.models import Contact, Organization
@@ -192,8 +193,16 @@ TABLES = {
 }
 
 
-def table_response(table: Table, workspace, file_format: str):
+def table_response(table: Table, workspace, file_format: str, *, user=None, request=None):
+    """The list as a download; journaled (``export.downloaded``: which list, format, how many rows, who, from where)."""
     rows = list(table.rows(workspace))
+    record_event(
+        action="export.downloaded",
+        actor=user,
+        workspace=workspace,
+        details={"table": table.name, "format": file_format, "rows": len(rows)},
+        request=request,
+    )
     if file_format == "xlsx":
         return xlsx_response(f"maillage-{table.name}", table.headers, rows, title=table.title)
     return csv_response(f"maillage-{table.name}", table.headers, rows)

@@ -33,6 +33,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from maillage.audit.actions import record_event
 from maillage.exchange import bulk
 from maillage.exchange.fields import label_of
 from maillage.exchange.models import Entity, ImportedRow, ImportJob, JobStatus
@@ -212,19 +213,14 @@ def run(job_id: int) -> ImportJob:
         else:
             _run_rows(job)
     except _BatchRefused as exc:
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=JobStatus.FAILED, message=str(exc), finished_at=timezone.now()
-        )
+        _failed(job, message=str(exc))
     except FileRefused as exc:
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=JobStatus.FAILED, message=str(exc), finished_at=timezone.now()
-        )
+        _failed(job, message=str(exc))
     except Exception:
         logger.exception("import %s failed", job.pk)
         done = ImportJob.objects.get(pk=job.pk).batches_done
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=JobStatus.FAILED,
-            finished_at=timezone.now(),
+        _failed(
+            job,
             message=f"Erreur inattendue pendant l'import : {done} lot(s) enregistré(s), les autres non. "
             "Relancez l'import : les lignes déjà enregistrées ne seront pas dupliquées.",
         )
@@ -234,6 +230,31 @@ def run(job_id: int) -> ImportJob:
 
 class _BatchRefused(Exception):
     pass
+
+
+def record_outcome(job: ImportJob, status: str, message: str = "") -> None:
+    """Journal the end of an import (``import.finished`` / ``import.failed``), inside the transaction that writes
+    the job's final state. Nobody acts: the import ran in the background."""
+    details = {"filename": job.filename, "entity": job.entity}
+    if message:
+        details["message"] = message[:500]
+    record_event(
+        action="import.finished" if status == JobStatus.DONE else "import.failed",
+        workspace=job.workspace,
+        target=job,
+        details=details,
+    )
+
+
+def _finished(job: ImportJob, **fields) -> None:
+    """The job's final state and its journal event, in one transaction."""
+    with transaction.atomic():
+        ImportJob.objects.filter(pk=job.pk).update(**fields)
+        record_outcome(job, fields["status"], fields.get("message", ""))
+
+
+def _failed(job: ImportJob, *, message: str) -> None:
+    _finished(job, status=JobStatus.FAILED, message=message, finished_at=timezone.now())
 
 
 def _run_rows(job: ImportJob) -> None:
@@ -267,7 +288,7 @@ def _run_rows(job: ImportJob) -> None:
                     _write_batch(job, ctx, importer, batch, recheck=True)
         except (ValidationError, IntegrityError) as exc:
             raise _refused(job, size, batch, exc) from exc
-    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.DONE, finished_at=timezone.now(), message="")
+    _finished(job, status=JobStatus.DONE, finished_at=timezone.now(), message="")
 
 
 def _refused(job: ImportJob, size: int, batch: list[Planned], exc: Exception) -> _BatchRefused:
@@ -473,7 +494,8 @@ def _run_contributions(job: ImportJob, ctx: Context) -> None:
                 raise _refused(job, size, batch.rows, exc) from exc
     finally:
         checking.close()
-    ImportJob.objects.filter(pk=job.pk).update(
+    _finished(
+        job,
         status=JobStatus.DONE,
         finished_at=timezone.now(),
         message="",
@@ -507,11 +529,26 @@ def _after_batch_hook(job) -> None:
         time.sleep(float(delay))
 
 
-def start(job: ImportJob) -> None:
-    """Queue the job for ``maillage worker`` (the ``run_import`` task, written with the job's status: both or
-    neither). The web process never runs it itself; after a worker's crash the task is run again and resumes."""
+def mark_started(job: ImportJob, *, user=None, request=None) -> None:
+    """The job is queued; journaled (``import.started``) by whoever launched it, page, API or CLI."""
+    with transaction.atomic():
+        ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED, message="")
+        record_event(
+            action="import.started",
+            actor=user,
+            workspace=job.workspace,
+            target=job,
+            details={"filename": job.filename, "entity": job.entity},
+            request=request,
+        )
+
+
+def start(job: ImportJob, *, user=None, request=None) -> None:
+    """Queue the job for ``maillage worker`` (the ``run_import`` task, written with the job's status and its
+    ``import.started`` event: all or nothing). The web process never runs it itself; after a worker's crash the
+    task is run again and resumes."""
     from maillage.exchange.tasks import run_import
 
     with transaction.atomic():
-        ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED, message="")
+        mark_started(job, user=user, request=request)
         run_import.enqueue(job.pk)

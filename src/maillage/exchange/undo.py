@@ -12,6 +12,7 @@ from django.db.models.deletion import Collector
 from django.utils import timezone
 
 from maillage.alliances import totals as alliance_totals
+from maillage.audit.actions import record_event
 from maillage.contributions import totals as contribution_totals
 from maillage.contributions.models import Contribution
 from maillage.exchange.models import ImportedRow, ImportJob, JobStatus
@@ -57,7 +58,7 @@ def _label(model) -> str:
 
 
 @transaction.atomic
-def undo_import(*, job: ImportJob, user=None) -> int:
+def undo_import(*, job: ImportJob, user=None, request=None) -> int:
     """Delete every row the job created, in one transaction; refuse if anything else depends on them."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status == JobStatus.UNDONE:
@@ -89,6 +90,14 @@ def undo_import(*, job: ImportJob, user=None) -> int:
     job.finished_at = timezone.now()
     job.message = f"Import annulé : {total} ligne(s) créée(s) supprimée(s)."
     job.save(update_fields=["status", "finished_at", "message"])
+    record_event(
+        action="import.undone",
+        actor=user,
+        workspace=job.workspace,
+        target=job,
+        details={"filename": job.filename, "entity": job.entity, "deleted_rows": total},
+        request=request,
+    )
     return total
 
 

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from maillage.audit.actions import record_event
 from maillage.contributions.models import Contribution, Kind, Status
 from maillage.core.legal import RECEIPT_RETENTION_YEARS
 from maillage.organizations.models import Kind as OrgKind
@@ -448,6 +449,14 @@ def donor_emails(workspace, organization_ids) -> dict[int, str]:
     return found
 
 
+def receipt_details(receipt: Receipt) -> dict:
+    """What the journal keeps of an issued receipt (its number, form, amount; the one it replaces)."""
+    details = {"reference": receipt.reference, "form": receipt.form, "amount": str(receipt.amount)}
+    if receipt.replaces_id:
+        details["replaces"] = receipt.replaces.reference
+    return details
+
+
 def _active_exists(contribution: Contribution) -> bool:
     return Receipt.objects.active().filter(contribution=contribution).exists()
 
@@ -467,11 +476,21 @@ def issue_receipt(
     legal_form: str = "",
     payment_method: str = "",
     replaces: Receipt | None = None,
+    request=None,
 ) -> Receipt:
     """Issue one receipt, numbered, for a received gift of a company (alliance) or of an individual."""
     try:
         with transaction.atomic():
-            return _issue(workspace, user, contribution, individual_gift, legal_form, payment_method, replaces)
+            receipt = _issue(workspace, user, contribution, individual_gift, legal_form, payment_method, replaces)
+            record_event(
+                action="receipt.issued",
+                actor=user,
+                workspace=workspace,
+                target=receipt,
+                details=receipt_details(receipt),
+                request=request,
+            )
+            return receipt
     except IntegrityError as exc:  # the unique constraints, last safeguard: answered like the checks above
         raise ValidationError(
             {"contribution": ["Ce don vient de recevoir un reçu (émis en même temps par quelqu'un d'autre)."]}
@@ -546,7 +565,7 @@ def _individual_receipt(
 
 
 @transaction.atomic
-def cancel_receipt(*, receipt: Receipt, workspace, user, reason: str) -> Receipt:
+def cancel_receipt(*, receipt: Receipt, workspace, user, reason: str, request=None) -> Receipt:
     """Cancel a receipt: it keeps its number and stays on file; a cancellation document is produced from it."""
     require_verified(workspace, ISSUE)
     receipt = Receipt.objects.select_for_update().get(pk=receipt.pk, workspace=workspace)
@@ -559,18 +578,33 @@ def cancel_receipt(*, receipt: Receipt, workspace, user, reason: str) -> Receipt
     receipt.cancel_reason = reason
     receipt.cancelled_by = user
     receipt.save(update_fields=["cancelled_at", "cancel_reason", "cancelled_by"])
+    record_event(
+        action="receipt.cancelled",
+        actor=user,
+        workspace=workspace,
+        target=receipt,
+        details={"reason": reason},
+        request=request,
+    )
     return receipt
 
 
 @transaction.atomic
 def correct_receipt(
-    *, receipt: Receipt, workspace, user, reason: str, legal_form: str | None = None, payment_method: str | None = None
+    *,
+    receipt: Receipt,
+    workspace,
+    user,
+    reason: str,
+    legal_form: str | None = None,
+    payment_method: str | None = None,
+    request=None,
 ) -> Receipt:
     """Cancel a receipt and issue its correction under a new number, linked to the one it replaces.
 
     The corrected figures come from the gift as it stands now (correct the contribution first if needed).
     """
-    cancelled = cancel_receipt(receipt=receipt, workspace=workspace, user=user, reason=reason)
+    cancelled = cancel_receipt(receipt=receipt, workspace=workspace, user=user, reason=reason, request=request)
     return issue_receipt(
         workspace=workspace,
         user=user,
@@ -579,4 +613,5 @@ def correct_receipt(
         legal_form=cancelled.donor_legal_form if legal_form is None else legal_form,
         payment_method=cancelled.payment_method if payment_method is None else payment_method,
         replaces=cancelled,
+        request=request,
     )

@@ -23,6 +23,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from maillage.alliances.models import Party
+from maillage.audit.actions import Origin, origin, record_event, record_events
 from maillage.contributions.models import GIFT_KINDS, Contribution, Kind, SkillsLine, Status
 from maillage.receipts.actions import (
     ISSUE,
@@ -33,6 +34,7 @@ from maillage.receipts.actions import (
     donor_emails,
     eligibility_of,
     issuer_snapshot,
+    receipt_details,
     save_numbered,
 )
 from maillage.receipts.models import BatchRun, BatchStatus, IndividualGift, Receipt, gift_year_bounds
@@ -99,29 +101,35 @@ def pending_individual_gifts(workspace, year: int):
     )
 
 
-def start_batch(*, workspace, user, year: int, send_emails: bool = True, background: bool = True) -> BatchRun:
-    """Create the batch; ``background`` queues it for the worker (the page), otherwise it runs here (the CLI)."""
+def start_batch(
+    *, workspace, user, year: int, send_emails: bool = True, background: bool = True, request=None
+) -> BatchRun:
+    """Create the batch; ``background`` queues it for the worker (the page), otherwise it runs here (the CLI).
+
+    Each receipt issued and each e-mail sent is journaled with the address of ``request`` (the page that started
+    the batch; none from the CLI), carried to the worker in the task's arguments."""
     from maillage.receipts.tasks import issue_batch
 
     require_verified(workspace, ISSUE)
+    where = origin(request)
     if not background:
         run = BatchRun.objects.create(workspace=workspace, year=year, send_emails=send_emails, started_by=user)
-        run_batch(run.pk)
+        run_batch(run.pk, where)
         run.refresh_from_db()
         return run
     with transaction.atomic():  # the batch and its task row together (database backend)
         run = BatchRun.objects.create(workspace=workspace, year=year, send_emails=send_emails, started_by=user)
-        issue_batch.enqueue(run.pk)
+        issue_batch.enqueue(run.pk, where.META if where else None)
     run.refresh_from_db()
     return run
 
 
-def run_batch(run_id: int) -> BatchRun:
+def run_batch(run_id: int, where: Origin | None = None) -> BatchRun:
     run = BatchRun.objects.select_related("workspace__organization", "started_by").get(pk=run_id)
     if run.status != BatchStatus.RUNNING:
         return run  # done or failed: a task run again after its end changes nothing
     try:
-        _run(run)
+        _run(run, where)
     except Exception as exc:  # the run must end in a visible state, whatever happens
         log.exception("receipts batch %s failed", run_id)
         run.status = BatchStatus.FAILED
@@ -134,7 +142,7 @@ def run_batch(run_id: int) -> BatchRun:
     return run
 
 
-def _run(run: BatchRun) -> None:
+def _run(run: BatchRun, where: Origin | None) -> None:
     workspace, user = run.workspace, run.started_by
     if not is_verified(workspace):  # checked again when the run starts: never a number for an unverified one
         run.status, run.finished_at = BatchStatus.FAILED, timezone.now()
@@ -142,7 +150,7 @@ def _run(run: BatchRun) -> None:
         run.save(update_fields=["status", "finished_at", "messages"])
         return
     if run.send_emails and run.issued:  # resumed after a crash: first what it issued and did not e-mail yet
-        send_receipts(list(_of_run(run).filter(emailed_at__isnull=True)))
+        send_receipts(list(_of_run(run).filter(emailed_at__isnull=True)), actor=run.started_by, request=where)
         run.emailed = _of_run(run).filter(emailed_at__isnull=False).count()
         run.save(update_fields=["emailed"])
     eligibility = eligibility_of(workspace)
@@ -180,11 +188,19 @@ def _run(run: BatchRun) -> None:
         chunk = candidates[start : start + size]
         with transaction.atomic():
             saved = save_numbered(chunk, workspace.organization_id)
+            record_events(
+                action="receipt.issued",
+                targets=saved,
+                actor=user,
+                workspace=workspace,
+                details_of=lambda r: {**receipt_details(r), "batch": run.pk},
+                request=where,
+            )
             run.issued += len(saved)
             run.save(update_fields=["issued"])
             _inside_chunk_hook()
         if run.send_emails:
-            send_receipts(saved)
+            send_receipts(saved, actor=user, request=where)
             run.emailed = _of_run(run).filter(emailed_at__isnull=False).count()  # right after a resume too
             run.save(update_fields=["emailed"])
     run.status = BatchStatus.DONE
@@ -208,12 +224,13 @@ def _of_run(run: BatchRun):
     )
 
 
-def send_receipts(receipts: list[Receipt]) -> int:
+def send_receipts(receipts: list[Receipt], *, actor=None, request=None) -> int:
     """E-mail each receipt (PDF attached) to its donor when an address is known. Returns how many were sent.
 
     At most once per receipt: the message is built (its PDF rendered) first, then the receipt is marked
     (committed), then the message goes; the mark is taken back when sending fails, so that the next run tries
-    again. Only a crash between the mark and the end of the sending itself loses the e-mail."""
+    again. Only a crash between the mark and the end of the sending itself loses the e-mail. Each e-mail sent is
+    journaled (``receipt.sent``) once it has left."""
     sent = 0
     for receipt in receipts:
         if not receipt.donor_email or receipt.emailed_at:
@@ -236,5 +253,13 @@ def send_receipts(receipts: list[Receipt]) -> int:
         except BaseException:
             Receipt.objects.filter(pk=receipt.pk).update(emailed_at=None)
             raise
+        record_event(
+            action="receipt.sent",
+            actor=actor,
+            workspace=receipt.workspace,
+            target=receipt,
+            details={"reference": receipt.reference, "to": receipt.donor_email},
+            request=request,
+        )
         sent += 1
     return sent

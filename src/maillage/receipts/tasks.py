@@ -12,12 +12,14 @@ log = logging.getLogger(__name__)
 
 
 @task()
-def issue_batch(run_id: int) -> str:
+def issue_batch(run_id: int, origin_meta: dict[str, str] | None = None) -> str:
     """Issue a year's pending receipts. Run again after a crash, it issues what is still pending and e-mails the
-    receipts of the batch not e-mailed yet (numbers stay gapless: each chunk is one transaction)."""
+    receipts of the batch not e-mailed yet (numbers stay gapless: each chunk is one transaction).
+    ``origin_meta``: the address and browser of the page that started it, for the journal."""
+    from maillage.audit.actions import Origin
     from maillage.receipts.batch import run_batch
 
-    return run_batch(run_id).status
+    return run_batch(run_id, Origin(META=origin_meta) if origin_meta else None).status
 
 
 @task()

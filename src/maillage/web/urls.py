@@ -4,6 +4,7 @@ from maillage.web import (
     urls_accounts,
     urls_alliances,
     urls_claims,
+    urls_audit,
     urls_dashboard,
     urls_diagnostic,
     urls_evaluation,
@@ -55,5 +56,6 @@ for area in (
     urls_observatory,
     urls_matching,
     urls_exchange,
+    urls_audit,
 ):
     urlpatterns += area.urlpatterns

@@ -427,12 +427,4 @@ def refuse_join_request(*, join_request: JoinRequest, actor, reason: str = "", r
 
 
 @transaction.atomic
-def set_observatory_contribution(*, workspace: Workspace, user, contributes: bool) -> Workspace:
-    """Only a verified workspace counts in the public observatory; withdrawing is always allowed."""
-    if not role_at_least(_role_of(user, workspace), Role.ADMIN):
-        raise PermissionDenied("Seuls les administrateurs de l'espace décident de contribuer à l'observatoire.")
-    if contributes:
-        require_verified(workspace, "contribuer à l'observatoire public au nom de l'organisation")
-    workspace.contributes_to_observatory = bool(contributes)
-    workspace.save(update_fields=["contributes_to_observatory"])
-    return workspace
+

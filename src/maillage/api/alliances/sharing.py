@@ -135,7 +135,12 @@ def invite_party(request, alliance_id: int, party_id: int, payload: InvitationIn
     party = alliance_party(alliance, party_id)
     require_role(request)
     invitation = actions.invite_party(
-        alliance=alliance, workspace=request.workspace, user=request.user, party=party, email=payload.email.strip()
+        alliance=alliance,
+        workspace=request.workspace,
+        user=request.user,
+        party=party,
+        email=payload.email.strip(),
+        request=request,
     )
     return Status(201, invitation_out(_invitation_of_any(invitation.pk)))
 
@@ -166,7 +171,9 @@ def list_invitations(request):
 def accept_invitation(request, invitation_id: int):
     invitation = _invitation_of_mine(request, invitation_id)
     require_admin(request, "accepter une invitation")
-    actions.accept_party_invitation(invitation=invitation, workspace=request.workspace, user=request.user)
+    actions.accept_party_invitation(
+        invitation=invitation, workspace=request.workspace, user=request.user, request=request
+    )
     return invitation_out(_invitation_of_any(invitation.pk))
 
 
@@ -179,7 +186,9 @@ def accept_invitation(request, invitation_id: int):
 def decline_invitation(request, invitation_id: int):
     invitation = _invitation_of_mine(request, invitation_id)
     require_admin(request, "décliner une invitation")
-    actions.decline_party_invitation(invitation=invitation, workspace=request.workspace, user=request.user)
+    actions.decline_party_invitation(
+        invitation=invitation, workspace=request.workspace, user=request.user, request=request
+    )
     return invitation_out(_invitation_of_any(invitation.pk))
 
 

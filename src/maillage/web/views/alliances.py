@@ -340,6 +340,7 @@ def alliance_invite(request, alliance_id: int):
             user=request.user,
             party=party,
             email=form.cleaned_data["email"],
+            request=request,
         )
     except ValidationError as exc:
         messages.error(request, _messages_of(exc))
@@ -366,7 +367,9 @@ def _invitation(request, invitation_id: int) -> PartyInvitation:
 def alliance_invitation_accept(request, invitation_id: int):
     invitation = _invitation(request, invitation_id)
     try:
-        party = actions.accept_party_invitation(invitation=invitation, workspace=request.workspace, user=request.user)
+        party = actions.accept_party_invitation(
+            invitation=invitation, workspace=request.workspace, user=request.user, request=request
+        )
     except ValidationError as exc:
         messages.error(request, _messages_of(exc))
         return redirect("web:alliance_invitations")
@@ -380,7 +383,9 @@ def alliance_invitation_accept(request, invitation_id: int):
 def alliance_invitation_decline(request, invitation_id: int):
     invitation = _invitation(request, invitation_id)
     try:
-        actions.decline_party_invitation(invitation=invitation, workspace=request.workspace, user=request.user)
+        actions.decline_party_invitation(
+            invitation=invitation, workspace=request.workspace, user=request.user, request=request
+        )
     except ValidationError as exc:
         messages.error(request, _messages_of(exc))
     else:

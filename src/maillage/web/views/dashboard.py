@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from maillage.alliances import queries
 from maillage.alliances.lifecycle import Stage
+from maillage.audit.actions import record_event
 from maillage.core.export import csv_response, xlsx_response
 from maillage.core.roles import Role
 from maillage.core.tenancy import workspace_required
@@ -74,6 +75,13 @@ def dashboard_export(request, table: str, fmt: str):
         raise Http404("Export inconnu : tableau ou format (csv, xlsx).")
     title, headers, rows = _table(table, request.workspace)
     name = f"maillage-{table}-{timezone.localdate():%Y-%m-%d}"
+    record_event(
+        action="export.downloaded",
+        actor=request.user,
+        workspace=request.workspace,
+        details={"table": f"tableau-de-bord-{table}", "format": fmt, "rows": len(rows)},
+        request=request,
+    )
     if fmt == "csv":
         return csv_response(name, headers, rows)
     return xlsx_response(name, headers, rows, title=title)

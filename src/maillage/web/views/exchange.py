@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 import maillage.demo
+from maillage.audit.actions import record_event
 from maillage.core.roles import Role, role_at_least
 from maillage.core.tenancy import get_visible_or_404, workspace_required
 from maillage.exchange import runner
@@ -204,7 +205,7 @@ def import_start(request, job_id):
         decisions[str(proposal["row"])] = "new" if choice == "new" else "match"
     job.decisions = decisions
     job.save(update_fields=["decisions"])
-    runner.start(job)
+    runner.start(job, user=request.user, request=request)
     messages.success(request, "Import lancé : suivez sa progression ci-dessous.")
     return redirect("web:import_report", job_id=job.pk)
 
@@ -221,6 +222,14 @@ def import_report_csv(request, job_id):
     from maillage.core.export import csv_response
 
     rows = [[r[0], r[1], r[2], r[3]] for r in job.report]
+    record_event(
+        action="export.downloaded",
+        actor=request.user,
+        workspace=request.workspace,
+        target=job,
+        details={"table": "rapport-import", "format": "csv", "rows": len(rows)},
+        request=request,
+    )
     return csv_response(f"rapport-import-{job.pk}", ["ligne", "colonne", "valeur", "problème"], rows)
 
 
@@ -232,7 +241,7 @@ def import_undo(request, job_id):
         messages.error(request, "Cochez « Je confirme la suppression » pour annuler l'import : rien n'a été supprimé.")
         return redirect("web:import_report", job_id=job.pk)
     try:
-        count = undo_import(job=job, user=request.user)
+        count = undo_import(job=job, user=request.user, request=request)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -244,12 +253,12 @@ def import_undo(request, job_id):
 def export_table(request, table, file_format):
     if table not in TABLES or file_format not in {"csv", "xlsx"}:
         raise Http404("Liste inconnue.")
-    return table_response(TABLES[table], request.workspace, file_format)
+    return table_response(TABLES[table], request.workspace, file_format, user=request.user, request=request)
 
 
 @workspace_required(Role.VIEWER)
 def export_archive(request):
-    content = build_archive(request.workspace)
+    content = build_archive(request.workspace, user=request.user, request=request)
     response = HttpResponse(content, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="maillage-espace-{request.workspace.pk}.zip"'
     return response

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from maillage.audit.actions import record_event
 from maillage.contributions.models import GIFT_KINDS, Contribution
 from maillage.core.legal import RECEIPT_RETENTION_YEARS
 from maillage.core.roles import Role, role_at_least
@@ -245,6 +246,7 @@ def receipts_issue(request):
             individual_gift=gift,
             legal_form=data.get("legal_form", ""),
             payment_method=data.get("payment_method", ""),
+            request=request,
         )
     except ValidationError as exc:
         messages.error(request, "Reçu non émis : " + " ".join(exc.messages))
@@ -293,12 +295,20 @@ def receipt_cancel(request, receipt_id: int):
     try:
         if form.cleaned_data["correct"]:
             new = actions.correct_receipt(
-                receipt=receipt, workspace=request.workspace, user=request.user, reason=form.cleaned_data["reason"]
+                receipt=receipt,
+                workspace=request.workspace,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                request=request,
             )
             messages.success(request, f"Reçu n° {receipt.reference} annulé et remplacé par le reçu n° {new.reference}.")
             return redirect("web:receipt_detail", new.pk)
         actions.cancel_receipt(
-            receipt=receipt, workspace=request.workspace, user=request.user, reason=form.cleaned_data["reason"]
+            receipt=receipt,
+            workspace=request.workspace,
+            user=request.user,
+            reason=form.cleaned_data["reason"],
+            request=request,
         )
     except ValidationError as exc:
         messages.error(request, "Reçu non annulé : " + " ".join(exc.messages))
@@ -323,6 +333,7 @@ def receipts_batch(request):
         user=request.user,
         year=int(raw),
         send_emails=request.POST.get("send_emails") == "on",
+        request=request,
     )
     return redirect("web:receipts_batch_status", run.pk)
 
@@ -407,6 +418,13 @@ def receipts_export(request):
             {"year": year, "entries": entries, "totals": totals, "years": range(today.year, 2019, -1)},
         )
     entries = accounting.entries_for_year(request.workspace, year)
+    record_event(
+        action="accounting.exported",
+        actor=request.user,
+        workspace=request.workspace,
+        details={"year": year, "format": fmt, "entries": len(entries)},
+        request=request,
+    )
     if fmt == "csv":
         response = HttpResponse(accounting.to_csv(entries).encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="dons-{year}.csv"'

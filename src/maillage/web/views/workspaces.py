@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from maillage.core.middleware import SESSION_WORKSPACE_KEY
 from maillage.core.roles import Role, role_at_least
 from maillage.core.tenancy import get_visible_or_404, workspace_required
+from maillage.observatory.actions import set_observatory_consent
 from maillage.organizations.models import Organization
 from maillage.web.forms import ApiTokenForm, InvitationForm, RoleForm, WorkspaceForm, apply_errors
 from maillage.workspaces import actions, claims
@@ -398,9 +399,10 @@ def api_token_revoke(request, token_id: int):
 @workspace_required(Role.ADMIN)
 @require_POST
 def observatory_consent(request):
+    workspace = request.workspace
     try:
-        workspace = claims.set_observatory_contribution(
-            workspace=request.workspace, user=request.user, contributes=request.POST.get("contributes") == "on"
+        set_observatory_consent(
+            workspace=workspace, user=request.user, contributes=request.POST.get("contributes") == "on", request=request
         )
     except claims.UnverifiedWorkspace as exc:
         return unverified_page(request, exc)

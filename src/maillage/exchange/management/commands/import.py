@@ -50,6 +50,7 @@ class Command(BaseCommand):
             )
             if validate_only or job.status == JobStatus.FAILED:
                 return
+            runner.mark_started(job, user=person)
         else:
             job = ImportJob.objects.filter(pk=job_id).first()
             if job is None:

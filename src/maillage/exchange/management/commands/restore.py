@@ -28,4 +28,7 @@ class Command(BaseCommand):
         if differences:
             detail = ", ".join(f"{t} : {a} attendues, {b} trouvées" for t, (a, b) in differences.items())
             raise CommandError(f"Restauration incomplète : {detail}")
+        from maillage.audit.actions import record_event
+
+        record_event(action="backup.restored", details={"file": Path(archive).name})
         self.stdout.write("Restauration terminée : le nombre de lignes de chaque table est identique à la sauvegarde.")

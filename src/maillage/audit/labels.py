@@ -1,0 +1,115 @@
+"""French labels of the journal's action names, families and objects (what the owners read on screen and in CSV).
+
+Every action name recorded anywhere in the code has its label here: ``tests/audit/test_labels.py`` reads the
+source for ``action="…"`` and fails on a name without one. A name recorded before a label existed still shows,
+as "family label — name".
+"""
+
+from __future__ import annotations
+
+FAMILIES: dict[str, str] = {
+    "auth": "Connexion et compte",
+    "membership": "Membres et rôles",
+    "invitation": "Invitations dans l'espace",
+    "token": "Jetons d'API",
+    "workspace": "Espace",
+    "claim": "Revendication de l'organisation",
+    "join_request": "Demandes à rejoindre l'espace",
+    "eligibility": "Habilitation à émettre des reçus",
+    "receipt": "Reçus fiscaux",
+    "accounting": "Export comptable",
+    "import": "Imports",
+    "export": "Exports",
+    "archive": "Archive complète",
+    "backup": "Sauvegardes",
+    "sharing": "Partage d'alliances",
+    "observatory": "Observatoire",
+    "audit": "Journal d'audit",
+}
+
+ACTIONS: dict[str, str] = {
+    # accounts (workspaces/actions.py, authentication)
+    "auth.login": "Connexion",
+    "auth.login_failed": "Échec de connexion",
+    "auth.locked_out": "Compte bloqué après des échecs de connexion",
+    "auth.logout": "Déconnexion",
+    "auth.signup": "Inscription",
+    "auth.email_verified": "Adresse e-mail vérifiée",
+    "auth.email_changed": "Adresse e-mail changée",
+    "auth.email_change_requested": "Changement d'adresse e-mail demandé",
+    "auth.password_changed": "Mot de passe changé",
+    "auth.password_reset_requested": "Réinitialisation du mot de passe demandée",
+    "auth.password_reset": "Mot de passe réinitialisé",
+    "membership.created": "Membre ajouté",
+    "membership.role_changed": "Rôle modifié",
+    "membership.revoked": "Membre retiré",
+    "invitation.sent": "Invitation envoyée",
+    "invitation.created": "Invitation envoyée",
+    "invitation.accepted": "Invitation acceptée",
+    "invitation.cancelled": "Invitation annulée",
+    "token.created": "Jeton d'API créé",
+    "token.revoked": "Jeton d'API révoqué",
+    "workspace.created": "Espace créé",
+    # claims (organisation claims, join requests, eligibility)
+    "claim.submitted": "Revendication déposée",
+    "claim.approved": "Revendication approuvée",
+    "claim.rejected": "Revendication refusée",
+    "join_request.created": "Demande à rejoindre l'espace déposée",
+    "join_request.submitted": "Demande à rejoindre l'espace déposée",
+    "join_request.accepted": "Demande à rejoindre l'espace acceptée",
+    "join_request.refused": "Demande à rejoindre l'espace refusée",
+    "join_request.declined": "Demande à rejoindre l'espace refusée",
+    "eligibility.changed": "Habilitation modifiée",
+    "eligibility.declared": "Habilitation déclarée",
+    # receipts
+    "receipt.issued": "Reçu émis",
+    "receipt.cancelled": "Reçu annulé",
+    "receipt.sent": "Reçu envoyé par e-mail au donateur",
+    "accounting.exported": "Export comptable téléchargé",
+    # exchange
+    "import.started": "Import lancé",
+    "import.finished": "Import terminé",
+    "import.failed": "Import en échec",
+    "import.undone": "Import annulé",
+    "export.downloaded": "Export téléchargé",
+    "archive.downloaded": "Archive complète téléchargée",
+    "backup.created": "Sauvegarde de l'instance réalisée",
+    "backup.restored": "Sauvegarde de l'instance restaurée",
+    # alliances
+    "sharing.invitation_sent": "Invitation à partager une alliance envoyée",
+    "sharing.invitation_accepted": "Invitation à partager une alliance acceptée",
+    "sharing.invitation_declined": "Invitation à partager une alliance refusée",
+    # observatory
+    "observatory.consent_changed": "Participation à l'observatoire modifiée",
+    # the journal itself
+    "audit.exported": "Journal d'audit exporté",
+}
+
+TARGETS: dict[str, str] = {
+    "Receipt": "Reçu",
+    "ImportJob": "Import",
+    "PartyInvitation": "Invitation de partage",
+    "Workspace": "Espace",
+    "Membership": "Adhésion",
+    "Invitation": "Invitation",
+    "ApiToken": "Jeton d'API",
+    "User": "Compte",
+    "Eligibility": "Habilitation",
+    "Organization": "Organisation",
+    "BatchRun": "Lot de reçus",
+}
+
+
+def family_of(action: str) -> str:
+    return action.split(".", 1)[0]
+
+
+def action_label(action: str) -> str:
+    if action in ACTIONS:
+        return ACTIONS[action]
+    family = FAMILIES.get(family_of(action))
+    return f"{family} — {action}" if family else action
+
+
+def target_label(target_type: str) -> str:
+    return TARGETS.get(target_type, target_type)
