@@ -3,8 +3,8 @@ from django.urls import path
 from maillage.web import (
     urls_accounts,
     urls_alliances,
-    urls_claims,
     urls_audit,
+    urls_claims,
     urls_dashboard,
     urls_diagnostic,
     urls_evaluation,

@@ -421,10 +421,3 @@ def refuse_join_request(*, join_request: JoinRequest, actor, reason: str = "", r
         recipients=[join.user.email],
     )
     return join
-
-
-# --- observatory consent ---------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-
