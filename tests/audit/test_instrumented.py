@@ -56,7 +56,8 @@ def test_receipt_issued_and_cancelled_from_the_pages(people, workspace_a, receiv
     cancelled = only("receipt.cancelled")
     check(cancelled, actor=member, workspace=workspace_a)
     assert cancelled.details == {"reason": "Montant erroné"} and cancelled.user_agent == "Mozilla/5.0 Test"
-    assert AuditEvent.objects.count() == 2
+    # Besides what the setting up journaled (eligibility, logins): the issue and the cancellation, nothing else.
+    assert AuditEvent.objects.filter(action__startswith="receipt.").count() == 2
 
 
 def test_receipt_issued_and_corrected_through_the_api(people, workspace_a, receivable):
@@ -121,7 +122,7 @@ def test_batch_from_the_command_line_has_no_person_and_no_address(people, worksp
 def test_accounting_export_is_journaled(people, workspace_a, receivable):
     client = client_for(people["viewer"])
     assert client.get("/recus/comptabilite/?annee=2025").status_code == 200
-    assert not AuditEvent.objects.exists()  # looking at the page is not an export
+    assert not AuditEvent.objects.filter(action="accounting.exported").exists()  # looking at the page is not an export
     response = client.get("/recus/comptabilite/?annee=2025&format=fec", REMOTE_ADDR=IP)
     assert response.status_code == 200
     event = only("accounting.exported")
@@ -201,7 +202,7 @@ def test_exports_and_archive_downloads_are_journaled(people, workspace_a):
     assert api.get("/api/v1/exchange/export/alliances?format=xlsx", REMOTE_ADDR=IP_B).status_code == 200
     from_api = AuditEvent.objects.get(action="export.downloaded", details__table="alliances")
     check(from_api, actor=viewer, workspace=workspace_a, ip=IP_B)
-    assert AuditEvent.objects.count() == 4
+    assert AuditEvent.objects.filter(action__in=["export.downloaded", "archive.downloaded"]).count() == 4
 
 
 def test_export_from_the_command_line(workspace_a, tmp_path):

@@ -167,10 +167,11 @@ def test_export_is_csv_for_french_spreadsheets_and_is_itself_journaled(people, j
 
 
 def test_api_lists_and_exports_for_owners(people, journal):
-    api = api_client_for(people["owner"], journal)
-    body = api.get("/api/v1/audit/events?page_size=2").json()
-    assert body["has_next"] is True and [e["action"] for e in body["items"]] == ["auth.login", "import.started"]
-    assert body["items"][0]["action_label"] == "Connexion"
+    api = api_client_for(people["owner"], journal)  # its token's creation is journaled: the newest event
+    body = api.get("/api/v1/audit/events?page_size=3").json()
+    actions = [e["action"] for e in body["items"]]
+    assert body["has_next"] is True and actions == ["api_token.created", "auth.login", "import.started"]
+    assert body["items"][1]["action_label"] == "Connexion"
     everything = api.get("/api/v1/audit/events?family=receipt").json()["items"]
     assert [e["target_label"] for e in everything] == ["Reçu n° 2025-0001"]
     assert everything[0]["ip_address"] == "198.51.100.1"
