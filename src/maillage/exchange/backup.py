@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from maillage.core.files import private_file
 from maillage.core.pgclient import ClientMissing, client_tool, pg_client
 
 MANIFEST = "manifest.json"
@@ -94,8 +95,8 @@ def backup(output: Path) -> dict:
             raise BackupError(f"Base « {vendor} » non prise en charge (SQLite ou PostgreSQL).")
         manifest["counts"] = row_counts()
         media = Path(settings.MEDIA_ROOT)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(output, "w:gz") as tar:
+        # Password hashes and live session keys inside: the archive is 0600 from its first byte.
+        with private_file(output) as handle, tarfile.open(fileobj=handle, mode="w:gz") as tar:
             _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=1).encode())
             tar.add(dump, arcname=dump.name)
             if media.is_dir():

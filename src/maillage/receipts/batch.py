@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from maillage.alliances.models import Party
 from maillage.contributions.models import GIFT_KINDS, Contribution, Kind, SkillsLine, Status
+from maillage.core.mail import message_after_commit
 from maillage.receipts.actions import (
     Refusal,
     _individual_receipt,
@@ -157,7 +158,11 @@ def _run(run: BatchRun) -> None:
 
 
 def send_receipts(receipts: list[Receipt]) -> int:
-    """E-mail each receipt (PDF attached) to its donor when an address is known. Returns how many were sent."""
+    """E-mail each receipt (PDF attached) to its donor when an address is known, once the receipt is saved.
+
+    The e-mails leave after the commit (``transaction.on_commit``; at once when no transaction is open), and the
+    receipt's ``emailed_at`` is noted after each one actually left. Returns how many were sent or queued.
+    """
     sent = 0
     for receipt in receipts:
         if not receipt.donor_email:
@@ -173,7 +178,9 @@ def send_receipts(receipts: list[Receipt]) -> int:
             to=[receipt.donor_email],
         )
         message.attach(pdf_filename(receipt), render_receipt_pdf(receipt), "application/pdf")
-        message.send(fail_silently=False)
-        Receipt.objects.filter(pk=receipt.pk).update(emailed_at=timezone.now())
+        message_after_commit(
+            message,
+            then=lambda pk=receipt.pk: Receipt.objects.filter(pk=pk).update(emailed_at=timezone.now()),
+        )
         sent += 1
     return sent
