@@ -98,6 +98,7 @@ def new_browser_page(chromium, live_server) -> Iterator[Callable[[], object]]:
         contexts.append(context)
         return context.new_page()
 
+    open_page.console = console  # what the pages logged so far (a test may read, then clear it)
     yield open_page
     for context in contexts:
         context.close()
