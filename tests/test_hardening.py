@@ -247,6 +247,7 @@ def test_remind_agreements_goes_on_when_one_item_fails(people, workspace_a, org_
 # --- Files holding personal data or secrets: 0600 from the start -----------------------------------------------
 
 
+@pytest.mark.django_db(transaction=True)  # SQLite's backup API waits for the test's open transaction otherwise
 def test_a_backup_is_written_0600_from_its_first_byte(tmp_path, monkeypatch, people, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     output = tmp_path / "backups" / "sauvegarde.tar.gz"

@@ -216,3 +216,20 @@ def test_hostile_archives_are_refused_in_french_never_a_500(people, workspace_a,
             assert job.message and "Traceback" not in job.message
         else:  # validated: the bad entries are reported, nothing is written yet
             assert job.report, "hostile entries must be reported"
+
+
+def test_the_importer_agrees_single_line_names_refused_per_entry(people, workspace_a):
+    from maillage.exchange.archive import FORMAT, VERSION
+    from maillage.exchange.models import ImportJob
+
+    data = {
+        "format": FORMAT,
+        "version": VERSION,
+        "organizations": [{"ref": 1, "kind": "association", "name": "Deux\r\nlignes", "commune": "69266"}],
+    }
+    upload = io.BytesIO(archive_bytes(data))
+    upload.name = "archive.zip"
+    client_for(people["owner"]).post(reverse("web:import_upload"), {"entity": "archive", "file": upload})
+    job = ImportJob.objects.filter(workspace=workspace_a).latest("pk")
+    assert job.status == "validated"
+    assert any("tient sur une seule ligne" in row[-1] for row in job.report), job.report

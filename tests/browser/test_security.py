@@ -32,7 +32,7 @@ def test_the_hook_sees_an_inline_script_refused_by_the_policy(new_browser_page):
     new_browser_page.console.clear()  # this test's violation was wanted
 
 
-def test_htmx_widgets_work_without_inline_javascript(browser_page, workspace_a):
+def test_htmx_widgets_work_without_inline_javascript(browser_page, workspace_a, org_b):
     from playwright.sync_api import expect
 
     alice = make_user("alice@a.test", "Alice Durand")
