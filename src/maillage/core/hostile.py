@@ -3,7 +3,7 @@
 PostgreSQL cannot store a NUL character (0x00) in a text value: psycopg refuses it with ``ValueError`` and the view
 answered 500. Rather than guarding every filter and field, ``HostileInputMiddleware`` refuses a NUL in the path, in
 any query-string or form parameter (name or value) and in any string of a JSON body, with a clear French 400 (pages)
-or 422 (API, with the field). It also turns a multipart body Django cannot parse (no boundary, too many files) into
+or 422 (API, naming the parameter or field). It also turns a multipart body Django cannot parse (no boundary, too many files) into
 a 400 instead of the 500 that ``MultiPartParserError`` gives. Single-line fields (names, titles) refuse CR/LF at the
 domain action, with :func:`single_line_error`.
 """
@@ -76,10 +76,13 @@ def one_line(text: str, limit: int = 200) -> str:
 
 
 def _refusal(request: HttpRequest, message: str, *, field: str = "", status: int = 400):
+    """Pages: the project's 400 page with the message. API: JSON; 422 when a field is named (as the API answers
+    for any invalid parameter), else ``status``."""
     if request.path.startswith("/api/"):
         body: dict = {"detail": message}
         if field:
             body["errors"] = [{"field": field, "message": message}]
+            status = 422
         return JsonResponse(body, status=status)
     # The project's 400 page (handler400), with the message; the same in DEBUG as in production.
     return get_resolver(get_urlconf()).resolve_error_handler(400)(request, HostileInput(message))
