@@ -172,13 +172,16 @@ def test_board_card_moves_through_one_form_with_or_without_htmx(people, workspac
     assert f'id="card-{alliance.pk}"' in viewer and 'name="to_stage"' not in viewer
 
 
-def test_invite_accept_across_workspaces_then_leave(people, workspace_a, workspace_b, alliance, org_b):
+def test_invite_accept_across_workspaces_then_leave(
+    people, workspace_a, workspace_b, alliance, org_b, django_capture_on_commit_callbacks
+):
     owner_a, owner_b = people["owner"], people["other_workspace"]
     client_a, client_b = client_for(owner_a), client_for(owner_b)
     detail = reverse("web:alliance_detail", args=[alliance.pk])
     assert client_b.get(detail).status_code == 404
     party_b = alliance.parties.get(organization=org_b)
-    response = client_a.post(reverse("web:alliance_invite", args=[alliance.pk]), {"party": party_b.pk})
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mail leaves after the commit
+        response = client_a.post(reverse("web:alliance_invite", args=[alliance.pk]), {"party": party_b.pk})
     assert response.status_code == 302
     assert mail.outbox and owner_b.email in mail.outbox[0].to
     invitations = screen(client_b.get(reverse("web:alliance_invitations")))

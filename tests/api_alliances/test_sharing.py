@@ -33,10 +33,15 @@ def test_list_and_add_parties(member_api, alliance, org_b):
     assert unknown.status_code == 422 and "organization_id : Organisation(s) introuvable(s)" in detail(unknown)
 
 
-def test_invite_accept_and_see(member_api, b_api, alliance, org_b, people, workspace_b):
+def test_invite_accept_and_see(
+    member_api, b_api, alliance, org_b, people, workspace_b, django_capture_on_commit_callbacks
+):
     b_party = party(alliance, org_b)
     mail.outbox.clear()
-    response = post(member_api, f"{URL}/{alliance.pk}/parties/{b_party.pk}/invitations", {"email": "presidence@b.test"})
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mail leaves after the commit
+        response = post(
+            member_api, f"{URL}/{alliance.pk}/parties/{b_party.pk}/invitations", {"email": "presidence@b.test"}
+        )
     assert response.status_code == 201, response.content
     invitation = response.json()
     assert invitation["status"] == "pending" and invitation["organization_name"] == "Amicale des Bords de Saône"

@@ -63,22 +63,47 @@ def chromium() -> Iterator[object]:
             browser.close()
 
 
+# Every page reports its Content-Security-Policy violations to the console, where the fixture below collects
+# them (Chromium also logs its own "Refused to …" errors there). Injected by the browser (DevTools), not by the
+# page, so the policy does not apply to this listener itself.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`);
+});
+"""
+CSP_MARKERS = ("CSP violation", "Content Security Policy", "Content-Security-Policy")
+
+
+def csp_violations(messages: list[str]) -> list[str]:
+    return [m for m in messages if any(marker in m for marker in CSP_MARKERS)]
+
+
 @pytest.fixture
 def new_browser_page(chromium, live_server) -> Iterator[Callable[[], object]]:
-    """Open a page in a fresh browser context (its own cookies, i.e. another person) on the live server."""
+    """Open a page in a fresh browser context (its own cookies, i.e. another person) on the live server.
+
+    At the end of the test, any Content-Security-Policy violation seen by any page of these contexts fails it:
+    an inline script, an on*="" handler, an inline style, an eval (htmx's hx-on) are all refused by the policy.
+    """
     contexts = []
+    console: list[str] = []
 
     def open_page():
         context = chromium.new_context(
             base_url=live_server.url, locale="fr-FR", viewport={"width": 1280, "height": 900}
         )
         context.set_default_timeout(TIMEOUT_MS)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", lambda message: console.append(f"{message.type}: {message.text} ({message.location})"))
         contexts.append(context)
         return context.new_page()
 
+    open_page.console = console  # what the pages logged so far (a test may read, then clear it)
     yield open_page
     for context in contexts:
         context.close()
+    violations = csp_violations(console)
+    assert not violations, "Content-Security-Policy violée :\n" + "\n".join(violations)
 
 
 @pytest.fixture

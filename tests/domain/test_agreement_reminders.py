@@ -38,12 +38,15 @@ def agreement(alliance, workspace, user, renewal_on):
     )
 
 
-def test_admins_are_reminded_once_before_the_renewal_date(alliance, people, workspace_a):
+def test_admins_are_reminded_once_before_the_renewal_date(
+    alliance, people, workspace_a, django_capture_on_commit_callbacks
+):
     today = date(2026, 11, 26)
     soon = agreement(alliance, workspace_a, people["owner"], today + timedelta(days=10))
     agreement(alliance, workspace_a, people["owner"], today + timedelta(days=90))  # too far
     agreement(alliance, workspace_a, people["owner"], today - timedelta(days=1))  # already past
-    assert actions.send_agreement_reminders(today=today) == 1
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mails leave after the commit
+        assert actions.send_agreement_reminders(today=today) == 1
     assert len(mail.outbox) == 1
     assert set(mail.outbox[0].to) == {"owner@a.test", "admin@a.test"}  # not members, viewers nor revoked
     assert "26/11/2026" not in mail.outbox[0].subject and "06/12/2026" in mail.outbox[0].subject

@@ -233,12 +233,16 @@ def test_history_across_periods(alliance, evaluation, workspace_a, workspace_c, 
     assert context["history"][1]["scores"] == {"performance": None, "innovation": None, "trust": None}
 
 
-def test_reminders_reach_parties_without_answer_once(evaluation, workspace_a, people, company_user):
+def test_reminders_reach_parties_without_answer_once(
+    evaluation, workspace_a, people, company_user, django_capture_on_commit_callbacks
+):
     mail.outbox.clear()
-    reminded = actions.send_reminders(evaluation=evaluation, workspace=workspace_a, user=people["owner"])
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mails leave after the commit
+        reminded = actions.send_reminders(evaluation=evaluation, workspace=workspace_a, user=people["owner"])
     assert [p.organization.name for p in reminded] == ["Imprimerie du Confluent"]
     assert mail.outbox[0].to == ["rse@imprimerie.test"]
     assert "votre avis est attendu" in mail.outbox[0].subject
     assert actions.send_reminders(evaluation=evaluation, workspace=workspace_a, user=people["owner"]) == []
-    call_command("remind_evaluations", "--force", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("remind_evaluations", "--force", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert len(mail.outbox) == 3  # the command reminds both parties (A has not answered either)

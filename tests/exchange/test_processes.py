@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import stat
 import time
 
 import pytest
@@ -114,6 +115,7 @@ def test_backup_then_restore_into_a_fresh_database(database, tmp_path):
     (media / "convention.pdf").write_bytes(b"%PDF-1.4 test")
     archive = tmp_path / "sauvegarde.tar.gz"
     db.run("backup", str(archive))
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o600  # password hashes and session keys inside
     fresh = Database(db.vendor, tmp_path / "fresh")
     try:
         result = fresh.run("restore", str(archive), "--yes")

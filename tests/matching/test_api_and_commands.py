@@ -103,7 +103,7 @@ def test_cli_prints_suggestions_with_reasons_by_id_or_siren(land):
         call_command("suggestions", "abc")
 
 
-def test_digest_sends_new_matching_items_once(land, settings):
+def test_digest_sends_new_matching_items_once(land, settings, django_capture_on_commit_callbacks):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     ws_c, user_c = land["ws"][land["near"]]
     publish(ws_c, user_c, "offer", title="Comptabilité")
@@ -112,18 +112,22 @@ def test_digest_sends_new_matching_items_once(land, settings):
     ws_a, user_a = land["ws"][land["assoc"]]
     publish(ws_a, user_a, "need", title="Bilan comptable annuel")
     out = io.StringIO()
-    call_command("matching_digest", stdout=out)
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mails leave after the commit
+        call_command("matching_digest", stdout=out)
     assert "Alertes envoyées : 1" in out.getvalue()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert "Bilan comptable annuel" in message.body and message.to == [user_c.email]
-    call_command("matching_digest", stdout=io.StringIO())  # not due yet
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mails leave after the commit
+        call_command("matching_digest", stdout=io.StringIO())  # not due yet
     assert len(mail.outbox) == 1
-    call_command("matching_digest", force=True, stdout=io.StringIO())  # due, but nothing new
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mails leave after the commit
+        call_command("matching_digest", force=True, stdout=io.StringIO())  # due, but nothing new
     assert len(mail.outbox) == 1
     # A draft never reaches another workspace's digest.
     draft = publish(ws_a, user_a, "need", title="Brouillon comptable")
     draft.status = "draft"
     draft.save()
-    call_command("matching_digest", force=True, stdout=io.StringIO())
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mails leave after the commit
+        call_command("matching_digest", force=True, stdout=io.StringIO())
     assert len(mail.outbox) == 1

@@ -56,8 +56,11 @@ def year_of_gifts(eligible, alliance, workspace_a, owner):
     return made
 
 
-def test_batch_issues_every_pending_gift_of_the_year_and_emails_them(year_of_gifts, workspace_a, owner):
-    run = start_batch(workspace=workspace_a, user=owner, year=2025, send_emails=True, background=False)
+def test_batch_issues_every_pending_gift_of_the_year_and_emails_them(
+    year_of_gifts, workspace_a, owner, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mails leave after the commit
+        run = start_batch(workspace=workspace_a, user=owner, year=2025, send_emails=True, background=False)
     assert (run.status, run.total, run.issued, run.skipped) == ("done", 5 + 1, 5, 1)
     assert "parrainage" in run.messages[0]
     assert run.emailed == 5 and len(mail.outbox) == 5

@@ -6,11 +6,11 @@ alliance, validates its input with French messages keyed by field, and writes in
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.http import Http404
@@ -34,10 +34,13 @@ from maillage.alliances.models import (
     TerritoryLevel,
 )
 from maillage.audit.actions import record_event
-from maillage.core.tasks import going_on
+from maillage.core.hostile import single_line_error
+from maillage.core.mail import send_after_commit
 from maillage.organizations.models import Contact, Organization
 from maillage.territories.models import Commune, Departement, Epci, Region
 from maillage.workspaces.claims import is_verified, require_verified
+
+logger = logging.getLogger(__name__)
 
 MAX_DURATION_MINUTES = 24 * 60 * 14  # a fortnight: beyond it, split the interaction
 MAX_PDF_BYTES = 10 * 1024 * 1024
@@ -137,6 +140,8 @@ def create_alliance(
         errors["name"] = ["Donnez un nom à l'alliance."]
     elif len(name) > 200:
         errors["name"] = ["Le nom compte 200 caractères au plus."]
+    elif single_line_error(name, "Le nom de l'alliance"):
+        errors["name"] = single_line_error(name, "Le nom de l'alliance")
     if len(purpose or "") > 5000:
         errors["purpose"] = ["L'objet compte 5 000 caractères au plus."]
     try:
@@ -211,6 +216,8 @@ def update_alliance(*, alliance: Alliance, workspace, user, **changes) -> Allian
         name = (changes["name"] or "").strip()
         if not name or len(name) > 200:
             errors["name"] = ["Le nom est obligatoire (200 caractères au plus)."]
+        elif single_line_error(name, "Le nom de l'alliance"):
+            errors["name"] = single_line_error(name, "Le nom de l'alliance")
         alliance.name = name
     if "purpose" in changes:
         alliance.purpose = (changes["purpose"] or "").strip()[:5000]
@@ -341,7 +348,7 @@ def invite_party(
         .values_list("user__email", flat=True)
     )
     if recipients:
-        send_mail(
+        send_after_commit(
             subject=f"{workspace.organization} vous invite à partager l'alliance « {alliance.name} »",
             message=(
                 f"Bonjour,\n\n{user} ({workspace.organization}) invite {party.organization} à partager l'alliance "
@@ -478,6 +485,8 @@ def log_interaction(
         errors["contacts"] = ["Un contact choisi n'appartient pas à votre espace."]
     if len(subject or "") > 200:
         errors["subject"] = ["L'objet compte 200 caractères au plus."]
+    elif single_line_error(subject, "L'objet de l'échange"):
+        errors["subject"] = single_line_error(subject, "L'objet de l'échange")
     _errors(errors)
     interaction = Interaction.objects.create(
         alliance=alliance,
@@ -540,6 +549,8 @@ def record_agreement(
     title = (title or "").strip()
     if not title or len(title) > 200:
         errors["title"] = ["Donnez un intitulé (200 caractères au plus)."]
+    elif single_line_error(title, "L'intitulé de l'accord"):
+        errors["title"] = single_line_error(title, "L'intitulé de l'accord")
     if signed_on is None:
         errors["signed_on"] = ["Indiquez la date de signature."]
     if renewal_on and signed_on and renewal_on < signed_on:
@@ -591,11 +602,9 @@ RENEWAL_NOTICE_DAYS = 30
 def send_agreement_reminders(*, today: date | None = None, days: int = RENEWAL_NOTICE_DAYS) -> int:
     """E-mail the admins of every sharing workspace about agreements to renew within ``days``; once each.
 
-    Returns how many agreements were reminded. Run daily by ``maillage remind_agreements`` (cron).
+    Returns how many agreements were reminded. Run daily by the worker's schedule (or ``maillage remind_agreements``). The e-mails
+    leave after each agreement's commit; one that fails is logged and left to be retried, the others go on.
     """
-    from maillage.core.roles import Role
-    from maillage.workspaces.models import Membership
-
     today = today or timezone.localdate()
     due = (
         Agreement.objects.filter(
@@ -607,31 +616,47 @@ def send_agreement_reminders(*, today: date | None = None, days: int = RENEWAL_N
     )
     count = 0
     for agreement in due:
-        with going_on(f"rappel de l'accord {agreement.pk}"), transaction.atomic():
-            locked = Agreement.objects.select_for_update().filter(pk=agreement.pk, reminder_sent_on__isnull=True)
-            if not locked.update(reminder_sent_on=today):
-                continue
-            workspaces = Party.objects.filter(
-                alliance=agreement.alliance, left_at__isnull=True, workspace__isnull=False
-            ).values("workspace")
-            recipients = sorted(
-                set(
-                    Membership.objects.active()
-                    .filter(workspace__in=workspaces, role__in=[Role.OWNER, Role.ADMIN])
-                    .values_list("user__email", flat=True)
-                )
+        try:
+            with transaction.atomic():
+                locked = Agreement.objects.select_for_update().filter(pk=agreement.pk, reminder_sent_on__isnull=True)
+                if not locked.update(reminder_sent_on=today):
+                    continue
+                _remind_agreement(agreement)
+        except Exception:
+            # One agreement that fails (its e-mail refused…) must not stop the others': logged, retried tomorrow.
+            logger.exception(
+                "Rappel de renouvellement de l'accord %s non envoyé ; les suivants continuent.", agreement.pk
             )
-            if recipients:
-                send_mail(
-                    subject=f"À renouveler avant le {agreement.renewal_on:%d/%m/%Y} : {agreement.title}",
-                    message=(
-                        f"Bonjour,\n\nL'accord « {agreement.title} » ({agreement.get_kind_display().lower()}) de "
-                        f"l'alliance « {agreement.alliance.name} » arrive à échéance le "
-                        f"{agreement.renewal_on:%d/%m/%Y}.\n\nPréparez son renouvellement avec vos partenaires : "
-                        "ouvrez l'alliance dans Maillage pour retrouver la convention signée et son historique."
-                    ),
-                    from_email=None,
-                    recipient_list=recipients,
-                )
-            count += 1
+            Agreement.objects.filter(pk=agreement.pk, reminder_sent_on=today).update(reminder_sent_on=None)
+            continue
+        count += 1
     return count
+
+
+def _remind_agreement(agreement: Agreement) -> None:
+    """E-mail the admins of every workspace sharing the agreement's alliance, once the reminder is saved."""
+    from maillage.core.roles import Role
+    from maillage.workspaces.models import Membership
+
+    workspaces = Party.objects.filter(
+        alliance=agreement.alliance, left_at__isnull=True, workspace__isnull=False
+    ).values("workspace")
+    recipients = sorted(
+        set(
+            Membership.objects.active()
+            .filter(workspace__in=workspaces, role__in=[Role.OWNER, Role.ADMIN])
+            .values_list("user__email", flat=True)
+        )
+    )
+    if recipients:
+        send_after_commit(
+            subject=f"À renouveler avant le {agreement.renewal_on:%d/%m/%Y} : {agreement.title}",
+            message=(
+                f"Bonjour,\n\nL'accord « {agreement.title} » ({agreement.get_kind_display().lower()}) de "
+                f"l'alliance « {agreement.alliance.name} » arrive à échéance le "
+                f"{agreement.renewal_on:%d/%m/%Y}.\n\nPréparez son renouvellement avec vos partenaires : "
+                "ouvrez l'alliance dans Maillage pour retrouver la convention signée et son historique."
+            ),
+            from_email=None,
+            recipient_list=recipients,
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from maillage.observatory import export, queries
@@ -14,11 +14,11 @@ router = Router(tags=["Observatoire"])
 
 class CellFilters(Schema):
     level: str = Level.DEPARTEMENT
-    year: int | None = None
+    year: int | None = Field(None, ge=queries.MIN_YEAR, le=queries.MAX_YEAR)
     cause: str = ""
     band: str = ""
     code: str = ""
-    page: int = 1
+    page: int = Field(1, ge=1, le=export.MAX_PAGE)
 
 
 def _query(filters: CellFilters) -> export.ExportQuery:

@@ -11,12 +11,12 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
 from maillage.alliances.actions import party_of
 from maillage.alliances.models import Alliance, Party
+from maillage.core.mail import send_after_commit
 from maillage.core.roles import Role
 from maillage.evaluation.models import (
     Answer,
@@ -261,6 +261,7 @@ def _recipients(workspace_ids: list[int]) -> dict[int, list[str]]:
     return by_workspace
 
 
+@transaction.atomic
 def send_reminders(*, evaluation: Evaluation, workspace=None, user=None, force: bool = False) -> list[Party]:
     """E-mail the members of every party that has not sent its answers; returns the parties reminded.
 
@@ -292,7 +293,7 @@ def send_reminders(*, evaluation: Evaluation, workspace=None, user=None, force: 
         recipients = sorted(set(emails.get(party.workspace_id, [])))
         if not recipients:
             continue
-        send_mail(
+        send_after_commit(  # once the reminder dates are saved
             subject=f"Évaluation de l'alliance « {evaluation.alliance.name} » : votre avis est attendu",
             message=(
                 f"Bonjour,\n\nL'évaluation « {evaluation.period_label} » de l'alliance « {evaluation.alliance.name} » "

@@ -26,6 +26,7 @@ from maillage.alliances.models import Agreement, Alliance, AllianceNote, Interac
 from maillage.audit.actions import record_event
 from maillage.contributions import actions as contribution_actions
 from maillage.contributions.models import Contribution
+from maillage.core.hostile import nul_in_json
 from maillage.core.text import normalize
 from maillage.exchange.export import organizations_of
 from maillage.exchange.models import ImportedRow, ImportJob, JobStatus
@@ -214,13 +215,46 @@ def read_archive(content: bytes) -> tuple[dict, zipfile.ZipFile]:
         data = json.loads(archive.read("maillage.json"))
     except FileRefused:
         raise
+    except RecursionError as exc:
+        raise FileRefused(
+            "maillage.json est imbriqué trop profondément : ce n'est pas une archive de Maillage."
+        ) from exc
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, NotImplementedError) as exc:
         raise FileRefused("L'archive est illisible ou incomplète (maillage.json manquant ou abîmé).") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise FileRefused("Ce ZIP n'est pas une archive exportée par Maillage.")
     if data.get("version") != VERSION:
         raise FileRefused(f"Version d'archive {data.get('version')} non prise en charge (attendue : {VERSION}).")
+    check_shape(data)
     return data, archive
+
+
+SECTIONS = ("organizations", "contacts", "notes", "alliances", "contributions", "interactions", "agreements")
+SECTIONS += ("alliance_notes",)
+MAX_DEPTH = 16  # an export nests four levels deep; anything far deeper is not one of ours
+
+
+def check_shape(data: dict) -> None:
+    """Refuse, before any replay, what no export of Maillage contains: sections that are not lists of objects,
+    a ``workspace`` that is not an object, deep nesting, NUL characters (PostgreSQL cannot store them)."""
+    if not isinstance(data.get("workspace") or {}, dict):
+        raise FileRefused("maillage.json : « workspace » doit être un objet JSON.")
+    for section in SECTIONS:
+        entries = data.get(section) or []
+        if not isinstance(entries, list):
+            raise FileRefused(f"maillage.json : « {section} » doit être une liste d'objets JSON.")
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                raise FileRefused(
+                    f"maillage.json : l'élément n° {index + 1} de « {section} » n'est pas un objet JSON "
+                    f"({type(entry).__name__})."
+                )
+    try:
+        where = nul_in_json(data, max_depth=MAX_DEPTH)
+    except ValueError as exc:
+        raise FileRefused(f"maillage.json : {exc} ; une archive de Maillage n'en a pas tant.") from exc
+    if where is not None:
+        raise FileRefused(f"maillage.json : {where} contient un caractère nul (\\u0000) ; retirez-le.")
 
 
 def _count(data: dict) -> int:

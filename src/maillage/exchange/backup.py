@@ -26,6 +26,7 @@ from django.db import connection
 from django.utils import timezone
 
 from maillage.audit.actions import record_event
+from maillage.core.files import private_file
 from maillage.core.pgclient import ClientMissing, client_tool, pg_client
 
 MANIFEST = "manifest.json"
@@ -143,7 +144,8 @@ def backup(output: Path) -> dict:
             raise BackupError(f"Base « {vendor} » non prise en charge (SQLite ou PostgreSQL).")
         manifest["counts"] = row_counts()
         output.parent.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(output, "w:gz") as tar:
+        # Password hashes and live session keys inside: the archive is 0600 from its first byte.
+        with private_file(output) as handle, tarfile.open(fileobj=handle, mode="w:gz") as tar:
             tar.add(dump, arcname=dump.name)
             manifest["media_files"] = add_media(tar)
             _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=1).encode())

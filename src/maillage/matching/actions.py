@@ -6,12 +6,12 @@ one transaction. Items are written only by their own workspace.
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -19,6 +19,8 @@ from django.utils import timezone
 from maillage.alliances import actions as alliance_actions
 from maillage.alliances.lifecycle import Stage
 from maillage.alliances.models import Alliance, PartyRole
+from maillage.core.hostile import single_line_error
+from maillage.core.mail import send_after_commit
 from maillage.core.roles import Role
 from maillage.core.text import normalize
 from maillage.matching.models import (
@@ -47,6 +49,8 @@ NOT_ALLOWED = {
     "offer": "Seules les entreprises et les fondations publient des offres.",
     "call": "Seuls les organismes publics (et les fondations) publient des appels à projets.",
 }
+
+logger = logging.getLogger(__name__)
 
 
 def _resolve_territory(level: str, code: str, organization: Organization) -> dict:
@@ -115,6 +119,8 @@ def _clean(item_type: str, data: dict, organization: Organization) -> dict:
         errors["title"] = ["Donnez un intitulé court (par exemple « Aide à la comptabilité annuelle »)."]
     elif len(title) > 200:
         errors["title"] = [f"L'intitulé compte {len(title)} caractères ; 200 au plus."]
+    elif single_line_error(title, "L'intitulé"):
+        errors["title"] = single_line_error(title, "L'intitulé")
     cleaned["title"] = title
     description = (data.get("description") or "").strip()
     if len(description) > 2000:
@@ -344,11 +350,12 @@ def digest_for(subscription: AlertSubscription, now=None) -> list:
 
 
 def send_digests(*, now=None, force: bool = False, subscriptions=None) -> dict[str, int]:
-    """Send the e-mail digest of every active subscription (or of those given) that is due; returns counts."""
-    from maillage.workspaces.models import Membership
+    """Send the e-mail digest of every active subscription (or of those given) that is due; returns counts.
 
+    Each digest leaves after its subscription's commit; one that fails is logged, left due, and the others go on.
+    """
     now = now or timezone.now()
-    sent = skipped = 0
+    sent = skipped = failed = 0
     due_after = {"daily": timedelta(hours=23), "weekly": timedelta(days=6, hours=23)}
     for subscription in (
         AlertSubscription.objects.filter(active=True) if subscriptions is None else subscriptions
@@ -357,29 +364,43 @@ def send_digests(*, now=None, force: bool = False, subscriptions=None) -> dict[s
         if not force and last and now - last < due_after[subscription.frequency]:
             skipped += 1
             continue
-        found = digest_for(subscription, now)
-        recipients = sorted(
-            set(
-                Membership.objects.active()
-                .filter(workspace=subscription.workspace, role__in=[Role.OWNER, Role.ADMIN, Role.MEMBER])
-                .values_list("user__email", flat=True)
-            )
+        try:
+            with transaction.atomic():
+                sent += _send_digest(subscription, now)
+        except Exception:
+            logger.exception("Alerte de rapprochement %s non envoyée ; les suivantes continuent.", subscription.pk)
+            AlertSubscription.objects.filter(pk=subscription.pk, last_sent_at=now).update(last_sent_at=last)
+            failed += 1
+    return {"sent": sent, "skipped": skipped, "failed": failed}
+
+
+def _send_digest(subscription: AlertSubscription, now) -> int:
+    from maillage.workspaces.models import Membership
+
+    found = digest_for(subscription, now)
+    recipients = sorted(
+        set(
+            Membership.objects.active()
+            .filter(workspace=subscription.workspace, role__in=[Role.OWNER, Role.ADMIN, Role.MEMBER])
+            .values_list("user__email", flat=True)
         )
-        if found and recipients:
-            lines = [
-                f"- {s.item_label} « {s.item.title} » de {s.organization} (score {s.score}/100) : "
-                + " ; ".join(s.match.reason_texts[:3])
-                for s in found
-            ]
-            send_mail(
-                subject=f"Maillage : {len(found)} nouvelle(s) suggestion(s) pour {subscription.workspace.name}",
-                message="Bonjour,\n\nDe nouveaux besoins, offres ou appels à projets correspondent à votre "
-                "organisation :\n\n" + "\n".join(lines) + "\n\nOuvrez « Rapprochement » dans Maillage pour les "
-                "voir et démarrer une alliance.\nPour ne plus recevoir ces alertes : Rapprochement › Alertes.",
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=recipients,
-            )
-            sent += 1
-        subscription.last_sent_at = now
-        subscription.save(update_fields=["last_sent_at"])
-    return {"sent": sent, "skipped": skipped}
+    )
+    sent = 0
+    if found and recipients:
+        lines = [
+            f"- {s.item_label} « {s.item.title} » de {s.organization} (score {s.score}/100) : "
+            + " ; ".join(s.match.reason_texts[:3])
+            for s in found
+        ]
+        send_after_commit(
+            subject=f"Maillage : {len(found)} nouvelle(s) suggestion(s) pour {subscription.workspace.name}",
+            message="Bonjour,\n\nDe nouveaux besoins, offres ou appels à projets correspondent à votre "
+            "organisation :\n\n" + "\n".join(lines) + "\n\nOuvrez « Rapprochement » dans Maillage pour les "
+            "voir et démarrer une alliance.\nPour ne plus recevoir ces alertes : Rapprochement › Alertes.",
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=recipients,
+        )
+        sent = 1
+    subscription.last_sent_at = now
+    subscription.save(update_fields=["last_sent_at"])
+    return sent

@@ -38,6 +38,9 @@ RULES = [
 PAGE_SIZE = 5000
 
 
+MAX_PAGE = 100_000  # 500 million cells: beyond, a page number is a typing error (and overflows an OFFSET)
+
+
 @dataclass
 class ExportQuery:
     level: str
@@ -54,8 +57,8 @@ class ExportQuery:
             level = Level.DEPARTEMENT
         filters = queries.Filters.parse(data)
         try:
-            page = max(1, int(data.get("page") or 1))
-        except ValueError:
+            page = min(MAX_PAGE, max(1, int(data.get("page") or 1)))
+        except (TypeError, ValueError):
             page = 1
         code = (data.get("code") or "")[:9]
         return cls(level, filters.year, filters.cause, filters.band, code, page)

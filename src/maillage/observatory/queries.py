@@ -10,6 +10,7 @@ from maillage.organizations.causes import CAUSE_LABELS
 from maillage.organizations.models import BudgetBand
 from maillage.territories.models import Commune, Departement, Epci, Region
 
+MIN_YEAR, MAX_YEAR = 1900, 2200  # filters outside these are ignored (never an overflow in the database)
 CAUSE_CHOICES = [("", "Toutes les causes"), *CAUSE_LABELS.items(), ("none", "Cause non renseignée")]
 BAND_CHOICES = [("", "Tous les budgets"), *BudgetBand.choices, ("unknown", "Budget non renseigné")]
 CHILD_LEVEL = {
@@ -37,6 +38,8 @@ class Filters:
             year = int(data.get("annee") or data.get("year") or 0) or None
         except (TypeError, ValueError):
             year = None
+        if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
+            year = None  # 9223372036854775807 overflows SQLite's integers: out of range is "every year"
         cause = data.get("cause") or ""
         band = data.get("budget") or data.get("band") or ""
         if cause not in dict(CAUSE_CHOICES):

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from maillage.core.hostile import single_line_error
 from maillage.core.text import normalize
 from maillage.organizations import identifiers
 from maillage.organizations.models import (
@@ -58,6 +59,8 @@ def _clean(data: dict) -> dict:
         errors["name"] = ["Le nom est obligatoire."]
     elif len(name) > 200:
         errors["name"] = [f"Le nom compte {len(name)} caractères ; 200 au plus."]
+    elif single_line_error(name, "Le nom de l'organisation"):
+        errors["name"] = single_line_error(name, "Le nom de l'organisation")
     cleaned["name"] = name
     for field, func in (
         ("siren", identifiers.clean_siren),
@@ -170,6 +173,8 @@ def add_private_note(*, workspace, organization: Organization, text: str, tags: 
 def add_contact(
     *, workspace, organization: Organization, name: str, role: str = "", email: str = "", phone: str = ""
 ) -> Contact:
+    if single_line_error(name, "Le nom du contact"):
+        raise ValidationError({"name": single_line_error(name, "Le nom du contact")})
     contact = Contact(
         workspace=workspace,
         organization=organization,

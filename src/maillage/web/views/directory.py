@@ -140,7 +140,7 @@ def organization_contact(request, organization_id: int):
 @login_required
 def commune_options(request):
     """Autocomplete for communes: name prefix, INSEE code or postal code (htmx partial)."""
-    q = (request.GET.get("commune_q") or request.GET.get("q") or "").strip()[:100]
+    q = (request.GET.get("commune_q") or request.GET.get("q") or request.GET.get("commune") or "").strip()[:100]
     communes = []
     if len(q) >= 2:
         from maillage.core.text import normalize

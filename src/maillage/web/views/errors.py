@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from maillage.core.hostile import HostileInput
+
 MESSAGES = {
     400: ("Requête invalide", "La requête est mal formée. Revenez en arrière et réessayez."),
     403: ("Accès refusé", "Votre rôle dans cet espace ne permet pas cette action."),
@@ -23,7 +25,9 @@ def _respond(request, status: int, detail: str | None = None):
 
 
 def bad_request(request, exception=None):
-    return _respond(request, 400)
+    # Hostile input (NUL byte, malformed multipart) carries a French message meant for the person.
+    detail = str(exception) if isinstance(exception, HostileInput) else None
+    return _respond(request, 400, detail)
 
 
 def forbidden(request, exception=None):

@@ -18,6 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", required=True)
 
     def handle(self, *args, workspace, table, format, archive, output, **kw):
+        from maillage.core.files import write_private
         from maillage.exchange.archive import build_archive
         from maillage.exchange.export import TABLES, table_response
         from maillage.workspaces.models import Workspace
@@ -31,5 +32,5 @@ class Command(BaseCommand):
             content = table_response(TABLES[table], ws, format).content
         else:
             raise CommandError(f"Liste inconnue « {table} » : {', '.join(TABLES)}, ou --archive.")
-        Path(output).write_bytes(content)
+        write_private(Path(output), content)  # the workspace's contacts, gifts…: 0600 from the start
         self.stdout.write(f"{output} : {len(content)} octets.")

@@ -16,3 +16,5 @@ class Command(BaseCommand):
     def handle(self, *args, force: bool, **options):
         counts = send_all_digests(force=force)
         self.stdout.write(f"Alertes envoyées : {counts['sent']} ; pas encore dues : {counts['skipped']}.")
+        if counts.get("failed"):
+            self.stderr.write(f"En échec (consignées, réessayées au prochain passage) : {counts['failed']}.")
