@@ -20,6 +20,7 @@ from django_tasks_db.models import DBTaskResult
 from maillage.alliances import actions
 from maillage.alliances.models import Agreement
 from maillage.alliances.tasks import remind_agreements
+from maillage.core import mail as mail_module
 from maillage.jobs import schedule
 from maillage.jobs.models import PeriodicRun, WorkerBeat
 from maillage.jobs.recovery import MAX_ATTEMPTS, requeue_orphans
@@ -87,36 +88,41 @@ def agreement(alliance, workspace, user, title, renewal_on):
     )
 
 
-def test_a_daily_job_run_twice_the_same_day_sends_nothing_twice(alliance, people, workspace_a):
+def test_a_daily_job_run_twice_the_same_day_sends_nothing_twice(
+    alliance, people, workspace_a, django_capture_on_commit_callbacks
+):
     soon = timezone.localdate() + timedelta(days=5)
     agreement(alliance, workspace_a, people["owner"], "Accord A", soon)
     agreement(alliance, workspace_a, people["owner"], "Accord B", soon)
-    remind_agreements.enqueue()  # immediate backend: run now
+    with django_capture_on_commit_callbacks(execute=True):  # each reminder leaves after its commit
+        remind_agreements.enqueue()  # immediate backend: run now
     assert len(mail.outbox) == 2
-    remind_agreements.enqueue()
-    call_command("remind_agreements", stdout=open(os.devnull, "w"))  # noqa: SIM115 (by hand, after the worker)
+    with django_capture_on_commit_callbacks(execute=True):
+        remind_agreements.enqueue()
+        call_command("remind_agreements", stdout=open(os.devnull, "w"))  # noqa: SIM115 (by hand, after the worker)
     assert len(mail.outbox) == 2
 
 
+@pytest.mark.django_db(transaction=True)  # each reminder commits, then its e-mail leaves (or fails)
 def test_one_failing_item_is_logged_and_the_others_go_on(alliance, people, workspace_a, monkeypatch, caplog):
     soon = timezone.localdate() + timedelta(days=5)
     first = agreement(alliance, workspace_a, people["owner"], "Accord en panne", soon)
     second = agreement(alliance, workspace_a, people["owner"], "Accord B", soon)
-    real = actions.send_mail
+    real = mail_module.send_mail
 
     def send_mail(*, subject, **kwargs):
         if "en panne" in subject:
             raise ConnectionRefusedError("SMTP down")
         return real(subject=subject, **kwargs)
 
-    monkeypatch.setattr(actions, "send_mail", send_mail)
+    monkeypatch.setattr(mail_module, "send_mail", send_mail)
     result = remind_agreements.enqueue()
     assert result.return_value == 1 and len(mail.outbox) == 1 and "Accord B" in mail.outbox[0].subject
-    assert f"rappel de l'accord {first.pk}" in caplog.text and "SMTP down" in caplog.text
+    assert f"accord {first.pk}" in caplog.text and "SMTP down" in caplog.text
     # The failed one is not marked: tomorrow's run tries it again; the sent one is marked and not sent again.
     assert Agreement.objects.get(pk=first.pk).reminder_sent_on is None
     assert Agreement.objects.get(pk=second.pk).reminder_sent_on is not None
-    monkeypatch.setattr(actions, "send_mail", real)
+    monkeypatch.setattr(mail_module, "send_mail", real)
     assert remind_agreements.enqueue().return_value == 1 and len(mail.outbox) == 2
 
 
