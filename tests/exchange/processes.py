@@ -17,6 +17,7 @@ PG = "postgres://postgres@127.0.0.1:5432/"
 
 SEED = r"""
 import sys
+from django.utils import timezone
 from maillage.alliances.actions import create_alliance
 from maillage.organizations.actions import create_organization
 from maillage.workspaces.models import User, Workspace
@@ -27,7 +28,8 @@ org = Organization.objects.filter(rna="W691000001").first() or create_organizati
     data={"kind": "association", "name": "Les Jardins de l'Essai", "rna": "W691000001", "commune": "69266"})
 company = Organization.objects.filter(siren="732829320").first() or create_organization(
     data={"kind": "company", "name": "Menuiserie du Lac", "siren": "732829320", "commune": "74010"})
-ws = Workspace.objects.filter(name="Crash").first() or Workspace.objects.create(name="Crash", organization=org)
+ws = Workspace.objects.filter(name="Crash").first() or Workspace.objects.create(
+    name="Crash", organization=org, verified_at=timezone.now())
 user = User.objects.filter(email="crash@test").first() or User.objects.create_user("crash@test", "x", full_name="C")
 if not Alliance.objects.filter(name="Potager solidaire").exists():
     create_alliance(workspace=ws, user=user, name="Potager solidaire", forms=["mecenat_financier"],

@@ -21,6 +21,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from maillage.core.roles import Role  # noqa: E402
 from maillage.organizations.actions import create_organization  # noqa: E402
@@ -32,7 +33,7 @@ from tests.receipts.factories import make_eligible  # noqa: E402
 
 def seed(n: int) -> None:
     org = create_organization(data={"kind": "association", "name": "Les Jardins du Verrou", "rna": "W691009993"})
-    workspace = Workspace.objects.create(name="Verrou", organization=org)
+    workspace = Workspace.objects.create(name="Verrou", organization=org, verified_at=timezone.now())
     user = User.objects.create_user("verrou@maillage.test", "mot-de-passe-du-verrou", full_name="Verrou")
     Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
     make_eligible(workspace, user)
