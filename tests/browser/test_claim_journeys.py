@@ -1,8 +1,5 @@
-"""Decision 0008 in a real browser: claim an organisation with evidence → an operator approves → first receipt.
-
-The journey starts from an account whose address is already proved (the sign-up and its proof link are walked by
-the accounts journeys, to be prepended here).
-"""
+"""Decision 0008 in a real browser: sign up → proof link from the e-mail → claim an organisation with evidence →
+an operator approves → first receipt."""
 
 from __future__ import annotations
 
@@ -13,6 +10,7 @@ from django.utils import timezone
 
 from maillage.receipts.models import Receipt
 from maillage.workspaces.models import OrganizationClaim, User, Workspace
+from tests.browser.account_steps import prove_address
 from tests.conftest import PASSWORD, make_association, make_user
 from tests.receipts.factories import gift, make_alliance, make_eligible
 
@@ -39,12 +37,21 @@ def test_claim_with_evidence_operator_approves_first_receipt(browser_page, new_b
 
     settings.MEDIA_ROOT = tmp_path
     association = make_association("Les Ruches de Gerland", "W691000099")
-    founder = proved("presidente@ruches.test", "Inès Moreau")
     proved("operatrice@maillage.test", "Opératrice", is_staff=True)
 
-    # 1. The founder creates the workspace of her association: it starts unverified.
+    # 0. The founder signs up and proves her address with the link of the e-mail she receives.
     page = browser_page
-    log_in(page, founder.email)
+    page.goto("/compte/inscription/")
+    page.get_by_label("Nom complet").fill("Inès Moreau")
+    page.get_by_label("Adresse e-mail").fill("presidente@ruches.test")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Créer mon compte").click()
+    expect(page).to_have_url(re.compile(r"/espaces/$"))
+    prove_address(page, "presidente@ruches.test")
+    founder = User.objects.get(email="presidente@ruches.test")
+    assert founder.email_verified
+
+    # 1. The founder creates the workspace of her association: it starts unverified.
     page.goto(f"/espaces/nouveau/?organization={association.pk}")
     expect(page.get_by_role("radio", name="Les Ruches de Gerland")).to_be_checked()
     page.get_by_label("Nom de l'espace").fill("Espace des Ruches")
