@@ -354,6 +354,11 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--database-url", help="an EMPTY database to use (kept); default: a temporary one")
     parser.add_argument("--replica-url", action="append", default=[], help="read replica (DATABASE_REPLICA_URLS)")
+    parser.add_argument(
+        "--with-replica",
+        action="store_true",
+        help="PostgreSQL on a throw-away primary and its streaming replica (tests/operations/clusters.py), removed after",
+    )
     parser.add_argument("--servers", default="runserver,gunicorn")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=float, default=60, help="seconds of the mix, per server (default 60)")
@@ -368,6 +373,16 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="maillage-load-"))
     env.update(MAILLAGE_VAR_DIR=str(workdir), STATIC_ROOT=str(workdir / "static"), LOG_LEVEL="ERROR")
     created_db = None
+    pair = None
+    if args.with_replica:
+        sys.path.insert(0, str(ROOT))
+        from tests.operations.clusters import Pair, missing
+
+        if missing():
+            raise SystemExit(f"--with-replica : {missing()}")
+        pair = Pair()
+        pair.create()
+        args.database_url, args.replica_url = pair.primary.url, [pair.replica.url]
     if args.database_url:
         env["DATABASE_URL"] = args.database_url
     elif args.db == "postgres":
@@ -440,6 +455,8 @@ def main() -> None:
             with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
                 admin.execute(f"DROP DATABASE IF EXISTS {created_db} WITH (FORCE)")
         subprocess.run(["rm", "-rf", str(workdir)], check=False)
+        if pair is not None:
+            pair.close()
 
     servers = figures["servers"]
     print(f"\nBilan ({database}) — à mesurer sur une machine au repos : ces chiffres dépendent de la charge voisine.")

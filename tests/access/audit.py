@@ -13,6 +13,11 @@ API_OWNERS = {
     "admin": 403,
     "owner": 200,
     "other_workspace": 200,
+    # Decision 0008: the claimant owns its own (unverified) workspace and reads its journal; the accounts without a
+    # workspace have no token.
+    "claimant": 200,
+    "unverified_account": 401,
+    "join_requester": 401,
 }
 
 
