@@ -401,6 +401,9 @@ def main() -> None:
     print(f"Préparation ({database}) : migrate, demo, {args.users} comptes membres de l'espace de démonstration…")
     started = time.perf_counter()
     maillage("migrate", "--noinput", env=env)
+    # The production server caches in the database (CACHE_URL's default there): its table, as `migrate` makes it
+    # when run with the production settings, as docs/operations.md says.
+    maillage("createcachetable", env={**env, "CACHE_URL": "db://maillage_cache"})
     maillage("demo", env=env)
     output = maillage("shell", "-c", SETUP % {"count": args.users, "password": PASSWORD}, env=env)
     plan = json.loads(output.split("SETUP ", 1)[1])
