@@ -126,7 +126,12 @@ try:
 finally:
     pair.replica.sql("SELECT pg_wal_replay_resume()")
 pair.wait_caught_up()
-report["read_your_writes"]["other_status_after_replay"] = other.get(location).status_code
+# Replayed up to the primary's position: the write is there for everyone. Polled with a deadline rather than read
+# once: a read right after the replica reported that position has once answered 404 (CI run of 7 Dec 2026).
+deadline = time.monotonic() + 15
+while (status := other.get(location).status_code) != 200 and time.monotonic() < deadline:
+    time.sleep(0.1)
+report["read_your_writes"]["other_status_after_replay"] = status
 
 # 3. The replica stops: nothing degrades, reads go to the primary.
 pair.replica.stop("fast")
