@@ -133,6 +133,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "maillage.core.context_processors.workspace",
             ],
+            # French numbers and names (|euros, |heures, |pourcent, |de, |a) in every template: core/formats.py.
+            "builtins": ["maillage.web.templatetags.fr"],
         },
     },
 ]
