@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,6 +19,13 @@ class MaillageLoginView(auth_views.LoginView):
     template_name = "web/auth/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        # The writes of one login (the new session, the last login, the journal's entry, django-axes' attempts)
+        # commit together: one wait for the disk instead of five, which is what 50 people signing in at the same
+        # moment queue on with PostgreSQL (bench/load.py, docs/capacity.md).
+        with transaction.atomic():
+            return super().post(request, *args, **kwargs)
 
 
 class MaillageLogoutView(auth_views.LogoutView):
