@@ -113,7 +113,12 @@ def account_delete(request):
             logout(request)
             messages.success(request, "Votre compte est supprimé. Les données de vos espaces restent à ces espaces.")
             return redirect("web:home")
-    return render(request, "web/privacy/account_delete.html", {"errors": errors}, status=400 if errors else 200)
+    return render(
+        request,
+        "web/privacy/account_delete.html",
+        {"errors": errors, "general_errors": errors.get("__all__", [])},
+        status=400 if errors else 200,
+    )
 
 
 def legal_notice(request):
