@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from maillage.core.personal_data import ERASED, Source, redact, redact_value
+from maillage.core.personal_data import Source, redact, redact_value
 
 
 def _redact_events(queryset, terms) -> int:
@@ -16,9 +16,8 @@ def _redact_events(queryset, terms) -> int:
     count = 0
     with redaction_allowed(connection):
         for event in queryset:
-            actor_label = ERASED if any(t.lower() in event.actor_label.lower() for t in terms) else event.actor_label
+            # The author is a user account: it stays named until its holder deletes it (which redacts it then).
             type(event).objects.filter(pk=event.pk).update(
-                actor_label=actor_label,
                 target_label=redact(event.target_label, terms),
                 details=redact_value(event.details, terms),
             )

@@ -113,7 +113,7 @@ def _identities(found: list[Found], query: str) -> list[str]:
     donor): replaced in free text and in the journal too."""
     terms = {query}
     for f in found:
-        if f.source.erase == REDACT or f.source.custom_find is not None:
+        if f.source.erase == REDACT or f.source.custom_find is not None or f.source.refused:
             continue
         for row in f.rows:
             for path in f.source.match:

@@ -72,7 +72,7 @@ def emails_of(found: list[Found]) -> set[str]:
     rows that carry it are that person's too (the invitation sent to the address of the contact searched by name)."""
     emails = set()
     for f in found:
-        if f.source.erase == "redact" or f.source.custom_find is not None:
+        if f.source.erase == "redact" or f.source.custom_find is not None or f.source.refused:
             continue
         for row in f.rows:
             for path in f.source.match:
