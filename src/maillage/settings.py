@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "maillage.exchange",
     "maillage.demo",
     "maillage.jobs",
+    "maillage.privacy",
     "maillage.web",
     "maillage.api",
 ]
@@ -149,7 +150,10 @@ SQLITE_SAFE_OPTIONS = {
     # readers read while one writes; FULL syncs every commit; foreign keys enforced.
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
-    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+    # secure_delete: deleted and overwritten rows are zeroed in the file, so that an erased person is not left in
+    # free pages that a backup copies (decision 0012).
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+    "PRAGMA secure_delete=ON;",
 }
 
 
@@ -476,3 +480,23 @@ DIRECTORY_PAGE_SIZE = 20
 INVITATION_VALID_DAYS = 14
 # Evidence uploaded with an organisation claim (decision 0008): PDF, PNG or JPEG, at most this many bytes.
 CLAIM_EVIDENCE_MAX_BYTES = env_int("MAILLAGE_CLAIM_EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)
+
+# ---------------------------------------------------------------------------------------------------------------
+# Personal data (GDPR, decision 0012): retention periods applied by the daily purge (lawful defaults), and the
+# operator's details shown on the legal pages (mentions légales, confidentialité).
+# ---------------------------------------------------------------------------------------------------------------
+# CNIL: prospects' data kept 3 years after the last contact with them.
+MAILLAGE_RETENTION_CONTACT_YEARS = env_int("MAILLAGE_RETENTION_CONTACT_YEARS", 3)
+# Code de commerce art. L. 123-22: accounting records and their supporting documents kept 10 years.
+MAILLAGE_RETENTION_ACCOUNTING_YEARS = env_int("MAILLAGE_RETENTION_ACCOUNTING_YEARS", 10)
+# Uploaded import files: kept while an import may be checked or undone, then emptied.
+MAILLAGE_RETENTION_IMPORT_DAYS = env_int("MAILLAGE_RETENTION_IMPORT_DAYS", 30)
+MAILLAGE_OPERATOR = {
+    "name": os.environ.get("MAILLAGE_OPERATOR_NAME", "Association exploitant cette instance de Maillage"),
+    "address": os.environ.get("MAILLAGE_OPERATOR_ADDRESS", ""),
+    "email": os.environ.get("MAILLAGE_OPERATOR_EMAIL", ""),
+    "identifier": os.environ.get("MAILLAGE_OPERATOR_IDENTIFIER", ""),  # SIREN or RNA number
+    "publisher": os.environ.get("MAILLAGE_OPERATOR_PUBLISHER", ""),  # directeur de la publication
+    "dpo_email": os.environ.get("MAILLAGE_OPERATOR_DPO_EMAIL", ""),
+    "host": os.environ.get("MAILLAGE_HOST_DETAILS", ""),  # hébergeur: name, address, telephone
+}

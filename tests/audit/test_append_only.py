@@ -113,14 +113,15 @@ def test_the_flush_command_empties_the_journal(workspace_a):
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite: a connection opened outside Django")
 @pytest.mark.django_db(transaction=True)
 def test_a_connection_without_the_function_cannot_delete_either(workspace_a):
-    """The sqlite3 shell or another program lacks the function that the DELETE trigger asks for: refused."""
+    """The sqlite3 shell or another program lacks the functions that the DELETE and UPDATE triggers ask for (the
+    UPDATE one lets a redaction through, decision 0012): both refused."""
     event = record_event(action="receipt.issued", workspace=workspace_a)
     name = str(connection.settings_dict["NAME"])
     raw = sqlite3.connect(name, uri=name.startswith("file:"))
     try:
         with pytest.raises(sqlite3.OperationalError, match="no such function"):
             raw.execute("DELETE FROM audit_auditevent WHERE id = ?", [event.pk])
-        with pytest.raises(sqlite3.IntegrityError, match="ajout seul"):
+        with pytest.raises(sqlite3.OperationalError, match="no such function"):
             raw.execute("UPDATE audit_auditevent SET action = 'x' WHERE id = ?", [event.pk])
         raw.rollback()
     finally:

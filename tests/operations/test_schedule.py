@@ -42,15 +42,16 @@ def test_each_daily_job_is_enqueued_once_per_day(settings):
     assert schedule.tick(at(7, 3, 30)) == []
     assert schedule.tick(at(7, 9, 0)) == [  # a worker started late the same day catches up
         "purge_receipts",
+        "purge_personal_data",
         "prune_task_results",
         "remind_agreements",
         "remind_evaluations",
         "matching_digest",
     ]
     assert schedule.tick(at(7, 23, 59)) == []  # as many ticks as one likes, as many workers as one likes
-    assert PeriodicRun.objects.filter(period="2026-12-07").count() == 6
-    assert DBTaskResult.objects.ready().count() == 6
-    assert len(schedule.tick(at(8, 8, 0))) == 6  # the next day, again
+    assert PeriodicRun.objects.filter(period="2026-12-07").count() == 7
+    assert DBTaskResult.objects.ready().count() == 7
+    assert len(schedule.tick(at(8, 8, 0))) == 7  # the next day, again
     # The unique pair is what forbids a second enqueue (two schedulers racing past the first read).
     from django.db import IntegrityError, transaction
 
@@ -61,7 +62,7 @@ def test_each_daily_job_is_enqueued_once_per_day(settings):
 def test_a_job_can_be_left_to_another_scheduler(settings):
     settings.TASKS = DATABASE_TASKS
     settings.MAILLAGE_SCHEDULE_OFF = ["purge_receipts", "refresh_observatory"]
-    assert "purge_receipts" not in schedule.tick(at(7, 12)) and PeriodicRun.objects.count() == 4
+    assert "purge_receipts" not in schedule.tick(at(7, 12)) and PeriodicRun.objects.count() == 5
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from maillage.api import (
     exchange,
     matching,
     observatory,
+    privacy,
     receipts,
 )
 from maillage.api.auth import TokenAuth
@@ -39,3 +40,4 @@ api.add_router("/observatory", observatory.router)
 api.add_router("/matching", matching.router)
 api.add_router("/exchange", exchange.router)
 api.add_router("/audit", audit.router)
+api.add_router("/privacy", privacy.router)

@@ -3,7 +3,10 @@
 No code path updates or deletes an event (there is no admin, no API, no action for it); the triggers make sure a
 bug, a careless ``QuerySet.update()`` or a hand-typed SQL statement cannot either.
 
-- **UPDATE** is always refused, on both databases.
+- **UPDATE** is refused, on both databases, except inside :func:`redaction_allowed` (the erasure of a person's
+  data, ``maillage.privacy``, decision 0012), and even there only when the fact stays: the action, its date, the
+  workspace, organisation, actor and the target's type and id are unchanged; only the words that name a person
+  (``actor_label``, ``target_label``, ``details``, ``ip_address``, ``user_agent``) may be replaced.
 - **DELETE** (and **TRUNCATE** on PostgreSQL) is refused except inside :func:`erasure_allowed`, the one context
   that empties whole tables: Django's ``flush`` (``maillage flush`` and the test suite's transactional tests,
   through the ``flush`` command that this app overrides). ``maillage restore`` needs no exception: on SQLite it
@@ -35,15 +38,23 @@ from contextvars import ContextVar
 
 TABLE = "audit_auditevent"
 SQLITE_FUNCTION = "maillage_audit_erasable"
+SQLITE_REDACT_FUNCTION = "maillage_audit_redactable"
 PG_SETTING = "maillage.audit_erasure"
+PG_REDACT_SETTING = "maillage.audit_redaction"
+# The columns that say the fact: a redaction never changes them.
+FACT_COLUMNS = ("id", "action", "created_at", "workspace_id", "organization_id", "actor_id", "target_type", "target_id")
 MESSAGE = "audit_auditevent est en ajout seul"
 
 _erasable: ContextVar[bool] = ContextVar("audit_erasable", default=False)
+_redactable: ContextVar[bool] = ContextVar("audit_redactable", default=False)
+_SAME_FACT = " AND ".join(f"NEW.{c} IS OLD.{c}" for c in FACT_COLUMNS)
+_PG_SAME_FACT = " AND ".join(f"NEW.{c} IS NOT DISTINCT FROM OLD.{c}" for c in FACT_COLUMNS)
 
 SQLITE_INSTALL = [
     f"DROP TRIGGER IF EXISTS {TABLE}_no_update",
     f"DROP TRIGGER IF EXISTS {TABLE}_no_delete",
     f"""CREATE TRIGGER {TABLE}_no_update BEFORE UPDATE ON {TABLE}
+        WHEN NOT ({SQLITE_REDACT_FUNCTION}() AND {_SAME_FACT})
         BEGIN SELECT RAISE(ABORT, '{MESSAGE} : UPDATE refusé'); END""",
     f"""CREATE TRIGGER {TABLE}_no_delete BEFORE DELETE ON {TABLE}
         WHEN NOT {SQLITE_FUNCTION}()
@@ -54,6 +65,9 @@ SQLITE_UNINSTALL = [f"DROP TRIGGER IF EXISTS {TABLE}_no_update", f"DROP TRIGGER 
 PG_INSTALL = [
     f"""CREATE OR REPLACE FUNCTION {TABLE}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
+        IF TG_OP = 'UPDATE' AND current_setting('{PG_REDACT_SETTING}', true) = 'on' AND {_PG_SAME_FACT} THEN
+            RETURN NEW;
+        END IF;
         IF TG_OP <> 'UPDATE' AND current_setting('{PG_SETTING}', true) = 'on' THEN
             IF TG_LEVEL = 'ROW' THEN
                 RETURN OLD;
@@ -105,10 +119,15 @@ def _sqlite_erasable() -> int:
     return 1 if _erasable.get() else 0
 
 
+def _sqlite_redactable() -> int:
+    return 1 if _redactable.get() else 0
+
+
 def register_sqlite_function(sender, connection, **kwargs) -> None:
-    """``connection_created`` receiver: give each SQLite connection the function its DELETE trigger asks."""
+    """``connection_created`` receiver: give each SQLite connection the functions its triggers ask."""
     if connection.vendor == "sqlite":
         connection.connection.create_function(SQLITE_FUNCTION, 0, _sqlite_erasable)
+        connection.connection.create_function(SQLITE_REDACT_FUNCTION, 0, _sqlite_redactable)
 
 
 @contextlib.contextmanager
@@ -129,3 +148,22 @@ def erasure_allowed(connection) -> Iterator[None]:
         if postgres:
             with contextlib.suppress(Exception), connection.cursor() as cursor:
                 cursor.execute("SELECT set_config(%s, 'off', false)", [PG_SETTING])
+
+
+@contextlib.contextmanager
+def redaction_allowed(connection) -> Iterator[None]:
+    """Let UPDATE through on the journal for this connection, for the words that name a person only (the triggers
+    refuse any change of the fact's columns, ``FACT_COLUMNS``). Only ``maillage.privacy``'s erasure and the
+    deletion of an account enter it."""
+    token = _redactable.set(True)
+    postgres = connection.vendor == "postgresql"
+    try:
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config(%s, 'on', false)", [PG_REDACT_SETTING])
+        yield
+    finally:
+        _redactable.reset(token)
+        if postgres:
+            with contextlib.suppress(Exception), connection.cursor() as cursor:
+                cursor.execute("SELECT set_config(%s, 'off', false)", [PG_REDACT_SETTING])

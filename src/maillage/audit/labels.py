@@ -24,6 +24,7 @@ FAMILIES: dict[str, str] = {
     "sharing": "Partage d'alliances",
     "observatory": "Observatoire",
     "audit": "Journal d'audit",
+    "privacy": "Données personnelles (RGPD)",
 }
 
 ACTIONS: dict[str, str] = {
@@ -79,6 +80,11 @@ ACTIONS: dict[str, str] = {
     "observatory.consent_changed": "Participation à l'observatoire modifiée",
     # the journal itself
     "audit.exported": "Journal d'audit exporté",
+    # personal data (privacy/actions.py)
+    "privacy.exported": "Données d'une personne exportées",
+    "privacy.erased": "Données d'une personne effacées ou anonymisées",
+    "privacy.purged": "Purge des données personnelles échues",
+    "auth.account_deleted": "Compte supprimé par son titulaire",
 }
 
 TARGETS: dict[str, str] = {

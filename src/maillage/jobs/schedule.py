@@ -23,6 +23,7 @@ from maillage.jobs.models import PeriodicRun
 from maillage.jobs.tasks import prune_task_results
 from maillage.matching.tasks import matching_digest
 from maillage.observatory.tasks import refresh_observatory
+from maillage.privacy.tasks import purge_personal_data
 from maillage.receipts.tasks import purge_expired_receipts
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class Periodic:
 SCHEDULE = [
     Periodic("refresh_observatory", refresh_observatory, time(3, 0), "actualisation de l'observatoire"),
     Periodic("purge_receipts", purge_expired_receipts, time(4, 0), "purge des reçus au-delà de 6 ans"),
+    Periodic("purge_personal_data", purge_personal_data, time(4, 15), "purge des données personnelles échues"),
     Periodic("prune_task_results", prune_task_results, time(4, 30), "oubli des tâches terminées depuis 30 jours"),
     Periodic("remind_agreements", remind_agreements, time(7, 0), "rappels des accords à renouveler"),
     Periodic("remind_evaluations", remind_evaluations, time(7, 15), "relances des évaluations"),
