@@ -51,7 +51,7 @@ METHOD = [
         "même région 8, offre ou besoin valable dans toute la France 6, plus loin 0.",
     ),
     ("Complémentarité", "10 points si ce que l'un cherche (compétences, biens, financement, partenaire) est ce que "
-     "l'autre propose."),
+     "l'autre propose, ou ce que donne l'activité (code NAF) d'une entreprise de l'annuaire."),
     ("Adéquation", "15 points si le domaine de compétences du besoin figure parmi ceux de l'offre, 10 s'il correspond "
      "seulement à l'activité (code NAF) de l'entreprise ; pour des biens, 15 si le type de bien est le même."),
     ("Montant et heures", "10 points si le budget ou les heures proposés couvrent ce qui est demandé, 6 pour la moitié "
@@ -223,7 +223,21 @@ def _need_and_giver(me: Side, other: Side) -> tuple[Side, Side] | None:
     return need, giver  # a need against an organisation of the directory: what its activity gives
 
 
+def naf_fits(need: Side, giver: Side) -> bool:
+    """The giver's activity (NAF code) gives what the need asks: its skills domain or its goods sub-type."""
+    if need.item_kind == "skills":
+        return bool(need.skill_domains & giver.naf_domains)
+    if need.item_kind == "goods":
+        return bool(need.goods_types & giver.naf_goods)
+    return False
+
+
 def kind_signal(me: Side, other: Side) -> Reason | None:
+    if (me.item_kind is None) != (other.item_kind is None):  # a need against a company of the directory
+        pair = _need_and_giver(me, other)
+        if pair is not None and naf_fits(*pair):
+            return Reason("kind", 10, "Son activité fournit ce que le besoin cherche")
+        return None
     if me.item_kind is None or other.item_kind is None:
         return None
     if me.gives == other.gives:
