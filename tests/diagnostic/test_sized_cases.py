@@ -163,3 +163,17 @@ def test_contradictions_are_refused_or_flagged_never_133_percent(workspace_a):
     assert any("dépassent les dons et autres ressources déclarés (600 €)" in c for c in d.checks)
     text = page_text(client_for(user).get(reverse("web:diagnostic") + "?annee=2025"))
     assert "Chiffres à vérifier" in text and "133,3" not in text and "333,3" not in text
+
+
+def test_the_year_page_takes_the_accounts_and_the_fiscal_year(workspace_a):
+    user = owner(workspace_a)
+    client = client_for(user)
+    url = reverse("web:diagnostic_year", args=[2025])
+    form = {"fees": "9000", "expenses": "8 000", "cash": "1000", "reserves": "-500", "closes_on": "2025-08-31"}
+    assert client.post(url, form).status_code == 302
+    record = diagnose(workspace_a, 2025)
+    assert record.period == (date(2024, 9, 1), date(2025, 8, 31)) and record.reserves == Decimal("-500.00")
+    assert record.result == Decimal("1000.00") and record.months_of_cash == Decimal("1.5")
+    refused = client.post(url, {**form, "closes_on": "2024-08-31"})
+    assert refused.status_code == 400 and "doit se clore en 2025" in page_text(refused)
+    assert 'value="2025-08-31"' in client.get(url).content.decode()  # the entry page shows the closing date
