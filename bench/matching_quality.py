@@ -8,7 +8,8 @@ Variants (the hard ones of the issue):
 - ``easy``: right and acceptable offers share the need's cause;
 - ``cause``: right and acceptable offers are filed under another cause (an accounting firm under « développement
   local »), distractors nearby share the need's cause but give something else;
-- ``dense``: 1,000 newer offers of every kind in the need's EPCI (a dense area around a city);
+- ``dense``: 1,000 newer offers of every kind in the other communes of the need's EPCI, half of them under the
+  need's cause (a dense area around a city);
 - ``naf``: no offer at all; the right and acceptable partners are companies of the directory whose NAF code fits
   the need, among companies of unrelated activity in the same commune sharing the association's cause (ranked in
   the partners list);
@@ -66,6 +67,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--dense", type=int, default=1000, help="newer offers around each dense case")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--database", default=PG_DATABASE, help=f"PostgreSQL database to create (default {PG_DATABASE})"
+    )
     parser.add_argument("--explain", action="store_true", help="print the top 3 of every case missed at rank 1")
     return parser.parse_args(argv)
 
@@ -222,7 +226,7 @@ def plant(args, variant: str, planter: Planter, rng: Random) -> list[dict]:
                 clone.kind = rng.choice(kinds)
                 clone.skill_domains = rng.sample(domains, 2) if clone.kind == "skills" else []
                 clone.hours_per_year = rng.choice([None, 20, 100, 500])
-                clone.causes = [rng.choice(causes)]
+                clone.causes = [cause] if rng.random() < 0.5 else [rng.choice(causes)]  # a city of that cause
                 from maillage.matching.suggestions import cause_mask
 
                 clone.cause_mask = cause_mask(clone.causes)
@@ -290,9 +294,12 @@ def latency(cases: list[dict], rng: Random, first_id: int, last_id: int) -> tupl
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
-    background.PG_DATABASE = PG_DATABASE
-    background.pg(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-    background.pg(f"CREATE DATABASE {PG_DATABASE}")
+    database = args.database
+    if not database.replace("_", "").isalnum():
+        raise SystemExit("--database : lettres, chiffres et _ seulement.")
+    background.PG_DATABASE = database
+    background.pg(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    background.pg(f"CREATE DATABASE {database}")
     ok = False
     try:
         background.setup_django()
@@ -339,9 +346,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         connections.close_all()
         if args.keep:
-            print(f"Kept: {background.PG_SERVER}/{PG_DATABASE}")
+            print(f"Kept: {background.PG_SERVER}/{database}")
         else:
-            background.pg(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+            background.pg(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
     print(f"\nTotal {time.perf_counter() - started:.0f} s")
     return 0 if ok else 1
 

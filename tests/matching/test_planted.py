@@ -64,7 +64,9 @@ def test_a_dense_area_of_newer_offers_does_not_push_the_right_one_out(land):
     right = offer(land, "near", title="Mécénat comptable", hours_per_year=100)
     template = Offer.objects.get(pk=right.pk)
     newer = []
-    for i in range(120):  # more than every bound of a retrieval step, all newer than the right offer
+    # 300 newer offers sharing the cause in the same commune: more than the 60 + 200 newest rows that version 1 of
+    # the retrieval read in the EPCI and the département, so that the right offer fell out of its candidates
+    for i in range(300):
         clone = Offer.objects.get(pk=right.pk)
         clone.pk = None
         clone.title = f"Dons de matériel {i}"
