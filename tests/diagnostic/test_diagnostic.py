@@ -76,7 +76,9 @@ def test_shares_indices_and_single_funder_alert_by_hand(workspace_a):
     assert d.sources_hhi == 60**2 + 10**2 + 20**2 + 2**2 + 8**2 == 4168
     titles = [a.title for a in d.alerts]
     assert "Un seul financeur porte plus de la moitié du budget" in titles
-    assert "Pilier manquant : alliances stratégiques" in titles  # no alliance yet
+    # no alliance in Maillage, but the Métropole is a public funder: a public funder is an ally too
+    assert "Pilier manquant : alliances stratégiques" not in titles
+    assert "Forte dépendance à l'argent public" in titles  # 70 % public, sector mean 44 %
     assert "Pilier manquant : richesses humaines" not in titles
     assert hhi([100]) == 10000 and hhi([]) == 0
 

@@ -44,7 +44,7 @@ def test_api_publish_search_suggest_and_start(land):
     top = suggestions["items"][0]
     assert top["item_id"] == need["id"] and top["score"] == sum(r["points"] for r in top["reasons"])
     assert any(r["signal"] == "territory" for r in top["reasons"])
-    assert len(suggestions["method"]) == 8
+    assert len(suggestions["method"]) == 9
 
     started = api_c.post(
         "/api/v1/matching/suggestions/start",
@@ -53,7 +53,7 @@ def test_api_publish_search_suggest_and_start(land):
     )
     assert started.status_code == 201 and started.json()["stage"] == "first_contact"
     origins = api_c.get("/api/v1/matching/origins").json()
-    assert origins[0]["item_id"] == need["id"] and origins[0]["method_version"] == "1"
+    assert origins[0]["item_id"] == need["id"] and origins[0]["method_version"] == "2"
     assert api_a.get("/api/v1/matching/origins").json() == []  # the origin is the acting workspace's record
     again = api_c.post(
         "/api/v1/matching/suggestions/start",

@@ -62,12 +62,17 @@ def test_a_national_offer_scores_above_a_far_one_below_a_near_one():
     assert score(me, offer(place=PARIS)).score < score(me, national).score < score(me, offer(place=GRENOBLE)).score
 
 
-def test_a_cause_mismatch_ranks_lower():
+def test_a_cause_mismatch_ranks_lower_but_never_hides_a_good_fit():
     me = association(causes=("environnement",))
     same = score(me, offer(causes=("environnement",)))
     other = score(me, offer(causes=("sport",)))
     assert other.score < same.score
-    assert "Aucune cause commune" in other.reason_texts
+    assert any(r.startswith("Causes déclarées différentes") for r in other.reason_texts)
+    # issue 25: an accounting offer filed under another cause beats a same-cause offer of the wrong kind nearby,
+    # and a missing cause does not score above a different one by more than the gap between them
+    wrong_kind = score(me, offer(causes=("environnement",), item_kind="goods", skill_domains=frozenset()))
+    assert other.score > wrong_kind.score
+    assert score(me, offer(causes=())).score > other.score
     assert "Même cause : environnement" in same.reason_texts  # the code, without labels given
     assert score(me, offer(causes=("sport",), place=LYON)).score < score(me, offer(place=LYON)).score
 
@@ -81,7 +86,7 @@ def test_skills_domain_match():
     me = association(skill_domains=frozenset({"comptabilite"}))
     matching = score(me, offer(skill_domains=frozenset({"comptabilite", "juridique"})))
     other = score(me, offer(skill_domains=frozenset({"numerique"})))
-    assert matching.score - other.score == WEIGHTS["skills"]
+    assert matching.score - other.score == WEIGHTS["fit"]
     assert any("comptabilité" in r for r in matching.reason_texts)
 
 
@@ -101,8 +106,11 @@ def test_network_signals_come_only_from_the_network_given():
     me = association()
     plain = score(me, offer()).score
     known = Network(partners={2: "Alliance des jardins"})
-    assert score(me, offer(), known).score == plain + 5
+    # a current partner earns nothing more: it is shown apart from the new ones, with its alliance named
+    assert score(me, offer(), known).score == plain
     assert any("Alliance des jardins" in r for r in score(me, offer(), known).reason_texts)
+    second = Network(second_degree={2: "Mairie"})
+    assert score(me, offer(), second).score == plain + 3
     worked = Network(worked_forms={"mecenat_competences": 2})
     assert score(me, offer(), worked).score == plain + 5
     assert score(me, offer(item_kind="goods"), worked).score <= plain
@@ -122,3 +130,54 @@ def test_every_reason_is_plain_french_and_points_sum_to_the_score():
     match = score(association(), offer(place=VILLEURBANNE), Network(partners={2: "X"}))
     assert match.score == sum(r.points for r in match.reasons)
     assert all(r.text and r.text[0].isupper() or r.text[0].isdigit() for r in match.reasons)
+
+
+def test_the_naf_code_is_a_soft_skills_signal():
+    me = association()
+    accountant = Side(2, "company", LYON, frozenset(), workforce_band="sme", naf_domains=frozenset({"comptabilite"}))
+    printer = Side(3, "company", LYON, frozenset(), workforce_band="sme", naf_domains=frozenset({"communication"}))
+    fits = score(me, accountant)
+    assert fits.score - score(me, printer).score == 20  # complementarity 10 + fit by activity 10
+    assert any("code NAF" in r for r in fits.reason_texts)
+
+
+def test_goods_sub_types_tell_printing_from_storage():
+    me = association(item_kind="goods", skill_domains=frozenset(), goods_types=frozenset({"impression"}))
+    printing = score(me, offer(item_kind="goods", skill_domains=frozenset(), goods_types=frozenset({"impression"})))
+    storage = score(me, offer(item_kind="goods", skill_domains=frozenset(), goods_types=frozenset({"stockage"})))
+    assert printing.score - storage.score == WEIGHTS["fit"]
+    assert "Type de bien différent" in storage.reason_texts
+
+
+def test_amounts_and_hours_are_compared():
+    from decimal import Decimal
+
+    me = association(item_kind="funding", skill_domains=frozenset(), amount=Decimal("12000"))
+    big = score(me, offer(item_kind="funding", skill_domains=frozenset(), amount=Decimal("15000")))
+    small = score(me, offer(item_kind="funding", skill_domains=frozenset(), amount=Decimal("500")))
+    assert big.score - small.score == WEIGHTS["amount"]
+    assert any(r.startswith("Trop peu pour le besoin : 500 € proposés pour 12") for r in small.reason_texts)
+    hours = association(hours=40)
+    assert score(hours, offer(hours=100)).score > score(hours, offer(hours=10)).score
+
+
+def test_the_reasons_name_the_matched_need_and_offer():
+    me = association(item_type="need", title="Bilan annuel")
+    match = score(me, offer(item_type="offer", title="Mécénat comptable"))
+    assert match.reasons[0].text == "Pour votre besoin « Bilan annuel » : offre « Mécénat comptable »"
+    assert match.reasons[0].points == 0
+
+
+def test_shared_words_weigh_by_their_rarity():
+    from maillage.matching.scoring import Rarity
+    from maillage.matching.text import words
+
+    texts = [f"Organisation fictive {i} données ouvertes" for i in range(20)] + ["Atelier de vélo solidaire"]
+    rarity = Rarity([words(t) for t in texts])
+    a = association(text="Organisation fictive données atelier vélo")
+    boilerplate = offer(text="Organisation fictive données")
+    rare = offer(text="Réparation de vélo en atelier")
+    assert score(a, boilerplate, rarity=rarity).score < score(a, rare, rarity=rarity).score
+    assert not any(r.signal == "text" for r in score(a, boilerplate, rarity=rarity).reasons)
+    shown = next(r.text for r in score(a, rare, rarity=rarity).reasons if r.signal == "text")
+    assert "fictive" not in shown and "velo" in shown

@@ -48,7 +48,7 @@ def test_a_cause_mismatch_ranks_lower_but_stays_visible_nearby(land):
     order = ranked(result)
     assert order.index(land["mid"].pk) < order.index(land["near"].pk)
     mismatch = next(s for s in result.items if s.organization_id == land["near"].pk)
-    assert "Aucune cause commune" in mismatch.match.reason_texts
+    assert any(r.startswith("Causes déclarées différentes") for r in mismatch.match.reason_texts)
 
 
 def test_drafts_and_closed_items_of_others_are_never_suggested(land):
@@ -72,7 +72,7 @@ def test_a_company_sees_the_association_need(land):
     publish(ws_near, u_near, "offer", title="Comptabilité")
     result = suggestions_for(land["near"], workspaces=[ws_near])
     assert [s.item_id for s in result.items] == [need.pk]
-    assert result.items[0].match.score >= 70
+    assert result.items[0].match.score >= 60
     assert land["assoc"].pk in [s.organization_id for s in result.partners]
 
 

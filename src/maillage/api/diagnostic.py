@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from ninja import Field, Router, Schema
@@ -20,10 +21,13 @@ class FunderIO(Schema):
     name: str = Field(..., max_length=200)
     source: str = Field(..., max_length=20)
     amount: Decimal
+    organization_id: int | None = Field(None, description="le financeur dans l'annuaire (tout organisme public y est)")
 
 
 class YearOut(Schema):
     year: int
+    closes_on: date | None
+    accounts: dict[str, Decimal | None]
     resources: dict[str, Decimal]
     total: Decimal
     human: dict[str, Decimal]
@@ -36,6 +40,10 @@ class YearIn(Schema):
     human: dict[str, Decimal | str | None] = Field(default_factory=dict)
     funders: list[FunderIO] = Field(default_factory=list, max_length=10)
     notes: str = Field("", max_length=2000)
+    accounts: dict[str, Decimal | str | None] = Field(
+        default_factory=dict, description="expenses, reserves, cash, volunteer_value (€), chacun facultatif"
+    )
+    closes_on: date | None = Field(None, description="date de clôture de l'exercice (vide : 31 décembre)")
 
 
 class AlertOut(Schema):
@@ -60,6 +68,19 @@ class DiagnosticOut(Schema):
     pillars: dict[str, bool]
     trend: list[dict]
     alerts: list[AlertOut]
+    size: str
+    period: list[date] | None
+    expenses: Decimal | None
+    result: Decimal | None
+    reserves: Decimal | None
+    cash: Decimal | None
+    months_of_cash: Decimal | None
+    reserves_months: Decimal | None
+    volunteering_value: Decimal
+    volunteering_share: Decimal | None
+    public_funders: list[str]
+    readings: list[str]
+    checks: list[str]
 
 
 HUMAN = ["employees_fte", "volunteers", "volunteer_hours", "skills_received_hours", "skills_received_value"]
@@ -68,10 +89,15 @@ HUMAN = ["employees_fte", "volunteers", "volunteer_hours", "skills_received_hour
 def year_out(r: ResourceYear) -> dict:
     return {
         "year": r.year,
+        "closes_on": r.closes_on,
+        "accounts": {a: getattr(r, a) for a in actions.ACCOUNTS},
         "resources": {s: r.amount(s) for s in Source.values},
         "total": r.total,
         "human": {h: Decimal(getattr(r, h)) for h in HUMAN},
-        "funders": [{"name": f.name, "source": f.source, "amount": f.amount} for f in r.funders.all()],
+        "funders": [
+            {"name": f.name, "source": f.source, "amount": f.amount, "organization_id": f.organization_id}
+            for f in r.funders.all()
+        ],
         "notes": r.notes,
     }
 
@@ -97,8 +123,10 @@ def put_year(request, year: int, payload: YearIn):
         year=year,
         resources=payload.resources,
         human=payload.human,
-        funders=[(f.name, f.source, f.amount) for f in payload.funders],
+        funders=[(f.name, f.source, f.amount, f.organization_id) for f in payload.funders],
         notes=payload.notes,
+        accounts=payload.accounts,
+        closes_on=payload.closes_on,
     )
     return year_out(ResourceYear.objects.prefetch_related("funders").get(pk=record.pk))
 
@@ -131,4 +159,17 @@ def get_diagnostic(request, year: int | None = None):
         "pillars": {p["code"]: p["present"] for p in d.pillars},
         "trend": [{k: (str(v) if isinstance(v, Decimal) else v) for k, v in row.items()} for row in d.trend],
         "alerts": [{"level": x.level, "title": x.title, "text": x.text, "todo": x.todo} for x in d.alerts],
+        "size": d.size,
+        "period": list(d.period) if d.period else None,
+        "expenses": d.expenses,
+        "result": d.result,
+        "reserves": d.reserves,
+        "cash": d.cash,
+        "months_of_cash": d.months_of_cash,
+        "reserves_months": d.reserves_months,
+        "volunteering_value": d.volunteering_value,
+        "volunteering_share": d.volunteering_share,
+        "public_funders": [f.name for f in d.public_funders],
+        "readings": d.readings,
+        "checks": d.checks,
     }

@@ -6,18 +6,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from django.db.models import F
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from maillage.api.auth import require_role
 from maillage.core.tenancy import get_visible_or_404
-from maillage.core.text import normalize
 from maillage.matching import actions
 from maillage.matching.models import AlertSubscription, AllianceOrigin
-from maillage.matching.models import Status as ItemStatus
+from maillage.matching.queries import ItemFilters, search_items
 from maillage.matching.scoring import METHOD, METHOD_VERSION
-from maillage.matching.suggestions import MODELS, Suggestion, cause_mask, suggestions_for
+from maillage.matching.suggestions import MODELS, Suggestion, suggestions_for
 from maillage.organizations.models import Organization
 
 router = Router(tags=["Rapprochement"])
@@ -44,6 +42,8 @@ class ItemOut(Schema):
     published_at: datetime | None
     skill_domain: str | None = None
     skill_domains: list[str] | None = None
+    goods_type: str | None = None
+    goods_types: list[str] | None = None
     hours: int | None = None
     hours_per_year: int | None = None
     amount: Decimal | None = None
@@ -85,6 +85,8 @@ class ItemIn(Schema):
     ends_on: date | None = None
     skill_domain: str = Field("", max_length=20)
     skill_domains: list[str] = Field(default_factory=list, max_length=20)
+    goods_type: str = Field("", max_length=20, description="pour un besoin de biens : locaux, stockage, informatique…")
+    goods_types: list[str] = Field(default_factory=list, max_length=20)
     hours: int | None = None
     hours_per_year: int | None = None
     amount: Decimal | None = None
@@ -105,6 +107,8 @@ class ItemPatch(Schema):
     ends_on: date | None = None
     skill_domain: str | None = Field(None, max_length=20)
     skill_domains: list[str] | None = Field(None, max_length=20)
+    goods_type: str | None = Field(None, max_length=20)
+    goods_types: list[str] | None = Field(None, max_length=20)
     hours: int | None = None
     hours_per_year: int | None = None
     amount: Decimal | None = None
@@ -140,6 +144,7 @@ class SuggestionsOut(Schema):
     method: list[str]
     items: list[SuggestionOut]
     partners: list[SuggestionOut]
+    known: list[SuggestionOut] = Field(default_factory=list, description="vos partenaires actuels, à part")
     network: list[SuggestionOut]
 
 
@@ -204,6 +209,7 @@ def get_suggestions(request, limit: int = 20):
         method=[f"{name} : {text}" for name, text in METHOD],
         items=[suggestion_out(s) for s in result.items],
         partners=[suggestion_out(s) for s in result.partners],
+        known=[suggestion_out(s) for s in result.known],
         network=[suggestion_out(s) for s in result.network],
     )
 
@@ -277,6 +283,8 @@ def list_items(
     departement: str = "",
     region: str = "",
     item_kind: str = "",
+    domain: str = "",
+    goods: str = "",
     mine: bool = False,
     page: int = 1,
     page_size: int = 20,
@@ -286,21 +294,12 @@ def list_items(
     if not 1 <= page_size <= 100:
         raise HttpError(422, "page_size : doit être compris entre 1 et 100.")
     item_type = KINDS[kind]
-    qs = MODELS[item_type].objects.readable_by(request.workspace).select_related("organization")
-    qs = qs.filter(workspace=request.workspace) if mine else qs.filter(status=ItemStatus.PUBLISHED)
-    if cause:
-        mask = cause_mask([cause[:40]])
-        qs = qs.annotate(shared=F("cause_mask").bitand(mask)).filter(shared__gt=0) if mask else qs.none()
-    if departement:
-        qs = qs.filter(departement_id=departement[:3])
-    if region:
-        qs = qs.filter(region_id=region[:3])
-    if item_kind and item_type != "call":
-        qs = qs.filter(kind=item_kind[:10])
-    for word in normalize(q[:200]).split()[:5]:
-        qs = qs.filter(search_text__contains=word)
+    filters = ItemFilters.clean(
+        q=q, kind=item_kind, cause=cause, departement=departement, region=region, domain=domain, goods=goods, mine=mine
+    )
+    qs = search_items(request.workspace, item_type, filters)
     start = (page - 1) * page_size
-    rows = list(qs.order_by("-published_at", "-id")[start : start + page_size + 1])
+    rows = list(qs[start : start + page_size + 1])
     return ItemPage(
         items=[item_out(item_type, i) for i in rows[:page_size]],
         page=page,

@@ -26,6 +26,7 @@ from maillage.core.text import normalize
 from maillage.matching.models import (
     AlertSubscription,
     AllianceOrigin,
+    GoodsType,
     ItemKind,
     SkillDomain,
     Status,
@@ -131,7 +132,7 @@ def _clean(item_type: str, data: dict, organization: Organization) -> dict:
     unknown = [c for c in causes if c not in known]
     if unknown:
         errors["causes"] = [f"Cause(s) inconnue(s) : {', '.join(map(str, unknown))}."]
-    elif not causes:
+    elif not causes and item_type != "offer":  # an offer may leave its cause open: a soft signal (issue 25)
         errors["causes"] = ["Choisissez au moins une cause."]
     cleaned["causes"] = [c for c in causes if c in known]
     cleaned["cause_mask"] = cause_mask(cleaned["causes"])
@@ -167,6 +168,10 @@ def _clean(item_type: str, data: dict, organization: Organization) -> dict:
             errors["hours"] = ["Le nombre d'heures doit être un entier entre 1 et 10 000."]
         cleaned["hours"] = hours or None
         cleaned["amount"] = _decimal(data.get("amount"), "amount", errors)
+        goods = data.get("goods_type") or ""
+        if goods and goods not in GoodsType.values:
+            errors["goods_type"] = [f"Type de bien inconnu : « {goods} »."]
+        cleaned["goods_type"] = goods if cleaned.get("kind") == ItemKind.GOODS and goods in GoodsType.values else ""
     elif item_type == "offer":
         domains = list(dict.fromkeys(data.get("skill_domains") or []))
         bad = [d for d in domains if d not in SkillDomain.values]
@@ -179,6 +184,12 @@ def _clean(item_type: str, data: dict, organization: Organization) -> dict:
         if hours is not None and hours != "" and not (isinstance(hours, int) and 0 < hours <= 100000):
             errors["hours_per_year"] = ["Le nombre d'heures par an doit être un entier entre 1 et 100 000."]
         cleaned["hours_per_year"] = hours or None
+        goods = list(dict.fromkeys(data.get("goods_types") or []))
+        bad = [g for g in goods if g not in GoodsType.values]
+        if bad:
+            errors["goods_types"] = [f"Type(s) de bien inconnu(s) : {', '.join(map(str, bad))}."]
+        keep_goods = cleaned.get("kind") == ItemKind.GOODS
+        cleaned["goods_types"] = [g for g in GoodsType.values if g in goods] if keep_goods else []
         cleaned["budget"] = _decimal(data.get("budget"), "budget", errors)
     else:
         cleaned["budget"] = _decimal(data.get("budget"), "budget", errors)
@@ -233,8 +244,8 @@ def data_fields(item_type: str) -> list[str]:
     return (
         base
         + {
-            "need": ["kind", "skill_domain", "hours", "amount"],
-            "offer": ["kind", "skill_domains", "hours_per_year", "budget"],
+            "need": ["kind", "skill_domain", "goods_type", "hours", "amount"],
+            "offer": ["kind", "skill_domains", "goods_types", "hours_per_year", "budget"],
             "call": ["budget", "deadline", "url"],
         }[item_type]
     )

@@ -42,6 +42,19 @@ class SkillDomain(models.TextChoices):
     FUNDRAISING = "collecte", "Recherche de fonds"
 
 
+class GoodsType(models.TextChoices):
+    """What kind of goods a need asks for or an offer gives: a printing offer does not fit a storage need."""
+
+    PREMISES = "locaux", "Salle ou locaux"
+    STORAGE = "stockage", "Stockage"
+    COMPUTERS = "informatique", "Matériel informatique"
+    VEHICLE = "vehicule", "Véhicule"
+    PRINTING = "impression", "Impression et reprographie"
+    FURNITURE = "mobilier", "Mobilier et équipement"
+    FOOD = "alimentaire", "Denrées alimentaires"
+    OTHER = "autre", "Autre bien"
+
+
 class TerritoryLevel(models.TextChoices):
     COMMUNE = "commune", "Commune"
     EPCI = "epci", "Intercommunalité"
@@ -130,6 +143,9 @@ class Need(Item):
 
     kind = models.CharField("type de besoin", max_length=10, choices=ItemKind.choices)
     skill_domain = models.CharField("domaine de compétences", max_length=20, choices=SkillDomain.choices, blank=True)
+    goods_type = models.CharField(
+        "type de bien", max_length=20, choices=GoodsType.choices, blank=True, default="", db_default=""
+    )
     hours = models.PositiveIntegerField("heures", null=True, blank=True)
     amount = models.DecimalField("montant recherché (€)", max_digits=12, decimal_places=2, null=True, blank=True)
 
@@ -143,6 +159,7 @@ class Offer(Item):
 
     kind = models.CharField("type d'offre", max_length=10, choices=ItemKind.choices)
     skill_domains = models.JSONField("domaines de compétences", default=list, blank=True)
+    goods_types = models.JSONField("types de biens", default=list, blank=True, db_default=[])
     hours_per_year = models.PositiveIntegerField("heures par an", null=True, blank=True)
     budget = models.DecimalField("budget de mécénat (€)", max_digits=12, decimal_places=2, null=True, blank=True)
 
@@ -153,6 +170,10 @@ class Offer(Item):
     @property
     def skill_domain_labels(self) -> list[str]:
         return [SkillDomain(d).label for d in self.skill_domains if d in SkillDomain.values]
+
+    @property
+    def goods_type_labels(self) -> list[str]:
+        return [GoodsType(g).label for g in self.goods_types if g in GoodsType.values]
 
 
 class CallForProjects(Item):

@@ -1,29 +1,35 @@
 """The score of a suggestion and its reasons, computed from signals: pure functions on plain data, no database.
 
-Structured signals (cause, territory, complementarity, skills, size, network, past alliances) carry 95 of the
-100 points; text similarity (shared words, offline, :mod:`maillage.matching.text`) at most 5. The method is written
-out in ``METHOD`` and shown on the suggestions page; ``METHOD_VERSION`` is stored with every alliance started
-from a suggestion, so that a later change of weights does not rewrite history.
+Structured signals carry 95 of the 100 points; text similarity (shared words weighted by their rarity among the
+candidates, offline, :mod:`maillage.matching.text`) at most 5. What is asked and what is given (complementarity,
+skills domain or goods sub-type, amount or hours) weighs as much as the territory; a cause is a soft signal: a
+different declared cause lowers the score, it never hides a good fit (an accounting firm files its skills offer
+under « développement local » as often as under the association's own cause). The method is written out in
+``METHOD`` and shown on the suggestions page; ``METHOD_VERSION`` is stored with every alliance started from a
+suggestion, so that a later change of weights does not rewrite history.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from maillage.matching.text import shared_words, similarity
+from maillage.matching.text import rare_shared_words, weighted_similarity
 
-METHOD_VERSION = "1"
+METHOD_VERSION = "2"
 
 WEIGHTS = {
-    "cause": 35,  # 30 for one shared cause, 35 for two or more
+    "cause": 20,  # 20 for two or more shared causes, 16 for one, 8 when one side has none, 4 for different ones
     "territory": 25,  # same commune 25, EPCI 20, département 14, région 8, France entière 6
     "kind": 10,  # what one side asks for is what the other gives
-    "skills": 10,  # the skills domain of the need is among the offer's
+    "fit": 15,  # the skills domain (declared, or read from the NAF code) or the goods sub-type match
+    "amount": 10,  # the amount or the hours given cover what is asked
     "size": 5,  # sizes that usually work together
-    "network": 5,  # already known through the workspace's own alliances
+    "network": 5,  # partner of a partner, through the workspace's own alliances
     "history": 5,  # the workspace's own alliances of the same form went well
-    "text": 5,  # words in common in the titles and descriptions
+    "text": 5,  # rare words in common in the titles and descriptions
 }
 assert sum(WEIGHTS.values()) == 100
 
@@ -37,20 +43,25 @@ TERRITORY_WORDS = {
 }
 
 METHOD = [
-    ("Cause", "35 points si au moins deux causes sont communes, 30 pour une seule, 0 sinon ; 10 si une cause manque."),
+    ("Cause", "20 points si au moins deux causes sont communes, 16 pour une seule, 8 si une cause manque d'un côté, "
+     "4 si les causes diffèrent : une cause différente baisse le score, elle n'écarte pas une offre qui convient."),
     (
         "Territoire",
         "Distance dans la hiérarchie territoriale : même commune 25, même intercommunalité 20, même département 14, "
         "même région 8, offre ou besoin valable dans toute la France 6, plus loin 0.",
     ),
     ("Complémentarité", "10 points si ce que l'un cherche (compétences, biens, financement, partenaire) est ce que "
-     "l'autre propose."),
-    ("Compétences", "10 points si le domaine de compétences du besoin figure parmi ceux de l'offre."),
+     "l'autre propose, ou ce que donne l'activité (code NAF) d'une entreprise de l'annuaire."),
+    ("Adéquation", "15 points si le domaine de compétences du besoin figure parmi ceux de l'offre, 10 s'il correspond "
+     "seulement à l'activité (code NAF) de l'entreprise ; pour des biens, 15 si le type de bien est le même."),
+    ("Montant et heures", "10 points si le budget ou les heures proposés couvrent ce qui est demandé, 6 pour la moitié "
+     "au moins, 3 pour un cinquième ; les offres, besoins et appels échus ne sont jamais proposés."),
     ("Taille", "Jusqu'à 5 points quand les tailles vont ensemble (budget de l'association, effectif de l'entreprise)."),
-    ("Réseau", "Jusqu'à 5 points pour une organisation déjà partenaire dans vos alliances ou partenaire de vos "
-     "partenaires (vos seules alliances comptent)."),
+    ("Réseau", "3 points pour le partenaire d'un de vos partenaires (vos seules alliances comptent, hors alliances "
+     "abandonnées) ; vos partenaires actuels sont montrés à part."),
     ("Expérience", "5 points quand vos alliances de la même forme ont abouti (active, évaluée, renouvelée ou terminée)."),
-    ("Mots communs", "Jusqu'à 5 points pour les mots partagés par les textes (calcul local, sans service externe)."),
+    ("Mots communs", "Jusqu'à 5 points pour les mots partagés par les textes, pondérés par leur rareté parmi les "
+     "candidats : un mot que tout le monde emploie ne compte pas (calcul local, sans service externe)."),
 ]  # fmt: skip
 
 BUDGET_RANK = {"lt_10k": 0, "10k_50k": 1, "50k_150k": 2, "150k_500k": 3, "gt_500k": 4}
@@ -82,6 +93,19 @@ FORM_LABELS = {
 }
 
 
+GOODS_LABELS = {
+    "locaux": "salle ou locaux",
+    "stockage": "stockage",
+    "informatique": "matériel informatique",
+    "vehicule": "véhicule",
+    "impression": "impression et reprographie",
+    "mobilier": "mobilier et équipement",
+    "alimentaire": "denrées alimentaires",
+    "autre": "autre bien",
+}
+ITEM_WORDS = {"need": "besoin", "offer": "offre", "call": "appel à projets"}
+
+
 @dataclass(frozen=True)
 class Place:
     commune: str | None = None
@@ -106,11 +130,18 @@ class Side:
     gives: bool = False  # True for an offer or a call, False for a need
     skill_domains: frozenset[str] = frozenset()
     text: str = ""
+    item_type: str | None = None  # need | offer | call, None for an organisation alone
+    title: str = ""
+    goods_types: frozenset[str] = frozenset()
+    naf_domains: frozenset[str] = frozenset()  # skills domains read from the organisation's NAF code
+    naf_goods: frozenset[str] = frozenset()  # goods sub-types read from the organisation's NAF code
+    amount: Decimal | None = None  # asked (need) or given (offer budget, call envelope)
+    hours: int | None = None  # asked (need) or given a year (offer)
 
 
 @dataclass
 class Network:
-    """What the acting workspace knows from its own alliances, and only from them."""
+    """What the acting workspace knows from its own alliances, and only from them (abandoned ones excluded)."""
 
     partners: dict[int, str] = field(default_factory=dict)  # organisation id → name of one shared alliance
     second_degree: dict[int, str] = field(default_factory=dict)  # organisation id → name of the partner in common
@@ -134,16 +165,36 @@ class Match:
         return [r.text for r in self.reasons]
 
 
+class Rarity:
+    """How rare each word is among the candidates of one suggestion run: ``log((n + 1) / (df + 1))``.
+
+    A word that most candidates use (« organisation », « fictive », « données » in a generated data set, « solidaire »
+    in a real one) weighs nearly nothing; a word few share weighs most.
+    """
+
+    def __init__(self, documents: list[frozenset[str]] | None = None) -> None:
+        self.count = len(documents or [])
+        self.df: dict[str, int] = {}
+        for words in documents or []:
+            for word in words:
+                self.df[word] = self.df.get(word, 0) + 1
+
+    def weight(self, word: str) -> float:
+        if not self.count:
+            return 1.0
+        return math.log((self.count + 1) / (self.df.get(word, 0) + 1))
+
+
 def cause_signal(mine: frozenset[str], theirs: frozenset[str], labels: Mapping[str, str]) -> Reason:
     if not mine or not theirs:
-        return Reason("cause", 10, "Cause non renseignée d'un côté : rapprochement possible, à vérifier")
+        return Reason("cause", 8, "Cause non renseignée d'un côté : rapprochement possible, à vérifier")
     common = sorted(mine & theirs)
     if not common:
-        return Reason("cause", 0, "Aucune cause commune")
+        return Reason("cause", 4, "Causes déclarées différentes (signal faible : l'offre peut convenir quand même)")
     names = ", ".join(labels.get(c, c) for c in common)
     if len(common) >= 2:
-        return Reason("cause", 35, f"Causes communes : {names}")
-    return Reason("cause", 30, f"Même cause : {names}")
+        return Reason("cause", 20, f"Causes communes : {names}")
+    return Reason("cause", 16, f"Même cause : {names}")
 
 
 def territory_signal(mine: Place, theirs: Place) -> Reason:
@@ -157,7 +208,36 @@ def territory_signal(mine: Place, theirs: Place) -> Reason:
     return Reason("territory", 0, "Territoires éloignés (autre région)")
 
 
+def _need_and_giver(me: Side, other: Side) -> tuple[Side, Side] | None:
+    """(the side that asks, the side that gives) when one asks and the other gives, else None."""
+    if me.item_kind is None and other.item_kind is None:
+        return None
+    if me.item_kind is not None and other.item_kind is not None:
+        if me.gives == other.gives:
+            return None
+        return (other, me) if me.gives else (me, other)
+    need = me if me.item_kind is not None else other
+    giver = other if need is me else me
+    if need.gives or giver.org_kind not in {"company", "foundation"}:
+        return None
+    return need, giver  # a need against an organisation of the directory: what its activity gives
+
+
+def naf_fits(need: Side, giver: Side) -> bool:
+    """The giver's activity (NAF code) gives what the need asks: its skills domain or its goods sub-type."""
+    if need.item_kind == "skills":
+        return bool(need.skill_domains & giver.naf_domains)
+    if need.item_kind == "goods":
+        return bool(need.goods_types & giver.naf_goods)
+    return False
+
+
 def kind_signal(me: Side, other: Side) -> Reason | None:
+    if (me.item_kind is None) != (other.item_kind is None):  # a need against a company of the directory
+        pair = _need_and_giver(me, other)
+        if pair is not None and naf_fits(*pair):
+            return Reason("kind", 10, "Son activité fournit ce que le besoin cherche")
+        return None
     if me.item_kind is None or other.item_kind is None:
         return None
     if me.gives == other.gives:
@@ -174,15 +254,70 @@ def kind_signal(me: Side, other: Side) -> Reason | None:
     return Reason("kind", 0, "Ce qui est proposé n'est pas ce qui est cherché")
 
 
-def skills_signal(me: Side, other: Side) -> Reason | None:
-    if me.item_kind != "skills" or other.item_kind != "skills" or me.gives == other.gives:
+def fit_signal(me: Side, other: Side) -> Reason | None:
+    """The skills domain (declared by the offer, or read from the giver's NAF code) or the goods sub-type."""
+    pair = _need_and_giver(me, other)
+    if pair is None:
         return None
-    common = sorted(me.skill_domains & other.skill_domains)
-    if not common:
-        return Reason("skills", 0, "Domaines de compétences différents")
-    return Reason(
-        "skills", 10, "Compétences recherchées proposées : " + ", ".join(SKILL_LABELS.get(d, d) for d in common)
-    )
+    need, giver = pair
+    if giver.item_kind is not None and giver.item_kind != need.item_kind:
+        return None
+    if need.item_kind == "skills":
+        wanted = need.skill_domains
+        declared = sorted(wanted & giver.skill_domains)
+        if declared:
+            names = ", ".join(SKILL_LABELS.get(d, d) for d in declared)
+            return Reason("fit", 15, f"Compétences recherchées proposées : {names}")
+        by_activity = sorted(wanted & giver.naf_domains)
+        if by_activity:
+            names = ", ".join(SKILL_LABELS.get(d, d) for d in by_activity)
+            return Reason("fit", 10, f"Son activité (code NAF) relève des compétences recherchées : {names}")
+        if giver.item_kind is not None:
+            return Reason("fit", 0, "Domaines de compétences différents")
+        return None
+    if need.item_kind == "goods":
+        wanted = need.goods_types
+        if not wanted:
+            return None
+        same = sorted(wanted & giver.goods_types)
+        if same:
+            return Reason("fit", 15, "Même type de bien : " + ", ".join(GOODS_LABELS.get(g, g) for g in same))
+        by_activity = sorted(wanted & giver.naf_goods)
+        if by_activity:
+            names = ", ".join(GOODS_LABELS.get(g, g) for g in by_activity)
+            return Reason("fit", 10, f"Son activité (code NAF) fournit ce type de bien : {names}")
+        if giver.goods_types:
+            return Reason("fit", 0, "Type de bien différent")
+    return None
+
+
+def amount_signal(me: Side, other: Side) -> Reason | None:
+    """Whether the budget (or the hours a year) given covers what the need asks."""
+    pair = _need_and_giver(me, other)
+    if pair is None:
+        return None
+    need, giver = pair
+    if giver.item_kind is None or (giver.item_type != "call" and giver.item_kind != need.item_kind):
+        return None
+    if need.item_kind == "skills" and need.hours and giver.hours:
+        asked, given, unit = Decimal(need.hours), Decimal(giver.hours), "h"
+    elif need.amount and giver.amount:
+        asked, given, unit = need.amount, giver.amount, "€"
+    else:
+        return None
+    ratio = given / asked
+    text = f"{_n(given)} {unit} proposés pour {_n(asked)} {unit} demandés"
+    if ratio >= 1:
+        return Reason("amount", 10, f"Couvre le besoin : {text}")
+    if ratio >= Decimal("0.5"):
+        return Reason("amount", 6, f"Couvre au moins la moitié du besoin : {text}")
+    if ratio >= Decimal("0.2"):
+        return Reason("amount", 3, f"Couvre une petite part du besoin : {text}")
+    return Reason("amount", 0, f"Trop peu pour le besoin : {text}")
+
+
+def _n(value) -> str:
+    return f"{Decimal(value).quantize(Decimal(1)):,}".replace(",", "\u202f")
 
 
 def _size_rank(side: Side) -> int | None:
@@ -207,9 +342,10 @@ def size_signal(me: Side, other: Side) -> Reason | None:
 
 
 def network_signal(other: Side, network: Network) -> Reason | None:
+    """A current partner is named (0 point: it is shown apart); a partner of a partner earns 3 points."""
     if other.organization_id in network.partners:
         return Reason(
-            "network", 5, f"Déjà partenaire dans votre alliance « {network.partners[other.organization_id]} »"
+            "network", 0, f"Déjà partenaire dans votre alliance « {network.partners[other.organization_id]} »"
         )
     if other.organization_id in network.second_degree:
         return Reason("network", 3, f"Partenaire de votre partenaire {network.second_degree[other.organization_id]}")
@@ -225,40 +361,64 @@ def history_signal(other: Side, network: Network) -> Reason | None:
     return Reason("history", 5, f"{count} de vos alliances de {FORM_LABELS[form]} {verb}")
 
 
-def text_signal(me: Side, other: Side) -> Reason | None:
+def text_signal(me: Side, other: Side, rarity: Rarity | None = None) -> Reason | None:
     if not me.text or not other.text:
         return None
-    value = similarity(me.text, other.text)
+    rarity = rarity or Rarity()
+    value = weighted_similarity(me.text, other.text, rarity.weight)
     points = min(5, round(10 * value))
     if points <= 0:
         return None
-    return Reason("text", points, "Mots en commun : " + ", ".join(shared_words(me.text, other.text)[:5]))
+    return Reason(
+        "text", points, "Mots en commun : " + ", ".join(rare_shared_words(me.text, other.text, rarity.weight)[:5])
+    )
 
 
-def score(me: Side, other: Side, network: Network | None = None, labels: Mapping[str, str] | None = None) -> Match:
+def score(
+    me: Side,
+    other: Side,
+    network: Network | None = None,
+    labels: Mapping[str, str] | None = None,
+    rarity: Rarity | None = None,
+) -> Match:
     """The score (0–100) of ``other`` for ``me``, with every reason that counted (and the notable misses)."""
     network = network or Network()
     reasons: list[Reason | None] = [
         cause_signal(me.causes, other.causes, labels or {}),
         territory_signal(me.place, other.place),
         kind_signal(me, other),
-        skills_signal(me, other),
+        fit_signal(me, other),
+        amount_signal(me, other),
         size_signal(me, other),
         network_signal(other, network),
         history_signal(other, network),
-        text_signal(me, other),
+        text_signal(me, other, rarity),
     ]
     kept = [r for r in reasons if r is not None]
     total = min(100, sum(r.points for r in kept))
     kept.sort(key=lambda r: -r.points)
+    named = _matched_items(me, other)
+    if named:
+        kept.insert(0, Reason("item", 0, named))
     return Match(total, kept)
 
 
-def best_match(mine: list[Side], other: Side, network: Network | None, labels: Mapping[str, str]) -> Match:
+def _matched_items(me: Side, other: Side) -> str:
+    """« Pour votre besoin « X » : l'offre « Y » » — which of the acting side's items matched which item."""
+    theirs = f"{ITEM_WORDS[other.item_type]} « {other.title} »" if other.item_type and other.title else ""
+    if me.item_type and me.title:
+        mine = f"votre {ITEM_WORDS[me.item_type]} « {me.title} »"
+        return f"Pour {mine} : {theirs}" if theirs else f"Pour {mine}"
+    return ""
+
+
+def best_match(
+    mine: list[Side], other: Side, network: Network | None, labels: Mapping[str, str], rarity: Rarity | None = None
+) -> Match:
     """The best score of ``other`` against any of the acting side's items (or its organisation alone)."""
     best: Match | None = None
     for side in mine:
-        match = score(side, other, network, labels)
+        match = score(side, other, network, labels, rarity)
         if best is None or match.score > best.score:
             best = match
     assert best is not None

@@ -1,8 +1,11 @@
 """Suggestions for one organisation: retrieve a bounded candidate set with indexes, then score it in Python.
 
-Retrieval follows the territorial hierarchy (same EPCI, same département, same région, France entière) and the
-causes (a bit mask filtered in SQL), each step bounded, so that the work does not grow with the size of the
-country. Only public data feeds another workspace's suggestions: published needs, offers and calls, and the
+Retrieval goes by fit before recency: for each step of the territorial hierarchy (same commune, EPCI,
+département, région, France entière) it first reads the items of the kind (and skills domain or goods sub-type)
+that the acting organisation's own needs or offers ask for, those sharing a cause first, then the newest others;
+each step is bounded, so that the work does not grow with the size of the country, and a dense area of newer
+items cannot push the right one out. Causes are never a filter (a soft signal of the score). Items past their end
+date (offers, needs) or their deadline (calls) are never retrieved. Only public data feeds another workspace's suggestions: published needs, offers and calls, and the
 shared directory. Alliances are read only for the acting workspace's own network (``Party`` rows of the alliances
 it is an active party of, i.e. ``Alliance.objects.visible_to``); notes, contacts and contributions are never read.
 """
@@ -13,20 +16,32 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.utils import timezone
 
 from maillage.alliances.lifecycle import Stage
 from maillage.alliances.models import Alliance, Party
+from maillage.matching import naf
 from maillage.matching.models import CallForProjects, Need, Offer, Status
-from maillage.matching.scoring import Match, Network, Place, Side, best_match, score
+from maillage.matching.scoring import Match, Network, Place, Rarity, Side, best_match, score
+from maillage.matching.text import words
 from maillage.organizations.causes import CAUSE_LABELS, CAUSES
 from maillage.organizations.models import PUBLIC_KINDS, Kind, Organization
 
 CAUSE_BITS = {code: 1 << position for position, (code, _, _) in enumerate(CAUSES)}
 GIVER_KINDS = {Kind.COMPANY, Kind.FOUNDATION}
 WORKED_STAGES = {Stage.ACTIVE, Stage.EVALUATION, Stage.RENEWED, Stage.CLOSED}
-# Bounds of each retrieval step (rows read from the database at most, per item type).
-LIMITS = {"epci": 60, "departement": 200, "region": 100, "national": 60, "directory": 80}
+# Bounds of each retrieval step (rows read from the database at most, per item type): ``fit`` for each kind the
+# acting organisation asks or gives, ``any`` for the newest others.
+LIMITS = {
+    "commune": {"fit": 40, "any": 40},
+    "epci": {"fit": 40, "any": 30},
+    "departement": {"fit": 60, "any": 30},
+    "region": {"fit": 40, "any": 20},
+    "national": {"fit": 40, "any": 20},
+    "directory": 80,
+}
+MAX_WANTS = 4  # distinct (kind, domain) of the acting side's own items that drive a fit step
 MODELS = {"need": Need, "offer": Offer, "call": CallForProjects}
 # What each kind of organisation may publish (see matching.actions.ALLOWED): its own items shape its profile.
 PUBLISHES = {Kind.COMPANY: ("offer",), Kind.FOUNDATION: ("need", "offer", "call")}
@@ -71,6 +86,7 @@ class Suggestions:
     items: list[Suggestion] = field(default_factory=list)
     partners: list[Suggestion] = field(default_factory=list)
     network: list[Suggestion] = field(default_factory=list)
+    known: list[Suggestion] = field(default_factory=list)  # current partners, shown apart from the new ones
     bridges: list[tuple[Organization, list[str]]] = field(default_factory=list)
 
 
@@ -101,18 +117,27 @@ def org_side(org: Organization, causes: Iterable[str]) -> Side:
         budget_band=org.budget_band,
         workforce_band=org.workforce_band,
         text=org.description if not org.is_reference else "",
+        naf_domains=naf.skills_of(org.naf_id),
+        naf_goods=naf.goods_of(org.naf_id),
     )
 
 
 def item_side(item_type: str, row: dict) -> Side:
     """A candidate side from a ``values()`` row (or a model instance turned into one by :func:`item_row`)."""
     level = row["territory_level"]
+    goods: frozenset[str] = frozenset()
     if item_type == "need":
         domains = frozenset([row["skill_domain"]] if row.get("skill_domain") else [])
+        goods = frozenset([row["goods_type"]] if row.get("goods_type") else [])
+        amount, hours = row.get("amount"), row.get("hours")
     elif item_type == "offer":
         domains = frozenset(row.get("skill_domains") or [])
+        goods = frozenset(row.get("goods_types") or [])
+        amount, hours = row.get("budget"), row.get("hours_per_year")
     else:
         domains = frozenset()
+        amount, hours = row.get("budget"), None
+    naf_code = row.get("organization__naf_id")
     return Side(
         organization_id=row["organization_id"],
         org_kind=row["organization__kind"],
@@ -124,6 +149,13 @@ def item_side(item_type: str, row: dict) -> Side:
         gives=item_type != "need",
         skill_domains=domains,
         text=f"{row['title']} {row['description']}",
+        item_type=item_type,
+        title=row["title"],
+        goods_types=goods,
+        naf_domains=naf.skills_of(naf_code),
+        naf_goods=naf.goods_of(naf_code),
+        amount=amount,
+        hours=hours,
     )
 
 
@@ -143,8 +175,13 @@ def _fields(item_type: str) -> list[str]:
         "organization__kind",
         "organization__budget_band",
         "organization__workforce_band",
+        "organization__naf_id",
     ]
-    extra = {"need": ["kind", "skill_domain"], "offer": ["kind", "skill_domains"], "call": []}[item_type]
+    extra = {
+        "need": ["kind", "skill_domain", "goods_type", "amount", "hours"],
+        "offer": ["kind", "skill_domains", "goods_types", "budget", "hours_per_year"],
+        "call": ["budget"],
+    }[item_type]
     return base + extra
 
 
@@ -156,24 +193,76 @@ def item_row(item_type: str, item) -> dict:
             "organization__kind": org.kind,
             "organization__budget_band": org.budget_band,
             "organization__workforce_band": org.workforce_band,
+            "organization__naf_id": org.naf_id,
         }
     )
     return row
 
 
-def retrieve_items(item_type: str, place: Place, mask: int, exclude_orgs: set[int]) -> list[dict]:
-    """Published items near ``place``, by steps of the territorial hierarchy, each bounded and indexed."""
+def current(queryset, item_type: str, today=None):
+    """Items still open on ``today``: no end date (or deadline for a call) in the past."""
+    today = today or timezone.localdate()
+    if item_type == "call":
+        return queryset.filter(Q(deadline__isnull=True) | Q(deadline__gte=today)).filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=today)
+        )
+    return queryset.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+
+
+def wants_of(item_type: str, sides: Sequence[Side]) -> list[dict]:
+    """The filters of a fit step: for each of the acting side's own items, the kind (and domain) it complements."""
+    if item_type == "call":
+        return []
+    found: dict[tuple, dict] = {}
+    for side in sides:
+        if side.item_kind is None or side.item_type == item_type:
+            continue
+        if side.gives == (item_type == "offer"):
+            continue  # an offer looks for needs, a need for offers
+        condition: dict = {"kind": side.item_kind}
+        key: tuple = (side.item_kind,)
+        if side.item_kind == "skills" and side.skill_domains:
+            domain = sorted(side.skill_domains)[0] if item_type == "offer" else None
+            if item_type == "offer":
+                condition["search_text__contains"] = f"domaine{domain}"
+                key += (domain,)
+            else:
+                condition["skill_domain__in"] = sorted(side.skill_domains)
+                key += tuple(sorted(side.skill_domains))
+        found.setdefault(key, condition)
+        if len(found) >= MAX_WANTS:
+            break
+    return list(found.values())
+
+
+def retrieve_items(
+    item_type: str, place: Place, mask: int, exclude_orgs: set[int], wants: Sequence[dict] = (), today=None
+) -> list[dict]:
+    """Open published items near ``place``: by fit first, then the newest, at each step of the hierarchy."""
     model = MODELS[item_type]
-    base = model.objects.filter(status=Status.PUBLISHED).order_by("-published_at")
-    with_cause = base.annotate(shared=F("cause_mask").bitand(mask)).filter(shared__gt=0) if mask else base
+    base = current(model.objects.filter(status=Status.PUBLISHED), item_type, today)
+    if mask:  # a shared cause first, then the newest: an ordering, never a filter
+        ordered = base.annotate(shared=F("cause_mask").bitand(mask)).annotate(
+            shares=Case(When(shared__gt=0, then=Value(1)), default=Value(0), output_field=IntegerField())
+        )
+        fit_order = ("-shares", "-published_at")
+    else:
+        ordered, fit_order = base, ("-published_at",)
+    levels = [
+        ("commune", Q(commune_id=place.commune), place.commune),
+        ("epci", Q(epci_id=place.epci), place.epci),
+        ("departement", Q(departement_id=place.departement), place.departement),
+        ("region", Q(region_id=place.region), place.region),
+        ("national", Q(territory_level="national"), True),
+    ]
     steps = []
-    if place.epci:  # nearby items are kept even with no cause in common: they rank lower, they are not hidden
-        steps.append(base.filter(epci_id=place.epci)[: LIMITS["epci"]])
-    if place.departement:
-        steps.append(with_cause.filter(departement_id=place.departement)[: LIMITS["departement"]])
-    if place.region:
-        steps.append(with_cause.filter(region_id=place.region)[: LIMITS["region"]])
-    steps.append(with_cause.filter(territory_level="national")[: LIMITS["national"]])
+    for level, where, present in levels:
+        if not present:
+            continue
+        limits = LIMITS[level]
+        for want in wants:
+            steps.append(ordered.filter(where, **want).order_by(*fit_order)[: limits["fit"]])
+        steps.append(ordered.filter(where).order_by(*fit_order)[: limits["any"]])
     rows: dict[int, dict] = {}
     for row in fetch_union([queryset.values(*_fields(item_type)) for queryset in steps]):
         if row["organization_id"] not in exclude_orgs:
@@ -191,21 +280,55 @@ def fetch_union(querysets: list) -> list:
     return [row for queryset in querysets for row in queryset]
 
 
-def directory_candidates(org: Organization, causes: frozenset[str], targets: Sequence[str]) -> list[Organization]:
-    """Organisations of the directory of the kinds that complement ``org``, near it and sharing a cause."""
+def naf_prefixes_for(sides: Sequence[Side]) -> list[str]:
+    """NAF prefixes whose activity gives what the acting side's own needs ask (skills domains, goods sub-types)."""
+    prefixes: set[str] = set()
+    for side in sides:
+        if side.gives or side.item_kind not in {"skills", "goods"}:
+            continue
+        for prefix, domains in naf.NAF_SKILLS.items():
+            if side.item_kind == "skills" and side.skill_domains & set(domains):
+                prefixes.add(prefix)
+        for prefix, goods in naf.NAF_GOODS.items():
+            if side.item_kind == "goods" and side.goods_types & set(goods):
+                prefixes.add(prefix)
+    return sorted(prefixes)[:12]
+
+
+def directory_candidates(org: Organization, me: Sequence[Side], targets: Sequence[str]) -> list[Organization]:
+    """Organisations of the directory of the kinds that complement ``org``, near it: by fit before anything else.
+
+    Steps: the same commune whatever its causes; companies whose activity (NAF) gives what the needs ask, in the
+    EPCI then the département; organisations sharing a cause in the EPCI then the département.
+    """
+    causes = me[0].causes.union(*(side.causes for side in me)) if me else frozenset()
     through = Organization.causes.through
-    base = Organization.objects.filter(kind__in=targets).exclude(pk=org.pk).order_by()
+    anyone = Organization.objects.filter(kind__in=targets).exclude(pk=org.pk).order_by()
+    base = anyone
     if causes:
         base = base.filter(Exists(through.objects.filter(organization_id=OuterRef("pk"), cause_id__in=causes)))
     fields = ("id", "kind", "name", "commune_id", "epci_id", "departement_id", "region_id", "budget_band")
-    fields += ("workforce_band", "territory_key", "description")
+    fields += ("workforce_band", "territory_key", "description", "naf_id")
+    limit = LIMITS["directory"]
     found: dict[int, Organization] = {}
     steps = []
+    if org.commune_id:
+        steps.append(anyone.filter(commune_id=org.commune_id)[:limit])
+    prefixes = naf_prefixes_for(me)
+    if prefixes:
+        by_activity = Q()
+        for prefix in prefixes:
+            by_activity |= Q(naf__code__startswith=prefix)
+        fitting = anyone.filter(by_activity)
+        if org.epci_id:
+            steps.append(fitting.filter(epci_id=org.epci_id)[: limit // 2])
+        if org.departement_id:
+            steps.append(fitting.filter(departement_id=org.departement_id)[: limit // 2])
     if org.epci_id:
-        steps.append(base.filter(epci_id=org.epci_id))
+        steps.append(base.filter(epci_id=org.epci_id)[:limit])
     if org.departement_id:
-        steps.append(base.filter(departement_id=org.departement_id))
-    steps = [queryset.only(*fields)[: LIMITS["directory"]] for queryset in steps]
+        steps.append(base.filter(departement_id=org.departement_id)[:limit])
+    steps = [queryset.only(*fields) for queryset in steps]
     if role_of(org.kind) == "seeker":  # the local authorities of its own territory
         keys = [f"commune:{org.commune_id}", f"epci:{org.epci_id}", f"departement:{org.departement_id}"]
         keys.append(f"region:{org.region_id}")
@@ -224,13 +347,18 @@ def network_of(org: Organization, workspaces: Sequence) -> tuple[Network, dict[i
     if not workspaces:
         return network, {}
     visible = Party.objects.filter(workspace__in=workspaces, left_at__isnull=True).values("alliance_id")
-    alliances = {a.pk: a for a in Alliance.objects.filter(pk__in=visible).only("id", "name", "stage", "forms")}
+    alliances = {  # an abandoned alliance is no partnership: it neither names a partner nor counts as experience
+        a.pk: a
+        for a in Alliance.objects.filter(pk__in=visible)
+        .exclude(stage=Stage.ABANDONED)
+        .only("id", "name", "stage", "forms")
+    }
     for alliance in alliances.values():
         if alliance.stage in WORKED_STAGES:
             for form in alliance.forms:
                 network.worked_forms[form] = network.worked_forms.get(form, 0) + 1
     parties = list(
-        Party.objects.filter(alliance_id__in=list(alliances)).values_list(
+        Party.objects.filter(alliance_id__in=list(alliances), left_at__isnull=True).values_list(
             "alliance_id", "organization_id", "organization__name", "organization__kind"
         )
     )
@@ -256,9 +384,9 @@ def acting_sides(org: Organization, workspaces: Sequence, org_causes: frozenset[
     for item_type, model in MODELS.items():
         if item_type not in PUBLISHES.get(org.kind, ("need",)):
             continue
-        items = (
-            model.objects.filter(workspace__in=workspaces).exclude(status=Status.CLOSED).select_related("organization")
-        )
+        items = current(
+            model.objects.filter(workspace__in=workspaces).exclude(status=Status.CLOSED), item_type
+        ).select_related("organization")
         sides += [item_side(item_type, item_row(item_type, item)) for item in items]
     names = sides[0].place.names
     for side in sides[1:]:  # the organisation's place names, where the item lies in the same place
@@ -268,7 +396,7 @@ def acting_sides(org: Organization, workspaces: Sequence, org_causes: frozenset[
 
 
 def suggestions_for(org: Organization, *, workspaces: Sequence = (), limit: int = 20) -> Suggestions:
-    """Top ``limit`` items, partners and network suggestions for ``org`` acting through ``workspaces``."""
+    """Top ``limit`` items, new partners, current partners (apart) and network items for ``org``."""
     org = Organization.objects.select_related("commune", "epci", "departement", "region").get(pk=org.pk)
     org_causes = frozenset(org.causes.values_list("code", flat=True))
     me = acting_sides(org, workspaces, org_causes)
@@ -278,52 +406,61 @@ def suggestions_for(org: Organization, *, workspaces: Sequence = (), limit: int 
     role = role_of(org.kind)
     item_types = ["offer", "call"] if role == "seeker" else ["need"]
     exclude = {org.pk}
-    scored: list[Suggestion] = []
+    today = timezone.localdate()
+    found: list[tuple[str, dict, Side]] = []
     for item_type in item_types:
-        for row in retrieve_items(item_type, me[0].place, mask, exclude):
-            match = best_match(me, item_side(item_type, row), network, CAUSE_LABELS)
-            scored.append(Suggestion("item", row["organization_id"], match, item_type, row["id"]))
-    scored.sort(key=lambda s: (-s.score, s.item_type or "", -(s.item_id or 0)))
-    result = Suggestions(organization=org, items=scored[:limit])
+        for row in retrieve_items(item_type, me[0].place, mask, exclude, wants_of(item_type, me), today):
+            found.append((item_type, row, item_side(item_type, row)))
 
     targets = {"seeker": [Kind.COMPANY, Kind.FOUNDATION, Kind.ASSOCIATION, Kind.SIAE]}.get(
         role, [Kind.ASSOCIATION, Kind.SIAE]
     )
-    candidates = directory_candidates(org, my_causes, targets)
+    candidates = directory_candidates(org, me, targets)
     through = Organization.causes.through
     candidate_causes: dict[int, set[str]] = {}
     for org_id, cause_id in through.objects.filter(organization_id__in=[c.pk for c in candidates]).values_list(
         "organization_id", "cause_id"
     ):
         candidate_causes.setdefault(org_id, set()).add(cause_id)
+    directory_sides = [(c, org_side(c, candidate_causes.get(c.pk, ()))) for c in candidates]
+    # Rarity of each word among everything this run scores: boilerplate shared by many candidates weighs nothing.
+    rarity = Rarity([words(side.text) for _, _, side in found] + [words(side.text) for _, side in directory_sides])
+
+    scored: list[Suggestion] = []
+    for item_type, row, side in found:
+        match = best_match(me, side, network, CAUSE_LABELS, rarity)
+        scored.append(Suggestion("item", row["organization_id"], match, item_type, row["id"]))
+    scored.sort(key=lambda s: (-s.score, s.item_type or "", -(s.item_id or 0)))
+    result = Suggestions(organization=org, items=scored[:limit])
+
     best_by_org: dict[int, Suggestion] = {}
     for suggestion in scored:  # an organisation that published a matching item is a partner too
-        current = best_by_org.get(suggestion.organization_id)
-        if current is None or suggestion.score > current.score:
+        current_best = best_by_org.get(suggestion.organization_id)
+        if current_best is None or suggestion.score > current_best.score:
             best_by_org[suggestion.organization_id] = suggestion
-    for candidate in candidates:
-        side = org_side(candidate, candidate_causes.get(candidate.pk, ()))
-        match = best_match(me, side, network, CAUSE_LABELS)
-        current = best_by_org.get(candidate.pk)
-        if current is None or match.score > current.score:
+    for candidate, side in directory_sides:
+        match = best_match(me, side, network, CAUSE_LABELS, rarity)
+        current_best = best_by_org.get(candidate.pk)
+        if current_best is None or match.score > current_best.score:
             best_by_org[candidate.pk] = Suggestion("partner", candidate.pk, match)
-    partners = sorted(best_by_org.values(), key=lambda s: (-s.score, s.organization_id))[:limit]
-    result.partners = partners
-    result.network = network_suggestions(org, me, network, workspaces, limit)
+    ranked = sorted(best_by_org.values(), key=lambda s: (-s.score, s.organization_id))
+    result.partners = [s for s in ranked if s.organization_id not in network.partners][:limit]
+    result.known = [s for s in ranked if s.organization_id in network.partners][:limit]
+    result.network = network_suggestions(org, me, network, workspaces, limit, today)
     result.bridges = [(org_id, sorted(kinds)) for org_id, kinds in neighbours.items()]
     hydrate(result)
     return result
 
 
-def network_suggestions(org, me: list[Side], network: Network, workspaces, limit: int) -> list[Suggestion]:
-    """Published items of the organisations met in the workspace's own alliances (its partners)."""
+def network_suggestions(org, me: list[Side], network: Network, workspaces, limit: int, today=None) -> list[Suggestion]:
+    """Open published items of the organisations met in the workspace's own alliances (its partners)."""
     partner_ids = [pk for pk in network.partners if pk != org.pk]
     if not partner_ids:
         return []
     found: list[Suggestion] = []
     for item_type, model in MODELS.items():
         rows = (
-            model.objects.filter(status=Status.PUBLISHED, organization_id__in=partner_ids)
+            current(model.objects.filter(status=Status.PUBLISHED, organization_id__in=partner_ids), item_type, today)
             .exclude(workspace__in=workspaces)
             .order_by("-published_at")
             .values(*_fields(item_type))[:limit]
@@ -337,7 +474,7 @@ def network_suggestions(org, me: list[Side], network: Network, workspaces, limit
 
 def hydrate(result: Suggestions) -> None:
     """Attach the organisations and items to show: one query per model, whatever the number of suggestions."""
-    every = result.items + result.partners + result.network
+    every = result.items + result.partners + result.known + result.network
     org_ids = {s.organization_id for s in every}
     bridge_kinds = dict(result.bridges)
     org_ids |= set(bridge_kinds)

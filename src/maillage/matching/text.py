@@ -147,3 +147,25 @@ def shared_words(a: str, b: str) -> list[str]:
         if w not in FRENCH_STOPWORDS and len(w) > 2 and _stem(w) in common:
             seen.setdefault(w, None)
     return list(seen)
+
+
+def weighted_similarity(a: str, b: str, weight) -> float:
+    """Jaccard index where each word counts its ``weight`` (its rarity among the candidates), between 0 and 1."""
+    wa, wb = words(a), words(b)
+    if not wa or not wb:
+        return 0.0
+    union = sum(weight(w) for w in wa | wb)
+    if union <= 0:
+        return 0.0
+    return sum(weight(w) for w in wa & wb) / union
+
+
+def rare_shared_words(a: str, b: str, weight) -> list[str]:
+    """The words of ``a`` shared with ``b``, rarest first; words every candidate uses (weight ≈ 0) left out."""
+    common = {w for w in words(a) & words(b) if weight(w) > 0.3}
+    seen: dict[str, str] = {}
+    for w in normalize(a).split():
+        stem = _stem(w)
+        if w not in FRENCH_STOPWORDS and len(w) > 2 and stem in common:
+            seen.setdefault(stem, w)
+    return [seen[stem] for stem in sorted(seen, key=lambda s: -weight(s))]

@@ -27,6 +27,14 @@ HUMAN_FIELDS = [
 ]
 
 
+ACCOUNT_FIELDS = [
+    ("expenses", "Charges de l'exercice (€)"),
+    ("reserves", "Fonds propres / réserves en fin d'exercice (€, négatif si déficits cumulés)"),
+    ("cash", "Trésorerie en fin d'exercice (€)"),
+    ("volunteer_value", "Valorisation du bénévolat inscrite aux comptes 86/87 (€, vide : heures × SMIC)"),
+]
+
+
 class YearForm(forms.Form):
     """Raw inputs; the action checks them and answers in French (field by field)."""
 
@@ -41,11 +49,23 @@ class YearForm(forms.Form):
             )
         for name, label in HUMAN_FIELDS:
             self.fields[name] = forms.CharField(label=label, required=False, widget=forms.TextInput(attrs=number))
+        for name, label in ACCOUNT_FIELDS:
+            self.fields[name] = forms.CharField(label=label, required=False, widget=forms.TextInput(attrs=number))
+        self.fields["closes_on"] = forms.CharField(
+            label="Date de clôture de l'exercice (vide : 31 décembre)",
+            required=False,
+            widget=forms.DateInput(attrs={"type": "date"}),
+        )
         self.fields["funders"] = forms.CharField(required=False, widget=forms.HiddenInput)
-        self.order_fields([*Source.values, *[n for n, _ in HUMAN_FIELDS], "notes"])
+        self.order_fields(
+            ["closes_on", *Source.values, *[n for n, _ in ACCOUNT_FIELDS], *[n for n, _ in HUMAN_FIELDS], "notes"]
+        )
 
     def resource_fields(self):
         return [self[s] for s in Source.values]
+
+    def account_fields(self):
+        return [self["closes_on"], *[self[n] for n, _ in ACCOUNT_FIELDS]]
 
     def human_fields(self):
         return [self[n] for n, _ in HUMAN_FIELDS]
@@ -127,6 +147,8 @@ def diagnostic_year(request, year: int):
                 human={n: request.POST.get(n, "") for n, _ in HUMAN_FIELDS},
                 funders=rows,
                 notes=request.POST.get("notes", ""),
+                accounts={n: request.POST.get(n, "") for n, _ in ACCOUNT_FIELDS},
+                closes_on=request.POST.get("closes_on", ""),
             )
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -140,6 +162,8 @@ def diagnostic_year(request, year: int):
         if record:
             initial = {s: record.amount(s) for s in Source.values}
             initial.update({n: getattr(record, n) for n, _ in HUMAN_FIELDS})
+            initial.update({n: getattr(record, n) for n, _ in ACCOUNT_FIELDS})
+            initial["closes_on"] = record.closes_on.isoformat() if record.closes_on else ""
             initial["notes"] = record.notes
         form = YearForm(initial=initial)
         funder_rows = [{"name": f.name, "source": f.source, "amount": f.amount} for f in funders]

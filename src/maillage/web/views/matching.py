@@ -6,7 +6,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -14,18 +13,19 @@ from django.views.decorators.http import require_POST
 
 from maillage.core.roles import Role, role_at_least
 from maillage.core.tenancy import get_visible_or_404, workspace_required
-from maillage.core.text import normalize
 from maillage.matching import actions
 from maillage.matching.models import (
     AlertSubscription,
     AllianceOrigin,
+    GoodsType,
     ItemKind,
     SkillDomain,
     Status,
     TerritoryLevel,
 )
+from maillage.matching.queries import ItemFilters, search_items
 from maillage.matching.scoring import METHOD, WEIGHTS
-from maillage.matching.suggestions import MODELS, cause_mask, role_of, suggestions_for
+from maillage.matching.suggestions import MODELS, role_of, suggestions_for
 from maillage.organizations.models import Cause, Organization
 from maillage.territories.models import Departement, Region
 from maillage.web.forms import apply_errors
@@ -63,6 +63,10 @@ class ItemForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         choices=SkillDomain.choices,
     )
+    goods_type = forms.ChoiceField(label="Type de bien", required=False, choices=[("", "—"), *GoodsType.choices])
+    goods_types = forms.MultipleChoiceField(
+        label="Types de biens", required=False, widget=forms.CheckboxSelectMultiple, choices=GoodsType.choices
+    )
     hours = forms.IntegerField(label="Heures", required=False, min_value=1, max_value=10000)
     hours_per_year = forms.IntegerField(label="Heures par an", required=False, min_value=1, max_value=100000)
     amount = forms.DecimalField(label="Montant recherché (€)", required=False, min_value=0, decimal_places=2)
@@ -88,9 +92,9 @@ class ItemForm(forms.Form):
     publish = forms.BooleanField(label="Publier tout de suite (visible des autres espaces)", required=False)
 
     FIELDS = {
-        "need": ["title", "kind", "skill_domain", "hours", "amount", "causes", "territory_level", "territory_code",
+        "need": ["title", "kind", "skill_domain", "goods_type", "hours", "amount", "causes", "territory_level", "territory_code",
                  "starts_on", "ends_on", "description"],
-        "offer": ["title", "kind", "skill_domains", "hours_per_year", "budget", "causes", "territory_level",
+        "offer": ["title", "kind", "skill_domains", "goods_types", "hours_per_year", "budget", "causes", "territory_level",
                   "territory_code", "starts_on", "ends_on", "description"],
         "call": ["title", "budget", "deadline", "url", "causes", "territory_level", "territory_code", "starts_on",
                  "ends_on", "description"],
@@ -107,6 +111,9 @@ class ItemForm(forms.Form):
             self.fields["budget"].label = "Budget de mécénat (€ par an)"
         if item_type == "call":
             self.fields["budget"].label = "Enveloppe (€)"
+        if item_type == "offer":
+            self.fields["causes"].required = False
+            self.fields["causes"].help_text = "Facultatif : une offre peut convenir à toutes les causes"
         if item_type == "need":
             self.fields["hours"].help_text = "Pour des compétences : le temps dont vous avez besoin"
 
@@ -129,7 +136,7 @@ def home(request):
         .exclude(alliance__stage__in=["abandoned", "closed"])
         .values_list("target_id", flat=True)
     )
-    for s in result.items + result.partners + result.network:
+    for s in result.items + result.partners + result.known + result.network:
         s.slug = SLUG_OF.get(s.item_type or "", "")
     context = {
         "result": result,
@@ -142,34 +149,18 @@ def home(request):
 
 
 def _filtered(request, item_type: str):
-    model = MODELS[item_type]
     params = request.GET
-    qs = model.objects.readable_by(request.workspace).select_related("organization", "departement")
-    q = normalize((params.get("q") or "")[:200])
-    kind = (params.get("kind") or "")[:20]
-    cause = (params.get("cause") or "")[:40]
-    departement = (params.get("departement") or "")[:3]
-    region = (params.get("region") or "")[:3]
-    mine = params.get("mine") == "1"
-    qs = qs.filter(workspace=request.workspace) if mine else qs.filter(status=Status.PUBLISHED)
-    if kind and item_type != "call" and kind in ItemKind.values:
-        qs = qs.filter(kind=kind)
-    if cause:
-        mask = cause_mask([cause])
-        qs = qs.annotate(shared=F("cause_mask").bitand(mask)).filter(shared__gt=0) if mask else qs.none()
-    if departement:
-        qs = qs.filter(departement_id=departement)
-    if region:
-        qs = qs.filter(region_id=region)
-    domain = params.get("domain") if params.get("domain") in SkillDomain.values else ""
-    if domain and item_type != "call":
-        qs = qs.filter(search_text__contains=f"domaine{domain}")
-    for word in q.split()[:5]:
-        qs = qs.filter(search_text__contains=word)
-    qs = qs.order_by("-published_at", "-id")
-    filters = {"q": q, "kind": kind, "cause": cause, "departement": departement, "region": region, "mine": mine}
-    filters["domain"] = domain
-    return qs, filters
+    filters = ItemFilters.clean(
+        q=params.get("q"),
+        kind=params.get("kind"),
+        cause=params.get("cause"),
+        departement=params.get("departement"),
+        region=params.get("region"),
+        domain=params.get("domain"),
+        goods=params.get("goods"),
+        mine=params.get("mine") == "1",
+    )
+    return search_items(request.workspace, item_type, filters), filters.as_dict()
 
 
 @workspace_required(Role.VIEWER)

@@ -39,10 +39,14 @@ class Command(BaseCommand):
             title = s.item.title if s.item else "?"
             out.write(f"{rank:>3}. [{s.score:>3}/100] {s.item_label} « {title} » — {s.organization}\n")
             out.write(f"       {' ; '.join(s.match.reason_texts)}\n")
-        out.write("\nPartenaires :\n")
+        out.write("\nNouveaux partenaires :\n")
         for rank, s in enumerate(result.partners, 1):
             out.write(f"{rank:>3}. [{s.score:>3}/100] {s.organization} ({s.organization.get_kind_display()})\n")
             out.write(f"       {' ; '.join(s.match.reason_texts)}\n")
+        if result.known:
+            out.write("\nVos partenaires actuels :\n")
+            for s in result.known:
+                out.write(f"  - [{s.score:>3}/100] {s.organization} ({s.organization.get_kind_display()})\n")
         if result.network:
             out.write("\nDans votre réseau :\n")
             for s in result.network:
