@@ -182,17 +182,30 @@ def issue(request, payload: IssueIn):
 
 
 class CompanyYearIn(Schema):
-    year: int = Field(..., ge=2019, le=2100)
+    year: int = Field(..., ge=2019, le=2100, description="année de clôture de l'exercice")
     turnover: Decimal = Field(..., ge=0, le=Decimal("1e12"), description="chiffre d'affaires HT de l'exercice")
     gifts: Decimal = Field(..., ge=0, le=Decimal("1e11"))
     gifts_difficulty: Decimal = Field(Decimal("0"), ge=0, le=Decimal("1e11"))
+    closing: date | None = Field(None, description="date de clôture de l'exercice (31 décembre par défaut)")
+
+
+class DatedGiftIn(Schema):
+    gift_date: date
+    amount: Decimal = Field(..., ge=0, le=Decimal("1e11"))
+    difficulty: bool = Field(False, description="organisme d'aide aux personnes en difficulté (art. 200, 1 ter)")
 
 
 class IndividualYearIn(Schema):
-    year: int = Field(..., ge=2020, le=2100)
+    year: int = Field(..., ge=2019, le=2100)
     taxable_income: Decimal = Field(..., ge=0, le=Decimal("1e11"))
-    gifts: Decimal = Field(..., ge=0, le=Decimal("1e11"))
+    gifts: Decimal = Field(Decimal("0"), ge=0, le=Decimal("1e11"), description="dons non datés de l'année")
     gifts_difficulty: Decimal = Field(Decimal("0"), ge=0, le=Decimal("1e11"))
+    dated_gifts: list[DatedGiftIn] = Field(default_factory=list, max_length=500)
+
+
+class OpeningIn(Schema):
+    year: int = Field(..., ge=2000, le=2100, description="année d'origine de l'excédent")
+    amount: Decimal = Field(..., ge=0, le=Decimal("1e11"))
 
 
 class SimulationIn(Schema):
@@ -201,10 +214,25 @@ class SimulationIn(Schema):
     )
     company_years: list[CompanyYearIn] = Field(default_factory=list, max_length=30)
     individual_years: list[IndividualYearIn] = Field(default_factory=list, max_length=30)
+    opening: list[OpeningIn] = Field(
+        default_factory=list, max_length=30, description="excédents reportés à l'ouverture, par année d'origine"
+    )
+
+
+class RateOut(Schema):
+    rate: Decimal
+    base: Decimal
+    reduction: Decimal
+
+
+class OriginOut(Schema):
+    year: int
+    amount: Decimal
 
 
 class YearOut(Schema):
     year: int
+    closing: date | None = None
     gifts: Decimal
     ceiling: Decimal
     retained_current: Decimal
@@ -213,24 +241,63 @@ class YearOut(Schema):
     cost: Decimal
     carried_forward: Decimal
     expired: Decimal
+    by_rate: list[RateOut]
+    used_by_origin: list[OriginOut]
+    expired_by_origin: list[OriginOut]
+    remaining_by_origin: list[OriginOut]
+
+
+def _year_out(r) -> YearOut:
+    def origins(values: dict) -> list[OriginOut]:
+        return [OriginOut(year=y, amount=a) for y, a in values.items()]
+
+    return YearOut(
+        year=r.year,
+        closing=r.closing,
+        gifts=r.gifts,
+        ceiling=r.ceiling,
+        retained_current=r.retained_current,
+        retained_carried=r.retained_carried,
+        reduction=r.reduction,
+        cost=r.cost,
+        carried_forward=r.carried_forward,
+        expired=r.expired,
+        by_rate=[RateOut(rate=Decimal(k), base=v["base"], reduction=v["reduction"]) for k, v in r.by_rate.items()],
+        used_by_origin=origins(r.used_by_origin),
+        expired_by_origin=origins(r.expired_by_origin),
+        remaining_by_origin=origins(r.remaining_by_origin),
+    )
 
 
 @router.post("/simulation", response=list[YearOut], summary="Simuler la réduction d'impôt du donateur, année par année")
 def simulate(request, payload: SimulationIn):
+    opening: dict[int, Decimal] = {}
+    for line in payload.opening:
+        opening[line.year] = opening.get(line.year, Decimal("0")) + line.amount
     try:
         if payload.donor == "company":
             if not payload.company_years:
                 raise HttpError(422, "company_years : indiquez au moins une année (chiffre d'affaires HT et dons).")
-            results = simulation.simulate_company([simulation.CompanyYear(**y.dict()) for y in payload.company_years])
+            results = simulation.simulate_company(
+                [simulation.CompanyYear(**y.dict()) for y in payload.company_years], opening
+            )
         else:
             if not payload.individual_years:
                 raise HttpError(422, "individual_years : indiquez au moins une année (revenu imposable et dons).")
-            results = simulation.simulate_individual(
-                [simulation.IndividualYear(**y.dict()) for y in payload.individual_years]
-            )
+            years = [
+                simulation.IndividualYear(
+                    year=y.year,
+                    taxable_income=y.taxable_income,
+                    gifts=y.gifts,
+                    gifts_difficulty=y.gifts_difficulty,
+                    dated=tuple(simulation.DatedGift(g.gift_date, g.amount, g.difficulty) for g in y.dated_gifts),
+                )
+                for y in payload.individual_years
+            ]
+            results = simulation.simulate_individual(years, opening)
     except ValueError as exc:
         raise ValidationError({"years": [str(exc)]}) from exc
-    return [YearOut(cost=r.cost, **{k: getattr(r, k) for k in YearOut.model_fields if k != "cost"}) for r in results]
+    return [_year_out(r) for r in results]
 
 
 class DeclarationLineOut(Schema):
