@@ -186,6 +186,14 @@ def individual_counterpart_cap(on: date) -> Decimal:
     return in_force(INDIVIDUAL_COUNTERPART_CAPS, on, "Le plafond des contreparties").value
 
 
+# The models of receipt in force (the receipt reproduces every mention of its model; art. 200, 5 and 238 bis, 5 bis
+# CGI): 2041-RD, Cerfa 11580*05 (individuals, art. 200 and 978; since 2022 it no longer mentions art. 238 bis), and
+# 2041-MEC-SD, Cerfa 16216*02 (companies, art. 238 bis; *01 was the first version, 2022). Versions read from
+# secondary sources citing impots.gouv.fr (compta-online, votre-expert-des-associations, January 2026): re-check
+# the version number on impots.gouv.fr › Formulaires when the administration publishes a new one.
+RECEIPT_CERFA = {"2041-RD": "11580*05", "2041-MEC-SD": "16216*02"}
+
+
 # Receipts are kept at least 6 years (LPF art. L. 102 B: documents kept 6 years from the last operation they
 # record; the administration may check receipts, LPF art. L. 14 A). Accounting records: 10 years (C. com. L. 123-22).
 RECEIPT_RETENTION_YEARS = Figure(Decimal("6"), "LPF art. L. 102 B")

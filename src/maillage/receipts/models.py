@@ -73,10 +73,79 @@ class PaymentMethod(models.TextChoices):
     NONE = "", "Sans objet (don en nature ou de compétences)"
 
 
+# What a money gift must say of how it was paid (the form's « Mode de versement » boxes).
+MONEY_PAYMENT_METHODS = (PaymentMethod.CASH, PaymentMethod.CHEQUE, PaymentMethod.TRANSFER)
+
+
+class GiftForm(models.TextChoices):
+    """The « Forme du don » boxes of both forms (Cerfa 11580 and 16216)."""
+
+    AUTHENTIC = "acte_authentique", "Acte authentique"
+    PRIVATE_DEED = "seing_prive", "Acte sous seing privé"
+    MANUAL = "don_manuel", "Déclaration de don manuel"
+    OTHER = "autre", "Autres"
+
+
+class Donor(models.Model):
+    """An individual donor (a person), kept by one workspace, with the history of their gifts.
+
+    Personal data (GDPR): ``full_name``, ``street``, ``postal_code``, ``city``, ``email`` identify a person; they are
+    kept for the receipts' retention period and no longer.
+    """
+
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="+")
+    full_name = models.CharField("nom et prénom", max_length=200)
+    street = models.CharField("adresse (numéro, voie)", max_length=200, blank=True)
+    postal_code = models.CharField("code postal", max_length=10, blank=True)
+    city = models.CharField("commune", max_length=100, blank=True)
+    email = models.EmailField("e-mail", blank=True)
+    match_key = models.CharField(max_length=300, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["full_name", "id"]
+        verbose_name = "donateur particulier"
+        indexes = [models.Index(fields=["workspace", "match_key"], name="donor_match_idx")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def address(self) -> str:
+        return ", ".join(p for p in (self.street, f"{self.postal_code} {self.city}".strip()) if p)
+
+
+class CompanyDonorDetails(models.Model):
+    """What a workspace knows of a donor company that the directory does not: its legal form and street address,
+    printed on the 2041-MEC-SD (entered once, reused by later receipts and batches)."""
+
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE, related_name="+")
+    legal_form = models.CharField("forme juridique", max_length=100, blank=True)
+    street = models.CharField("adresse (numéro, voie)", max_length=200, blank=True)
+    payment_method = models.CharField(
+        "mode de versement habituel", max_length=10, choices=PaymentMethod.choices, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "organization"], name="company_donor_details_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} : {self.legal_form} {self.street}"
+
+
 class IndividualGift(models.Model):
     """A gift of a person (not an organisation of the directory), recorded outside alliances."""
 
     workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="+")
+    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, null=True, blank=True, related_name="gifts")
     donor_name = models.CharField("nom et prénom du donateur", max_length=200)
     donor_address = models.CharField("adresse du donateur", max_length=300)
     donor_email = models.EmailField("e-mail du donateur", blank=True)
@@ -85,6 +154,11 @@ class IndividualGift(models.Model):
     in_kind = models.BooleanField("don en nature", default=False)
     description = models.CharField("description (don en nature)", max_length=500, blank=True)
     payment_method = models.CharField("mode de versement", max_length=10, choices=PaymentMethod.choices, blank=True)
+    listed_securities = models.BooleanField("titres de sociétés cotés", default=False)
+    gift_form = models.CharField("forme du don", max_length=20, choices=GiftForm.choices, default=GiftForm.MANUAL)
+    counterparts_value = models.DecimalField("valeur des contreparties (€)", max_digits=12, decimal_places=2, default=0)
+    counterparts_description = models.CharField("contreparties remises", max_length=300, blank=True)
+    import_key = models.CharField(max_length=200, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -105,6 +179,7 @@ class ReceiptForm(models.TextChoices):
 
 class Nature(models.TextChoices):
     MONEY = "numeraire", "Numéraire"
+    SECURITIES = "titres", "Titres de sociétés cotés"
     IN_KIND = "nature", "En nature"
     SKILLS = "competences", "Mécénat de compétences"
 
@@ -161,6 +236,9 @@ class Receipt(models.Model):
     number = models.PositiveIntegerField("numéro d'ordre")
     reference = models.CharField("numéro", max_length=20)
     form = models.CharField("formulaire", max_length=12, choices=ReceiptForm.choices)
+    cerfa = models.CharField("numéro Cerfa du modèle", max_length=12, blank=True)
+    articles = models.CharField("articles du CGI", max_length=30, blank=True)
+    gift_form = models.CharField("forme du don", max_length=20, choices=GiftForm.choices, blank=True)
     contribution = models.ForeignKey(
         "contributions.Contribution", on_delete=models.PROTECT, null=True, blank=True, related_name="receipts"
     )
