@@ -19,7 +19,7 @@ from maillage.contributions.models import Contribution
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_visible_or_404
 from maillage.receipts import actions, simulation
-from maillage.receipts.declaration import build_declaration
+from maillage.receipts.declaration import declaration_for
 from maillage.receipts.models import IndividualGift, Receipt
 from maillage.receipts.pdf import pdf_filename, render_cancellation_pdf, render_receipt_pdf
 
@@ -36,6 +36,7 @@ class EligibilityIn(Schema):
     evidence_date: date | None = None
     helps_people_in_difficulty: bool = False
     purpose: str = Field(..., max_length=500)
+    fiscal_year_closing: str = Field("31/12", max_length=5, description="clôture de l'exercice, JJ/MM")
     address: str = Field(..., max_length=300)
     signatory_name: str = Field(..., max_length=150)
     signatory_role: str = Field(..., max_length=150)
@@ -310,6 +311,8 @@ class DeclarationLineOut(Schema):
 
 class DeclarationOut(Schema):
     gift_year: int
+    start: date | None = None
+    end: date | None = None
     deadline: date
     article: str
     count: int
@@ -321,12 +324,13 @@ class DeclarationOut(Schema):
 @router.get("/declaration", response=DeclarationOut, summary="Déclaration annuelle des dons (art. 222 bis du CGI)")
 def declaration(request, year: int | None = None):
     today = timezone.localdate()
-    year = today.year - 1 if year is None else year
-    if not 2000 <= year <= today.year:
+    if year is not None and not 2000 <= year <= today.year:
         raise HttpError(422, f"year : année entre 2000 et {today.year}.")
-    result = build_declaration(request.workspace, year)
+    result = declaration_for(request.workspace, today, year)
     return DeclarationOut(
-        gift_year=year,
+        gift_year=result.gift_year,
+        start=result.start,
+        end=result.end,
         deadline=result.deadline,
         article="CGI art. 222 bis",
         count=result.count,

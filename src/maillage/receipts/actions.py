@@ -39,6 +39,7 @@ from maillage.receipts.models import (
     Nature,
     Receipt,
     ReceiptForm,
+    parse_closing,
     receipt_reference,
 )
 from maillage.receipts.numbering import reserve_numbers
@@ -83,6 +84,7 @@ ELIGIBILITY_FIELDS = (
     "evidence_date",
     "helps_people_in_difficulty",
     "purpose",
+    "fiscal_year_closing",
     "address",
     "signatory_name",
     "signatory_role",
@@ -164,6 +166,12 @@ def declare_eligibility(
         errors["evidence_kind"] = [
             "La reconnaissance d'utilité publique se justifie par son décret (référence et date)."
         ]
+    closing = (data.get("fiscal_year_closing") or "31/12").strip()
+    try:
+        day, month = parse_closing(closing)
+        closing = f"{day:02d}/{month:02d}"
+    except ValueError as exc:
+        errors["fiscal_year_closing"] = [str(exc)]
     if evidence_date and evidence_date > timezone.localdate():
         errors["evidence_date"] = ["La date du justificatif est dans le futur."]
     values = {
@@ -200,6 +208,7 @@ def declare_eligibility(
     eligibility.evidence_reference = reference
     eligibility.evidence_date = evidence_date
     eligibility.helps_people_in_difficulty = bool(data.get("helps_people_in_difficulty"))
+    eligibility.fiscal_year_closing = closing
     for field, value in values.items():
         setattr(eligibility, field, value)
     eligibility.updated_by = user

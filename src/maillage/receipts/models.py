@@ -48,6 +48,9 @@ class Eligibility(models.Model):
         "fournit gratuitement repas, soins ou logement à des personnes en difficulté", default=False
     )
     purpose = models.CharField("objet de l'organisme", max_length=500)
+    fiscal_year_closing = models.CharField(
+        "clôture de l'exercice (JJ/MM)", max_length=5, default="31/12", help_text="Ex. 31/12, 30/06."
+    )
     address = models.CharField("adresse", max_length=300)
     signatory_name = models.CharField("signataire", max_length=150)
     signatory_role = models.CharField("qualité du signataire", max_length=150)
@@ -60,6 +63,10 @@ class Eligibility(models.Model):
 
     def __str__(self) -> str:
         return f"Habilitation de {self.organization}"
+
+    def last_closing(self, today: date) -> date:
+        """The closing date of the last fiscal year closed on or before ``today``."""
+        return last_closing(self.fiscal_year_closing, today)
 
     @property
     def articles(self) -> list[str]:
@@ -368,6 +375,37 @@ class BatchRun(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total else int(100 * self.done / self.total)
+
+
+def parse_closing(text: str) -> tuple[int, int]:
+    """« 30/06 » → (30, 6); ValueError in French when it is not a day of the year (29/02 refused: not every year)."""
+    try:
+        day, month = (int(p) for p in (text or "").strip().split("/"))
+        date(2023, month, day)
+    except (ValueError, TypeError):
+        raise ValueError(f"« {text} » n'est pas une date de clôture (JJ/MM, ex. 31/12 ou 30/06).") from None
+    return day, month
+
+
+def closing_in(year: int, closing: str) -> date:
+    day, month = parse_closing(closing)
+    return date(year, month, day)
+
+
+def last_closing(closing: str, today: date) -> date:
+    this_year = closing_in(today.year, closing)
+    return this_year if this_year <= today else closing_in(today.year - 1, closing)
+
+
+def fiscal_year_bounds(closing_date: date) -> tuple[date, date]:
+    """The fiscal year that closes on ``closing_date`` (twelve months)."""
+    from datetime import timedelta
+
+    try:
+        opening = closing_date.replace(year=closing_date.year - 1) + timedelta(days=1)
+    except ValueError:  # 29 February
+        opening = date(closing_date.year - 1, 3, 1)
+    return opening, closing_date
 
 
 def gift_year_bounds(year: int) -> tuple[date, date]:

@@ -25,7 +25,7 @@ from maillage.core.roles import Role, role_at_least
 from maillage.core.tenancy import get_visible_or_404, workspace_required
 from maillage.receipts import accounting, actions, simulation
 from maillage.receipts.batch import start_batch
-from maillage.receipts.declaration import build_declaration, reminder_for
+from maillage.receipts.declaration import declaration_for, reminder_for
 from maillage.receipts.models import (
     BatchRun,
     EvidenceKind,
@@ -60,6 +60,13 @@ class EligibilityForm(forms.Form):
         required=False,
     )
     purpose = forms.CharField(label="Objet de l'organisme", max_length=500)
+    fiscal_year_closing = forms.CharField(
+        label="Clôture de l'exercice (JJ/MM)",
+        max_length=5,
+        initial="31/12",
+        required=False,
+        help_text="La déclaration annuelle (art. 222 bis) porte sur le dernier exercice clos.",
+    )
     address = forms.CharField(label="Adresse de l'organisme", max_length=300)
     signatory_name = forms.CharField(label="Nom du signataire", max_length=150)
     signatory_role = forms.CharField(
@@ -468,8 +475,9 @@ def receipts_simulation(request):
 @workspace_required(Role.VIEWER)
 def receipts_declaration(request):
     today = timezone.localdate()
-    year = _year_param(request, today.year - 1)
-    declaration = build_declaration(request.workspace, year)
+    raw = (request.GET.get("year") or "").strip()
+    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= today.year else None
+    declaration = declaration_for(request.workspace, today, year)
     return render(
         request,
         "web/receipts/declaration.html",
