@@ -74,10 +74,14 @@ def build_world(gifts: int):
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    import base64
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
     from maillage.alliances.actions import create_alliance
     from maillage.contributions.models import Contribution
     from maillage.organizations.actions import create_organization
-    from maillage.receipts.actions import declare_eligibility
+    from maillage.receipts.actions import declare_eligibility, remember_company_details
     from maillage.workspaces.models import Membership, User, Workspace
 
     association = create_organization(
@@ -102,7 +106,15 @@ def build_world(gifts: int):
             "signatory_name": "Claire Dubois",
             "signatory_role": "Présidente",
         },
+        signature=SimpleUploadedFile(
+            "signature.png",
+            base64.b64decode(
+                "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+            ),
+            content_type="image/png",
+        ),
     )
+    remember_company_details(workspace, company.pk, street="1 rue du Banc", payment_method="virement")
     alliance = create_alliance(
         workspace=workspace, user=user, name="Banc", forms=["mecenat_financier"], partners=[(company, "funder", "")]
     )

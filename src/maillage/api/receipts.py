@@ -114,7 +114,16 @@ class IssueIn(Schema):
     contribution: int | None = None
     individual_gift: int | None = None
     legal_form: str = Field("", max_length=100, description="forme juridique du donateur (SAS, SARL…)")
-    payment_method: str = Field("", max_length=10, description="especes, cheque ou virement (dons en numéraire)")
+    payment_method: str = Field(
+        "",
+        max_length=10,
+        description="especes, cheque ou virement : obligatoire pour un don en numéraire (à défaut, celui retenu au "
+        "dernier reçu de l'entreprise)",
+    )
+    street: str = Field("", max_length=200, description="adresse de l'entreprise (numéro, voie), retenue pour la suite")
+    gift_form: str = Field(
+        "", max_length=20, description="acte_authentique, seing_prive, don_manuel ou autre (par défaut selon la nature)"
+    )
 
 
 class CancelIn(Schema):
@@ -176,6 +185,8 @@ def issue(request, payload: IssueIn):
         contribution=contribution,
         individual_gift=gift,
         legal_form=payload.legal_form,
+        street=payload.street,
+        gift_form=payload.gift_form,
         payment_method=payload.payment_method,
         request=request,
     )

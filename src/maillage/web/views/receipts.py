@@ -29,6 +29,7 @@ from maillage.receipts.declaration import declaration_for, reminder_for
 from maillage.receipts.models import (
     BatchRun,
     EvidenceKind,
+    GiftForm,
     IndividualGift,
     LegalStatus,
     PaymentMethod,
@@ -72,7 +73,11 @@ class EligibilityForm(forms.Form):
     signatory_role = forms.CharField(
         label="Qualité du signataire", max_length=150, help_text="ex. Présidente, Trésorier"
     )
-    signature_image = forms.FileField(label="Signature scannée (PNG ou JPEG, facultative)", required=False)
+    signature_image = forms.FileField(
+        label="Signature scannée (PNG ou JPEG)",
+        required=False,
+        help_text="Obligatoire pour émettre des reçus : chaque reçu porte la signature du signataire.",
+    )
     remove_signature = forms.BooleanField(label="Retirer la signature scannée", required=False)
 
 
@@ -84,9 +89,20 @@ class IndividualGiftForm(forms.Form):
     received_on = forms.DateField(label="Reçu le", widget=forms.DateInput(attrs={"type": "date"}))
     payment_method = forms.ChoiceField(label="Mode de versement", choices=[("", "—"), *PAYMENT_CHOICES], required=False)
     in_kind = forms.BooleanField(label="Don en nature (bien)", required=False)
+    listed_securities = forms.BooleanField(label="Don de titres de sociétés cotés", required=False)
     description = forms.CharField(
-        label="Description et valorisation du bien (don en nature)", max_length=500, required=False
+        label="Description et valorisation du bien ou des titres (don en nature ou de titres)",
+        max_length=500,
+        required=False,
     )
+    gift_form = forms.ChoiceField(label="Forme du don", choices=GiftForm.choices, initial=GiftForm.MANUAL)
+    counterparts_value = forms.CharField(
+        label="Valeur des contreparties remises (€)",
+        max_length=20,
+        required=False,
+        help_text="25 % du don au plus, et 73 € par donateur et par an (BOI-IR-RICI-250-10-20-10).",
+    )
+    counterparts_description = forms.CharField(label="Contreparties remises", max_length=300, required=False)
 
 
 class IssueForm(forms.Form):
@@ -96,6 +112,8 @@ class IssueForm(forms.Form):
         label="Forme juridique du donateur", max_length=100, required=False, help_text="SAS, SARL, SA…"
     )
     payment_method = forms.ChoiceField(label="Mode de versement", choices=[("", "—"), *PAYMENT_CHOICES], required=False)
+    street = forms.CharField(label="Adresse de l'entreprise (numéro, voie)", max_length=200, required=False)
+    gift_form = forms.ChoiceField(label="Forme du don", choices=[("", "—"), *GiftForm.choices], required=False)
 
 
 class CancelForm(forms.Form):
@@ -271,6 +289,8 @@ def receipts_issue(request):
             individual_gift=gift,
             legal_form=data.get("legal_form", ""),
             payment_method=data.get("payment_method", ""),
+            street=data.get("street", ""),
+            gift_form=data.get("gift_form", ""),
             request=request,
         )
     except ValidationError as exc:
