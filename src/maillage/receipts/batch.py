@@ -209,7 +209,10 @@ def _issue_chunk(run: BatchRun, chunk: list[tuple[str, int]], where) -> tuple[li
         gift_ids = [pk for kind, pk in chunk if kind == "g"]
         locked = list(Contribution.objects.filter(pk__in=contribution_ids).order_by("pk").select_for_update())
         gifts = list(
-            IndividualGift.objects.filter(pk__in=gift_ids).order_by("pk").select_for_update().select_related("donor")
+            IndividualGift.objects.filter(pk__in=gift_ids)
+            .order_by("pk")
+            .select_for_update(of=("self",))
+            .select_related("donor")
         )
         taken_c = set(
             Receipt.objects.active()
