@@ -42,11 +42,16 @@ def signature_file():
 
 
 def make_eligible(workspace, user, signed: bool = True, **overrides):
+    from maillage.receipts.models import Eligibility
+
+    existing = Eligibility.objects.filter(organization_id=workspace.organization_id).first()
+    already_signed = bool(existing and existing.signature_image)
     return declare_eligibility(
         workspace=workspace,
         user=user,
         data={**ELIGIBILITY, **overrides},
-        signature=signature_file() if signed else None,
+        signature=signature_file() if signed and not already_signed else None,
+        remove_signature=not signed and already_signed,
     )
 
 
