@@ -156,3 +156,26 @@ def test_batch_skips_what_another_process_receipted_meanwhile(eligible, alliance
     numbers = sorted(Receipt.objects.values_list("number", flat=True))
     assert numbers == list(range(1, 7))  # no gap, no duplicate
     assert Receipt.objects.active().filter(contribution__in=contributions).count() == 5
+
+
+def test_zip_of_a_years_receipts_from_the_cli(eligible, alliance, workspace_a, owner, tmp_path):
+    import zipfile
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    first = issue_receipt(workspace=workspace_a, user=owner, contribution=gift(alliance, workspace_a, owner))
+    issue_receipt(workspace=workspace_a, user=owner, individual_gift=person_gift(workspace_a, owner))
+    cancel_receipt(receipt=first, workspace=workspace_a, user=owner, reason="Erreur de montant")
+    issue_receipt(
+        workspace=workspace_a,
+        user=owner,
+        contribution=gift(alliance, workspace_a, owner, received_on=date(2024, 5, 2)),
+    )
+    output = tmp_path / "recus-2025.zip"
+    call_command("receipts_zip", workspace=workspace_a.pk, year=2025, output=str(output))
+    names = sorted(zipfile.ZipFile(output).namelist())
+    assert len([n for n in names if n.startswith("recu-fiscal-")]) == 2  # the 2024 gift is not in 2025's file
+    assert [n for n in names if n.startswith("annulation-recu-")] == [f"annulation-recu-{first.reference}.pdf"]
+    with pytest.raises(CommandError, match="Dossier introuvable"):
+        call_command("receipts_zip", workspace=workspace_a.pk, year=2025, output=str(tmp_path / "no" / "x.zip"))

@@ -535,7 +535,7 @@ def check_contribution(contribution: Contribution, workspace, eligibility: Eligi
         share = (contribution.counterparts_share or Decimal("0")) * 100
         raise Refusal(
             "contribution",
-            f"Les contreparties ({contribution.counterparts_value} €, soit {share:.0f} % du don) dépassent la part tolérée "
+            f"Les contreparties ({money(contribution.counterparts_value)}, soit {share:.0f} % du don) dépassent la part tolérée "
             "de 25 % : c'est du parrainage (prestation soumise à la TVA), pas du mécénat ; pas de reçu fiscal.",
         )
     if contribution.kind == Kind.SKILLS and not contribution.signed_timesheet:

@@ -311,7 +311,7 @@ def send_receipts(receipts: list[Receipt], *, actor=None, request=None) -> int:
         message = EmailMessage(
             subject=f"Votre reçu fiscal n° {receipt.reference} — {issuer}",
             body=(
-                f"Bonjour,\n\n{issuer} vous remercie de votre don de {receipt.amount} € du {receipt.gift_date:%d/%m/%Y}.\n"
+                f"Bonjour,\n\n{issuer} vous remercie de votre don de {money(receipt.amount)} du {receipt.gift_date:%d/%m/%Y}.\n"
                 f"Vous trouverez ci-joint le reçu fiscal n° {receipt.reference} (formulaire {receipt.form}), à conserver.\n\n"
                 f"{receipt.issuer_snapshot.get('signatory_name', '')}\n{receipt.issuer_snapshot.get('signatory_role', '')}"
             ),
