@@ -77,6 +77,7 @@ def build_world(gifts: int):
     import base64
 
     from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone as django_timezone
 
     from maillage.alliances.actions import create_alliance
     from maillage.contributions.models import Contribution
@@ -91,7 +92,7 @@ def build_world(gifts: int):
         data={"kind": "company", "name": "Mécène du banc", "siren": "734578388", "commune": "69123"}
     )
     user = User.objects.create_user("bench@maillage.test", "mot-de-passe-du-banc", full_name="Banc")
-    workspace = Workspace.objects.create(name="Banc", organization=association)
+    workspace = Workspace.objects.create(name="Banc", organization=association, verified_at=django_timezone.now())
     Membership.objects.create(workspace=workspace, user=user, role="owner")
     declare_eligibility(
         workspace=workspace,
