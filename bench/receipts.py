@@ -74,10 +74,15 @@ def build_world(gifts: int):
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    import base64
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone as django_timezone
+
     from maillage.alliances.actions import create_alliance
     from maillage.contributions.models import Contribution
     from maillage.organizations.actions import create_organization
-    from maillage.receipts.actions import declare_eligibility
+    from maillage.receipts.actions import declare_eligibility, remember_company_details
     from maillage.workspaces.models import Membership, User, Workspace
 
     association = create_organization(
@@ -87,7 +92,7 @@ def build_world(gifts: int):
         data={"kind": "company", "name": "Mécène du banc", "siren": "734578388", "commune": "69123"}
     )
     user = User.objects.create_user("bench@maillage.test", "mot-de-passe-du-banc", full_name="Banc")
-    workspace = Workspace.objects.create(name="Banc", organization=association)
+    workspace = Workspace.objects.create(name="Banc", organization=association, verified_at=django_timezone.now())
     Membership.objects.create(workspace=workspace, user=user, role="owner")
     declare_eligibility(
         workspace=workspace,
@@ -102,7 +107,15 @@ def build_world(gifts: int):
             "signatory_name": "Claire Dubois",
             "signatory_role": "Présidente",
         },
+        signature=SimpleUploadedFile(
+            "signature.png",
+            base64.b64decode(
+                "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+            ),
+            content_type="image/png",
+        ),
     )
+    remember_company_details(workspace, company.pk, street="1 rue du Banc", payment_method="virement")
     alliance = create_alliance(
         workspace=workspace, user=user, name="Banc", forms=["mecenat_financier"], partners=[(company, "funder", "")]
     )

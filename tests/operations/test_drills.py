@@ -29,6 +29,7 @@ SEED_GIFTS = r"""
 from datetime import date
 from maillage.receipts.actions import declare_eligibility, record_individual_gift
 from maillage.receipts.batch import start_batch
+from tests.receipts.factories import signature_file
 from maillage.workspaces.models import User, Workspace
 ws = Workspace.objects.select_related("organization").get(name="Crash")
 user = User.objects.get(email="crash@test")
@@ -37,7 +38,7 @@ declare_eligibility(workspace=ws, user=user, data={
     "evidence_kind": "rescrit", "evidence_reference": "RES-2021-0042", "evidence_date": date(2021, 3, 15),
     "helps_people_in_difficulty": False, "purpose": "Créer et animer des jardins partagés",
     "address": "12 rue des Jardins, 69100 Villeurbanne", "signatory_name": "Claire Dubois",
-    "signatory_role": "Présidente"})
+    "signatory_role": "Présidente"}, signature=signature_file())
 for i in range(%(gifts)d):
     record_individual_gift(workspace=ws, user=user, donor_name=f"Donateur {i}", donor_address="1 rue A, 69001 Lyon",
         amount="50", received_on=date(2025, 3, 1), payment_method="cheque", donor_email=f"donateur{i}@drill.test")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from maillage.alliances.actions import create_alliance
 from maillage.contributions.actions import CounterpartInput, SkillsInput, record_contribution
 from maillage.contributions.models import Kind, Status
 from maillage.organizations.actions import create_organization
 from maillage.organizations.models import Organization
-from maillage.receipts.actions import declare_eligibility
+from maillage.receipts.actions import declare_eligibility, remember_company_details
 
 ELIGIBILITY = {
     "status": "interet_general",
@@ -28,8 +31,28 @@ ELIGIBILITY = {
 }
 
 
-def make_eligible(workspace, user, **overrides):
-    return declare_eligibility(workspace=workspace, user=user, data={**ELIGIBILITY, **overrides})
+# A 1×1 PNG: the signature scan every receipt must carry (no receipt without a signature).
+SIGNATURE_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+
+
+def signature_file():
+    return SimpleUploadedFile("signature.png", SIGNATURE_PNG, content_type="image/png")
+
+
+def make_eligible(workspace, user, signed: bool = True, **overrides):
+    from maillage.receipts.models import Eligibility
+
+    existing = Eligibility.objects.filter(organization_id=workspace.organization_id).first()
+    already_signed = bool(existing and existing.signature_image)
+    return declare_eligibility(
+        workspace=workspace,
+        user=user,
+        data={**ELIGIBILITY, **overrides},
+        signature=signature_file() if signed and not already_signed else None,
+        remove_signature=not signed and already_signed,
+    )
 
 
 def make_company(name: str = "Boulangerie Dupain", siren: str = "734578388") -> Organization:
@@ -39,8 +62,14 @@ def make_company(name: str = "Boulangerie Dupain", siren: str = "734578388") -> 
     return create_organization(data={"kind": "company", "name": name, "siren": siren, "commune": "69123"})
 
 
-def make_alliance(workspace, user, company=None):
+COMPANY_STREET = "4 place Lazare-Goujon"
+
+
+def make_alliance(workspace, user, company=None, street: str = COMPANY_STREET, payment_method: str = "virement"):
+    """An alliance of the workspace with a donor company whose street and usual payment method are known."""
     company = company or make_company()
+    if street or payment_method:
+        remember_company_details(workspace, company.pk, street=street, payment_method=payment_method)
     return create_alliance(
         workspace=workspace,
         user=user,

@@ -22,7 +22,7 @@ from maillage.receipts.batch import start_batch
 from maillage.receipts.declaration import build_declaration
 from maillage.receipts.models import Receipt
 from maillage.receipts.purge import purge_receipts
-from tests.receipts.factories import gift, make_company
+from tests.receipts.factories import gift, make_alliance, make_company
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +124,52 @@ def test_accounting_export_totals_equal_the_receipts_to_the_cent(year_of_gifts, 
     fec_debit = sum(Decimal(line.split("\t")[11].replace(",", ".")) for line in fec[1:])
     fec_credit = sum(Decimal(line.split("\t")[12].replace(",", ".")) for line in fec[1:])
     volunteering = year_of_gifts["volunteering"].value
+    # The sponsoring (counterparts 60 %) is a sale, not a gift: neither receipted nor in 754x.
     assert fec_debit == fec_credit == receipts_total + volunteering
+
+
+def test_accounting_counts_every_gift_received_receipted_or_not_numbered_per_journal(
+    eligible, alliance, workspace_a, owner
+):
+    """ANC 2018-06 (art. 211-1, 431-22) : toutes les contributions volontaires en nature reçues et valorisées, avec
+    ou sans reçu ; tout don en numéraire en 754x ; FEC (LPF art. A. 47 A-1) : numérotation continue par journal."""
+    from maillage.organizations.models import Organization
+
+    commune = Organization.objects.get(territory_key="commune:69266")  # Villeurbanne, from the official referential
+    city_alliance = make_alliance(workspace_a, owner, company=commune)
+    premises = gift(city_alliance, workspace_a, owner, kind=Kind.IN_KIND, value="2400", valuation_method="rental_value")
+    subsidy = gift(city_alliance, workspace_a, owner, value="500")
+    cash = gift(alliance, workspace_a, owner, value="75.25")  # a company's cash gift, no receipt asked
+    receipted = gift(alliance, workspace_a, owner, value="10", received_on=date(2025, 1, 2))
+    issue_receipt(workspace=workspace_a, user=owner, contribution=receipted)
+    person = record_individual_gift(
+        workspace=workspace_a,
+        user=owner,
+        donor_name="Paul Lefèvre",
+        donor_address="3 place Bellecour, 69002 Lyon",
+        amount="40",
+        received_on=date(2025, 2, 1),
+        payment_method="especes",
+    )
+    entries = accounting.entries_for_year(workspace_a, 2025)
+    by_piece = {e.piece: e for e in entries}
+    assert (by_piece[f"CTB-{premises.pk}"].debit_account, by_piece[f"CTB-{premises.pk}"].credit_account) == (
+        "861",
+        "871",
+    )
+    assert (
+        by_piece[f"CTB-{premises.pk}"].amount == Decimal("2400.00") and not by_piece[f"CTB-{premises.pk}"].from_receipt
+    )
+    assert by_piece[f"CTB-{subsidy.pk}"].credit_account == "74"  # a commune's money is a subsidy
+    assert by_piece[f"CTB-{cash.pk}"].credit_account == "7542"
+    assert by_piece[f"DON-{person.pk}"].credit_account == "7541"
+    assert any(e.from_receipt and e.amount == Decimal("10.00") for e in entries)
+    for journal in accounting.JOURNALS:
+        numbers = [e.number for e in entries if e.journal == journal]
+        assert numbers == [f"{journal}2025-{i:06d}" for i in range(1, len(numbers) + 1)]
+        days = [e.day for e in entries if e.journal == journal]
+        assert days == sorted(days)
+    assert all("E" not in accounting._money(e.amount) and "," in accounting._money(e.amount) for e in entries)
 
 
 def test_retention_purge_refuses_recent_receipts(eligible, money_gift, workspace_a, owner):
@@ -141,3 +186,35 @@ def test_retention_purge_refuses_recent_receipts(eligible, money_gift, workspace
     assert purge_receipts(issued_before_year=today.year + 1, today=later) == 1
     assert not Receipt.objects.filter(pk=receipt.pk).exists()
     assert receipt.retain_until - today >= timedelta(days=6 * 365)
+
+
+def test_declaration_covers_the_last_closed_fiscal_year(workspace_a, owner, alliance):
+    """CGI art. 222 bis : déclaration des dons reçus au cours de l'exercice, dans les trois mois de sa clôture.
+    Exercice clos le 30/06/2025 : dons du 01/07/2024 au 30/06/2025 ; échéance le 30/09/2025."""
+    from maillage.receipts.declaration import declaration_for
+    from tests.conftest import api_client_for
+    from tests.receipts.factories import make_eligible
+
+    make_eligible(workspace_a, owner, fiscal_year_closing="30/06")
+    for day, value in (
+        (date(2024, 6, 30), "1.10"),
+        (date(2024, 7, 1), "1234.57"),
+        (date(2025, 6, 30), "0.10"),
+        (date(2025, 7, 1), "9"),
+    ):
+        issue_receipt(
+            workspace=workspace_a,
+            user=owner,
+            contribution=gift(alliance, workspace_a, owner, value=value, received_on=day),
+        )
+    declaration = declaration_for(workspace_a, date(2025, 8, 1))
+    assert (declaration.start, declaration.end, declaration.deadline) == (
+        date(2024, 7, 1),
+        date(2025, 6, 30),
+        date(2025, 9, 30),
+    )
+    assert (declaration.count, declaration.amount) == (2, Decimal("1234.67"))
+    assert "exercice du 01/07/2024 au 30/06/2025" in declaration.reminder(date(2025, 9, 1))
+    body = api_client_for(owner, workspace_a).get("/api/v1/receipts/declaration?year=2025").json()
+    assert body["amount"] == "1234.67" and body["start"] == "2024-07-01"
+    assert all(len(line["amount"].split(".")[-1]) <= 2 for line in body["lines"])  # never float noise

@@ -99,11 +99,11 @@ def test_individual_service_public_example_66_percent():
 
 
 def test_individual_75_percent_within_the_yearly_cap():
-    # CGI art. 200, 1 ter ; service-public.fr F426 : 75 % dans la limite de 1 000 € (2025), 66 % au-delà.
+    # CGI art. 200, 1 ter ; service-public.fr F426 : 75 % dans la limite de 1 000 € (2024), 66 % au-delà.
     # 1 200 € to an organisation giving free meals: 1 000 × 75 % + 200 × 66 % = 882 €.
-    (result,) = individual((2025, D("40000"), D("1200"), D("1200")))
+    (result,) = individual((2024, D("40000"), D("1200"), D("1200")))
     assert result.reduction == D("882.00")
-    # Cap raised to 2 000 € for 2026 gifts (loi de finances pour 2026): 1 200 × 75 % = 900 €.
+    # Cap raised to 2 000 € (loi de finances pour 2026, gifts from 14 October 2025): 1 200 × 75 % = 900 €.
     (result,) = individual((2026, D("40000"), D("1200"), D("1200")))
     assert result.reduction == D("900.00")
 

@@ -24,7 +24,7 @@ from maillage.receipts.models import Eligibility, Receipt, ReceiptCounter
 from maillage.workspaces import claims
 from maillage.workspaces.models import JoinRequest, Membership, OrganizationClaim, User, Workspace
 from tests.conftest import api_client_for, client_for, make_user, page_text
-from tests.receipts.factories import ELIGIBILITY, gift, make_alliance, make_eligible
+from tests.receipts.factories import ELIGIBILITY, gift, make_alliance, make_eligible, signature_file
 
 pytestmark = pytest.mark.django_db
 
@@ -237,7 +237,8 @@ def test_operator_approval_lets_the_workspace_issue_its_first_receipt(people, dj
     assert workspace.verified and [m.to for m in mail.outbox] == [[founder.email]]
     assert api_client_for(founder, workspace).get("/api/v1/workspace").json()["verified"] is True
 
-    assert client.post("/recus/habilitation/", {**ELIGIBILITY, "evidence_date": "2021-03-15"}).status_code == 302
+    signed = {**ELIGIBILITY, "evidence_date": "2021-03-15", "signature_image": signature_file()}
+    assert client.post("/recus/habilitation/", signed).status_code == 302  # no receipt is issued unsigned
     alliance = make_alliance(workspace, founder)
     contribution = gift(alliance, workspace, founder)
     issued = client.post("/recus/emettre/", {"contribution": contribution.pk})

@@ -19,7 +19,7 @@ from maillage.contributions.models import Contribution
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_visible_or_404
 from maillage.receipts import actions, simulation
-from maillage.receipts.declaration import build_declaration
+from maillage.receipts.declaration import declaration_for
 from maillage.receipts.models import IndividualGift, Receipt
 from maillage.receipts.pdf import pdf_filename, render_cancellation_pdf, render_receipt_pdf
 
@@ -36,6 +36,7 @@ class EligibilityIn(Schema):
     evidence_date: date | None = None
     helps_people_in_difficulty: bool = False
     purpose: str = Field(..., max_length=500)
+    fiscal_year_closing: str = Field("31/12", max_length=5, description="clôture de l'exercice, JJ/MM")
     address: str = Field(..., max_length=300)
     signatory_name: str = Field(..., max_length=150)
     signatory_role: str = Field(..., max_length=150)
@@ -113,7 +114,16 @@ class IssueIn(Schema):
     contribution: int | None = None
     individual_gift: int | None = None
     legal_form: str = Field("", max_length=100, description="forme juridique du donateur (SAS, SARL…)")
-    payment_method: str = Field("", max_length=10, description="especes, cheque ou virement (dons en numéraire)")
+    payment_method: str = Field(
+        "",
+        max_length=10,
+        description="especes, cheque ou virement : obligatoire pour un don en numéraire (à défaut, celui retenu au "
+        "dernier reçu de l'entreprise)",
+    )
+    street: str = Field("", max_length=200, description="adresse de l'entreprise (numéro, voie), retenue pour la suite")
+    gift_form: str = Field(
+        "", max_length=20, description="acte_authentique, seing_prive, don_manuel ou autre (par défaut selon la nature)"
+    )
 
 
 class CancelIn(Schema):
@@ -175,6 +185,8 @@ def issue(request, payload: IssueIn):
         contribution=contribution,
         individual_gift=gift,
         legal_form=payload.legal_form,
+        street=payload.street,
+        gift_form=payload.gift_form,
         payment_method=payload.payment_method,
         request=request,
     )
@@ -182,17 +194,30 @@ def issue(request, payload: IssueIn):
 
 
 class CompanyYearIn(Schema):
-    year: int = Field(..., ge=2019, le=2100)
+    year: int = Field(..., ge=2019, le=2100, description="année de clôture de l'exercice")
     turnover: Decimal = Field(..., ge=0, le=Decimal("1e12"), description="chiffre d'affaires HT de l'exercice")
     gifts: Decimal = Field(..., ge=0, le=Decimal("1e11"))
     gifts_difficulty: Decimal = Field(Decimal("0"), ge=0, le=Decimal("1e11"))
+    closing: date | None = Field(None, description="date de clôture de l'exercice (31 décembre par défaut)")
+
+
+class DatedGiftIn(Schema):
+    gift_date: date
+    amount: Decimal = Field(..., ge=0, le=Decimal("1e11"))
+    difficulty: bool = Field(False, description="organisme d'aide aux personnes en difficulté (art. 200, 1 ter)")
 
 
 class IndividualYearIn(Schema):
-    year: int = Field(..., ge=2020, le=2100)
+    year: int = Field(..., ge=2019, le=2100)
     taxable_income: Decimal = Field(..., ge=0, le=Decimal("1e11"))
-    gifts: Decimal = Field(..., ge=0, le=Decimal("1e11"))
+    gifts: Decimal = Field(Decimal("0"), ge=0, le=Decimal("1e11"), description="dons non datés de l'année")
     gifts_difficulty: Decimal = Field(Decimal("0"), ge=0, le=Decimal("1e11"))
+    dated_gifts: list[DatedGiftIn] = Field(default_factory=list, max_length=500)
+
+
+class OpeningIn(Schema):
+    year: int = Field(..., ge=2000, le=2100, description="année d'origine de l'excédent")
+    amount: Decimal = Field(..., ge=0, le=Decimal("1e11"))
 
 
 class SimulationIn(Schema):
@@ -201,10 +226,25 @@ class SimulationIn(Schema):
     )
     company_years: list[CompanyYearIn] = Field(default_factory=list, max_length=30)
     individual_years: list[IndividualYearIn] = Field(default_factory=list, max_length=30)
+    opening: list[OpeningIn] = Field(
+        default_factory=list, max_length=30, description="excédents reportés à l'ouverture, par année d'origine"
+    )
+
+
+class RateOut(Schema):
+    rate: Decimal
+    base: Decimal
+    reduction: Decimal
+
+
+class OriginOut(Schema):
+    year: int
+    amount: Decimal
 
 
 class YearOut(Schema):
     year: int
+    closing: date | None = None
     gifts: Decimal
     ceiling: Decimal
     retained_current: Decimal
@@ -213,24 +253,63 @@ class YearOut(Schema):
     cost: Decimal
     carried_forward: Decimal
     expired: Decimal
+    by_rate: list[RateOut]
+    used_by_origin: list[OriginOut]
+    expired_by_origin: list[OriginOut]
+    remaining_by_origin: list[OriginOut]
+
+
+def _year_out(r) -> YearOut:
+    def origins(values: dict) -> list[OriginOut]:
+        return [OriginOut(year=y, amount=a) for y, a in values.items()]
+
+    return YearOut(
+        year=r.year,
+        closing=r.closing,
+        gifts=r.gifts,
+        ceiling=r.ceiling,
+        retained_current=r.retained_current,
+        retained_carried=r.retained_carried,
+        reduction=r.reduction,
+        cost=r.cost,
+        carried_forward=r.carried_forward,
+        expired=r.expired,
+        by_rate=[RateOut(rate=Decimal(k), base=v["base"], reduction=v["reduction"]) for k, v in r.by_rate.items()],
+        used_by_origin=origins(r.used_by_origin),
+        expired_by_origin=origins(r.expired_by_origin),
+        remaining_by_origin=origins(r.remaining_by_origin),
+    )
 
 
 @router.post("/simulation", response=list[YearOut], summary="Simuler la réduction d'impôt du donateur, année par année")
 def simulate(request, payload: SimulationIn):
+    opening: dict[int, Decimal] = {}
+    for line in payload.opening:
+        opening[line.year] = opening.get(line.year, Decimal("0")) + line.amount
     try:
         if payload.donor == "company":
             if not payload.company_years:
                 raise HttpError(422, "company_years : indiquez au moins une année (chiffre d'affaires HT et dons).")
-            results = simulation.simulate_company([simulation.CompanyYear(**y.dict()) for y in payload.company_years])
+            results = simulation.simulate_company(
+                [simulation.CompanyYear(**y.dict()) for y in payload.company_years], opening
+            )
         else:
             if not payload.individual_years:
                 raise HttpError(422, "individual_years : indiquez au moins une année (revenu imposable et dons).")
-            results = simulation.simulate_individual(
-                [simulation.IndividualYear(**y.dict()) for y in payload.individual_years]
-            )
+            years = [
+                simulation.IndividualYear(
+                    year=y.year,
+                    taxable_income=y.taxable_income,
+                    gifts=y.gifts,
+                    gifts_difficulty=y.gifts_difficulty,
+                    dated=tuple(simulation.DatedGift(g.gift_date, g.amount, g.difficulty) for g in y.dated_gifts),
+                )
+                for y in payload.individual_years
+            ]
+            results = simulation.simulate_individual(years, opening)
     except ValueError as exc:
         raise ValidationError({"years": [str(exc)]}) from exc
-    return [YearOut(cost=r.cost, **{k: getattr(r, k) for k in YearOut.model_fields if k != "cost"}) for r in results]
+    return [_year_out(r) for r in results]
 
 
 class DeclarationLineOut(Schema):
@@ -243,6 +322,8 @@ class DeclarationLineOut(Schema):
 
 class DeclarationOut(Schema):
     gift_year: int
+    start: date | None = None
+    end: date | None = None
     deadline: date
     article: str
     count: int
@@ -254,12 +335,13 @@ class DeclarationOut(Schema):
 @router.get("/declaration", response=DeclarationOut, summary="Déclaration annuelle des dons (art. 222 bis du CGI)")
 def declaration(request, year: int | None = None):
     today = timezone.localdate()
-    year = today.year - 1 if year is None else year
-    if not 2000 <= year <= today.year:
+    if year is not None and not 2000 <= year <= today.year:
         raise HttpError(422, f"year : année entre 2000 et {today.year}.")
-    result = build_declaration(request.workspace, year)
+    result = declaration_for(request.workspace, today, year)
     return DeclarationOut(
-        gift_year=year,
+        gift_year=result.gift_year,
+        start=result.start,
+        end=result.end,
         deadline=result.deadline,
         article="CGI art. 222 bis",
         count=result.count,

@@ -71,19 +71,55 @@ def skills_ceiling(on: date) -> Decimal:
 
 # --- Receipts, individuals' reduction, annual declaration (appended for the receipts area) -------------------------
 
-# Company reduction: the flat ceiling alternative to 5 ‰ of turnover, by year of the fiscal year's close:
-# 10,000 € for fiscal years closed from 31 Dec 2019 (loi n° 2018-1317 art. 148), 20,000 € from 31 Dec 2020
-# (loi n° 2019-1479 art. 134; BOI-BIC-RICI-20-30-20 § 1 and BOI-BIC-RICI-20-30-30 § 30, remarque).
-COMPANY_CEILING_FLAT_BY_YEAR: dict[int, Decimal] = {2019: Decimal("10000"), 2020: Decimal("20000")}
+
+@dataclass(frozen=True)
+class InForce:
+    """A legal figure with the dates it applies to (``start`` and ``end`` included; ``end`` None: still in force)."""
+
+    value: Decimal
+    start: date
+    end: date | None
+    source: str
+
+    def covers(self, on: date) -> bool:
+        return self.start <= on and (self.end is None or on <= self.end)
+
+
+def in_force(figures: list[InForce], on: date, what: str) -> InForce:
+    """The figure of ``figures`` that applies on ``on``; a French ValueError when the law had none then."""
+    for figure in figures:
+        if figure.covers(on):
+            return figure
+    first = min(f.start for f in figures)
+    raise ValueError(f"{what} au {on:%d/%m/%Y} n'est pas connu de Maillage (connu à partir du {first:%d/%m/%Y}).")
+
+
+# Company reduction (art. 238 bis CGI): the texts key the thresholds by the CLOSING DATE of the fiscal year
+# ("exercices clos à compter du …"), not by calendar year.
+# Flat ceiling, the alternative to 5 ‰ of turnover: 10,000 € for fiscal years closed from 31 Dec 2019 (loi
+# n° 2018-1317 art. 148), 20,000 € for fiscal years closed from 31 Dec 2020 (loi n° 2019-1479 art. 134;
+# BOI-BIC-RICI-20-30-20 § 1 and BOI-BIC-RICI-20-30-30 § 30, remarque). Before: 5 ‰ only.
+COMPANY_CEILING_FLAT_BY_CLOSING: list[InForce] = [
+    InForce(Decimal("0"), date(2000, 1, 1), date(2019, 12, 30), "CGI art. 238 bis, 1 (5 ‰ seul avant 2019)"),
+    InForce(Decimal("10000"), date(2019, 12, 31), date(2020, 12, 30), "CGI art. 238 bis, 1 ; loi 2018-1317 art. 148"),
+    InForce(Decimal("20000"), date(2020, 12, 31), None, "CGI art. 238 bis, 1 ; loi 2019-1479 art. 134"),
+]
 COMPANY_CEILING_FLAT_SOURCE = "CGI art. 238 bis, 1 (loi 2018-1317 art. 148 ; loi 2019-1479 art. 134)"
-# The 40 % rate above 2 M€ applies to gifts made in fiscal years opened from 1 Jan 2020 (loi 2019-1479 art. 134).
-COMPANY_RATE_ABOVE_THRESHOLD_FROM_YEAR = 2020
+# The 40 % rate on the fraction of gifts above 2 M€ applies to gifts made in fiscal years closed from
+# 31 Dec 2020 (loi n° 2019-1479 art. 134, II; BOI-BIC-RICI-20-30-20 § 1).
+COMPANY_RATE_ABOVE_THRESHOLD_FROM_CLOSING = date(2020, 12, 31)
 
 
-def company_ceiling_flat(year: int) -> Decimal:
-    """The flat ceiling of art. 238 bis for a fiscal year closed in ``year`` (none before 2019)."""
-    known = [y for y in COMPANY_CEILING_FLAT_BY_YEAR if y <= year]
-    return COMPANY_CEILING_FLAT_BY_YEAR[max(known)] if known else Decimal("0")
+def company_ceiling_flat(closing: date | int) -> Decimal:
+    """The flat ceiling of art. 238 bis for a fiscal year closed on ``closing`` (a year means 31 December)."""
+    if isinstance(closing, int):
+        closing = date(closing, 12, 31)
+    return in_force(COMPANY_CEILING_FLAT_BY_CLOSING, closing, "Le plafond de l'art. 238 bis").value
+
+
+def company_rate_above_threshold_applies(closing: date) -> bool:
+    """Whether the 40 % rate above 2 M€ applies to the gifts of a fiscal year closed on ``closing``."""
+    return closing >= COMPANY_RATE_ABOVE_THRESHOLD_FROM_CLOSING
 
 
 # Individuals, art. 200 CGI: 66 % of gifts within 20 % of taxable income; excess carried over the next 5 years
@@ -94,27 +130,68 @@ INDIVIDUAL_RATE = Figure(Decimal("0.66"), "CGI art. 200, 1")
 INDIVIDUAL_RATE_DIFFICULTY = Figure(Decimal("0.75"), "CGI art. 200, 1 ter")
 INDIVIDUAL_INCOME_SHARE = Figure(Decimal("0.20"), "CGI art. 200, 1 (20 % du revenu imposable)")
 INDIVIDUAL_CARRY_OVER_YEARS = 5  # CGI art. 200, 4
-# Yearly cap of the 75 % rate, by year of the gifts: 1,000 € for gifts from 2020 to 2025 (loi n° 2020-1721
-# art. 187 and successive finance laws), 2,000 € from 2026 (loi de finances pour 2026).
-INDIVIDUAL_DIFFICULTY_CAP: dict[int, Decimal] = {
-    2020: Decimal("1000"),
-    2021: Decimal("1000"),
-    2022: Decimal("1000"),
-    2023: Decimal("1000"),
-    2024: Decimal("1000"),
-    2025: Decimal("1000"),
-    2026: Decimal("2000"),
-}
+# Yearly cap of the 75 % rate, keyed by the DATE OF THE GIFT:
+# - 537 € "à compter de l'imposition des revenus de l'année 2018" (art. 200, 1 ter as it stood in 2019);
+# - 1,000 € for the gifts of 2020 (loi n° 2020-473 du 25 avril 2020, art. 14), extended for 2021 (loi 2020-1721),
+#   2022-2023 (loi 2021-1900), 2024-2026 (loi 2023-1322) and made permanent (loi 2025-127, art. 6);
+# - 2,000 € for gifts made from 14 October 2025, the day the 2026 finance bill was presented (loi de finances pour
+#   2026, art. 9 of the bill). The cap is yearly: in 2025, gifts made up to 13 October count within 1,000 €, and all
+#   the year's gifts within 2,000 € (each gift is measured against the cap in force on its date, less what the
+#   year's earlier gifts already used).
+INDIVIDUAL_DIFFICULTY_CAPS: list[InForce] = [
+    InForce(Decimal("537"), date(2018, 1, 1), date(2019, 12, 31), "CGI art. 200, 1 ter (537 € depuis 2018)"),
+    InForce(
+        Decimal("1000"),
+        date(2020, 1, 1),
+        date(2025, 10, 13),
+        "CGI art. 200, 1 ter ; loi 2020-473 art. 14, prorogé puis pérennisé (loi 2025-127 art. 6)",
+    ),
+    InForce(
+        Decimal("2000"),
+        date(2025, 10, 14),
+        None,
+        "CGI art. 200, 1 ter ; loi de finances pour 2026 (dons effectués à compter du 14 octobre 2025)",
+    ),
+]
 INDIVIDUAL_DIFFICULTY_CAP_SOURCE = "CGI art. 200, 1 ter ; service-public.fr F426 ; loi de finances pour 2026"
 
 
-def individual_difficulty_cap(year: int) -> Decimal:
-    """The yearly cap of the 75 % rate for gifts made in ``year``; the latest known figure holds after it."""
-    if year < min(INDIVIDUAL_DIFFICULTY_CAP):
-        raise ValueError(
-            f"Le plafond du taux de 75 % pour {year} n'est pas connu de Maillage (années connues : 2020 et après)."
-        )
-    return INDIVIDUAL_DIFFICULTY_CAP[min(year, max(INDIVIDUAL_DIFFICULTY_CAP))]
+def individual_difficulty_cap(on: date | int) -> Decimal:
+    """The yearly cap of the 75 % rate in force for a gift made on ``on`` (a year means its 31 December)."""
+    if isinstance(on, int):
+        on = date(on, 12, 31)
+    return in_force(INDIVIDUAL_DIFFICULTY_CAPS, on, "Le plafond du taux de 75 %").value
+
+
+def individual_difficulty_cap_changes_in(year: int) -> bool:
+    """Whether the 75 % cap changes during ``year`` (then the dates of the gifts are needed)."""
+    return any(f.start.year == year and f.start != date(year, 1, 1) for f in INDIVIDUAL_DIFFICULTY_CAPS)
+
+
+# Counterparts for individuals: tolerated when their value is in a clearly disproportionate ratio to the gift: at
+# most 25 % of the gift AND, for the goods given to one donor over a calendar year, at most a flat amount re-valued
+# every five years (BOI-IR-RICI-250-10-20-10 § 80 et s.): 65 € from 2011, 69 € from 2016 (arrêté du 10 juin 2016),
+# 73 € from 2021 (the 2021 re-valuation: figure recalled from the administration's publications, to re-check against
+# the arrêté before relying on it for another year).
+INDIVIDUAL_COUNTERPART_SHARE = Figure(Decimal("0.25"), "BOI-IR-RICI-250-10-20-10 (25 % du don)")
+INDIVIDUAL_COUNTERPART_CAPS: list[InForce] = [
+    InForce(Decimal("65"), date(2011, 1, 1), date(2015, 12, 31), "BOI-IR-RICI-250-10-20-10 (65 € depuis 2011)"),
+    InForce(Decimal("69"), date(2016, 1, 1), date(2020, 12, 31), "BOI-IR-RICI-250-10-20-10 ; arrêté du 10 juin 2016"),
+    InForce(Decimal("73"), date(2021, 1, 1), None, "BOI-IR-RICI-250-10-20-10 (réévaluation quinquennale de 2021)"),
+]
+
+
+def individual_counterpart_cap(on: date) -> Decimal:
+    """The flat ceiling of the counterparts an individual may receive for the gifts of ``on``'s year."""
+    return in_force(INDIVIDUAL_COUNTERPART_CAPS, on, "Le plafond des contreparties").value
+
+
+# The models of receipt in force (the receipt reproduces every mention of its model; art. 200, 5 and 238 bis, 5 bis
+# CGI): 2041-RD, Cerfa 11580*05 (individuals, art. 200 and 978; since 2022 it no longer mentions art. 238 bis), and
+# 2041-MEC-SD, Cerfa 16216*02 (companies, art. 238 bis; *01 was the first version, 2022). Versions read from
+# secondary sources citing impots.gouv.fr (compta-online, votre-expert-des-associations, January 2026): re-check
+# the version number on impots.gouv.fr › Formulaires when the administration publishes a new one.
+RECEIPT_CERFA = {"2041-RD": "11580*05", "2041-MEC-SD": "16216*02"}
 
 
 # Receipts are kept at least 6 years (LPF art. L. 102 B: documents kept 6 years from the last operation they

@@ -20,6 +20,22 @@ from maillage.receipts.models import IndividualGift
 ASSOCIATION = "Les Jardins Partagés du Rhône"
 
 
+def _demo_signature():
+    """A drawn scribble as the demo signatory's scanned signature (a receipt is never issued unsigned)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (240, 80), "white")
+    ImageDraw.Draw(image).line(
+        [(10, 60), (40, 20), (60, 55), (90, 15), (120, 60), (150, 30), (180, 50), (230, 25)], fill="navy", width=3
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return SimpleUploadedFile("signature-demo.png", buffer.getvalue(), content_type="image/png")
+
+
 def seed(ctx: dict) -> None:
     workspace = ctx["workspaces"].get(ASSOCIATION)
     user = ctx["users"].get("demo@maillage.test")
@@ -41,6 +57,7 @@ def seed(ctx: dict) -> None:
                 "signatory_name": "Camille Martin",
                 "signatory_role": "Présidente",
             },
+            signature=_demo_signature(),
         )
     today = timezone.localdate()
     if not IndividualGift.objects.visible_to(workspace).exists():
@@ -66,7 +83,14 @@ def seed(ctx: dict) -> None:
     for year in sorted(years):
         for contribution in pending_contributions(workspace, year):
             try:
-                actions.issue_receipt(workspace=workspace, user=user, contribution=contribution, legal_form="SAS")
+                actions.issue_receipt(
+                    workspace=workspace,
+                    user=user,
+                    contribution=contribution,
+                    legal_form="SAS",
+                    street="(adresse de démonstration)",
+                    payment_method="virement",
+                )
             except ValidationError:
                 continue  # refused by the law (service contract, sponsoring, unsigned timesheet…): left as is
     for gift in IndividualGift.objects.visible_to(workspace).filter(receipts__isnull=True):

@@ -196,3 +196,9 @@ def choice(value: str, choices, what: str) -> str:
         return starts[0]
     options = ", ".join(label.lower() for _, label in choices.choices)
     raise ValueError(f"{what} inconnu(e) « {value} » : choisissez parmi {options}.")
+
+
+# Individuals' gifts (receipts area): their fields live with their importer.
+from maillage.exchange.individual_gift_fields import FIELDS as _DONATION_FIELDS  # noqa: E402
+
+FIELDS[Entity.DONATION] = _DONATION_FIELDS

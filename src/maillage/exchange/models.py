@@ -12,6 +12,7 @@ class Entity(models.TextChoices):
     ALLIANCE = "alliance", "Alliances et leurs parties"
     CONTRIBUTION = "contribution", "Contributions"
     INTERACTION = "interaction", "Échanges (interactions)"
+    DONATION = "donation", "Dons de particuliers (reçus fiscaux ; CSV, XLSX ou export HelloAsso)"
     ARCHIVE = "archive", "Archive complète d'un espace (ZIP)"
 
 

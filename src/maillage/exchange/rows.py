@@ -533,5 +533,11 @@ IMPORTERS = {
 }
 
 
+# Individuals' gifts (receipts area), in their own module.
+from maillage.exchange.individual_gifts import IndividualGiftRows  # noqa: E402
+
+IMPORTERS[Entity.DONATION] = IndividualGiftRows()
+
+
 def natural_key(entity: str, base: str, occurrence: int) -> str:
     return hashlib.sha256(f"{entity!s}\x1f{base}\x1f{occurrence}".encode()).hexdigest()  # = _key(entity, base, …)

@@ -40,6 +40,7 @@ ORDER = [
     "organizations.Organization",
 ]
 NAMES = {
+    "receipts.IndividualGift": "don(s) de particulier(s)",
     "contributions.Contribution": "contribution(s)",
     "alliances.Interaction": "échange(s)",
     "alliances.Agreement": "convention(s)",

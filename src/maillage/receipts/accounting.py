@@ -1,10 +1,14 @@
-"""Accounting export of the gifts of a year: money gifts in the income statement, and the contributions volontaires
-en nature at its foot in classes 86 / 87 (ANC regulation 2018-06, art. 211-1 and 431-22; accounts list of the
-regulation: 860 secours en nature, 861 mise à disposition gratuite de biens, 862 prestations, 864 personnel
+"""Accounting export of the gifts of a period: money gifts in the income statement (754x), and the contributions
+volontaires en nature at its foot in classes 86 / 87 (ANC regulation 2018-06, art. 211-1 and 431-22; accounts list of
+the regulation: 860 secours en nature, 861 mise à disposition gratuite de biens, 862 prestations, 864 personnel
 bénévole / 870 bénévolat, 871 prestations en nature, 875 dons en nature).
 
-Every active receipt gives one balanced entry, valued at the receipt's amount: the totals of the export equal those
-of the receipts, to the cent. Volunteers' time (no receipt) is added under 864 / 870, flagged as such.
+The entries come from the gifts themselves, receipted or not (ANC 2018-06 counts every contribution in kind
+received and every volunteering hour valued, whether or not a receipt was issued; every money gift is income):
+received contributions of the alliances (money, in kind, skills, volunteering) and individuals' gifts. A gift with
+an active receipt carries its number as the piece reference (``recu_fiscal = oui``). Money from a public body is a
+subsidy (74), not a gift. Numbering (``EcritureNum``) is continuous per journal and chronological within it, as
+the FEC asks (LPF art. A. 47 A-1). Amounts are exact Decimal, printed with ``core.formats``-style decimal commas.
 Formats: a semicolon CSV with decimal commas (what French accounting software imports) and a FEC-style journal
 (the 18 columns of art. A. 47 A-1 of the LPF, tab-separated).
 """
@@ -18,10 +22,12 @@ from datetime import date
 from decimal import Decimal
 
 from maillage.contributions.models import Contribution, Kind, Status, ValuationMethod
-from maillage.receipts.models import Nature, Receipt, ReceiptForm, gift_year_bounds
+from maillage.organizations.models import PUBLIC_KINDS
+from maillage.receipts.models import IndividualGift, Receipt, gift_year_bounds
 
 ACCOUNTS = {
     "512": "Banque",
+    "74": "Subventions d'exploitation",
     "7541": "Dons manuels",
     "7542": "Mécénats",
     "860": "Secours en nature",
@@ -69,45 +75,35 @@ class Entry:
     from_receipt: bool
 
 
-def _accounts_for(receipt: Receipt, valuation_method: str) -> tuple[str, str, str]:
-    if receipt.nature == Nature.MONEY:
-        return "DON", "512", "7542" if receipt.form == ReceiptForm.COMPANY else "7541"
-    if receipt.nature == Nature.SKILLS:
+def _in_kind_accounts(kind: str, valuation_method: str) -> tuple[str, str, str]:
+    if kind == Kind.SKILLS:
         return "CVN", "862", "871"
-    if valuation_method == ValuationMethod.RENTAL_VALUE.label:
+    if kind == Kind.VOLUNTEERING:
+        return "CVN", "864", "870"
+    if valuation_method == ValuationMethod.RENTAL_VALUE:
         return "CVN", "861", "871"
     return "CVN", "860", "875"
 
 
-def entries_for_year(workspace, year: int) -> list[Entry]:
-    start, end = gift_year_bounds(year)
-    receipts = (
+def entries_for_period(workspace, start: date, end: date) -> list[Entry]:
+    """Every gift received by the workspace's organisation between ``start`` and ``end`` (included)."""
+    receipted_c = dict(
         Receipt.objects.visible_to(workspace)
         .active()
-        .filter(gift_date__range=(start, end))
-        .order_by("gift_date", "year", "number")
+        .filter(contribution__isnull=False, gift_date__range=(start, end))
+        .values_list("contribution_id", "reference")
     )
-    entries = []
-    for index, receipt in enumerate(receipts, start=1):
-        journal, debit, credit = _accounts_for(receipt, receipt.valuation_method)
-        entries.append(
-            Entry(
-                journal=journal,
-                number=f"{journal}{year}-{index:06d}",
-                day=receipt.gift_date,
-                debit_account=debit,
-                credit_account=credit,
-                amount=receipt.amount,
-                piece=receipt.reference,
-                label=f"{receipt.get_nature_display()} {receipt.donor_name}"[:200],
-                donor=receipt.donor_name,
-                from_receipt=True,
-            )
-        )
-    volunteering = (
+    receipted_g = dict(
+        Receipt.objects.visible_to(workspace)
+        .active()
+        .filter(individual_gift__isnull=False, gift_date__range=(start, end))
+        .values_list("individual_gift_id", "reference")
+    )
+    raw: list[Entry] = []
+    contributions = (
         Contribution.objects.visible_to(workspace)
         .filter(
-            kind=Kind.VOLUNTEERING,
+            kind__in=[Kind.MONEY, Kind.IN_KIND, Kind.SKILLS, Kind.VOLUNTEERING],
             status=Status.RECEIVED,
             receiver__organization_id=workspace.organization_id,
             received_on__range=(start, end),
@@ -115,22 +111,73 @@ def entries_for_year(workspace, year: int) -> list[Entry]:
         .select_related("giver__organization")
         .order_by("received_on", "pk")
     )
-    for index, contribution in enumerate(volunteering, start=1):
-        entries.append(
+    for c in contributions:
+        if c.is_sponsoring:  # counterparts beyond the tolerated share: parrainage, a sale (706), not a gift
+            continue
+        giver = c.giver.organization
+        if c.kind == Kind.MONEY:
+            journal, debit = "DON", "512"
+            credit = "74" if giver.kind in PUBLIC_KINDS else "7542"
+            label = f"Don en numéraire {giver.name}"
+        else:
+            journal, debit, credit = _in_kind_accounts(c.kind, c.valuation_method)
+            label = (
+                f"Bénévolat {c.hours} h × {c.hourly_rate} €"
+                if c.kind == Kind.VOLUNTEERING
+                else f"{c.get_kind_display()} {giver.name}"
+            )
+        reference = receipted_c.get(c.pk, "")
+        raw.append(
             Entry(
-                journal="CVN",
-                number=f"BEN{year}-{index:06d}",
-                day=contribution.received_on,
-                debit_account="864",
-                credit_account="870",
-                amount=contribution.value,
-                piece=f"BEN-{contribution.pk}",
-                label=f"Bénévolat {contribution.hours} h × {contribution.hourly_rate} €"[:200],
-                donor=contribution.giver.organization.name,
-                from_receipt=False,
+                journal,
+                "",
+                c.received_on,
+                debit,
+                credit,
+                c.value,
+                reference or f"CTB-{c.pk}",
+                label[:200],
+                giver.name,
+                bool(reference),
             )
         )
+    gifts = (
+        IndividualGift.objects.visible_to(workspace)
+        .filter(received_on__range=(start, end))
+        .order_by("received_on", "pk")
+    )
+    for g in gifts:
+        if g.in_kind:
+            journal, debit, credit, label = "CVN", "860", "875", f"Don en nature {g.donor_name}"
+        else:
+            journal, debit, credit, label = "DON", "512", "7541", f"Don manuel {g.donor_name}"
+        reference = receipted_g.get(g.pk, "")
+        raw.append(
+            Entry(
+                journal,
+                "",
+                g.received_on,
+                debit,
+                credit,
+                g.amount,
+                reference or f"DON-{g.pk}",
+                label[:200],
+                g.donor_name,
+                bool(reference),
+            )
+        )
+    entries: list[Entry] = []
+    for journal in JOURNALS:  # continuous numbering per journal, in date order
+        ordered = sorted((e for e in raw if e.journal == journal), key=lambda e: (e.day, e.piece))
+        for index, entry in enumerate(ordered, start=1):
+            entry.number = f"{journal}{start.year}-{index:06d}"
+            entries.append(entry)
     return entries
+
+
+def entries_for_year(workspace, year: int) -> list[Entry]:
+    start, end = gift_year_bounds(year)
+    return entries_for_period(workspace, start, end)
 
 
 def _money(value: Decimal) -> str:

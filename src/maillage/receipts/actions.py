@@ -22,18 +22,24 @@ from django.utils import timezone
 
 from maillage.audit.actions import record_event
 from maillage.contributions.models import Contribution, Kind, Status
+from maillage.core import legal
+from maillage.core.formats import money
 from maillage.core.legal import RECEIPT_RETENTION_YEARS
 from maillage.organizations.models import Kind as OrgKind
 from maillage.receipts.models import (
+    MONEY_PAYMENT_METHODS,
+    CompanyDonorDetails,
+    Donor,
     Eligibility,
     EvidenceKind,
+    GiftForm,
     IndividualGift,
     IssuerSnapshot,
     LegalStatus,
     Nature,
-    PaymentMethod,
     Receipt,
     ReceiptForm,
+    parse_closing,
     receipt_reference,
 )
 from maillage.receipts.numbering import reserve_numbers
@@ -78,6 +84,7 @@ ELIGIBILITY_FIELDS = (
     "evidence_date",
     "helps_people_in_difficulty",
     "purpose",
+    "fiscal_year_closing",
     "address",
     "signatory_name",
     "signatory_role",
@@ -159,6 +166,12 @@ def declare_eligibility(
         errors["evidence_kind"] = [
             "La reconnaissance d'utilité publique se justifie par son décret (référence et date)."
         ]
+    closing = (data.get("fiscal_year_closing") or "31/12").strip()
+    try:
+        day, month = parse_closing(closing)
+        closing = f"{day:02d}/{month:02d}"
+    except ValueError as exc:
+        errors["fiscal_year_closing"] = [str(exc)]
     if evidence_date and evidence_date > timezone.localdate():
         errors["evidence_date"] = ["La date du justificatif est dans le futur."]
     values = {
@@ -195,6 +208,7 @@ def declare_eligibility(
     eligibility.evidence_reference = reference
     eligibility.evidence_date = evidence_date
     eligibility.helps_people_in_difficulty = bool(data.get("helps_people_in_difficulty"))
+    eligibility.fiscal_year_closing = closing
     for field, value in values.items():
         setattr(eligibility, field, value)
     eligibility.updated_by = user
@@ -219,6 +233,102 @@ def _amount(value, errors: dict, field: str = "amount") -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
+def _norm(text: str) -> str:
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().lower()
+    return " ".join("".join(c if c.isalnum() else " " for c in folded).split())
+
+
+def donor_match_key(full_name: str, email: str = "", address: str = "") -> str:
+    """How two records of the same person are recognised: name, then e-mail (or, without one, the address)."""
+    return f"{_norm(full_name)}|{(email or '').strip().lower() or _norm(address)}"[:300]
+
+
+def find_or_create_donor(
+    *,
+    workspace,
+    full_name: str,
+    email: str = "",
+    street: str = "",
+    postal_code: str = "",
+    city: str = "",
+    address: str = "",
+) -> tuple[Donor, bool]:
+    """The workspace's donor with that name and e-mail (or address), created when new; never a duplicate.
+
+    A donor found again keeps its record; an address or e-mail given now fills what was missing."""
+    address = address or ", ".join(p for p in (street, f"{postal_code} {city}".strip()) if p)
+    key = donor_match_key(full_name, email, address)
+    donor = Donor.objects.visible_to(workspace).filter(match_key=key).order_by("pk").first()
+    if donor is None and email:  # same person typed once without e-mail: match on name + address too
+        donor = (
+            Donor.objects.visible_to(workspace)
+            .filter(match_key=donor_match_key(full_name, "", address))
+            .order_by("pk")
+            .first()
+        )
+    if donor is not None:
+        changed = []
+        for field, value in (
+            ("email", email),
+            ("street", street or (address if not donor.street else "")),
+            ("postal_code", postal_code),
+            ("city", city),
+        ):
+            if value and not getattr(donor, field):
+                setattr(donor, field, value[: Donor._meta.get_field(field).max_length])
+                changed.append(field)
+        if changed:
+            donor.save(update_fields=changed)
+        return donor, False
+    donor = Donor.objects.create(
+        workspace=workspace,
+        full_name=full_name[:200],
+        street=(street or (address if not (postal_code or city) else ""))[:200],
+        postal_code=postal_code[:10],
+        city=city[:100],
+        email=email[:254],
+        match_key=key,
+    )
+    return donor, True
+
+
+def check_individual_counterparts(
+    *,
+    workspace,
+    donor_name: str,
+    donor: Donor | None,
+    amount: Decimal,
+    counterparts: Decimal,
+    on: date,
+    exclude_gift_id: int | None = None,
+) -> str:
+    """The French reason an individual's counterparts are not tolerated, or "" (BOI-IR-RICI-250-10-20-10):
+    at most 25 % of the gift, and at most the flat ceiling of the year for all the goods given to that donor."""
+    if counterparts <= 0:
+        return ""
+    share = legal.INDIVIDUAL_COUNTERPART_SHARE.value
+    if counterparts > amount * share:
+        return (
+            f"Les contreparties ({money(counterparts)}) dépassent 25 % du don ({money(amount * share)} au plus) : "
+            "le don ouvre droit à réduction seulement si les contreparties restent d'une valeur nettement "
+            "inférieure (BOI-IR-RICI-250-10-20-10). Réduisez-les ou n'émettez pas de reçu."
+        )
+    cap = legal.individual_counterpart_cap(on)
+    earlier = IndividualGift.objects.visible_to(workspace).filter(received_on__year=on.year)
+    earlier = earlier.filter(donor=donor) if donor is not None else earlier.filter(donor_name=donor_name)
+    if exclude_gift_id:
+        earlier = earlier.exclude(pk=exclude_gift_id)
+    total = counterparts + sum((g.counterparts_value for g in earlier.only("counterparts_value")), Decimal("0"))
+    if total > cap:
+        return (
+            f"Les contreparties remises à ce donateur en {on.year} atteindraient {money(total)}, au-delà du plafond "
+            f"de {money(cap)} par an (BOI-IR-RICI-250-10-20-10) : pas de reçu pour ce don tant qu'elles le dépassent."
+        )
+    return ""
+
+
 @transaction.atomic
 def record_individual_gift(
     *,
@@ -232,10 +342,22 @@ def record_individual_gift(
     in_kind: bool = False,
     description: str = "",
     payment_method: str = "",
+    listed_securities: bool = False,
+    gift_form: str = "",
+    counterparts_value=None,
+    counterparts_description: str = "",
+    donor: Donor | None = None,
+    import_key: str = "",
 ) -> IndividualGift:
-    """Record a gift of a person (don d'un particulier), received by the workspace's organisation."""
+    """Record a gift of a person (don d'un particulier), received by the workspace's organisation.
+
+    The person becomes (or is found again as) a :class:`Donor` of the workspace: the gift joins their history."""
     errors: dict[str, list[str]] = {}
     donor_name, donor_address = _text(donor_name, 200), _text(donor_address, 300)
+    if donor is not None:
+        donor_name = donor_name or donor.full_name
+        donor_address = donor_address or donor.address
+        donor_email = donor_email or donor.email
     if not donor_name:
         errors["donor_name"] = ["Indiquez le nom et le prénom du donateur : ils figurent sur le reçu."]
     if not donor_address:
@@ -248,23 +370,53 @@ def record_individual_gift(
     elif received_on < date(2000, 1, 1):
         errors["received_on"] = ["Date antérieure à 2000 : vérifiez la saisie."]
     description = _text(description, 500)
-    if in_kind and not description:
-        errors["description"] = ["Décrivez le bien donné et sa valorisation (don en nature)."]
-    if in_kind:
+    if (in_kind or listed_securities) and not description:
+        errors["description"] = [
+            "Décrivez le bien ou les titres donnés et leur valorisation (don en nature ou de titres cotés)."
+        ]
+    if in_kind or listed_securities:
         payment_method = ""
-    elif payment_method not in (PaymentMethod.CASH, PaymentMethod.CHEQUE, PaymentMethod.TRANSFER):
+    elif payment_method not in MONEY_PAYMENT_METHODS:
         errors["payment_method"] = ["Choisissez le mode de versement : espèces, chèque ou virement/carte."]
+    gift_form = gift_form or GiftForm.MANUAL
+    if gift_form not in GiftForm.values:
+        errors["gift_form"] = [
+            "Choisissez la forme du don : acte authentique, acte sous seing privé, don manuel ou autre."
+        ]
+    counterparts = Decimal("0")
+    if counterparts_value not in (None, "", 0):
+        try:
+            counterparts = Decimal(str(counterparts_value).replace(",", ".").replace(" ", "")).quantize(Decimal("0.01"))
+            if not counterparts.is_finite() or counterparts < 0:
+                raise InvalidOperation
+        except (InvalidOperation, TypeError, ValueError):
+            errors["counterparts_value"] = [f"« {counterparts_value} » n'est pas une valeur de contreparties."]
     _raise(errors)
+    if donor is None:
+        donor, _ = find_or_create_donor(
+            workspace=workspace, full_name=donor_name, email=_text(donor_email, 254), address=donor_address
+        )
+    reason = check_individual_counterparts(
+        workspace=workspace, donor_name=donor_name, donor=donor, amount=value, counterparts=counterparts, on=received_on
+    )
+    if reason:
+        raise ValidationError({"counterparts_value": [reason]})
     return IndividualGift.objects.create(
         workspace=workspace,
+        donor=donor,
         donor_name=donor_name,
         donor_address=donor_address,
         donor_email=_text(donor_email, 254),
         amount=value,
         received_on=received_on,
         in_kind=bool(in_kind),
+        listed_securities=bool(listed_securities) and not in_kind,
         description=description,
         payment_method=payment_method,
+        gift_form=gift_form,
+        counterparts_value=counterparts,
+        counterparts_description=_text(counterparts_description, 300),
+        import_key=import_key[:200],
         created_by=user,
     )
 
@@ -297,12 +449,51 @@ def _issuer_data(eligibility: Eligibility, organization) -> dict:
     }
 
 
-def _company_address(organization) -> str:
+def _company_address(organization, street: str = "") -> str:
+    """The company's full address: street (entered once per company, see :class:`CompanyDonorDetails`), postal
+    code and commune (from the directory)."""
     commune = organization.commune
-    if commune is None:
-        return ""
-    postal = (commune.postal_codes or "").split(" ")[0].split(",")[0]
-    return f"{postal} {commune.name}".strip()
+    town = ""
+    if commune is not None:
+        postal = (commune.postal_codes or "").split(" ")[0].split(",")[0]
+        town = f"{postal} {commune.name}".strip()
+    return ", ".join(p for p in (street.strip(), town) if p)
+
+
+def company_details(workspace, organization_ids) -> dict[int, CompanyDonorDetails]:
+    """The legal form, street and last payment method the workspace entered for each donor company."""
+    return {
+        d.organization_id: d
+        for d in CompanyDonorDetails.objects.visible_to(workspace).filter(organization_id__in=list(organization_ids))
+    }
+
+
+def remember_company_details(
+    workspace, organization_id: int, *, legal_form: str = "", street: str = "", payment_method: str = ""
+) -> None:
+    details, _ = CompanyDonorDetails.objects.get_or_create(workspace=workspace, organization_id=organization_id)
+    changed = []
+    for field, value in (
+        ("legal_form", _text(legal_form, 100)),
+        ("street", _text(street, 200)),
+        ("payment_method", payment_method if payment_method in MONEY_PAYMENT_METHODS else ""),
+    ):
+        if value and getattr(details, field) != value:
+            setattr(details, field, value)
+            changed.append(field)
+    if changed:
+        details.save(update_fields=[*changed, "updated_at"])
+
+
+NO_SIGNATURE = (
+    "Le reçu doit porter la signature du signataire ({name}) : déposez sa signature scannée (PNG ou JPEG) dans "
+    "Reçus › Habilitation, puis émettez le reçu. Aucun reçu n'est émis sans signature."
+)
+
+
+def require_signature(eligibility: Eligibility) -> None:
+    if not eligibility.signature_image:
+        raise Refusal("signature_image", NO_SIGNATURE.format(name=eligibility.signatory_name or "président"))
 
 
 @dataclass
@@ -321,6 +512,7 @@ def check_contribution(contribution: Contribution, workspace, eligibility: Eligi
     """Raise :class:`Refusal` with the French reason a receipt cannot be issued for this contribution."""
     if eligibility is None:
         raise Refusal("eligibility", NO_ELIGIBILITY)
+    require_signature(eligibility)
     if contribution.receiver.organization_id != workspace.organization_id:
         raise Refusal(
             "contribution", "Ce don n'a pas été reçu par votre association : c'est le bénéficiaire qui émet le reçu."
@@ -343,7 +535,7 @@ def check_contribution(contribution: Contribution, workspace, eligibility: Eligi
         share = (contribution.counterparts_share or Decimal("0")) * 100
         raise Refusal(
             "contribution",
-            f"Les contreparties ({contribution.counterparts_value} €, soit {share:.0f} % du don) dépassent la part tolérée "
+            f"Les contreparties ({money(contribution.counterparts_value)}, soit {share:.0f} % du don) dépassent la part tolérée "
             "de 25 % : c'est du parrainage (prestation soumise à la TVA), pas du mécénat ; pas de reçu fiscal.",
         )
     if contribution.kind == Kind.SKILLS and not contribution.signed_timesheet:
@@ -376,10 +568,35 @@ def build_company_receipt(
     user,
     legal_form: str = "",
     payment_method: str = "",
+    street: str = "",
+    gift_form: str = "",
     snapshot: IssuerSnapshot | None = None,
 ) -> Receipt:
-    """An unnumbered receipt for an already checked contribution (see :func:`check_contribution`)."""
+    """An unnumbered receipt for an already checked contribution (see :func:`check_contribution`).
+
+    Raises :class:`Refusal` when the form would be incomplete: a money gift without its payment method, a company
+    without its street address."""
     giver = contribution.giver.organization
+    if contribution.kind == Kind.MONEY:
+        if payment_method not in MONEY_PAYMENT_METHODS:
+            raise Refusal(
+                "payment_method",
+                f"{giver.name} : choisissez le mode de versement du don en numéraire (espèces, chèque, virement ou "
+                "carte) : il figure sur le reçu 2041-MEC-SD.",
+            )
+    else:
+        payment_method = ""
+    if not _text(street, 200):
+        raise Refusal(
+            "street",
+            f"{giver.name} : indiquez l'adresse de l'entreprise (numéro et voie) : le reçu porte l'adresse complète "
+            "du donateur. Elle est retenue pour ses reçus suivants.",
+        )
+    gift_form = gift_form or (GiftForm.MANUAL if contribution.kind == Kind.MONEY else GiftForm.OTHER)
+    if gift_form not in GiftForm.values:
+        raise Refusal(
+            "gift_form", "Forme du don inconnue : acte authentique, acte sous seing privé, don manuel ou autre."
+        )
     skills = [
         {
             "name": line.employee_name,
@@ -391,22 +608,23 @@ def build_company_receipt(
         }
         for line in (contribution.skills_lines.all() if contribution.kind == Kind.SKILLS else ())
     ]
-    if contribution.kind != Kind.MONEY:
-        payment_method = ""
     return Receipt(
         workspace=workspace,
         issuer_id=workspace.organization_id,
         form=ReceiptForm.COMPANY,
+        cerfa=legal.RECEIPT_CERFA[ReceiptForm.COMPANY],
+        articles="238 bis",
+        gift_form=gift_form,
         contribution=contribution,
         issuer_details=snapshot or issuer_snapshot(eligibility, workspace.organization),
         donor_name=giver.name,
         donor_siren=giver.siren or "",
         donor_legal_form=_text(legal_form, 100),
-        donor_address=_company_address(giver),
+        donor_address=_company_address(giver, _text(street, 200)),
         amount=contribution.value,
         gift_date=contribution.received_on,
         nature=NATURE_BY_KIND[contribution.kind],
-        payment_method=payment_method if payment_method in PaymentMethod.values else "",
+        payment_method=payment_method,
         description=contribution.description[:1000],
         valuation_method=contribution.get_valuation_method_display() if contribution.kind != Kind.MONEY else "",
         skills_detail=skills,
@@ -475,13 +693,20 @@ def issue_receipt(
     individual_gift: IndividualGift | None = None,
     legal_form: str = "",
     payment_method: str = "",
+    street: str = "",
+    gift_form: str = "",
     replaces: Receipt | None = None,
     request=None,
 ) -> Receipt:
-    """Issue one receipt, numbered, for a received gift of a company (alliance) or of an individual."""
+    """Issue one receipt, numbered, for a received gift of a company (alliance) or of an individual.
+
+    For a company: ``legal_form`` and ``street`` are remembered for its later receipts (given once);
+    ``payment_method`` is required for a money gift."""
     try:
         with transaction.atomic():
-            receipt = _issue(workspace, user, contribution, individual_gift, legal_form, payment_method, replaces)
+            receipt = _issue(
+                workspace, user, contribution, individual_gift, legal_form, payment_method, street, gift_form, replaces
+            )
             record_event(
                 action="receipt.issued",
                 actor=user,
@@ -497,7 +722,9 @@ def issue_receipt(
         ) from exc
 
 
-def _issue(workspace, user, contribution, individual_gift, legal_form, payment_method, replaces) -> Receipt:
+def _issue(
+    workspace, user, contribution, individual_gift, legal_form, payment_method, street, gift_form, replaces
+) -> Receipt:
     require_verified(workspace, ISSUE)
     eligibility = eligibility_of(workspace)
     if (contribution is None) == (individual_gift is None):
@@ -508,22 +735,41 @@ def _issue(workspace, user, contribution, individual_gift, legal_form, payment_m
             .select_for_update(of=("self",))
             .get(pk=contribution.pk)
         )
+        company_id = contribution.giver.organization_id
+        known = company_details(workspace, [company_id]).get(company_id)
+        legal_form = _text(legal_form, 100) or (known.legal_form if known else "")
+        street = _text(street, 200) or (known.street if known else "")
+        payment_method = payment_method or (known.payment_method if known else "")
         try:
             check_contribution(contribution, workspace, eligibility, _active_exists(contribution))
+            receipt = build_company_receipt(
+                contribution,
+                workspace,
+                eligibility,
+                user=user,
+                legal_form=legal_form,
+                payment_method=payment_method,
+                street=street,
+                gift_form=gift_form,
+            )
         except Refusal as refusal:
             raise ValidationError({refusal.field: [refusal.message]}) from None
-        receipt = build_company_receipt(
-            contribution, workspace, eligibility, user=user, legal_form=legal_form, payment_method=payment_method
+        remember_company_details(
+            workspace, company_id, legal_form=legal_form, street=street, payment_method=receipt.payment_method
         )
-        receipt.donor_email = donor_emails(workspace, [contribution.giver.organization_id]).get(
-            contribution.giver.organization_id, ""
-        )
+        receipt.donor_email = donor_emails(workspace, [company_id]).get(company_id, "")
     else:
         # Locked, like the contribution above: a second issuer waits, then sees the receipt and is refused.
         individual_gift = IndividualGift.objects.select_for_update().get(pk=individual_gift.pk)
         receipt = _individual_receipt(individual_gift, workspace, eligibility, user)
     receipt.replaces = replaces
     return save_numbered([receipt], workspace.organization_id)[0]
+
+
+def individual_articles(eligibility: Eligibility) -> str:
+    """The articles a 2041-RD certifies: 200 (income tax) and 978 (IFI) where the organisation is eligible to it;
+    never 238 bis (companies have their own form since 2022)."""
+    return ",".join(a for a, on in (("200", eligibility.art_200), ("978", eligibility.art_978)) if on)
 
 
 def _individual_receipt(
@@ -533,10 +779,38 @@ def _individual_receipt(
         raise ValidationError({"eligibility": [NO_ELIGIBILITY]})
     if gift.workspace_id != workspace.pk:
         raise ValidationError({"individual_gift": ["Ce don n'appartient pas à votre espace."]})
-    if not eligibility.art_200:
+    try:
+        require_signature(eligibility)
+    except Refusal as refusal:
+        raise ValidationError({refusal.field: [refusal.message]}) from None
+    if not (eligibility.art_200 or eligibility.art_978):
         raise ValidationError(
-            {"eligibility": ["Votre habilitation ne mentionne pas l'article 200 du CGI (dons des particuliers)."]}
+            {
+                "eligibility": [
+                    "Votre habilitation ne mentionne ni l'article 200 (impôt sur le revenu) ni l'article 978 (IFI) du "
+                    "CGI : pas de reçu pour le don d'un particulier."
+                ]
+            }
         )
+    if gift.payment_method not in MONEY_PAYMENT_METHODS and not (gift.in_kind or gift.listed_securities):
+        raise ValidationError(
+            {
+                "payment_method": [
+                    f"{gift.donor_name} : le mode de versement du don en numéraire manque ; corrigez le don."
+                ]
+            }
+        )
+    reason = check_individual_counterparts(
+        workspace=workspace,
+        donor_name=gift.donor_name,
+        donor=gift.donor,
+        amount=gift.amount,
+        counterparts=gift.counterparts_value,
+        on=gift.received_on,
+        exclude_gift_id=gift.pk,
+    )
+    if reason:
+        raise ValidationError({"counterparts_value": [reason]})
     if Receipt.objects.active().filter(individual_gift=gift).exists():
         raise ValidationError(
             {
@@ -545,10 +819,14 @@ def _individual_receipt(
                 ]
             }
         )
+    nature = Nature.IN_KIND if gift.in_kind else Nature.SECURITIES if gift.listed_securities else Nature.MONEY
     return Receipt(
         workspace=workspace,
         issuer_id=workspace.organization_id,
         form=ReceiptForm.INDIVIDUAL,
+        cerfa=legal.RECEIPT_CERFA[ReceiptForm.INDIVIDUAL],
+        articles=individual_articles(eligibility),
+        gift_form=gift.gift_form or GiftForm.MANUAL,
         individual_gift=gift,
         issuer_details=snapshot or issuer_snapshot(eligibility, workspace.organization),
         donor_name=gift.donor_name,
@@ -556,10 +834,10 @@ def _individual_receipt(
         donor_email=gift.donor_email,
         amount=gift.amount,
         gift_date=gift.received_on,
-        nature=Nature.IN_KIND if gift.in_kind else Nature.MONEY,
-        payment_method=gift.payment_method,
+        nature=nature,
+        payment_method=gift.payment_method if nature == Nature.MONEY else "",
         description=gift.description,
-        counterparts_value=Decimal("0"),
+        counterparts_value=gift.counterparts_value,
         issued_by=user,
     )
 
@@ -612,6 +890,7 @@ def correct_receipt(
         individual_gift=cancelled.individual_gift,
         legal_form=cancelled.donor_legal_form if legal_form is None else legal_form,
         payment_method=cancelled.payment_method if payment_method is None else payment_method,
+        gift_form=cancelled.gift_form,
         replaces=cancelled,
         request=request,
     )

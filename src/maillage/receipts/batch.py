@@ -17,20 +17,23 @@ import logging
 import os
 import time
 
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from maillage.alliances.models import Party
 from maillage.audit.actions import Origin, origin, record_event, record_events
 from maillage.contributions.models import GIFT_KINDS, Contribution, Kind, SkillsLine, Status
+from maillage.core.formats import money
 from maillage.receipts.actions import (
     ISSUE,
     Refusal,
     _individual_receipt,
     build_company_receipt,
     check_contribution,
+    company_details,
     donor_emails,
     eligibility_of,
     issuer_snapshot,
@@ -59,14 +62,9 @@ def _inside_chunk_hook() -> None:
         time.sleep(float(delay))
 
 
-def pending_contributions(workspace, year: int) -> list[Contribution]:
-    """Received gifts of the year to the workspace's organisation without an active receipt.
-
-    Parties, organisations and skills lines are fetched once and attached (a year holds thousands of gifts from a
-    few donors): three queries whatever the number of gifts.
-    """
+def _pending_contributions_query(workspace, year: int):
     start, end = gift_year_bounds(year)
-    contributions = list(
+    return (
         Contribution.objects.visible_to(workspace)
         .filter(
             receiver__organization_id=workspace.organization_id,
@@ -77,6 +75,10 @@ def pending_contributions(workspace, year: int) -> list[Contribution]:
         .exclude(Exists(Receipt.objects.filter(contribution=OuterRef("pk"), cancelled_at__isnull=True)))
         .order_by("received_on", "pk")
     )
+
+
+def _attach(contributions: list[Contribution]) -> list[Contribution]:
+    """Parties, organisations and skills lines fetched once and attached: three queries whatever the number."""
     party_ids = {c.giver_id for c in contributions} | {c.receiver_id for c in contributions}
     parties = {p.pk: p for p in Party.objects.filter(pk__in=party_ids).select_related("organization__commune")}
     skills_ids = [c.pk for c in contributions if c.kind == Kind.SKILLS]
@@ -91,12 +93,18 @@ def pending_contributions(workspace, year: int) -> list[Contribution]:
     return contributions
 
 
+def pending_contributions(workspace, year: int) -> list[Contribution]:
+    """Received gifts of the year to the workspace's organisation without an active receipt."""
+    return _attach(list(_pending_contributions_query(workspace, year)))
+
+
 def pending_individual_gifts(workspace, year: int):
     start, end = gift_year_bounds(year)
     return (
         IndividualGift.objects.visible_to(workspace)
         .filter(received_on__range=(start, end))
         .exclude(Exists(Receipt.objects.filter(individual_gift=OuterRef("pk"), cancelled_at__isnull=True)))
+        .select_related("donor")
         .order_by("received_on", "pk")
     )
 
@@ -153,59 +161,123 @@ def _run(run: BatchRun, where: Origin | None) -> None:
         send_receipts(list(_of_run(run).filter(emailed_at__isnull=True)), actor=run.started_by, request=where)
         run.emailed = _of_run(run).filter(emailed_at__isnull=False).count()
         run.save(update_fields=["emailed"])
-    eligibility = eligibility_of(workspace)
-    contributions = pending_contributions(workspace, run.year)
-    gifts = list(pending_individual_gifts(workspace, run.year))
-    run.total = run.issued + len(contributions) + len(gifts)  # ``issued``: by this run before a crash
+    # What is pending now, by id only: each chunk reads its gifts again inside its own transaction, locked, and
+    # skips those another process receipted meanwhile (a single issue, another batch).
+    contribution_ids = list(_pending_contributions_query(workspace, run.year).values_list("pk", flat=True))
+    gift_ids = list(pending_individual_gifts(workspace, run.year).values_list("pk", flat=True))
+    run.total = run.issued + len(contribution_ids) + len(gift_ids)  # ``issued``: by this run before a crash
     run.skipped = 0  # counted again below, with their messages
-    run.save(update_fields=["total", "skipped"])
-    emails = donor_emails(workspace, {c.giver.organization_id for c in contributions})
-    messages: list[str] = []
-    candidates: list[Receipt] = []
-    snapshot = issuer_snapshot(eligibility, workspace.organization) if eligibility else None
-    for contribution in contributions:
-        try:
-            check_contribution(contribution, workspace, eligibility, active=False)
-        except Refusal as refusal:
-            run.skipped += 1
-            messages.append(
-                f"{contribution.giver.organization.name}, {contribution.value} € du {contribution.received_on:%d/%m/%Y} : {refusal.message}"
-            )
-            continue
-        receipt = build_company_receipt(contribution, workspace, eligibility, user=user, snapshot=snapshot)
-        receipt.donor_email = emails.get(contribution.giver.organization_id, "")
-        candidates.append(receipt)
-    for gift in gifts:
-        try:
-            candidates.append(_individual_receipt(gift, workspace, eligibility, user, snapshot))
-        except Exception as exc:  # ValidationError: no eligibility or no art. 200
-            run.skipped += 1
-            messages.append(f"{gift.donor_name}, {gift.amount} € : {' '.join(getattr(exc, 'messages', [str(exc)]))}")
-    run.messages = messages[-200:]
-    run.save(update_fields=["skipped", "messages"])
+    run.messages = []
+    run.save(update_fields=["total", "skipped", "messages"])
     size = chunk_size()
-    for start in range(0, len(candidates), size):
-        chunk = candidates[start : start + size]
-        with transaction.atomic():
-            saved = save_numbered(chunk, workspace.organization_id)
-            record_events(
-                action="receipt.issued",
-                targets=saved,
-                actor=user,
-                workspace=workspace,
-                details_of=lambda r: {**receipt_details(r), "batch": run.pk},
-                request=where,
+    work = [("c", pk) for pk in contribution_ids] + [("g", pk) for pk in gift_ids]
+    for start in range(0, len(work), size):
+        chunk = work[start : start + size]
+        for attempt in range(3):
+            try:
+                saved, skipped = _issue_chunk(run, chunk, where)
+                break
+            except IntegrityError:  # the constraints, last safeguard: read the chunk again and retry
+                log.warning("receipts batch %s: chunk overlapped another issue (attempt %s)", run.pk, attempt + 1)
+        else:
+            saved, skipped = (
+                [],
+                [f"{len(chunk)} dons non traités : conflit répété avec une autre émission ; relancez le lot."],
             )
-            run.issued += len(saved)
-            run.save(update_fields=["issued"])
-            _inside_chunk_hook()
-        if run.send_emails:
+            run.skipped += len(chunk)
+        run.messages = [*run.messages, *skipped][-200:]
+        run.save(update_fields=["skipped", "messages"])
+        if run.send_emails and saved:
             send_receipts(saved, actor=user, request=where)
             run.emailed = _of_run(run).filter(emailed_at__isnull=False).count()  # right after a resume too
             run.save(update_fields=["emailed"])
     run.status = BatchStatus.DONE
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "finished_at"])
+
+
+def _issue_chunk(run: BatchRun, chunk: list[tuple[str, int]], where) -> tuple[list[Receipt], list[str]]:
+    """One transaction: lock the chunk's gifts (by id, in order: the same order as a single issue, gift then
+    counter), read again which still have no receipt, number and insert the receipts. Returns (saved, messages);
+    ``run.issued`` and ``run.skipped`` are updated once it is committed."""
+    workspace, user = run.workspace, run.started_by
+    messages: list[str] = []
+    with transaction.atomic():
+        eligibility = eligibility_of(workspace)
+        snapshot = issuer_snapshot(eligibility, workspace.organization) if eligibility else None
+        contribution_ids = [pk for kind, pk in chunk if kind == "c"]
+        gift_ids = [pk for kind, pk in chunk if kind == "g"]
+        locked = list(Contribution.objects.filter(pk__in=contribution_ids).order_by("pk").select_for_update())
+        gifts = list(
+            IndividualGift.objects.filter(pk__in=gift_ids)
+            .order_by("pk")
+            .select_for_update(of=("self",))
+            .select_related("donor")
+        )
+        taken_c = set(
+            Receipt.objects.active()
+            .filter(contribution_id__in=contribution_ids)
+            .values_list("contribution_id", flat=True)
+        )
+        taken_g = set(
+            Receipt.objects.active()
+            .filter(individual_gift_id__in=gift_ids)
+            .values_list("individual_gift_id", flat=True)
+        )
+        contributions = _attach([c for c in locked if c.pk not in taken_c])
+        already = len(taken_c) + len(taken_g)
+        if already:
+            messages.append(
+                f"{already} don{'s' if already > 1 else ''} déjà reçu{'s' if already > 1 else ''} entre-temps "
+                "(émis ailleurs pendant le lot) : ignoré" + ("s." if already > 1 else ".")
+            )
+        skipped = already
+        emails = donor_emails(workspace, {c.giver.organization_id for c in contributions})
+        details = company_details(workspace, {c.giver.organization_id for c in contributions})
+        candidates: list[Receipt] = []
+        for contribution in sorted(contributions, key=lambda c: (c.received_on, c.pk)):
+            known = details.get(contribution.giver.organization_id)
+            try:
+                check_contribution(contribution, workspace, eligibility, active=False)
+                receipt = build_company_receipt(
+                    contribution,
+                    workspace,
+                    eligibility,
+                    user=user,
+                    legal_form=known.legal_form if known else "",
+                    street=known.street if known else "",
+                    payment_method=known.payment_method if known else "",
+                    snapshot=snapshot,
+                )
+            except Refusal as refusal:
+                skipped += 1
+                messages.append(
+                    f"{contribution.giver.organization.name}, {money(contribution.value)} du "
+                    f"{contribution.received_on:%d/%m/%Y} : {refusal.message}"
+                )
+                continue
+            receipt.donor_email = emails.get(contribution.giver.organization_id, "")
+            candidates.append(receipt)
+        for gift in sorted((g for g in gifts if g.pk not in taken_g), key=lambda g: (g.received_on, g.pk)):
+            try:
+                candidates.append(_individual_receipt(gift, workspace, eligibility, user, snapshot))
+            except ValidationError as exc:
+                skipped += 1
+                messages.append(f"{gift.donor_name}, {money(gift.amount)} : {' '.join(exc.messages)}")
+        saved = save_numbered(candidates, workspace.organization_id)
+        record_events(
+            action="receipt.issued",
+            targets=saved,
+            actor=user,
+            workspace=workspace,
+            details_of=lambda r: {**receipt_details(r), "batch": run.pk},
+            request=where,
+        )
+        run.issued += len(saved)
+        run.save(update_fields=["issued"])
+        _inside_chunk_hook()
+    run.skipped += skipped  # counted once the chunk is committed (a retried chunk counts again from zero)
+    return saved, messages
 
 
 def _of_run(run: BatchRun):
@@ -239,7 +311,7 @@ def send_receipts(receipts: list[Receipt], *, actor=None, request=None) -> int:
         message = EmailMessage(
             subject=f"Votre reçu fiscal n° {receipt.reference} — {issuer}",
             body=(
-                f"Bonjour,\n\n{issuer} vous remercie de votre don de {receipt.amount} € du {receipt.gift_date:%d/%m/%Y}.\n"
+                f"Bonjour,\n\n{issuer} vous remercie de votre don de {money(receipt.amount)} du {receipt.gift_date:%d/%m/%Y}.\n"
                 f"Vous trouverez ci-joint le reçu fiscal n° {receipt.reference} (formulaire {receipt.form}), à conserver.\n\n"
                 f"{receipt.issuer_snapshot.get('signatory_name', '')}\n{receipt.issuer_snapshot.get('signatory_role', '')}"
             ),

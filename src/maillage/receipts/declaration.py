@@ -1,4 +1,6 @@
-"""The annual declaration of art. 222 bis CGI: amount and number of receipts issued for the previous year's gifts.
+"""The annual declaration of art. 222 bis CGI: amount and number of receipts issued for the gifts of the last closed
+fiscal year (the calendar year when the fiscal year closes on 31 December; otherwise the twelve months up to the
+closing date, as the text says "au titre des dons reçus au cours de l'exercice").
 
 Split as the declaration asks: by form (2041-MEC-SD for companies, 2041-RD for individuals) and by nature of the
 gift (numéraire, en nature, compétences). Cancelled receipts are left out (a corrected receipt counts once, under its
@@ -13,11 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Sum
-
 from maillage.core import legal
 from maillage.receipts.calendar import nth_working_day_after
-from maillage.receipts.models import Nature, Receipt, ReceiptForm, gift_year_bounds
+from maillage.receipts.models import Nature, Receipt, ReceiptForm, fiscal_year_bounds
 
 
 def declaration_deadline(gift_year: int, fiscal_year_end: date | None = None) -> date:
@@ -42,12 +42,20 @@ class Line:
 
 @dataclass
 class Declaration:
-    gift_year: int
+    gift_year: int  # the year in which the fiscal year closes
     deadline: date
+    start: date | None = None  # the fiscal year declared
+    end: date | None = None
     lines: list[Line] = field(default_factory=list)
     count: int = 0
     amount: Decimal = Decimal("0")
     applies: bool = True
+
+    @property
+    def period_label(self) -> str:
+        if self.start is None or (self.start.month, self.start.day) == (1, 1):
+            return f"de {self.gift_year}"
+        return f"de l'exercice du {self.start:%d/%m/%Y} au {self.end:%d/%m/%Y}"
 
     def reminder(self, today: date) -> str:
         if not self.applies or self.count == 0:
@@ -55,49 +63,70 @@ class Declaration:
         days = (self.deadline - today).days
         if days < 0:
             return (
-                f"La déclaration des dons de {self.gift_year} (art. 222 bis du CGI) était due le {self.deadline:%d/%m/%Y} : "
+                f"La déclaration des dons {self.period_label} (art. 222 bis du CGI) était due le {self.deadline:%d/%m/%Y} : "
                 "déposez-la sans attendre (amende de l'art. 1729 B du CGI)."
             )
         if days <= legal.DECLARATION_REMINDER_DAYS:
             return (
                 f"Rappel : déclarez avant le {self.deadline:%d/%m/%Y} (dans {days} jour{'s' if days > 1 else ''}) le montant "
-                f"et le nombre des reçus émis pour les dons de {self.gift_year} (art. 222 bis du CGI)."
+                f"et le nombre des reçus émis pour les dons {self.period_label} (art. 222 bis du CGI)."
             )
         return ""
 
 
 def build_declaration(workspace, gift_year: int, fiscal_year_end: date | None = None) -> Declaration:
-    start, end = gift_year_bounds(gift_year)
-    rows = (
+    """The declaration of the fiscal year closing in ``gift_year`` (on ``fiscal_year_end``; 31 December if none)."""
+    end = fiscal_year_end or date(gift_year, 12, 31)
+    start, end = fiscal_year_bounds(end)
+    receipts = (
         Receipt.objects.visible_to(workspace)
         .active()
         .filter(issuer_id=workspace.organization_id, gift_date__range=(start, end))
-        .values("form", "nature")
-        .annotate(count=Count("id"), amount=Sum("amount"))
-        .order_by("form", "nature")
+        .values_list("form", "nature", "amount")
     )
-    found = {(r["form"], r["nature"]): r for r in rows}
+    found: dict[tuple[str, str], list] = {}
+    for form, nature, amount in receipts:  # summed in Python: exact Decimal on every database (no float noise)
+        line = found.setdefault((form, nature), [0, Decimal("0")])
+        line[0] += 1
+        line[1] += amount
     declaration = Declaration(
         gift_year=gift_year,
         deadline=declaration_deadline(gift_year, fiscal_year_end),
-        applies=gift_year >= legal.DECLARATION_FIRST_GIFT_YEAR,
+        start=start,
+        end=end,
+        applies=end >= date(legal.DECLARATION_FIRST_GIFT_YEAR, 12, 31),
     )
     for form in ReceiptForm:
         for nature in Nature:
             if form == ReceiptForm.INDIVIDUAL and nature == Nature.SKILLS:
                 continue
-            row = found.get((form.value, nature.value), {"count": 0, "amount": Decimal("0")})
-            declaration.lines.append(
-                Line(form.value, form.label, nature.value, nature.label, row["count"], row["amount"] or Decimal("0"))
-            )
+            count, amount = found.get((form.value, nature.value), (0, Decimal("0")))
+            declaration.lines.append(Line(form.value, form.label, nature.value, nature.label, count, amount))
     declaration.count = sum(line.count for line in declaration.lines)
     declaration.amount = sum((line.amount for line in declaration.lines), Decimal("0"))
     return declaration
 
 
+def declaration_for(workspace, today: date, gift_year: int | None = None) -> Declaration:
+    """The declaration of the workspace's last closed fiscal year (or of the one closing in ``gift_year``), from the
+    closing date declared with its eligibility."""
+    from maillage.receipts.models import Eligibility, closing_in, last_closing
+
+    closing = (
+        Eligibility.objects.filter(organization_id=workspace.organization_id)
+        .values_list("fiscal_year_closing", flat=True)
+        .first()
+        or "31/12"
+    )
+    end = closing_in(gift_year, closing) if gift_year else last_closing(closing, today)
+    if gift_year is None and closing == "31/12":
+        end = date(today.year - 1, 12, 31)  # the calendar year just closed
+    return build_declaration(workspace, end.year, end if closing != "31/12" else None)
+
+
 def reminder_for(workspace, today: date) -> str:
     """The reminder to show on the receipts pages for last year's declaration, if due soon or overdue."""
-    declaration = build_declaration(workspace, today.year - 1)
+    declaration = declaration_for(workspace, today)
     if today > declaration.deadline + timedelta(days=60):
         return ""
     return declaration.reminder(today)

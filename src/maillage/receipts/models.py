@@ -48,6 +48,9 @@ class Eligibility(models.Model):
         "fournit gratuitement repas, soins ou logement à des personnes en difficulté", default=False
     )
     purpose = models.CharField("objet de l'organisme", max_length=500)
+    fiscal_year_closing = models.CharField(
+        "clôture de l'exercice (JJ/MM)", max_length=5, default="31/12", help_text="Ex. 31/12, 30/06."
+    )
     address = models.CharField("adresse", max_length=300)
     signatory_name = models.CharField("signataire", max_length=150)
     signatory_role = models.CharField("qualité du signataire", max_length=150)
@@ -61,6 +64,10 @@ class Eligibility(models.Model):
     def __str__(self) -> str:
         return f"Habilitation de {self.organization}"
 
+    def last_closing(self, today: date) -> date:
+        """The closing date of the last fiscal year closed on or before ``today``."""
+        return last_closing(self.fiscal_year_closing, today)
+
     @property
     def articles(self) -> list[str]:
         return [a for a, on in (("200", self.art_200), ("238 bis", self.art_238_bis), ("978", self.art_978)) if on]
@@ -73,10 +80,79 @@ class PaymentMethod(models.TextChoices):
     NONE = "", "Sans objet (don en nature ou de compétences)"
 
 
+# What a money gift must say of how it was paid (the form's « Mode de versement » boxes).
+MONEY_PAYMENT_METHODS = (PaymentMethod.CASH, PaymentMethod.CHEQUE, PaymentMethod.TRANSFER)
+
+
+class GiftForm(models.TextChoices):
+    """The « Forme du don » boxes of both forms (Cerfa 11580 and 16216)."""
+
+    AUTHENTIC = "acte_authentique", "Acte authentique"
+    PRIVATE_DEED = "seing_prive", "Acte sous seing privé"
+    MANUAL = "don_manuel", "Déclaration de don manuel"
+    OTHER = "autre", "Autres"
+
+
+class Donor(models.Model):
+    """An individual donor (a person), kept by one workspace, with the history of their gifts.
+
+    Personal data (GDPR): ``full_name``, ``street``, ``postal_code``, ``city``, ``email`` identify a person; they are
+    kept for the receipts' retention period and no longer.
+    """
+
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="+")
+    full_name = models.CharField("nom et prénom", max_length=200)
+    street = models.CharField("adresse (numéro, voie)", max_length=200, blank=True)
+    postal_code = models.CharField("code postal", max_length=10, blank=True)
+    city = models.CharField("commune", max_length=100, blank=True)
+    email = models.EmailField("e-mail", blank=True)
+    match_key = models.CharField(max_length=300, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["full_name", "id"]
+        verbose_name = "donateur particulier"
+        indexes = [models.Index(fields=["workspace", "match_key"], name="donor_match_idx")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def address(self) -> str:
+        return ", ".join(p for p in (self.street, f"{self.postal_code} {self.city}".strip()) if p)
+
+
+class CompanyDonorDetails(models.Model):
+    """What a workspace knows of a donor company that the directory does not: its legal form and street address,
+    printed on the 2041-MEC-SD (entered once, reused by later receipts and batches)."""
+
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE, related_name="+")
+    legal_form = models.CharField("forme juridique", max_length=100, blank=True)
+    street = models.CharField("adresse (numéro, voie)", max_length=200, blank=True)
+    payment_method = models.CharField(
+        "mode de versement habituel", max_length=10, choices=PaymentMethod.choices, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "organization"], name="company_donor_details_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} : {self.legal_form} {self.street}"
+
+
 class IndividualGift(models.Model):
     """A gift of a person (not an organisation of the directory), recorded outside alliances."""
 
     workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="+")
+    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, null=True, blank=True, related_name="gifts")
     donor_name = models.CharField("nom et prénom du donateur", max_length=200)
     donor_address = models.CharField("adresse du donateur", max_length=300)
     donor_email = models.EmailField("e-mail du donateur", blank=True)
@@ -85,6 +161,11 @@ class IndividualGift(models.Model):
     in_kind = models.BooleanField("don en nature", default=False)
     description = models.CharField("description (don en nature)", max_length=500, blank=True)
     payment_method = models.CharField("mode de versement", max_length=10, choices=PaymentMethod.choices, blank=True)
+    listed_securities = models.BooleanField("titres de sociétés cotés", default=False)
+    gift_form = models.CharField("forme du don", max_length=20, choices=GiftForm.choices, default=GiftForm.MANUAL)
+    counterparts_value = models.DecimalField("valeur des contreparties (€)", max_digits=12, decimal_places=2, default=0)
+    counterparts_description = models.CharField("contreparties remises", max_length=300, blank=True)
+    import_key = models.CharField(max_length=200, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -105,6 +186,7 @@ class ReceiptForm(models.TextChoices):
 
 class Nature(models.TextChoices):
     MONEY = "numeraire", "Numéraire"
+    SECURITIES = "titres", "Titres de sociétés cotés"
     IN_KIND = "nature", "En nature"
     SKILLS = "competences", "Mécénat de compétences"
 
@@ -161,6 +243,9 @@ class Receipt(models.Model):
     number = models.PositiveIntegerField("numéro d'ordre")
     reference = models.CharField("numéro", max_length=20)
     form = models.CharField("formulaire", max_length=12, choices=ReceiptForm.choices)
+    cerfa = models.CharField("numéro Cerfa du modèle", max_length=12, blank=True)
+    articles = models.CharField("articles du CGI", max_length=30, blank=True)
+    gift_form = models.CharField("forme du don", max_length=20, choices=GiftForm.choices, blank=True)
     contribution = models.ForeignKey(
         "contributions.Contribution", on_delete=models.PROTECT, null=True, blank=True, related_name="receipts"
     )
@@ -290,6 +375,37 @@ class BatchRun(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total else int(100 * self.done / self.total)
+
+
+def parse_closing(text: str) -> tuple[int, int]:
+    """« 30/06 » → (30, 6); ValueError in French when it is not a day of the year (29/02 refused: not every year)."""
+    try:
+        day, month = (int(p) for p in (text or "").strip().split("/"))
+        date(2023, month, day)
+    except (ValueError, TypeError):
+        raise ValueError(f"« {text} » n'est pas une date de clôture (JJ/MM, ex. 31/12 ou 30/06).") from None
+    return day, month
+
+
+def closing_in(year: int, closing: str) -> date:
+    day, month = parse_closing(closing)
+    return date(year, month, day)
+
+
+def last_closing(closing: str, today: date) -> date:
+    this_year = closing_in(today.year, closing)
+    return this_year if this_year <= today else closing_in(today.year - 1, closing)
+
+
+def fiscal_year_bounds(closing_date: date) -> tuple[date, date]:
+    """The fiscal year that closes on ``closing_date`` (twelve months)."""
+    from datetime import timedelta
+
+    try:
+        opening = closing_date.replace(year=closing_date.year - 1) + timedelta(days=1)
+    except ValueError:  # 29 February
+        opening = date(closing_date.year - 1, 3, 1)
+    return opening, closing_date
 
 
 def gift_year_bounds(year: int) -> tuple[date, date]:

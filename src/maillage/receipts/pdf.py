@@ -13,8 +13,9 @@ from pathlib import Path
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 
-from maillage.core.legal import RECEIPT_RETENTION_YEARS
-from maillage.receipts.models import Receipt, ReceiptForm
+from maillage.core.formats import amount
+from maillage.core.legal import RECEIPT_CERFA, RECEIPT_RETENTION_YEARS
+from maillage.receipts.models import GiftForm, Nature, PaymentMethod, Receipt, ReceiptForm
 from maillage.receipts.words import euros_in_words
 
 
@@ -31,22 +32,46 @@ def _signature_data_uri(name: str) -> str:
 
 
 def money(value) -> str:
-    """« 1 234,50 » (French grouping, decimal comma)."""
-    return f"{Decimal(value):,.2f}".replace(",", " ").replace(".", ",")
+    """« 1 234,50 » (French grouping, decimal comma): :func:`maillage.core.formats.amount`."""
+    return amount(Decimal(value))
 
 
 def receipt_context(receipt: Receipt) -> dict:
     issuer = receipt.issuer_snapshot
     evidence = issuer.get("evidence_date") or ""
     skills = [{**line, "value_display": money(line["value"])} for line in receipt.skills_detail]
+    is_company = receipt.form == ReceiptForm.COMPANY
+    # Receipts issued before the articles were stored per receipt: those of the form (never the other form's).
+    articles = receipt.articles.split(",") if receipt.articles else (["238 bis"] if is_company else ["200"])
+    article_boxes = ["238 bis"] if is_company else ["200", "978"]
+    gift_form = receipt.gift_form or (GiftForm.MANUAL if receipt.nature == Nature.MONEY else GiftForm.OTHER)
+    nature_boxes = [
+        (Nature.MONEY.label, receipt.nature == Nature.MONEY),
+        (Nature.SECURITIES.label, receipt.nature == Nature.SECURITIES),
+        (
+            "Autres"
+            + (
+                f" : {receipt.get_nature_display().lower()}"
+                if receipt.nature in (Nature.IN_KIND, Nature.SKILLS)
+                else ""
+            ),
+            receipt.nature in (Nature.IN_KIND, Nature.SKILLS),
+        ),
+    ]
     return {
+        "cerfa": receipt.cerfa or RECEIPT_CERFA[receipt.form],
+        "articles": articles,
+        "article_boxes": [(a, a in articles) for a in article_boxes],
+        "form_boxes": [(label, value == gift_form) for value, label in GiftForm.choices],
+        "nature_boxes": nature_boxes,
+        "payment_boxes": [(label, value == receipt.payment_method) for value, label in PaymentMethod.choices if value],
         "amount_display": money(receipt.amount),
         "counterparts_display": money(receipt.counterparts_value),
         "evidence_date": date.fromisoformat(evidence) if evidence else None,
         "skills": skills,
         "receipt": receipt,
         "issuer": issuer,
-        "is_company": receipt.form == ReceiptForm.COMPANY,
+        "is_company": is_company,
         "amount_words": euros_in_words(receipt.amount),
         "signature": _signature_data_uri(issuer.get("signature_image", "")),
         "retention_years": int(RECEIPT_RETENTION_YEARS.value),

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 from maillage.core.legal import RECEIPT_RETENTION_YEARS
+from maillage.receipts.guard import purge_allowed
 from maillage.receipts.models import Receipt
 
 
@@ -28,5 +29,8 @@ def purge_receipts(*, issued_before_year: int, today: date) -> int:
     queryset = Receipt.objects.filter(issued_at__year__lt=issued_before_year, retain_until__lt=today)
     if queryset.filter(replaced_by__isnull=False).exclude(replaced_by__issued_at__year__lt=issued_before_year).exists():
         raise ValidationError("Refusé : un reçu à purger est remplacé par un reçu encore conservé.")
-    deleted, _ = models.QuerySet.delete(queryset.order_by("-issued_at"))  # bypasses ReceiptQuerySet.delete on purpose
+    with purge_allowed(connection):  # the database triggers refuse DELETE anywhere else (guard.py)
+        deleted, _ = models.QuerySet.delete(
+            queryset.order_by("-issued_at")
+        )  # bypasses ReceiptQuerySet.delete on purpose
     return deleted

@@ -5,7 +5,7 @@ No business rule here: forms parse input, the actions of :mod:`maillage.receipts
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django import forms
@@ -20,15 +20,17 @@ from django.views.decorators.http import require_POST
 
 from maillage.audit.actions import record_event
 from maillage.contributions.models import GIFT_KINDS, Contribution
+from maillage.core.formats import money
 from maillage.core.legal import RECEIPT_RETENTION_YEARS
 from maillage.core.roles import Role, role_at_least
 from maillage.core.tenancy import get_visible_or_404, workspace_required
 from maillage.receipts import accounting, actions, simulation
 from maillage.receipts.batch import start_batch
-from maillage.receipts.declaration import build_declaration, reminder_for
+from maillage.receipts.declaration import declaration_for, reminder_for
 from maillage.receipts.models import (
     BatchRun,
     EvidenceKind,
+    GiftForm,
     IndividualGift,
     LegalStatus,
     PaymentMethod,
@@ -60,12 +62,23 @@ class EligibilityForm(forms.Form):
         required=False,
     )
     purpose = forms.CharField(label="Objet de l'organisme", max_length=500)
+    fiscal_year_closing = forms.CharField(
+        label="Clôture de l'exercice (JJ/MM)",
+        max_length=5,
+        initial="31/12",
+        required=False,
+        help_text="La déclaration annuelle (art. 222 bis) porte sur le dernier exercice clos.",
+    )
     address = forms.CharField(label="Adresse de l'organisme", max_length=300)
     signatory_name = forms.CharField(label="Nom du signataire", max_length=150)
     signatory_role = forms.CharField(
         label="Qualité du signataire", max_length=150, help_text="ex. Présidente, Trésorier"
     )
-    signature_image = forms.FileField(label="Signature scannée (PNG ou JPEG, facultative)", required=False)
+    signature_image = forms.FileField(
+        label="Signature scannée (PNG ou JPEG)",
+        required=False,
+        help_text="Obligatoire pour émettre des reçus : chaque reçu porte la signature du signataire.",
+    )
     remove_signature = forms.BooleanField(label="Retirer la signature scannée", required=False)
 
 
@@ -77,9 +90,22 @@ class IndividualGiftForm(forms.Form):
     received_on = forms.DateField(label="Reçu le", widget=forms.DateInput(attrs={"type": "date"}))
     payment_method = forms.ChoiceField(label="Mode de versement", choices=[("", "—"), *PAYMENT_CHOICES], required=False)
     in_kind = forms.BooleanField(label="Don en nature (bien)", required=False)
+    listed_securities = forms.BooleanField(label="Don de titres de sociétés cotés", required=False)
     description = forms.CharField(
-        label="Description et valorisation du bien (don en nature)", max_length=500, required=False
+        label="Description et valorisation du bien ou des titres (don en nature ou de titres)",
+        max_length=500,
+        required=False,
     )
+    gift_form = forms.ChoiceField(
+        label="Forme du don", choices=GiftForm.choices, initial=GiftForm.MANUAL, required=False
+    )
+    counterparts_value = forms.CharField(
+        label="Valeur des contreparties remises (€)",
+        max_length=20,
+        required=False,
+        help_text="25 % du don au plus, et 73 € par donateur et par an (BOI-IR-RICI-250-10-20-10).",
+    )
+    counterparts_description = forms.CharField(label="Contreparties remises", max_length=300, required=False)
 
 
 class IssueForm(forms.Form):
@@ -89,6 +115,8 @@ class IssueForm(forms.Form):
         label="Forme juridique du donateur", max_length=100, required=False, help_text="SAS, SARL, SA…"
     )
     payment_method = forms.ChoiceField(label="Mode de versement", choices=[("", "—"), *PAYMENT_CHOICES], required=False)
+    street = forms.CharField(label="Adresse de l'entreprise (numéro, voie)", max_length=200, required=False)
+    gift_form = forms.ChoiceField(label="Forme du don", choices=[("", "—"), *GiftForm.choices], required=False)
 
 
 class CancelForm(forms.Form):
@@ -103,7 +131,25 @@ class SimulationForm(forms.Form):
     rows = forms.CharField(
         label="Années : année ; chiffre d'affaires HT (entreprise) ou revenu imposable (particulier) ; dons ; dont dons aux organismes d'aide aux personnes en difficulté",
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Une ligne par année, ex. « 2025 ; 1 500 000 ; 30 000 ; 0 ». Les années se suivent.",
+        help_text="Une ligne par année (entreprise : année de clôture de l'exercice), ex. « 2025 ; 1 500 000 ; 30 000 ; 0 ». Les années se suivent.",
+    )
+    closing = forms.CharField(
+        label="Date de clôture de l'exercice (entreprise, JJ/MM)",
+        required=False,
+        max_length=5,
+        help_text="Ex. « 30/06 » ; 31/12 si vide. Les plafonds dépendent de la date de clôture.",
+    )
+    dated = forms.CharField(
+        label="Dons datés (particulier) : date ; montant ; « aide » pour un organisme d'aide aux personnes en difficulté",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Ex. « 01/12/2025 ; 1 800 ; aide ». Ajoutés aux dons de leur année (le plafond de 75 % dépend de la date du don).",
+    )
+    opening = forms.CharField(
+        label="Excédents reportés à l'ouverture : année d'origine ; montant",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Ex. « 2021 ; 5 000 » : excédent de 2021 pas encore imputé.",
     )
 
 
@@ -217,7 +263,7 @@ def receipts_individual_gift(request):
             apply_errors(form, exc)
         else:
             messages.success(
-                request, f"Don de {gift.donor_name} enregistré ({gift.amount} €). Émettez son reçu ci-dessous."
+                request, f"Don de {gift.donor_name} enregistré ({money(gift.amount)}). Émettez son reçu ci-dessous."
             )
             return redirect("web:receipts_home")
     status = 400 if request.method == "POST" else 200
@@ -246,6 +292,8 @@ def receipts_issue(request):
             individual_gift=gift,
             legal_form=data.get("legal_form", ""),
             payment_method=data.get("payment_method", ""),
+            street=data.get("street", ""),
+            gift_form=data.get("gift_form", ""),
             request=request,
         )
     except ValidationError as exc:
@@ -373,17 +421,75 @@ def _parse_rows(text: str) -> list[tuple[int, Decimal, Decimal, Decimal]]:
     return rows
 
 
+def _number(text: str, where: str) -> Decimal:
+    cleaned = text.strip().replace(" ", "").replace("\u202f", "").replace("\xa0", "").replace(",", ".")
+    try:
+        value = Decimal(cleaned or "0")
+    except ArithmeticError:
+        raise ValueError(f"{where} : « {text.strip()[:40]} » n'est pas un montant.") from None
+    if not value.is_finite() or value < 0 or value > Decimal("1e12"):
+        raise ValueError(f"{where} : montant positif attendu.")
+    return value
+
+
+def _parse_dated(text: str) -> dict[int, list[simulation.DatedGift]]:
+    found: dict[int, list[simulation.DatedGift]] = {}
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        cells = [c.strip() for c in line.split(";")]
+        if len(cells) not in (2, 3):
+            raise ValueError(f"don daté, ligne {number} : « date ; montant » ou « date ; montant ; aide » attendu.")
+        try:
+            day = datetime.strptime(cells[0], "%d/%m/%Y").date()
+        except ValueError:
+            raise ValueError(f"don daté, ligne {number} : date au format JJ/MM/AAAA attendue.") from None
+        amount = _number(cells[1], f"don daté, ligne {number}")
+        difficulty = len(cells) == 3 and cells[2].lower() in ("aide", "oui", "o", "1")
+        found.setdefault(day.year, []).append(simulation.DatedGift(day, amount, difficulty))
+    return found
+
+
+def _parse_opening(text: str) -> dict[int, Decimal]:
+    found: dict[int, Decimal] = {}
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        cells = [c.strip() for c in line.split(";")]
+        if len(cells) != 2 or not cells[0].isdigit() or not 2000 <= int(cells[0]) <= 2100:
+            raise ValueError(f"report, ligne {number} : « année ; montant » attendu.")
+        found[int(cells[0])] = found.get(int(cells[0]), Decimal("0")) + _number(cells[1], f"report, ligne {number}")
+    return found
+
+
+def _closing(text: str, year: int):
+    if not (text or "").strip():
+        return None
+    try:
+        return datetime.strptime(f"{text.strip()}/{year}", "%d/%m/%Y").date()
+    except ValueError:
+        raise ValueError(f"date de clôture « {text.strip()[:10]} » : JJ/MM attendu (ex. 30/06).") from None
+
+
 @workspace_required(Role.VIEWER)
 def receipts_simulation(request):
     form = SimulationForm(request.GET or None, initial={"donor": "company"})
     results = None
     if request.GET and form.is_valid():
+        data = form.cleaned_data
         try:
-            rows = _parse_rows(form.cleaned_data["rows"])
-            if form.cleaned_data["donor"] == "company":
-                results = simulation.simulate_company([simulation.CompanyYear(y, a, g, d) for y, a, g, d in rows])
+            rows = _parse_rows(data["rows"])
+            opening = _parse_opening(data["opening"])
+            if data["donor"] == "company":
+                years = [simulation.CompanyYear(y, a, g, d, _closing(data["closing"], y)) for y, a, g, d in rows]
+                results = simulation.simulate_company(years, opening)
             else:
-                results = simulation.simulate_individual([simulation.IndividualYear(y, a, g, d) for y, a, g, d in rows])
+                dated = _parse_dated(data["dated"])
+                known = {row[0] for row in rows}
+                if set(dated) - known:
+                    raise ValueError(f"des dons datés de {min(set(dated) - known)} n'ont pas leur ligne d'année.")
+                years = [simulation.IndividualYear(y, a, g, d, tuple(dated.get(y, ()))) for y, a, g, d in rows]
+                results = simulation.simulate_individual(years, opening)
         except ValueError as exc:
             form.add_error("rows", f"Simulation impossible : {exc}")
     return render(request, "web/receipts/simulation.html", {"form": form, "results": results})
@@ -392,8 +498,9 @@ def receipts_simulation(request):
 @workspace_required(Role.VIEWER)
 def receipts_declaration(request):
     today = timezone.localdate()
-    year = _year_param(request, today.year - 1)
-    declaration = build_declaration(request.workspace, year)
+    raw = (request.GET.get("year") or "").strip()
+    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= today.year else None
+    declaration = declaration_for(request.workspace, today, year)
     return render(
         request,
         "web/receipts/declaration.html",

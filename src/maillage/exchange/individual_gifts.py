@@ -1,0 +1,120 @@
+"""Import of individuals' gifts (dons de particuliers), for their tax receipts: a CSV/XLSX of the association's own,
+or the export file of an online collection tool (HelloAsso first: its donors' first and last names, address,
+amount, date and means of payment, one line per payment).
+
+Each row goes through :func:`maillage.receipts.actions.record_individual_gift` (the same checks as the page) and its
+donor is found again among the workspace's donors (name and e-mail, else name and address) or created: an import
+never duplicates a donor. The natural key is the tool's reference when the file has one (a re-import of the same
+export skips the payments already imported), else donor, date and amount. Registered in ``fields.FIELDS`` and
+``rows.IMPORTERS`` (entity ``donation``). Undo deletes the gifts it created (never a receipted one: the receipt
+protects it); the donor records stay.
+
+HelloAsso's column names are taken as synonyms below; they were not checked against a real export file of 2026.
+"""
+
+from __future__ import annotations
+
+from maillage.core.text import normalize
+from maillage.exchange.fields import parse_date_in_range, parse_decimal
+from maillage.exchange.individual_gift_fields import FIELDS  # noqa: F401 (registered by fields.py)
+from maillage.exchange.models import Entity
+from maillage.exchange.rows import RowError, _collect
+
+METHODS = {
+    "cheque": "cheque",
+    "especes": "especes",
+    "liquide": "especes",
+    "cash": "especes",
+}
+REFUSED_STATUSES = ("refuse", "rembourse", "annule", "echec", "en attente", "refused", "refunded", "canceled")
+
+
+def payment_method(value: str) -> str:
+    key = normalize(value or "")
+    if not key:
+        return "virement"  # online collection tools take cards and transfers
+    for word, method in METHODS.items():
+        if word in key:
+            return method
+    if any(w in key for w in ("carte", "cb", "card", "virement", "prelevement", "transfer", "sepa", "paypal")):
+        return "virement"
+    raise ValueError(f"Mode de versement inconnu « {value} » : chèque, espèces, carte, virement ou prélèvement.")
+
+
+class IndividualGiftRows:
+    entity = Entity.DONATION
+    repeatable = True  # the same person may give the same amount twice the same day
+    dry_run_actions = True  # record_individual_gift's checks (counterparts, dates) show at validation
+
+    def plan(self, v: dict, ctx) -> tuple[str, dict, dict, None]:
+        errors: dict[str, list[str]] = {}
+        name = " ".join(p for p in (v.get("first_name", "").strip(), v.get("last_name", "").strip()) if p)
+        if not v.get("last_name", "").strip():
+            errors["last_name"] = ["Le nom du donateur est obligatoire (il figure sur le reçu)."]
+        street, postal, city = (v.get(f, "").strip() for f in ("street", "postal_code", "city"))
+        if not (street and (postal or city)) and not (street and "," in street):
+            errors["street"] = [
+                "L'adresse complète du donateur (voie, code postal, ville) est obligatoire pour son reçu."
+            ]
+        amount = _collect(errors, "amount", parse_decimal, v.get("amount", ""))
+        if amount is not None and amount <= 0:
+            errors["amount"] = ["Le montant doit être positif."]
+        if not v.get("amount", "").strip():
+            errors["amount"] = ["Le montant est obligatoire."]
+        day = _collect(errors, "received_on", parse_date_in_range, v.get("received_on", ""))
+        if day is None and "received_on" not in errors:
+            errors["received_on"] = ["La date du don est obligatoire."]
+        method = _collect(errors, "payment_method", payment_method, v.get("payment_method", ""))
+        status = normalize(v.get("status", ""))
+        if status and any(s in status for s in REFUSED_STATUSES):
+            errors["status"] = [f"Paiement « {v['status']} » : pas un don reçu, ligne ignorée."]
+        counterparts = _collect(errors, "counterparts_value", parse_decimal, v.get("counterparts_value", ""))
+        if errors:
+            raise RowError(errors)
+        address = ", ".join(p for p in (street, f"{postal} {city}".strip()) if p)
+        email = v.get("email", "").strip().lower()
+        reference = v.get("reference", "").strip()
+        base = f"ref:{reference}" if reference else f"{normalize(name)}:{email}:{day.isoformat()}:{amount}"
+        payload = {
+            "donor_name": name,
+            "donor_address": address,
+            "donor_email": email,
+            "street": street,
+            "postal_code": postal,
+            "city": city,
+            "amount": str(amount),
+            "received_on": day.isoformat(),
+            "payment_method": method,
+            "counterparts_value": str(counterparts or "0"),
+            "reference": reference,
+        }
+        preview = {"Donateur": name, "Adresse": address, "Montant": f"{amount} €", "Date": f"{day:%d/%m/%Y}"}
+        return base, payload, preview, None
+
+    def execute(self, payload: dict, ctx, row: int) -> list[tuple[str, int, bool]]:
+        from datetime import date
+
+        from maillage.receipts.actions import find_or_create_donor, record_individual_gift
+
+        donor, _ = find_or_create_donor(
+            workspace=ctx.workspace,
+            full_name=payload["donor_name"],
+            email=payload["donor_email"],
+            street=payload["street"],
+            postal_code=payload["postal_code"],
+            city=payload["city"],
+        )
+        gift = record_individual_gift(
+            workspace=ctx.workspace,
+            user=ctx.user,
+            donor=donor,
+            donor_name=payload["donor_name"],
+            donor_address=payload["donor_address"],
+            donor_email=payload["donor_email"],
+            amount=payload["amount"],
+            received_on=date.fromisoformat(payload["received_on"]),
+            payment_method=payload["payment_method"],
+            counterparts_value=payload["counterparts_value"],
+            import_key=payload["reference"],
+        )
+        return [("receipts.IndividualGift", gift.pk, True)]
