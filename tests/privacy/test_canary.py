@@ -55,7 +55,7 @@ def test_an_erased_person_is_found_nowhere(people, workspace_a, media):
 
     api = api_client_for(admin, workspace_a)
     found = {s["source"]: s for s in api.get("/api/v1/privacy/people", {"q": "zorglub"}).json()}
-    assert {"contacts", "attendances", "skills_lines", "individual_gifts", "receipts", "import_files",
+    assert {"contacts", "attendances", "skills_lines", "donors", "individual_gifts", "receipts", "import_files",
             "agreement_files", "interactions", "invitations", "journal"} <= set(found)  # fmt: skip
     assert found["receipts"]["rows"][0]["held_until"] == planted["receipt"].retain_until.isoformat()
 

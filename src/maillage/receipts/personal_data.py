@@ -9,10 +9,11 @@ daily purge when the hold ends.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, transaction
 from django.db.models import ProtectedError
 
 from maillage.core.personal_data import DELETE, Retention, Source, years_before
+from maillage.receipts.guard import purge_allowed
 
 
 def _gift_hold(gift):
@@ -26,6 +27,17 @@ def _old_gifts(queryset, today):
     )
 
 
+def _donor_hold(donor):
+    dates = [r.retain_until for gift in donor.gifts.all() for r in gift.receipts.all()]
+    return max(dates) if dates else None
+
+
+def _old_donors(queryset, today):
+    """Donors none of whose gifts is younger than the accounting period (a donor without gifts goes too)."""
+    cutoff = years_before(today, settings.MAILLAGE_RETENTION_ACCOUNTING_YEARS)
+    return queryset.exclude(gifts__received_on__gte=cutoff).exclude(full_name="Donateur effacé")
+
+
 def _expired_receipts(queryset, today):
     return queryset.filter(retain_until__lt=today)
 
@@ -36,7 +48,9 @@ def _delete_receipts(queryset, terms) -> int:
     deleted = 0
     for receipt in queryset.order_by("-issued_at"):
         try:
-            count, _ = models.QuerySet.delete(type(receipt).objects.filter(pk=receipt.pk))  # bypasses the refusal
+            # The ORM's refusal is bypassed here, the database's triggers by ``purge_allowed`` (receipts/guard.py).
+            with transaction.atomic(using=queryset.db), purge_allowed(connections[queryset.db]):
+                count, _ = models.QuerySet.delete(type(receipt).objects.filter(pk=receipt.pk))
             deleted += count
         except ProtectedError:
             continue
@@ -46,6 +60,31 @@ def _delete_receipts(queryset, terms) -> int:
 RECEIPT_HOLD = "reçu fiscal émis : conservé 6 ans avec les données du donateur (LPF art. L. 102 B)"
 
 SOURCES = [
+    Source(
+        key="donors",
+        label="Donateurs particuliers",
+        model="receipts.Donor",
+        workspace="workspace",
+        match=("full_name", "email", "street"),
+        show=("full_name", "street", "postal_code", "city", "email", "created_at"),
+        anonymise={
+            "full_name": "Donateur effacé",
+            "street": "",
+            "postal_code": "",
+            "city": "",
+            "email": "",
+            "match_key": "",
+        },
+        hold_until=_donor_hold,
+        hold_reason=RECEIPT_HOLD,
+        category="donateurs particuliers",
+        retention=Retention(
+            expired=_old_donors,
+            setting="MAILLAGE_RETENTION_ACCOUNTING_YEARS",
+            describe="fiche du donateur anonymisée {n} ans après son dernier don (pièces comptables, C. com. art. "
+            "L. 123-22), pas avant la fin de conservation de ses reçus",
+        ),
+    ),
     Source(
         key="individual_gifts",
         label="Dons de particuliers",
