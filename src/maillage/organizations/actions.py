@@ -32,15 +32,17 @@ class DuplicateOrganization(ValidationError):
         self.field = field
 
 
-def _clean(data: dict) -> dict:
+def _clean(data: dict, *, communes: dict | None = None, nafs: set[str] | None = None) -> dict:
+    """The checked fields of a new organisation, or ``ValidationError``. ``communes`` (code → Commune) and
+    ``nafs`` (the NAF codes) read in advance spare the queries (an import checks thousands of rows)."""
     from maillage.territories.models import Commune
 
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
 
-    def check(field: str, func, value):
+    def check(field: str, func, value, *more):
         try:
-            return func(value)
+            return func(value, *more)
         except ValidationError as exc:
             errors.setdefault(field, []).extend(exc.messages)
             return None
@@ -78,11 +80,14 @@ def _clean(data: dict) -> dict:
     if cleaned.get("rna") and kind not in {Kind.ASSOCIATION, Kind.FOUNDATION, Kind.SIAE, ""}:
         errors.setdefault("rna", []).append("Seules les associations ont un numéro RNA.")
     naf = (data.get("naf") or "").strip()
-    cleaned["naf_id"] = check("naf", identifiers.clean_naf, naf) if naf else None
+    cleaned["naf_id"] = check("naf", identifiers.clean_naf, naf, nafs) if naf else None
     commune_code = (data.get("commune") or "").strip().upper()
     cleaned["commune"] = None
     if commune_code:
-        commune = Commune.objects.filter(code=commune_code).first()
+        if communes is not None and commune_code in communes:
+            commune = communes[commune_code]
+        else:
+            commune = Commune.objects.filter(code=commune_code).first()
         if commune is None:
             errors["commune"] = [
                 f"La commune « {commune_code} » n'existe pas dans le code officiel géographique : "
@@ -90,7 +95,7 @@ def _clean(data: dict) -> dict:
             ]
         cleaned["commune"] = commune
     causes = list(data.get("causes") or [])
-    known = set(Cause.objects.filter(code__in=causes).values_list("code", flat=True))
+    known = set(Cause.objects.filter(code__in=causes).values_list("code", flat=True)) if causes else set()
     unknown = [c for c in causes if c not in known]
     if unknown:
         errors["causes"] = [f"Cause(s) inconnue(s) : {', '.join(map(str, unknown))}."]
@@ -151,6 +156,39 @@ def create_organization(*, data: dict, created_by=None) -> Organization:
     organization.causes.set(causes)
     index_organizations([organization], replace=False)
     return organization
+
+
+def check_organization(data: dict, *, communes: dict | None = None, nafs: set[str] | None = None) -> dict:
+    """What :func:`create_organization` checks before writing (not the duplicates): the import checks its rows
+    with it before anything is written, then writes them with :func:`create_organizations`."""
+    return _clean(data, communes=communes, nafs=nafs)
+
+
+def create_organizations(rows: list[dict], *, created_by=None) -> list[Organization]:
+    """Add checked organisations (``check_organization``'s results, with their ``commune``) to the directory at
+    once, with their search index: one insert for the organisations, one for their index words. A duplicate
+    identifier is refused by the unique constraints (``IntegrityError``): the caller looked them up before."""
+    organizations = []
+    for cleaned in rows:
+        cleaned = dict(cleaned)
+        commune = cleaned.pop("commune")
+        cleaned.pop("causes", None)
+        organizations.append(
+            Organization(
+                **cleaned,
+                name_search=normalize(cleaned["name"]),
+                commune=commune,
+                epci_id=(commune.epci_id or (commune.parent.epci_id if commune.parent_id else None))
+                if commune
+                else None,
+                departement_id=commune.departement_id if commune else None,
+                region_id=commune.region_id if commune else None,
+                created_by=created_by,
+            )
+        )
+    Organization.objects.bulk_create(organizations, batch_size=2000)
+    index_organizations(organizations, replace=False)
+    return organizations
 
 
 def is_public_kind(kind: str) -> bool:
