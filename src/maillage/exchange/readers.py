@@ -219,8 +219,9 @@ def _choose_delimiter(lines: list[str]) -> tuple[str, str]:
     why += f", comme {fitting} des {count} ligne(s) lue(s)" if fitting != count else ""
     others = [
         f"{DELIMITER_NAMES[d]} : {h} colonne(s), {c - f} ligne(s) sur {c} d'une autre largeur"
-        for (o, _, _, _), d, h, c, f in scores[1:]
         if o
+        else f"{DELIMITER_NAMES[d]} : une seule colonne dans l'en-tête"
+        for (o, _, _, _), d, h, c, f in scores[1:]
     ]
     if others:
         why += " (" + " ; ".join(others) + ")"
