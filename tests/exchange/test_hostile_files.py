@@ -14,8 +14,8 @@ from maillage.exchange.jobs import create_job
 from maillage.exchange.models import ImportJob, JobStatus
 from maillage.exchange.readers import read_table
 from maillage.organizations.models import Organization
-from tests.exchange.helpers import csv_bytes, upload, xlsx_bytes
 from tests.conftest import page_text
+from tests.exchange.helpers import csv_bytes, upload, xlsx_bytes
 from tests.exchange.test_pages_journey import text_of
 
 pytestmark = pytest.mark.django_db

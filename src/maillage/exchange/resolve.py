@@ -23,6 +23,7 @@ MAX_CANDIDATES = 500
 NEIGHBOURS = 25  # per block and direction: the names next to the row's in the index's name order
 ROWS_PER_STATEMENT = 40  # 4 sub-selects per row: under SQLite's 500 terms of a compound SELECT
 DIGITS = re.compile(r"[\s.\-]")
+NUMBERS = re.compile(r"[0-9]+")
 
 
 @dataclass
@@ -175,6 +176,9 @@ class Directory:
             return self._cache[key]  # type: ignore[return-value]
         block = self._blocks.get(key[1:])
         candidates = list({o.pk: o for o in block}.values()) if block is not None else self._candidates(target, commune)
+        # Names that differ by a number ("Section 12" / "Section 13") are different organisations, however close.
+        numbers = NUMBERS.findall(target)
+        candidates = [o for o in candidates if NUMBERS.findall(o.name_search) == numbers]
         best = None
         if candidates:
             choices = {o.pk: o.name_search for o in candidates}

@@ -72,11 +72,6 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
             if job.message:  # the rows do not fit the header under the detected separator: nothing is guessed
                 raise CommandError(f"{job.message} (options --delimiter et --encoding)")
-            if job.file_format == "csv":
-                from maillage.exchange.parsed import load
-
-                table = load(job)
-                self.stdout.write(f"Encodage : {table.why_encoding}\nSéparateur : {table.why_delimiter}")
             runner.validate(job)
             job.refresh_from_db()
             if job.status == JobStatus.FAILED:
@@ -87,6 +82,11 @@ class Command(BaseCommand):
                 f"Import {job.pk} : {job.total_rows} ligne(s) : {job.accepted_rows} acceptée(s){already}{matched}, "
                 f"{job.rejected_rows} refusée(s)."
             )
+            if job.file_format == "csv":
+                from maillage.exchange.parsed import load
+
+                table = load(job)
+                self.stdout.write(f"Encodage : {table.why_encoding}\nSéparateur : {table.why_delimiter}")
             self._report(job)
             if validate_only:
                 return
