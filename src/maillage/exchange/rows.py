@@ -237,10 +237,12 @@ class OrganizationRows:
         if not (match and match.organization and match.certain):  # to be created: the checks of the action
             communes = {commune.code: commune} if commune else {}
             try:
-                org_actions.check_organization(data, communes=communes, nafs=ctx.nafs)
+                cleaned = org_actions.check_organization(data, communes=communes, nafs=ctx.nafs)
             except ValidationError as exc:
                 raise RowError(exc.message_dict) from exc
-        payload = {"data": data, "match": None, "certain": False}
+        else:
+            cleaned = None
+        payload = {"data": data, "match": None, "certain": False, "cleaned": cleaned}
         proposal = None
         preview = {"Nom": name, "Type": Kind(kind).label, "Commune": commune.name if commune else ""}
         if match and match.organization:
@@ -270,12 +272,14 @@ class OrganizationRows:
             if payload["match"] and (payload["certain"] or decision != "new"):
                 results[position] = [("organizations.Organization", payload["match"], False)]
                 continue
-            data = payload["data"]
-            known = {data["commune"]: communes[data["commune"]]} if communes.get(data["commune"]) else None
-            try:
-                new.append(org_actions.check_organization(data, communes=known, nafs=ctx.nafs))
-            except ValidationError as exc:
-                raise ValidationError({f"ligne {row} — {k}": v for k, v in exc.message_dict.items()}) from exc
+            if payload.get("cleaned") is None:  # checked when planned, unless it was a certain match then
+                data = payload["data"]
+                known = {data["commune"]: communes[data["commune"]]} if communes.get(data["commune"]) else None
+                try:
+                    payload["cleaned"] = org_actions.check_organization(data, communes=known, nafs=ctx.nafs)
+                except ValidationError as exc:
+                    raise ValidationError({f"ligne {row} — {k}": v for k, v in exc.message_dict.items()}) from exc
+            new.append(payload["cleaned"])
             positions.append(position)
         for position, org in zip(positions, org_actions.create_organizations(new, created_by=ctx.user), strict=True):
             results[position] = [("organizations.Organization", org.pk, True)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from maillage.core.hostile import single_line_error
 from maillage.core.text import normalize
@@ -186,8 +186,18 @@ def create_organizations(rows: list[dict], *, created_by=None) -> list[Organizat
                 created_by=created_by,
             )
         )
-    Organization.objects.bulk_create(organizations, batch_size=2000)
-    index_organizations(organizations, replace=False)
+    from maillage.core.bulk_sql import insert_returning_ids, write_rows
+    from maillage.organizations.models import SearchToken
+    from maillage.organizations.search import tokens_for
+
+    fields = [f for f in Organization._meta.concrete_fields if not f.primary_key]
+    columns = [f.column for f in fields]
+    values = [tuple(f.get_db_prep_save(f.pre_save(o, add=True), connection) for f in fields) for o in organizations]
+    for organization, pk in zip(organizations, insert_returning_ids(Organization, columns, values), strict=True):
+        organization.pk = organization.id = pk
+        organization._state.adding = False
+    tokens = [(o.pk, t, o.name_search) for o in organizations for t in tokens_for(o)]
+    write_rows(SearchToken, ["organization_id", "token", "name_search"], tokens)
     return organizations
 
 
