@@ -129,7 +129,7 @@ def test_import_contributions_from_excel_then_undo_and_export(browser_page, sett
     expect(progress).to_contain_text("Terminé")
     expect(progress).not_to_have_attribute("hx-trigger", "every 1s")  # polling stops at the end
     expect(progress.get_by_role("progressbar", name="Progression de l'import")).to_have_attribute("value", "100")
-    expect(progress).to_contain_text("3 ligne(s) créée(s), 0 déjà présente(s)")
+    expect(progress).to_contain_text("3 ligne(s) créée(s), 0 déjà importée(s)")
     assert page.evaluate("window.__samePage") is True, "the progress should be swapped in by htmx"
     page.unroute(re.compile(r"/progression/$"))
     monkeypatch.undo()

@@ -98,3 +98,11 @@ def contributions_csv(path: Path, n: int) -> Path:
     ]
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     return path
+
+
+def organizations_csv(path: Path, n: int) -> Path:
+    """``n`` new organisations (distinct names, one commune), the kind of file issue 21 measured."""
+    lines = ["Nom;Commune;Type"]
+    lines += [f"Association de quartier n° {i};69123;association" for i in range(n)]
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    return path

@@ -73,7 +73,7 @@ def test_the_same_file_again_keeps_its_columns_and_duplicates_nothing(client, al
     assert (again.status, again.created_rows, again.skipped_rows) == (JobStatus.DONE, 0, 3)
     assert Contribution.objects.count() == 3
     page = text_of(client.get(f"/donnees/imports/{again.pk}/"))
-    assert "3 déjà présente(s) (non dupliquée(s))" in page
+    assert "3 déjà importée(s) (non dupliquée(s))" in page
     assert "Annuler cet import" not in page  # it created nothing: nothing to undo
     assert "Annuler cet import (supprimer les 3 ligne(s) créée(s))" in text_of(
         client.get(f"/donnees/imports/{first.pk}/")
@@ -129,7 +129,7 @@ def test_a_file_partly_imported_before_offers_its_new_rows_only(client, workspac
     call_command(
         "import", file=str(path), entity="contribution", workspace=workspace_a.pk, validate_only=True, stdout=out
     )
-    assert "5 ligne(s) acceptée(s) (dont 3 déjà importée(s)), 0 refusée(s)." in out.getvalue()
+    assert "5 ligne(s) : 5 acceptée(s) (dont 3 déjà importée(s)), 0 refusée(s)." in out.getvalue()
     upload(client, path.read_bytes())
     job = ImportJob.objects.order_by("-pk").first()
     client.post(f"/donnees/imports/{job.pk}/colonnes/", {f"col-{i}": name for i, name in job.mapping.items()})

@@ -17,7 +17,7 @@ import time
 import pytest
 from django.db import connection
 
-from tests.exchange.processes import Database, contributions_csv
+from tests.exchange.processes import Database, contributions_csv, organizations_csv
 
 ROWS = 10_000
 BATCH_SIZE = 1000  # MAILLAGE_IMPORT_BATCH_SIZE of the killed processes: 10 batches
@@ -88,6 +88,63 @@ def test_kill_the_import_at_random_points_then_rerun(database, tmp_path):
     assert distinct == ROWS
     (status,) = db.query(f"SELECT status FROM exchange_importjob WHERE id = {job_id}")[0]
     assert status == "done"
+
+
+def organization_invariants(db: Database, job_id: int, before: int, rows: int) -> int:
+    (count, recorded, indexed, batches) = db.query(
+        "SELECT (SELECT COUNT(*) FROM organizations_organization),"
+        f" (SELECT COUNT(*) FROM exchange_importedrow WHERE job_id = {job_id} AND created),"
+        " (SELECT COUNT(DISTINCT organization_id) FROM organizations_searchtoken),"
+        f" (SELECT batches_done FROM exchange_importjob WHERE id = {job_id})"
+    )[0]
+    assert count - before == recorded, "every organisation written is recorded by the job (same transaction)"
+    assert count - before == min(rows, batches * BATCH_SIZE), f"{count - before} rows for {batches} batches"
+    assert indexed >= count - before, "every organisation written has its search words (same transaction)"
+    if db.vendor == "sqlite":
+        assert db.query("PRAGMA integrity_check") == [("ok",)]
+    return count - before
+
+
+def test_kill_the_organisations_import_then_rerun(database, tmp_path):
+    """Issue 21: organisations written in bulk keep the guarantees of the contributions (whole batches, resume)."""
+    db = database
+    rows = 6000
+    path = organizations_csv(tmp_path / "orgas.csv", rows)
+    out = db.run(
+        "import", "--file", str(path), "--entity", "organization", "--workspace", str(db.workspace), "--validate-only"
+    ).stdout
+    job_id = int(out.split()[1])
+    (before,) = db.query("SELECT COUNT(*) FROM organizations_organization")[0]
+    rng = random.Random(int(os.environ.get("MAILLAGE_CRASH_SEED", "7")))
+    seen = []
+    for _ in range(3):
+        (done,) = db.query(f"SELECT batches_done FROM exchange_importjob WHERE id = {job_id}")[0]
+        target = rng.randint(done, rows // BATCH_SIZE - 1)
+        process = db.popen(
+            "import", str(job_id), MAILLAGE_IMPORT_BATCH_DELAY="0.2", MAILLAGE_IMPORT_BATCH_SIZE=str(BATCH_SIZE)
+        )
+        deadline = time.monotonic() + 120
+        while process.poll() is None and time.monotonic() < deadline:
+            (done,) = db.query(f"SELECT batches_done FROM exchange_importjob WHERE id = {job_id}")[0]
+            if done >= target:
+                break
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0, 0.25))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        seen.append(organization_invariants(db, job_id, before, rows))
+    assert seen == sorted(seen)
+    db.env["MAILLAGE_IMPORT_BATCH_SIZE"] = str(BATCH_SIZE)
+    try:
+        out = db.run("import", str(job_id)).stdout
+    finally:
+        del db.env["MAILLAGE_IMPORT_BATCH_SIZE"]
+    assert organization_invariants(db, job_id, before, rows) == rows
+    (distinct,) = db.query(
+        "SELECT COUNT(DISTINCT name) FROM organizations_organization WHERE name LIKE 'Association de quartier%'"
+    )[0]
+    assert distinct == rows
+    assert f"sur {rows} ligne(s) : {rows} créée(s), 0 déjà dans l'annuaire, 0 déjà importée(s), 0 refusée(s)" in out
 
 
 def test_concurrent_imports_of_the_same_rows_write_them_once(database, tmp_path):

@@ -29,6 +29,7 @@ class ImportJobOut(Schema):
     rejected_rows: int
     created_rows: int
     skipped_rows: int
+    matched_rows: int  # already in the directory: linked to the existing organisation, not created
     batches_done: int
     batches_total: int
     percent: int

@@ -23,6 +23,7 @@ from django.utils import timezone
 from maillage.alliances.models import Alliance
 from maillage.contributions import totals
 from maillage.contributions.models import Contribution
+from maillage.core.bulk_sql import copy_rows, insert_rows
 from maillage.exchange.models import ImportedRow
 
 AUTHOR = ("created_by_workspace_id", "created_by_id", "created_at")
@@ -133,31 +134,6 @@ def copy_lines(model, columns: list[str], lines: list[str]) -> None:
         cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy,
     ):
         copy.write("".join(lines).encode())
-
-
-def copy_rows(model, columns: list[str], rows) -> None:
-    """PostgreSQL: ``COPY`` ``rows`` (tuples in ``columns`` order) into ``model``'s table; the columns left out
-    take their database default."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
-        quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-        with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
-            write = copy.write_row
-            for row in rows:
-                write(row)
-
-
-def insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
-    """SQLite: multi-row ``INSERT``s of ``rows`` (tuples in ``columns`` order)."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    per_statement = max(1, 30_000 // len(columns))  # under SQLite's 32,766 parameters
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            sql = f"INSERT INTO {table} ({quoted}) VALUES {', '.join([one] * len(chunk))}"  # noqa: S608
-            cursor.execute(sql, [value for row in chunk for value in row])
 
 
 def write_records(records: list[tuple]) -> None:

@@ -1,18 +1,36 @@
-"""Creating an import job from an upload: checks first, then the mapping guessed from the headers."""
+"""Creating an import job from an upload: checks first, the file parsed once, then the mapping guessed from the
+headers; and reading it again when the person changes the encoding or the separator."""
 
 from __future__ import annotations
 
 from maillage.exchange.fields import guess_mapping
-from maillage.exchange.models import Entity, ImportJob
-from maillage.exchange.readers import FileRefused, content_hash, read_table, sniff_format
+from maillage.exchange.models import Entity, ImportJob, JobStatus
+from maillage.exchange.parsed import pack, parse
+from maillage.exchange.readers import FileRefused, LayoutRefused, content_hash, sniff_format
 
 
-def create_job(*, workspace, user, entity: str, filename: str, content: bytes) -> ImportJob:
-    """Refuse a bad file with a French message (``FileRefused``); otherwise an UPLOADED job with a mapping."""
+def create_job(
+    *, workspace, user, entity: str, filename: str, content: bytes, encoding: str = "", delimiter: str = ""
+) -> ImportJob:
+    """Refuse a bad file with a French message (``FileRefused``); otherwise an UPLOADED job with a mapping.
+
+    A CSV whose rows do not fit its header under the detected separator (``LayoutRefused``) still makes a job,
+    with the refusal as its message and no mapping: the person chooses the separator or the encoding on the
+    mapping page, nothing is guessed."""
     if entity not in Entity.values:
         raise FileRefused(f"Contenu inconnu « {entity} » : choisissez parmi {', '.join(Entity.values)}.")
     file_format = sniff_format(content)
-    mapping: dict[str, str] = {}
+    job = ImportJob(
+        workspace=workspace,
+        created_by=user,
+        entity=entity,
+        filename=(filename or "fichier")[:255],
+        file_format=file_format,
+        content_hash=content_hash(content),
+        content=content,
+        encoding=encoding,
+        delimiter=delimiter,
+    )
     if entity == Entity.ARCHIVE:
         if file_format != "zip":
             raise FileRefused("Une archive complète est le fichier ZIP exporté par Maillage.")
@@ -22,15 +40,25 @@ def create_job(*, workspace, user, entity: str, filename: str, content: bytes) -
     else:
         if file_format == "zip":
             raise FileRefused("Ce fichier est une archive Maillage : choisissez « Archive complète ».")
-        table = read_table(content)
-        mapping = guess_mapping(entity, table.headers)
-    return ImportJob.objects.create(
-        workspace=workspace,
-        created_by=user,
-        entity=entity,
-        filename=(filename or "fichier")[:255],
-        file_format=file_format,
-        content_hash=content_hash(content),
-        content=content,
-        mapping=mapping,
-    )
+        _parse_into(job)
+    job.save()
+    return job
+
+
+def _parse_into(job: ImportJob) -> None:
+    try:
+        table = parse(job)
+    except LayoutRefused as exc:
+        job.parsed, job.mapping, job.message = None, {}, str(exc)
+        return
+    job.parsed, job.message = pack(table), ""
+    job.mapping = guess_mapping(job.entity, table.headers)
+
+
+def read_again(job: ImportJob, *, encoding: str, delimiter: str) -> None:
+    """The person's encoding and separator (empty: detected): the file is parsed again, the mapping guessed
+    again, the check to redo. Raises ``FileRefused`` for an unknown choice."""
+    job.encoding, job.delimiter = encoding, delimiter
+    _parse_into(job)
+    job.status = JobStatus.UPLOADED
+    job.save(update_fields=["encoding", "delimiter", "parsed", "mapping", "message", "status"])

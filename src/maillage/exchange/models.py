@@ -38,6 +38,12 @@ class ImportJob(models.Model):
     file_format = models.CharField(max_length=8)  # csv, xlsx, zip
     content_hash = models.CharField(max_length=64, db_index=True)
     content = models.BinaryField()
+    # The person's choice when the detected ones were wrong (CSV only); empty: detected.
+    encoding = models.CharField("encodage", max_length=16, blank=True)
+    delimiter = models.CharField("séparateur", max_length=1, blank=True)
+    # The file parsed once, at upload (or when the separator or encoding changes): the mapping, the check and the
+    # run read this compact form, not the file (``exchange/parsed.py``). Empty when the file could not be read.
+    parsed = models.BinaryField(null=True, editable=False)
     mapping = models.JSONField(default=dict, help_text="column index (str) → field name")
     decisions = models.JSONField(default=dict, help_text="row number (str) → organisation id or 'new'")
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.UPLOADED)
@@ -47,6 +53,7 @@ class ImportJob(models.Model):
     rejected_rows = models.PositiveIntegerField(default=0)
     created_rows = models.PositiveIntegerField(default=0)
     skipped_rows = models.PositiveIntegerField(default=0, help_text="already imported (same natural key)")
+    matched_rows = models.PositiveIntegerField(default=0, help_text="already in the directory: matched, not created")
     batches_done = models.PositiveIntegerField(default=0)
     batches_total = models.PositiveIntegerField(default=0)
     report = models.JSONField(default=list, help_text="rejected rows: [row, column, value, message]")

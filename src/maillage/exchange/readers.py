@@ -33,11 +33,21 @@ class FileRefused(Exception):
 @dataclass
 class Table:
     headers: list[str]
-    rows: list[list[str]]  # data rows; row number in the file = index + 2 (header is row 1)
+    rows: list[list[str]]  # data rows, every one exactly ``len(headers)`` cells
     file_format: str
     encoding: str = ""
     delimiter: str = ""
     warnings: list[str] = field(default_factory=list)
+    # The file's line number of each row (CSV: a quoted cell may span lines); empty means "index + 2".
+    numbers: list[int] = field(default_factory=list)
+    # Rows that could not be read (an unbalanced quote): [line number, French message]; never in ``rows``.
+    row_errors: list[list] = field(default_factory=list)
+    # Why this encoding and this separator were chosen, in French, for the mapping page and the CLI.
+    why_encoding: str = ""
+    why_delimiter: str = ""
+
+    def number(self, index: int) -> int:
+        return self.numbers[index] if self.numbers else index + 2
 
 
 def content_hash(data: bytes) -> str:
@@ -103,45 +113,195 @@ def check_zip_limits(infos: list[zipfile.ZipInfo], *, max_total: int = MAX_XLSX_
         )
 
 
-def read_table(data: bytes) -> Table:
-    """Headers and rows of a CSV or XLSX file, every cell as a stripped string (dates as ISO)."""
+ENCODING_NAMES = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252 (ANSI)"}
+DELIMITERS = (";", ",", "\t", "|")
+DELIMITER_NAMES = {";": "point-virgule « ; »", ",": "virgule « , »", "\t": "tabulation", "|": "barre verticale « | »"}
+SNIFF_RECORDS = 500  # records read under each separator to choose one
+RAGGED_SHOWN = 10
+
+
+class LayoutRefused(FileRefused):
+    """The file is readable, but its rows do not fit its header under the separator chosen: the person may
+    choose another separator or encoding (the job is kept, nothing is guessed)."""
+
+
+def read_table(data: bytes, *, encoding: str = "", delimiter: str = "") -> Table:
+    """Headers and rows of a CSV or XLSX file, every cell as a stripped string (dates as ISO).
+
+    ``encoding`` and ``delimiter`` (CSV only) replace the detected ones when the person chose them."""
     file_format = sniff_format(data)
     if file_format == "xlsx":
         return _read_xlsx(data)
     if file_format == "zip":
         raise FileRefused("Une archive Maillage s'importe comme « Archive complète », pas comme tableau.")
-    return _read_csv(data)
+    return _read_csv(data, encoding=encoding, delimiter=delimiter)
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    for encoding in ENCODINGS:
+def decode(data: bytes, encoding: str = "") -> tuple[str, str]:
+    text, encoding, _ = _decode(data, encoding)
+    return text, encoding
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _decode(data: bytes, chosen: str = "") -> tuple[str, str, str]:
+    """The text, its encoding and why (in French)."""
+    if chosen:
+        if chosen not in ENCODING_NAMES:
+            raise FileRefused(f"Encodage inconnu « {chosen} » : choisissez UTF-8 ou Windows-1252.")
         try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
+            return data.decode(chosen), chosen, f"{ENCODING_NAMES[chosen]}, choisi à la main."
+        except UnicodeDecodeError as exc:
+            raise LayoutRefused(
+                f"Le fichier ne se lit pas en {ENCODING_NAMES[chosen]} (octet 0x{data[exc.start]:02X}, ligne "
+                f"{_line_of(data, exc.start)}) : choisissez un autre encodage."
+            ) from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bad = f"octet 0x{data[exc.start]:02X} ligne {_line_of(data, exc.start)}"
+    else:
+        why = "UTF-8 : tout le fichier est de l'UTF-8 valide"
+        return text, "utf-8-sig", why + (" (avec BOM)." if data.startswith(b"\xef\xbb\xbf") else ".")
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise FileRefused(
+            f"Encodage du texte non reconnu (ni UTF-8 : {bad} ; ni Windows-1252 : octet 0x{data[exc.start]:02X} "
+            f"ligne {_line_of(data, exc.start)}) : enregistrez le fichier en CSV UTF-8."
+        ) from exc
+    return text, "cp1252", f"Windows-1252 : le fichier n'est pas de l'UTF-8 valide ({bad})."
+
+
+def _width(cells: list[str], header: int) -> int:
+    """A row's number of cells, not counting the empty cells after the header's last column (a separator at
+    the end of each line, as some spreadsheets write)."""
+    width = len(cells)
+    while width > header and not cells[width - 1].strip():
+        width -= 1
+    return width
+
+
+def _header_width(cells: list[str]) -> int:
+    return _width(cells, 0)
+
+
+def _reader(lines, delimiter: str):
+    return csv.reader(lines, delimiter=delimiter, quotechar='"', strict=False)
+
+
+def _choose_delimiter(lines: list[str]) -> tuple[str, str]:
+    """The separator under which the header and the first rows have the same number of columns (the most
+    columns when several do), and why. Cells holding commas (``=HYPERLINK("…","…")``, amounts) do not fool
+    it: under the comma those rows would not have the header's width."""
+    scores = []
+    for delimiter in DELIMITERS:
+        try:
+            records = [r for r in itertools.islice(_reader(iter(lines), delimiter), SNIFF_RECORDS) if any(r)]
+        except csv.Error:
             continue
-    raise FileRefused("Encodage du texte non reconnu : enregistrez le fichier en CSV UTF-8.")  # pragma: no cover
+        if not records:
+            continue
+        header = _header_width(records[0])
+        body = records[1:]
+        fitting = sum(1 for r in body if _width(r, header) == header)
+        scores.append(((header > 1, fitting == len(body), fitting, header), delimiter, header, len(body), fitting))
+    if not scores:
+        return ",", "une seule colonne : aucun séparateur (; , tabulation |) dans le fichier."
+    scores.sort(key=lambda s: s[0], reverse=True)
+    (ok, _, _, _), delimiter, header, count, fitting = scores[0]
+    if not ok:
+        return ",", "une seule colonne : aucun séparateur (; , tabulation |) dans la ligne d'en-tête."
+    why = f"{DELIMITER_NAMES[delimiter]} : l'en-tête compte {header} colonnes"
+    why += f", comme chacune des {count} ligne(s) lue(s)" if fitting == count and count else ""
+    why += f", comme {fitting} des {count} ligne(s) lue(s)" if fitting != count else ""
+    others = [
+        f"{DELIMITER_NAMES[d]} : {h} colonne(s), {c - f} ligne(s) sur {c} d'une autre largeur"
+        if o
+        else f"{DELIMITER_NAMES[d]} : une seule colonne dans l'en-tête"
+        for (o, _, _, _), d, h, c, f in scores[1:]
+    ]
+    if others:
+        why += " (" + " ; ".join(others) + ")"
+    return delimiter, why + "."
 
 
-def _read_csv(data: bytes) -> Table:
-    text, encoding = decode(data)
+def _records(lines: list[str], delimiter: str, header: int):
+    """``(line number, cells)`` of each record, ``cells`` None for a record that an unbalanced quote spread
+    over several lines of the file (the quote swallowed the line ends): it is reported as that line's error
+    and the reading starts again on the next line, instead of merging lines into one row."""
+    start, total = 0, len(lines)
+    while start < total:
+        reader = _reader(itertools.islice(lines, start, None), delimiter)
+        consumed, restart = 0, None
+        try:
+            for cells in reader:
+                first = start + consumed + 1
+                span = reader.line_num - consumed
+                consumed = reader.line_num
+                if span > 1 and _width(cells, header) != header and header:
+                    yield first, None
+                    restart = first  # the index of the line after the bad one
+                    break
+                yield first, cells
+        except csv.Error as exc:
+            raise FileRefused(f"Le CSV est mal formé (ligne {start + consumed + 1}) : {exc}.") from exc
+        if restart is None:
+            return
+        start = restart
+
+
+def _read_csv(data: bytes, *, encoding: str = "", delimiter: str = "") -> Table:
+    text, encoding, why_encoding = _decode(data, encoding)
     if "\x00" in text:
         raise FileRefused("Le fichier contient des caractères nuls : ce n'est pas un CSV valide.")
-    sample = text[:65536]
-    delimiter = ","
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=";,\t|")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        first = sample.splitlines()[0] if sample.splitlines() else ""
-        delimiter = max(";,\t|", key=first.count) if first else ","
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=False)
-        rows = list(itertools.islice(reader, MAX_ROWS + 2))  # the header, then at most MAX_ROWS + 1 rows
-    except csv.Error as exc:
-        raise FileRefused(f"Le CSV est mal formé (ligne {reader.line_num}) : {exc}.") from exc
-    if len(rows) > MAX_ROWS + 1:
-        raise FileRefused(f"Le fichier compte plus de {MAX_ROWS} lignes : découpez-le.")
-    return _table(rows, "csv", encoding=encoding, delimiter=delimiter)
+    lines = list(io.StringIO(text, newline=""))  # split on \n, \r\n or \r, line ends kept
+    del text
+    if delimiter:
+        if delimiter not in DELIMITER_NAMES:
+            raise FileRefused("Séparateur inconnu : choisissez le point-virgule, la virgule, la tabulation ou « | ».")
+        why_delimiter = f"{DELIMITER_NAMES[delimiter]}, choisi à la main."
+    else:
+        delimiter, why_delimiter = _choose_delimiter(lines)
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    row_errors: list[list] = []
+    ragged: list[tuple[int, int]] = []
+    first = next((cells for _, cells in _records(lines, delimiter, 0) if cells and any(cells)), None)
+    header = _header_width(first) if first else 0
+    for number, cells in _records(lines, delimiter, header):
+        if cells is None:
+            row_errors.append(
+                [
+                    number,
+                    "Guillemet ouvert et jamais refermé sur cette ligne : elle n'est pas lue (ni fusionnée avec "
+                    "les suivantes). Refermez le guillemet ou retirez-le, puis importez de nouveau cette ligne.",
+                ]
+            )
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+        if rows and _width(cells, header) != header:
+            ragged.append((number, _width(cells, header)))
+            continue
+        rows.append(cells)
+        numbers.append(number)
+        if len(rows) > MAX_ROWS + 1:
+            raise FileRefused(f"Le fichier compte plus de {MAX_ROWS} lignes : découpez-le.")
+    if ragged:
+        shown = ", ".join(f"{n} ({w} colonne{'s' if w > 1 else ''})" for n, w in ragged[:RAGGED_SHOWN])
+        more = f" et {len(ragged) - RAGGED_SHOWN} autre(s)" if len(ragged) > RAGGED_SHOWN else ""
+        raise LayoutRefused(
+            f"Avec le séparateur {DELIMITER_NAMES[delimiter]}, l'en-tête compte {header} colonnes mais "
+            f"{len(ragged)} ligne(s) n'en ont pas autant : ligne(s) {shown}{more}. Rien n'est deviné ni importé : "
+            "choisissez un autre séparateur ou un autre encodage, ou corrigez ces lignes dans votre tableur."
+        )
+    table = _table(rows, "csv", encoding=encoding, delimiter=delimiter, numbers=numbers)
+    table.row_errors = row_errors
+    table.why_encoding, table.why_delimiter = why_encoding, why_delimiter
+    return table
 
 
 def _cell(value) -> str:
@@ -184,7 +344,7 @@ def _read_xlsx(data: bytes) -> Table:
     return _table(rows, "xlsx")
 
 
-def _table(rows: list[list[str]], file_format: str, **extra) -> Table:
+def _table(rows: list[list[str]], file_format: str, numbers: list[int] | None = None, **extra) -> Table:
     while rows and not any((c or "").strip() for c in rows[-1]):
         rows.pop()
     if not rows:
@@ -198,13 +358,16 @@ def _table(rows: list[list[str]], file_format: str, **extra) -> Table:
         raise FileRefused(f"Le fichier compte {len(headers)} colonnes ; {MAX_COLUMNS} au plus.")
     body = []
     width, strip = len(headers), str.strip  # cells are strings (csv, or ``_cell`` for XLSX)
-    for row in rows[1:]:
+    for index, row in enumerate(rows[1:], start=1):
         cells = list(map(strip, row[:width]))
         if len(cells) < width:
             cells += [""] * (width - len(cells))
         if max(map(len, cells)) > MAX_CELL_CHARS:
+            line = numbers[index] if numbers else len(body) + 2
             raise FileRefused(
-                f"La ligne {len(body) + 2} contient une cellule de plus de {MAX_CELL_CHARS} caractères : fichier refusé."
+                f"La ligne {line} contient une cellule de plus de {MAX_CELL_CHARS} caractères : fichier refusé."
             )
         body.append(cells)
-    return Table(headers=headers, rows=body, file_format=file_format, **extra)
+    return Table(
+        headers=headers, rows=body, file_format=file_format, numbers=(numbers or [])[1 : len(body) + 1], **extra
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.db import connection
 from rapidfuzz import fuzz, process
 
 from maillage.core.text import normalize, search_words
@@ -19,7 +20,10 @@ from maillage.territories.models import Commune
 CERTAIN = 97.0
 PROPOSE = 85.0
 MAX_CANDIDATES = 500
+NEIGHBOURS = 12  # per block and direction: the names next to the row's in the index's name order
+ROWS_PER_STATEMENT = 100  # 4 sub-selects per row: under SQLite's 500 terms of a compound SELECT
 DIGITS = re.compile(r"[\s.\-]")
+NUMBERS = re.compile(r"[0-9]+")
 
 
 @dataclass
@@ -36,6 +40,97 @@ class Directory:
     def __init__(self):
         self._cache: dict[tuple, object] = {}
         self._communes: dict[str, Commune | None] = {}
+        self._blocks: dict[tuple, list[Organization]] = {}  # (name, commune) → candidates read in advance
+
+    # ---- set-based look-ups of a whole file (``prefetch_*``): a few queries, then everything in memory ----
+
+    def prefetch_communes(self, values) -> None:
+        """Every commune the file names, by code and by name, in two queries."""
+        values = {(v or "").strip() for v in values} - {""} - set(self._communes)
+        codes = {v.upper() for v in values if re.fullmatch(r"[0-9][0-9AB][0-9]{3}", v.upper())}
+        by_code = {c.code: c for c in Commune.objects.filter(code__in=codes)} if codes else {}
+        names = {normalize(v) for v in values if v.upper() not in by_code}
+        by_name: dict[str, list[Commune]] = {}
+        for chunk in _chunks(sorted(names), 900):
+            for c in Commune.objects.filter(name_search__in=chunk, kind="commune"):
+                by_name.setdefault(c.name_search, []).append(c)
+        for value in values:
+            code = value.upper()
+            found = by_code.get(code)
+            if found is None and not re.fullmatch(r"[0-9AB]{5}", code):
+                named = by_name.get(normalize(value), [])
+                found = named[0] if len(named) == 1 else None
+            self._communes[value] = found
+
+    def prefetch_identifiers(self, values) -> None:
+        """Every SIREN, SIRET and RNA the file names, in one query per chunk."""
+        wanted: dict[str, set[str]] = {"siret": set(), "siren": set(), "rna": set()}
+        for value in values:
+            compact = DIGITS.sub("", value or "").upper()
+            for field, pattern in IDENTIFIERS:
+                if re.fullmatch(pattern, compact):
+                    wanted[field].add(compact)
+                    break
+        sirens = wanted["siren"] | {s[:9] for s in wanted["siret"]}
+        found: dict[tuple[str, str], Organization] = {}
+        for field, values_ in (("siren", sirens), ("siret", wanted["siret"]), ("rna", wanted["rna"])):
+            for chunk in _chunks(sorted(values_), 900):
+                for org in Organization.objects.filter(**{f"{field}__in": chunk}):
+                    found.setdefault((field, getattr(org, field)), org)
+        for field, values_ in wanted.items():
+            for compact in values_:
+                org = found.get((field, compact))
+                if org is None and field == "siret":
+                    org = found.get(("siren", compact[:9]))
+                self._cache[field, compact] = org
+
+    def prefetch_names(self, pairs) -> None:
+        """The candidates of every (name, commune) of the file, read together: the organisations whose name is
+        next to the row's in name order among those indexed under the row's longest word, and among those of
+        its commune (``NEIGHBOURS`` each side). Index range scans of a fixed size: the same work whatever the
+        size of the directory (decision 0011)."""
+        pending = []
+        for name, commune in pairs:
+            target = normalize(name)
+            key = (target, commune.code if commune else "")
+            if target and key not in self._blocks and ("name", *key) not in self._cache:
+                self._blocks[key] = []
+                pending.append((key, target, commune))
+        org_table = connection.ops.quote_name(Organization._meta.db_table)
+        token_table = connection.ops.quote_name(SearchToken._meta.db_table)
+        for chunk in _chunks(pending, ROWS_PER_STATEMENT):
+            terms, params = [], []
+            for number, (_, target, commune) in enumerate(chunk):
+                words = sorted(search_words(target), key=len, reverse=True)[:1]
+                for word in words:
+                    for op, order in ((">=", "ASC"), ("<", "DESC")):
+                        terms.append(
+                            f"SELECT * FROM (SELECT {number} AS r, organization_id FROM {token_table} "  # noqa: S608
+                            f"WHERE token = %s AND name_search {op} %s ORDER BY name_search {order} "
+                            f"LIMIT {NEIGHBOURS}) AS t{len(terms)}"
+                        )
+                        params += [word, target]
+                if commune is not None:
+                    places = [commune.code, *([commune.parent_id] if commune.parent_id else [])]
+                    for place in places:
+                        for op, order in ((">=", "ASC"), ("<", "DESC")):
+                            terms.append(
+                                f"SELECT * FROM (SELECT {number} AS r, id FROM {org_table} "  # noqa: S608
+                                f"WHERE commune_id = %s AND name_search {op} %s ORDER BY name_search {order} "
+                                f"LIMIT {NEIGHBOURS}) AS t{len(terms)}"
+                            )
+                            params += [place, target]
+            if not terms:
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute(" UNION ALL ".join(terms), params)
+                hits = cursor.fetchall()
+            orgs = _organizations({pk for _, pk in hits})
+            for number, pk in hits:
+                key, _, commune = chunk[number]
+                org = orgs.get(pk)
+                if org is not None and (commune is None or org.commune_id in {commune.code, commune.parent_id}):
+                    self._blocks[key].append(org)
 
     def commune(self, value: str) -> Commune | None:
         """A commune from its INSEE code, or from its name when only one commune bears it; else ``ValueError``."""
@@ -59,7 +154,7 @@ class Directory:
 
     def by_identifier(self, value: str) -> Match | None:
         compact = DIGITS.sub("", value or "").upper()
-        for field, pattern in (("siret", r"[0-9]{14}"), ("siren", r"[0-9]{9}"), ("rna", r"W[0-9][0-9AB][0-9]{7}")):
+        for field, pattern in IDENTIFIERS:
             if re.fullmatch(pattern, compact):
                 key = (field, compact)
                 if key not in self._cache:
@@ -78,7 +173,11 @@ class Directory:
         key = ("name", target, commune.code if commune else "")
         if key in self._cache:
             return self._cache[key]  # type: ignore[return-value]
-        candidates = self._candidates(target, commune)
+        block = self._blocks.get(key[1:])
+        candidates = list({o.pk: o for o in block}.values()) if block is not None else self._candidates(target, commune)
+        # Names that differ by a number ("Section 12" / "Section 13") are different organisations, however close.
+        numbers = NUMBERS.findall(target)
+        candidates = [o for o in candidates if NUMBERS.findall(o.name_search) == numbers]
         best = None
         if candidates:
             choices = {o.pk: o.name_search for o in candidates}
@@ -109,6 +208,47 @@ class Directory:
         """An organisation named in a cell: an identifier, or a name (exact or nearly)."""
         reference = (reference or "").strip()
         return self.by_identifier(reference) or self.by_name(reference)
+
+
+IDENTIFIERS = (("siret", r"[0-9]{14}"), ("siren", r"[0-9]{9}"), ("rna", r"W[0-9][0-9AB][0-9]{7}"))
+
+
+LOOKED_UP = ("id", "name", "name_search", "commune_id", "siren", "siret", "rna")
+
+
+def _organizations(ids) -> dict[int, Organization]:
+    """Organisations by id, with the fields a match shows, read raw (no query compiled per chunk)."""
+    table = connection.ops.quote_name(Organization._meta.db_table)
+    found: dict[int, Organization] = {}
+    ids = sorted(ids)
+    with connection.cursor() as cursor:
+        for chunk in _chunks(ids, 900):
+            cursor.execute(
+                f"SELECT {', '.join(LOOKED_UP)} FROM {table} WHERE id IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608
+                chunk,
+            )
+            for row in cursor.fetchall():
+                found[row[0]] = Found(*row)
+    return found
+
+
+class Found:
+    """What a match shows of an organisation read in advance (a model instance costs ~10× more to build)."""
+
+    __slots__ = LOOKED_UP
+
+    def __init__(self, *values):
+        for name, value in zip(LOOKED_UP, values, strict=True):
+            setattr(self, name, value)
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def organization_label(org: Organization) -> str:

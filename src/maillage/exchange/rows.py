@@ -54,6 +54,7 @@ class Context:
         self._active: dict[int, set[int]] = {}
         self._cells: dict[tuple[str, str], tuple] = {}
         self.previews_left = 10  # only the first accepted rows are shown before the import
+        self.nafs: set[str] | None = None  # the NAF codes, read once when the file names some
         from django.utils import timezone
 
         self.today = timezone.localdate()
@@ -171,9 +172,31 @@ def _collect(errors: dict, field_name: str, func, *args):
 
 
 class OrganizationRows:
+    """Checked row by row with the checks of ``create_organization`` (no dry run), the directory read once per
+    file by set-based look-ups (:meth:`prepare`), written batch by batch with ``create_organizations``."""
+
     entity = Entity.ORGANIZATION
     repeatable = False  # the same organisation twice in one file is one organisation
-    dry_run_actions = True
+    dry_run_actions = False
+
+    def prepare(self, columns: dict[str, list[str]], ctx: Context) -> None:
+        """Before the rows are checked: every identifier, commune and name of the file looked up together."""
+        directory = ctx.directory
+        directory.prefetch_communes(columns.get("commune", []))
+        directory.prefetch_identifiers([v for f in ("siren", "siret", "rna") for v in columns.get(f, [])])
+        if ctx.nafs is None and any(columns.get("naf", [])):
+            from maillage.territories.models import Naf
+
+            ctx.nafs = set(Naf.objects.values_list("code", flat=True))
+        names, communes = columns.get("name", []), columns.get("commune", [])
+        idents = [columns.get(f, []) for f in ("siren", "siret", "rna")]
+        pairs = []
+        for index, name in enumerate(names):
+            if any(index < len(c) and c[index] for c in idents):
+                continue  # found (or not) by its identifier: its name is not looked for
+            cell = communes[index] if index < len(communes) else ""
+            pairs.append((name, directory._communes.get(cell.strip()) if cell.strip() else None))
+        directory.prefetch_names(pairs)
 
     def plan(self, v: dict, ctx: Context) -> tuple[str, dict, dict, dict | None]:
         errors: dict[str, list[str]] = {}
@@ -211,7 +234,15 @@ class OrganizationRows:
             "website": v.get("website", ""),
             "description": v.get("description", ""),
         }
-        payload = {"data": data, "match": None, "certain": False}
+        if not (match and match.organization and match.certain):  # to be created: the checks of the action
+            communes = {commune.code: commune} if commune else {}
+            try:
+                cleaned = org_actions.check_organization(data, communes=communes, nafs=ctx.nafs)
+            except ValidationError as exc:
+                raise RowError(exc.message_dict) from exc
+        else:
+            cleaned = None
+        payload = {"data": data, "match": None, "certain": False, "cleaned": cleaned}
         proposal = None
         preview = {"Nom": name, "Type": Kind(kind).label, "Commune": commune.name if commune else ""}
         if match and match.organization:
@@ -224,12 +255,35 @@ class OrganizationRows:
             preview["Annuaire"] = "nouvelle organisation"
         return base, payload, preview, proposal
 
+    def matched(self, payload: dict) -> bool:
+        """Already in the directory for certain: linked to the existing entry, not created."""
+        return bool(payload["match"] and payload["certain"])
+
     def execute(self, payload: dict, ctx: Context, row: int) -> list[tuple[str, int, bool]]:
-        decision = ctx.decisions.get(str(row), "match")
-        if payload["match"] and (payload["certain"] or decision != "new"):
-            return [("organizations.Organization", payload["match"], False)]
-        org = org_actions.create_organization(data=payload["data"], created_by=ctx.user)
-        return [("organizations.Organization", org.pk, True)]
+        return self.write([(payload, row)], ctx)[0]
+
+    def write(self, items: list[tuple[dict, int]], ctx: Context) -> list[list[tuple[str, int, bool]]]:
+        """A batch at once: the matched rows point at their entry, the others are created together."""
+        results: list = [None] * len(items)
+        new, positions = [], []
+        communes = ctx.directory._communes
+        for position, (payload, row) in enumerate(items):
+            decision = ctx.decisions.get(str(row), "match")
+            if payload["match"] and (payload["certain"] or decision != "new"):
+                results[position] = [("organizations.Organization", payload["match"], False)]
+                continue
+            if payload.get("cleaned") is None:  # checked when planned, unless it was a certain match then
+                data = payload["data"]
+                known = {data["commune"]: communes[data["commune"]]} if communes.get(data["commune"]) else None
+                try:
+                    payload["cleaned"] = org_actions.check_organization(data, communes=known, nafs=ctx.nafs)
+                except ValidationError as exc:
+                    raise ValidationError({f"ligne {row} — {k}": v for k, v in exc.message_dict.items()}) from exc
+            new.append(payload["cleaned"])
+            positions.append(position)
+        for position, org in zip(positions, org_actions.create_organizations(new, created_by=ctx.user), strict=True):
+            results[position] = [("organizations.Organization", org.pk, True)]
+        return results
 
 
 class ContactRows:
@@ -375,8 +429,26 @@ SKILLS_REFUSED = (
 )
 
 
+# What Maillage itself prints for these natures elsewhere (the alliances' forms, the matching's offers), and
+# the words of the accounting plan: accepted as the nature they name.
+KIND_ALIASES = {
+    "mecenat financier": ContributionKind.MONEY,
+    "don en numeraire": ContributionKind.MONEY,
+    "numeraire": ContributionKind.MONEY,
+    "financier": ContributionKind.MONEY,
+    "mecenat en nature": ContributionKind.IN_KIND,
+    "don en nature": ContributionKind.IN_KIND,
+    "en nature": ContributionKind.IN_KIND,
+    "nature": ContributionKind.IN_KIND,
+    "mecenat de competences": ContributionKind.SKILLS,
+    "competences": ContributionKind.SKILLS,
+    "prestation": ContributionKind.SERVICE,
+}
+
+
 def _contribution_kind(value: str) -> str:
-    return choice(value, ContributionKind, "Nature")
+    alias = KIND_ALIASES.get(normalize(value or ""))
+    return str(alias) if alias else choice(value, ContributionKind, "Nature")
 
 
 def _contribution_status(value: str) -> str:
@@ -420,11 +492,13 @@ class ContributionRows:
             errors.update(exc.errors)
         cell = ctx.cell
         kind = cell("kind", get("kind", ""), _contribution_kind, errors)
-        status = cell("status", get("status") or "promise", _contribution_status, errors)
         method = get("valuation_method", "")
         method = cell("valuation_method", method, _valuation_method, errors) or "" if method else ""
         promised_on = cell("promised_on", get("promised_on", ""), parse_date, errors)
         received_on = cell("received_on", get("received_on", ""), parse_date, errors)
+        # No status: a date of receipt means received (never a promise that loses its date), else promised.
+        default = Status.RECEIVED if received_on else Status.PROMISED
+        status = cell("status", get("status") or default, _contribution_status, errors)
         value = cell("value", get("value", ""), parse_decimal, errors)
         if kind == ContributionKind.SKILLS:
             errors["kind"] = [SKILLS_REFUSED]

@@ -37,7 +37,8 @@ from maillage.audit.actions import record_event
 from maillage.exchange import bulk
 from maillage.exchange.fields import label_of
 from maillage.exchange.models import Entity, ImportedRow, ImportJob, JobStatus
-from maillage.exchange.readers import FileRefused, Table, read_table
+from maillage.exchange.parsed import load
+from maillage.exchange.readers import FileRefused, Table
 from maillage.exchange.rows import IMPORTERS, Context, Planned, RowError, natural_key
 
 logger = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ def _value_of(job: ImportJob, cells: list[str], field_name: str) -> str:
 
 def build_plan(job: ImportJob, ctx: Context) -> Plan:
     plan = Plan()
-    plan.rows = list(_planned(job, ctx, read_table(bytes(job.content)), plan))
+    plan.rows = list(_planned(job, ctx, load(job), plan))
     return plan
 
 
@@ -97,8 +98,16 @@ def _planned(job: ImportJob, ctx: Context, table: Table, plan: Plan) -> Iterator
     width = len(table.headers)  # every row has exactly this many cells
     columns = [(int(i), name) for i, name in job.mapping.items() if int(i) < width]
     entity, repeatable, plan_row = job.entity, importer.repeatable, importer.plan
+    for number, message in table.row_errors:  # rows the reader could not read (an unbalanced quote)
+        plan.total += 1
+        plan.refused += 1
+        plan.report.append([number, "", "", message])
+    prepare = getattr(importer, "prepare", None)
+    if prepare is not None:  # set-based look-ups of the whole file before the rows are checked one by one
+        prepare({name: [cells[i] for cells in table.rows] for i, name in columns}, ctx)
+    numbers = table.numbers
     for index, cells in enumerate(table.rows):
-        number = index + 2
+        number = numbers[index] if numbers else index + 2
         if not any(cells):
             continue
         plan.total += 1
@@ -169,6 +178,8 @@ def validate(job: ImportJob) -> Plan:
     job.proposals = [{"row": p.row, "name": p.payload["data"]["name"], **p.proposal} for p in plan.rows if p.proposal]
     job.total_rows = plan.total
     job.accepted_rows = len(plan.rows)
+    matched = getattr(importer, "matched", None)
+    job.matched_rows = sum(1 for p in plan.rows if matched(p.payload)) if matched else 0
     job.rejected_rows = len({r[0] for r in plan.report})
     # A forecast for the check page (the file, or part of it, was imported before); the run counts again.
     job.skipped_rows = len(recorded_keys(job, [p.key for p in plan.rows])) if plan.rows else 0
@@ -183,6 +194,7 @@ def validate(job: ImportJob) -> Plan:
             "accepted_rows",
             "rejected_rows",
             "skipped_rows",
+            "matched_rows",
             "status",
             "message",
         ]
@@ -272,8 +284,10 @@ def _run_rows(job: ImportJob) -> None:
     ours = ImportedRow.objects.filter(job=job).count()
     ImportJob.objects.filter(pk=job.pk).update(
         total_rows=plan.total,
+        rejected_rows=plan.refused,
         processed_rows=len(already) + plan.refused,
         skipped_rows=len(already) - ours,
+        matched_rows=ImportedRow.objects.filter(job=job, created=False).count(),
         batches_total=job.batches_done + len(batches),
     )
     for batch in batches:
@@ -349,15 +363,21 @@ def _write_batch(job: ImportJob, ctx: Context, importer, batch: list[Planned], *
     fresh = [p for p in batch if p.key not in present] if present else batch
     # ImportedRow columns: job, workspace, entity, natural_key, row_number, model, object_id, created.
     head = (job.pk, job.workspace_id, job.entity)
+    write = getattr(importer, "write", None)  # a kind that writes a batch at once (set-based)
+    if write is not None:
+        results = write([(dict(p.payload), p.row) for p in fresh], ctx)
+    else:
+        results = [importer.execute(dict(p.payload), ctx, p.row) for p in fresh]
     records = [
         (*head, p.key, p.row, model, pk, was_created)
-        for p in fresh
-        for model, pk, was_created in importer.execute(dict(p.payload), ctx, p.row)
+        for p, result in zip(fresh, results, strict=True)
+        for model, pk, was_created in result
     ]
     bulk.write_records(records)
     ImportJob.objects.filter(pk=job.pk).update(
         processed_rows=F("processed_rows") + len(batch),
         created_rows=F("created_rows") + sum(1 for r in records if r[-1]),
+        matched_rows=F("matched_rows") + sum(1 for r in records if not r[-1]),
         skipped_rows=F("skipped_rows") + len(batch) - len(fresh),
         batches_done=F("batches_done") + 1,
     )
@@ -462,13 +482,13 @@ def _look_up_alliances(job: ImportJob, ctx: Context, table: Table) -> None:
 
 
 def _run_contributions(job: ImportJob, ctx: Context) -> None:
-    table = read_table(bytes(job.content))
+    table = load(job)
     _look_up_alliances(job, ctx, table)
     size = batch_size(job.entity)
     # Counted again as the batches go: a row written by this job before it was stopped is not "already there";
     # the number of batches is a forecast (rows imported before are only known batch by batch), exact at the end.
     ImportJob.objects.filter(pk=job.pk).update(
-        total_rows=sum(1 for cells in table.rows if any(cells)),
+        total_rows=sum(1 for cells in table.rows if any(cells)) + len(table.row_errors),
         processed_rows=0,
         skipped_rows=0,
         batches_total=job.batches_done + math.ceil(job.accepted_rows / size),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from maillage.core.hostile import single_line_error
 from maillage.core.text import normalize
@@ -32,15 +32,17 @@ class DuplicateOrganization(ValidationError):
         self.field = field
 
 
-def _clean(data: dict) -> dict:
+def _clean(data: dict, *, communes: dict | None = None, nafs: set[str] | None = None) -> dict:
+    """The checked fields of a new organisation, or ``ValidationError``. ``communes`` (code → Commune) and
+    ``nafs`` (the NAF codes) read in advance spare the queries (an import checks thousands of rows)."""
     from maillage.territories.models import Commune
 
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
 
-    def check(field: str, func, value):
+    def check(field: str, func, value, *more):
         try:
-            return func(value)
+            return func(value, *more)
         except ValidationError as exc:
             errors.setdefault(field, []).extend(exc.messages)
             return None
@@ -78,11 +80,14 @@ def _clean(data: dict) -> dict:
     if cleaned.get("rna") and kind not in {Kind.ASSOCIATION, Kind.FOUNDATION, Kind.SIAE, ""}:
         errors.setdefault("rna", []).append("Seules les associations ont un numéro RNA.")
     naf = (data.get("naf") or "").strip()
-    cleaned["naf_id"] = check("naf", identifiers.clean_naf, naf) if naf else None
+    cleaned["naf_id"] = check("naf", identifiers.clean_naf, naf, nafs) if naf else None
     commune_code = (data.get("commune") or "").strip().upper()
     cleaned["commune"] = None
     if commune_code:
-        commune = Commune.objects.filter(code=commune_code).first()
+        if communes is not None and commune_code in communes:
+            commune = communes[commune_code]
+        else:
+            commune = Commune.objects.filter(code=commune_code).first()
         if commune is None:
             errors["commune"] = [
                 f"La commune « {commune_code} » n'existe pas dans le code officiel géographique : "
@@ -90,7 +95,7 @@ def _clean(data: dict) -> dict:
             ]
         cleaned["commune"] = commune
     causes = list(data.get("causes") or [])
-    known = set(Cause.objects.filter(code__in=causes).values_list("code", flat=True))
+    known = set(Cause.objects.filter(code__in=causes).values_list("code", flat=True)) if causes else set()
     unknown = [c for c in causes if c not in known]
     if unknown:
         errors["causes"] = [f"Cause(s) inconnue(s) : {', '.join(map(str, unknown))}."]
@@ -151,6 +156,49 @@ def create_organization(*, data: dict, created_by=None) -> Organization:
     organization.causes.set(causes)
     index_organizations([organization], replace=False)
     return organization
+
+
+def check_organization(data: dict, *, communes: dict | None = None, nafs: set[str] | None = None) -> dict:
+    """What :func:`create_organization` checks before writing (not the duplicates): the import checks its rows
+    with it before anything is written, then writes them with :func:`create_organizations`."""
+    return _clean(data, communes=communes, nafs=nafs)
+
+
+def create_organizations(rows: list[dict], *, created_by=None) -> list[Organization]:
+    """Add checked organisations (``check_organization``'s results, with their ``commune``) to the directory at
+    once, with their search index: one insert for the organisations, one for their index words. A duplicate
+    identifier is refused by the unique constraints (``IntegrityError``): the caller looked them up before."""
+    organizations = []
+    for cleaned in rows:
+        cleaned = dict(cleaned)
+        commune = cleaned.pop("commune")
+        cleaned.pop("causes", None)
+        organizations.append(
+            Organization(
+                **cleaned,
+                name_search=normalize(cleaned["name"]),
+                commune=commune,
+                epci_id=(commune.epci_id or (commune.parent.epci_id if commune.parent_id else None))
+                if commune
+                else None,
+                departement_id=commune.departement_id if commune else None,
+                region_id=commune.region_id if commune else None,
+                created_by=created_by,
+            )
+        )
+    from maillage.core.bulk_sql import insert_returning_ids, write_rows
+    from maillage.organizations.models import SearchToken
+    from maillage.organizations.search import tokens_for
+
+    fields = [f for f in Organization._meta.concrete_fields if not f.primary_key]
+    columns = [f.column for f in fields]
+    values = [tuple(f.get_db_prep_save(f.pre_save(o, add=True), connection) for f in fields) for o in organizations]
+    for organization, pk in zip(organizations, insert_returning_ids(Organization, columns, values), strict=True):
+        organization.pk = organization.id = pk
+        organization._state.adding = False
+    tokens = [(o.pk, t, o.name_search) for o in organizations for t in tokens_for(o)]
+    write_rows(SearchToken, ["organization_id", "token", "name_search"], tokens)
+    return organizations
 
 
 def is_public_kind(kind: str) -> bool:

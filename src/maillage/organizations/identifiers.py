@@ -58,14 +58,16 @@ def clean_rna(value: str) -> str:
     return compact
 
 
-def clean_naf(value: str) -> str:
-    """A NAF rév. 2 sub-class that exists in the nomenclature, e.g. ``88.99B`` (``8899B`` is accepted)."""
+def clean_naf(value: str, known: set[str] | None = None) -> str:
+    """A NAF rév. 2 sub-class that exists in the nomenclature, e.g. ``88.99B`` (``8899B`` is accepted);
+    ``known``: the nomenclature's codes read in advance."""
     from maillage.territories.models import Naf
 
     compact = _compact(value)
     if re.match(r"^[0-9]{4}[A-Z]$", compact):
         compact = f"{compact[:2]}.{compact[2:]}"
-    if not NAF_RE.match(compact) or not Naf.objects.filter(code=compact).exists():
+    exists = (compact in known) if known is not None else Naf.objects.filter(code=compact).exists()
+    if not NAF_RE.match(compact) or not exists:
         raise ValidationError(
             f"Le code NAF « {value} » n'existe pas dans la nomenclature NAF rév. 2 (format attendu : 88.99B)."
         )

@@ -19,9 +19,10 @@ from maillage.exchange import runner
 from maillage.exchange.archive import build_archive
 from maillage.exchange.export import TABLES, table_response
 from maillage.exchange.fields import FIELDS, missing_required
-from maillage.exchange.jobs import create_job
+from maillage.exchange.jobs import create_job, read_again
 from maillage.exchange.models import Entity, ImportJob, JobStatus
-from maillage.exchange.readers import MAX_FILE_BYTES, FileRefused, read_table
+from maillage.exchange.parsed import load
+from maillage.exchange.readers import DELIMITER_NAMES, ENCODING_NAMES, MAX_FILE_BYTES, FileRefused
 from maillage.exchange.undo import undo_import
 
 JOBS_SHOWN = 20
@@ -42,7 +43,7 @@ SAMPLES = {"contributions-demo.csv": Entity.CONTRIBUTION}
 
 
 def _jobs(request):
-    return ImportJob.objects.filter(workspace=request.workspace).defer("content")
+    return ImportJob.objects.filter(workspace=request.workspace).defer("content", "parsed")
 
 
 def _job(request, job_id):
@@ -122,11 +123,31 @@ def import_mapping(request, job_id):
     if job.entity == Entity.ARCHIVE or job.status not in {JobStatus.UPLOADED, JobStatus.VALIDATED}:
         return redirect("web:import_report", job_id=job.pk)
     job = ImportJob.objects.get(pk=job.pk)
-    try:
-        table = read_table(bytes(job.content))
-    except FileRefused as exc:
-        messages.error(request, str(exc))
-        return redirect("web:exchange_home")
+    if request.method == "POST" and "reread" in request.POST:
+        # The person's encoding and separator (empty: detected): read the file again, guess the columns again.
+        encoding, delimiter = request.POST.get("encoding", ""), request.POST.get("delimiter", "")
+        try:
+            read_again(
+                job,
+                encoding=encoding if encoding in ENCODING_NAMES else "",
+                delimiter=delimiter if delimiter in DELIMITER_NAMES else "",
+            )
+        except FileRefused as exc:
+            messages.error(request, str(exc))
+        return redirect("web:import_mapping", job_id=job.pk)
+    table = None
+    if job.parsed is not None or not job.message:
+        try:
+            table = load(job)
+        except FileRefused as exc:
+            job.message = str(exc)
+    reading = {
+        "encodings": list(ENCODING_NAMES.items()),
+        "delimiters": list(DELIMITER_NAMES.items()),
+        "refused": job.message if table is None else "",
+    }
+    if table is None:  # rows that do not fit the header: the person chooses the separator or the encoding
+        return render(request, "web/exchange/mapping.html", {"job": job, "columns": [], "reading": reading})
     fields = FIELDS[job.entity]
     errors = []
     if request.method == "POST":
@@ -167,6 +188,7 @@ def import_mapping(request, job_id):
             "table": table,
             "encoding": ENCODINGS.get(table.encoding, table.encoding),
             "delimiter": DELIMITERS.get(table.delimiter, table.delimiter),
+            "reading": reading,
         },
     )
 

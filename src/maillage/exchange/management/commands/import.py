@@ -1,7 +1,9 @@
 """``maillage import <job id>``: run an import job in the foreground (the pages queue it for ``maillage worker``).
 
 ``maillage import --file F --entity contribution --workspace 3 [--user e-mail] [--validate-only]`` creates the
-job from a file first, guessing the column mapping from the headers.
+job from a file first, guessing the column mapping from the headers; ``--encoding`` and ``--delimiter`` replace
+the detected ones. It prints what was detected and why, every refused row with its reason, and the accounting
+of every row (created, already in the directory, already imported, refused: they add up to the rows).
 """
 
 from __future__ import annotations
@@ -21,8 +23,28 @@ class Command(BaseCommand):
         parser.add_argument("--workspace", type=int)
         parser.add_argument("--user", default="")
         parser.add_argument("--validate-only", action="store_true")
+        parser.add_argument("--encoding", default="", help="utf-8-sig ou cp1252 (sinon détecté)")
+        parser.add_argument("--delimiter", default="", help="; , | ou tab (sinon détecté)")
 
-    def handle(self, *args, job_id=None, file=None, entity="", workspace=None, user="", validate_only=False, **kw):
+    def _report(self, job) -> None:
+        for number, column, value, message in job.report:
+            where = f"ligne {number}" + (f", colonne « {column} »" if column else "")
+            shown = f" (« {value} »)" if value else ""
+            self.stdout.write(f"  {where}{shown} : {message}")
+
+    def handle(
+        self,
+        *args,
+        job_id=None,
+        file=None,
+        entity="",
+        workspace=None,
+        user="",
+        validate_only=False,
+        encoding="",
+        delimiter="",
+        **kw,
+    ):
         from maillage.exchange import runner
         from maillage.exchange.jobs import create_job
         from maillage.exchange.models import ImportJob, JobStatus
@@ -38,17 +60,35 @@ class Command(BaseCommand):
             person = User.objects.filter(email=user).first() if user else None
             try:
                 job = create_job(
-                    workspace=ws, user=person, entity=entity, filename=Path(file).name, content=Path(file).read_bytes()
+                    workspace=ws,
+                    user=person,
+                    entity=entity,
+                    filename=Path(file).name,
+                    content=Path(file).read_bytes(),
+                    encoding=encoding,
+                    delimiter="\t" if delimiter == "tab" else delimiter,
                 )
             except FileRefused as exc:
                 raise CommandError(str(exc)) from exc
+            if job.message:  # the rows do not fit the header under the detected separator: nothing is guessed
+                raise CommandError(f"{job.message} (options --delimiter et --encoding)")
             runner.validate(job)
             job.refresh_from_db()
+            if job.status == JobStatus.FAILED:
+                raise CommandError(job.message)
             already = f" (dont {job.skipped_rows} déjà importée(s))" if job.skipped_rows else ""
+            matched = f", dont {job.matched_rows} déjà dans l'annuaire" if job.matched_rows else ""
             self.stdout.write(
-                f"Import {job.pk} : {job.accepted_rows} ligne(s) acceptée(s){already}, {job.rejected_rows} refusée(s)."
+                f"Import {job.pk} : {job.total_rows} ligne(s) : {job.accepted_rows} acceptée(s){already}{matched}, "
+                f"{job.rejected_rows} refusée(s)."
             )
-            if validate_only or job.status == JobStatus.FAILED:
+            if job.file_format == "csv":
+                from maillage.exchange.parsed import load
+
+                table = load(job)
+                self.stdout.write(f"Encodage : {table.why_encoding}\nSéparateur : {table.why_delimiter}")
+            self._report(job)
+            if validate_only:
                 return
             runner.mark_started(job, user=person)
         else:
@@ -57,8 +97,9 @@ class Command(BaseCommand):
                 raise CommandError(f"Import {job_id} introuvable.")
         job = runner.run(job.pk)
         self.stdout.write(
-            f"Import {job.pk} : {job.get_status_display()} — {job.created_rows} créée(s), "
-            f"{job.skipped_rows} déjà présente(s). {job.message}"
+            f"Import {job.pk} : {job.get_status_display()} — sur {job.total_rows} ligne(s) : {job.created_rows} "
+            f"créée(s), {job.matched_rows} déjà dans l'annuaire, {job.skipped_rows} déjà importée(s), "
+            f"{job.rejected_rows} refusée(s). {job.message}"
         )
         if job.status == JobStatus.FAILED:
             raise CommandError(job.message)

@@ -1,0 +1,59 @@
+"""Set-based writes shared by the importers: rows as tuples, no model instance, no query compiled per row."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+
+def copy_rows(model, columns: list[str], rows) -> None:
+    """PostgreSQL: ``COPY`` ``rows`` (tuples in ``columns`` order) into ``model``'s table; the columns left out
+    take their database default."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+        with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
+            write = copy.write_row
+            for row in rows:
+                write(row)
+
+
+def insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
+    """SQLite: multi-row ``INSERT``s of ``rows`` (tuples in ``columns`` order)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    per_statement = max(1, 30_000 // len(columns))  # under SQLite's 32,766 parameters
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            sql = f"INSERT INTO {table} ({quoted}) VALUES {', '.join([one] * len(chunk))}"  # noqa: S608
+            cursor.execute(sql, [value for row in chunk for value in row])
+
+
+def write_rows(model, columns: list[str], rows: list[tuple]) -> None:
+    """Insert ``rows`` (tuples in ``columns`` order, ids left to the table): ``COPY`` on PostgreSQL, multi-row
+    ``INSERT`` on SQLite. No model instance, no query compiled per row."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        copy_rows(model, columns, rows)
+    else:
+        insert_rows(model, columns, rows)
+
+
+def insert_returning_ids(model, columns: list[str], rows: list[tuple]) -> list[int]:
+    """Multi-row ``INSERT … RETURNING id`` of ``rows`` (values already prepared for the database); the ids in
+    the order of the rows (PostgreSQL and SQLite ≥ 3.35 return them in the order of the VALUES, as Django's own
+    ``bulk_create`` relies on)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    per_statement = max(1, min(1000, 30_000 // len(columns)))
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            sql = f"INSERT INTO {table} ({quoted}) VALUES {', '.join([one] * len(chunk))} RETURNING id"  # noqa: S608
+            cursor.execute(sql, [value for row in chunk for value in row])
+            ids += [row[0] for row in cursor.fetchall()]
+    return ids
