@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exchange', '0002_imported_row_lean_indexes'),
+        ('exchange', '0003_import_job_parsed_once_and_matched'),
     ]
 
     operations = [
