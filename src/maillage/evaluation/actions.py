@@ -539,7 +539,7 @@ def create_response_link(
 
     party_of(evaluation.alliance, workspace)
     errors: dict[str, list[str]] = {}
-    if evaluation.is_closed:
+    if Evaluation.objects.select_for_update().get(pk=evaluation.pk).is_closed:
         errors["evaluation"] = ["Cette évaluation est clôturée : plus personne ne peut y répondre."]
     if party.alliance_id != evaluation.alliance_id or party.left_at is not None:
         errors["party"] = ["Cette organisation n'est pas (ou plus) partie à l'alliance évaluée."]
