@@ -10,9 +10,8 @@ from datetime import date
 
 from django.utils import timezone
 
-from maillage.alliances.actions import create_alliance
+from maillage.alliances.actions import add_party, create_alliance
 from maillage.diagnostic.actions import save_resource_year
-from maillage.alliances.actions import add_party
 from maillage.evaluation.actions import create_response_link, declare_objective, open_evaluation
 from maillage.organizations.actions import create_organization
 from maillage.workspaces.models import Workspace
