@@ -130,6 +130,9 @@ def test_api_answers_visibility_and_refusals(evaluation, parties, workspace_a, w
     assert scores["impacts"][0]["score"] == 25 and scores["impacts"][0]["party_means"] == {
         "Imprimerie du Confluent": "2.00"
     }
+    assert scores["impacts"][0]["views"] == "une seule vue"
+    assert scores["impacts"][0]["coverage"] == "1 vue sur 2 parties"
+    assert scores["objectives"] == [] and scores["flags"] == []
     outsider = api_client_for(people["other_workspace"], people["other_workspace"].memberships.first().workspace)
     assert outsider.get(url).status_code == 404
     assert (
