@@ -11,6 +11,7 @@ from maillage.web import (
     urls_exchange,
     urls_matching,
     urls_observatory,
+    urls_proposals,
     urls_receipts,
     urls_records,
 )
@@ -57,5 +58,6 @@ for area in (
     urls_matching,
     urls_exchange,
     urls_audit,
+    urls_proposals,
 ):
     urlpatterns += area.urlpatterns
