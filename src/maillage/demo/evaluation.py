@@ -124,17 +124,19 @@ def _value(question, note: int, audience: str):
 
 
 def _periods(alliance: Alliance, today: date) -> list[tuple[str, date, date]]:
-    """Up to two periods of twelve months from the alliance's start, ended before today (else one, up to now)."""
+    """Up to two periods of twelve months from the alliance's start, ended (and answered, a month later) before
+    today and before the alliance's end; else one period of its first months."""
     start = alliance.starts_on or alliance.created_at.date()
+    limit = min(today - timedelta(days=31), alliance.ends_on or today)
     periods = []
     for index, label in enumerate(LABELS):
         begin = start + timedelta(days=365 * index)
         end = begin + timedelta(days=364)
-        if end >= today:
+        if end > limit:
             break
         periods.append((label, begin, end))
-    if not periods and start < today - timedelta(days=60):
-        periods.append(("Premiers mois", start, today - timedelta(days=1)))
+    if not periods and start < limit - timedelta(days=60):
+        periods.append(("Premiers mois", start, limit))
     return periods
 
 

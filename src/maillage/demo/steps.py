@@ -50,8 +50,9 @@ def date_the_past(ctx: dict) -> None:
         changes = sorted(alliance.stage_changes.all(), key=lambda c: (c.at, c.pk))
         if changes and changes[0].at.date() < today - timedelta(days=1):
             continue
-        years = 2 if alliance.stage in LONG_LIVED else 1
-        starts_on = today - timedelta(days=365 * years)
+        # Two years and two months for those far along, so that two yearly evaluations have ended and been
+        # answered before today; one year for the others.
+        starts_on = today - timedelta(days=790 if alliance.stage in LONG_LIVED else 365)
         if alliance.starts_on and alliance.starts_on < starts_on:
             starts_on = alliance.starts_on
         first = starts_on - timedelta(days=90)
@@ -61,6 +62,7 @@ def date_the_past(ctx: dict) -> None:
             StageChange.objects.filter(pk=change.pk).update(at=_aware(first + step * index))
         Alliance.objects.filter(pk=alliance.pk).update(
             starts_on=starts_on,
+            ends_on=last if alliance.stage == "closed" else alliance.ends_on,
             created_at=_aware(first),
             stage_changed_at=_aware(last if changes else first),
         )
