@@ -25,6 +25,13 @@ SEND_ALL = {
     "innov_scale": 2,
     "trust_evolution": 4,
     "trust_collective": 3,
+    # Version 2 of the questionnaire (decision 0017).
+    "innov_needs": 3,
+    "trust_kept": 4,
+    "rel_balance": 3,
+    "rel_listened": 4,
+    "rel_governance": 3,
+    "rel_attribution": "nsp",
 }
 
 
