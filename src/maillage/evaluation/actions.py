@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
@@ -226,7 +227,7 @@ def objectives_for(evaluation: Evaluation, party: Party) -> list[Objective]:
             alliance_id=evaluation.alliance_id,
             period_start__lte=evaluation.period_end,
             period_end__gte=evaluation.period_start,
-        ).order_by("party_id", "id")
+        ).order_by(F("party_id").asc(nulls_first=True), "id")
         if o.party_id is None or o.party_id == party.pk
     ]
 

@@ -6,7 +6,7 @@ render alike on screen and on paper, and every figure is also written as text (t
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -113,7 +113,11 @@ def report_context(evaluation: Evaluation, workspace) -> dict:
                 evaluation,
                 context["view"],
                 indicators,
-                list(Objective.objects.filter(alliance=evaluation.alliance).select_related("party__organization")),
+                list(
+                    Objective.objects.filter(alliance=evaluation.alliance)
+                    .select_related("party__organization")
+                    .order_by(F("party_id").asc(nulls_first=True), "id")  # the common good first, on every database
+                ),
             ),
             "flags": reconcile(
                 context["view"], measured_by_party(evaluation.alliance, evaluation.period_start, evaluation.period_end)
