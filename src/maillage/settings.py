@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "maillage.diagnostic",
     "maillage.observatory",
     "maillage.matching",
+    "maillage.proposals",
     "maillage.exchange",
     "maillage.demo",
     "maillage.jobs",

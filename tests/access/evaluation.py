@@ -10,12 +10,12 @@ from datetime import date
 
 from django.utils import timezone
 
-from maillage.alliances.actions import create_alliance
+from maillage.alliances.actions import add_party, create_alliance
 from maillage.diagnostic.actions import save_resource_year
-from maillage.evaluation.actions import open_evaluation
+from maillage.evaluation.actions import create_response_link, declare_objective, open_evaluation
 from maillage.organizations.actions import create_organization
 from maillage.workspaces.models import Workspace
-from tests.access.common import A_READ, A_WRITE, api_expect, expect
+from tests.access.common import A_READ, A_WRITE, PUBLIC, api_expect, expect
 
 SEND_ALL = {
     "perf_model": 4,
@@ -25,6 +25,13 @@ SEND_ALL = {
     "innov_scale": 2,
     "trust_evolution": 4,
     "trust_collective": 3,
+    # Version 2 of the questionnaire (decision 0017).
+    "innov_needs": 3,
+    "trust_kept": 4,
+    "rel_balance": 3,
+    "rel_listened": 4,
+    "rel_governance": 3,
+    "rel_attribution": "nsp",
 }
 
 
@@ -42,6 +49,10 @@ def extend_world(world) -> None:
     party = alliance.parties.get(organization=company)
     party.workspace, party.joined_at = workspace_c, timezone.now()
     party.save()
+    # A party without a Maillage workspace, answering through a personal link.
+    outside = create_organization(data={"kind": "foundation", "name": "Fondation sans compte"})
+    add_party(alliance=alliance, workspace=world["a"], user=owner, organization=outside, role="partner")
+    world["outside_party"] = alliance.parties.get(organization=outside)
     world["eval_alliance"] = alliance
     world["eval_party_a"] = alliance.parties.get(workspace=world["a"])
     world["evaluation"] = open_evaluation(
@@ -53,6 +64,27 @@ def extend_world(world) -> None:
         period_end=date(2025, 12, 31),
     )
     save_resource_year(workspace=world["a"], user=owner, year=2025, resources={"public_subsidies": "1000"})
+    world["link"], world["link_token"] = create_response_link(
+        evaluation=world["evaluation"],
+        party=world["outside_party"],
+        workspace=world["a"],
+        user=owner,
+        email="maire@sans-compte.test",
+        url_for=lambda token: f"/evaluations/reponse/{token}/",
+    )
+    world["objective"] = declare_objective(
+        alliance=alliance,
+        workspace=world["a"],
+        user=owner,
+        common_good=True,
+        title="Rompre l'isolement",
+        indicator="Personnes visitées",
+        unit="personnes",
+        baseline="0",
+        target="100",
+        period_start=date(2025, 1, 1),
+        period_end=date(2026, 12, 31),
+    )
 
 
 def web_matrix(w) -> dict:
@@ -82,6 +114,22 @@ def web_matrix(w) -> dict:
         "evaluation_remind": ("post", e, {}, A_WRITE),
         "evaluation_report": ("get", e, {}, A_READ),
         "evaluation_report_pdf": ("get", e, {}, A_READ),
+        # Public: the personal link of a party without an account (the token is the only key, 256 bits).
+        "evaluation_outside": ("get", {"token": w["link_token"]}, {}, PUBLIC),
+        "evaluation_link": (
+            "post",
+            e,
+            {"party": w["outside_party"].pk, "email": "adjoint@sans-compte.test"},
+            A_WRITE,
+        ),
+        "evaluation_link_revoke": ("post", {**e, "link_id": w["link"].pk}, {}, A_WRITE),
+        "evaluation_objectives": ("get", {"alliance_id": w["eval_alliance"].pk}, {}, A_READ),
+        "evaluation_objective_withdraw": (
+            "post",
+            {"alliance_id": w["eval_alliance"].pk, "objective_id": w["objective"].pk},
+            {},
+            A_WRITE,
+        ),
         "evaluation_close": ("post", e, {}, A_WRITE),
         "diagnostic": ("get", {}, {}, expect()),
         "diagnostic_year": ("post", {"year": 2024}, {"sales": "1000", "volunteers": "3"}, own_data_write),

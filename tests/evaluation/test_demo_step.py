@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from maillage.alliances.models import Alliance
@@ -9,7 +11,7 @@ from maillage.demo.evaluation import ASSOCIATION, seed
 from maillage.diagnostic.analysis import diagnose
 from maillage.diagnostic.models import ResourceYear
 from maillage.evaluation.models import Evaluation
-from maillage.evaluation.report import cross_context, evaluations_for
+from maillage.evaluation.report import cross_context, evaluations_for, report_context
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +29,19 @@ def test_closed_evaluations_with_diverging_views_and_diagnostic(alliance, worksp
     seed(ctx)
     seed(ctx)  # idempotent
     evaluations = list(evaluations_for(workspace_a).order_by("period_end"))
-    assert [e.period_label for e in evaluations] == ["Année 2024", "Année 2025"]
-    assert all(e.is_closed for e in evaluations)
+    # Twelve-month periods from the alliance's start (15/03/2023), never before it; version 2 carries version 1 over.
+    assert [(e.period_label, e.period_start) for e in evaluations] == [
+        ("Première année", date(2023, 3, 15)),
+        ("Deuxième année", date(2024, 3, 14)),
+    ]
+    assert [e.questionnaire.version for e in evaluations] == [1, 2]
+    assert all(e.is_closed and e.period_start >= alliance.starts_on for e in evaluations)
+    report = report_context(evaluations[1], workspace_a)
+    assert [line.objective.indicator for line in report["objectives"]] == [
+        "Habitants bénéficiaires des jardins",
+        "Valeur des contributions de l'alliance",
+    ]
+    assert any(row.gap == "1\xa0200 contre 340" for i in report["view"].impacts for row in i.rows)
     view = cross_context(evaluations[0], workspace_a)["view"]
     assert {c.state for c in view.columns} == {"own", "visible"}
     assert view.divergence_count >= 2

@@ -130,6 +130,9 @@ def test_api_answers_visibility_and_refusals(evaluation, parties, workspace_a, w
     assert scores["impacts"][0]["score"] == 25 and scores["impacts"][0]["party_means"] == {
         "Imprimerie du Confluent": "2.00"
     }
+    assert scores["impacts"][0]["views"] == "une seule vue"
+    assert scores["impacts"][0]["coverage"] == "1 vue sur 2 parties"
+    assert scores["objectives"] == [] and scores["flags"] == []
     outsider = api_client_for(people["other_workspace"], people["other_workspace"].memberships.first().workspace)
     assert outsider.get(url).status_code == 404
     assert (
@@ -186,14 +189,14 @@ def test_list_page_costs_a_fixed_number_of_queries(size, workspace_a, people, dj
 def test_detail_costs_a_fixed_number_of_queries(
     extra, alliance, evaluation, workspace_a, people, django_assert_max_num_queries
 ):
-    for year in range(2015, 2015 + extra):
+    for month in range(4, 4 + extra):  # after the alliance's start (15/03/2023)
         actions.open_evaluation(
             alliance=alliance,
             workspace=workspace_a,
             user=None,
-            period_label=str(year),
-            period_start=date(year, 1, 1),
-            period_end=date(year, 12, 31),
+            period_label=f"Mois {month}",
+            period_start=date(2023, month, 1),
+            period_end=date(2023, month, 28),
         )
     client = client_for(people["viewer"])
     with django_assert_max_num_queries(22):

@@ -13,7 +13,7 @@ from django.http import Http404
 
 from maillage.evaluation import actions
 from maillage.evaluation.models import Audience, Evaluation, Question, Questionnaire
-from maillage.evaluation.questionnaire import V1_QUESTIONS, sync_questionnaires
+from maillage.evaluation.questionnaire import V1_QUESTIONS, V2_QUESTIONS, sync_questionnaires
 from maillage.evaluation.report import cross_context, evaluations_for
 from maillage.evaluation.scoring import mean, score_of
 
@@ -29,6 +29,13 @@ ASSOCIATION_ANSWERS = {
     "trust_collective": 5,
     "trust_volunteers": "12",
     "perf_comment": "Deux salariés en plus grâce aux prestations.",
+    # Version 2 (carries version 1 over): agreement questions on innovation and trust, and the relationship.
+    "innov_needs": 4,
+    "trust_kept": 5,
+    "rel_balance": 4,
+    "rel_listened": 5,
+    "rel_governance": 3,
+    "rel_attribution": 3,
 }
 COMPANY_ANSWERS = {
     "perf_csr": 2,
@@ -38,6 +45,12 @@ COMPANY_ANSWERS = {
     "innov_scale": 4,
     "trust_evolution": 3,
     "trust_collective": 4,
+    "innov_needs": 2,
+    "trust_kept": 3,
+    "rel_balance": 2,
+    "rel_listened": 3,
+    "rel_governance": 1,
+    "rel_attribution": 2,
 }
 
 
@@ -61,11 +74,20 @@ def messages_of(exc: ValidationError) -> dict:
     return exc.value.message_dict
 
 
-def test_questionnaire_v1_is_seeded_once_with_a_variant_per_kind_of_party():
+def test_questionnaire_versions_are_seeded_once_with_a_variant_per_kind_of_party():
     questionnaire = Questionnaire.objects.get(code="impacts", version=1)
     assert questionnaire.questions.count() == len(V1_QUESTIONS) == 21
     sync_questionnaires()  # idempotent
-    assert Questionnaire.objects.count() == 1 and Question.objects.count() == 21
+    assert Questionnaire.objects.count() == 2 and Question.objects.count() == 21 + len(V2_QUESTIONS)
+    # Version 2 carries every question of version 1 over, with its code; version 1's scales of another kind
+    # than agreement are classified (by the migration), so they leave the scores.
+    v2 = Questionnaire.objects.get(code="impacts", version=2)
+    assert {q.code for q in questionnaire.questions.all()} < {q.code for q in v2.questions.all()}
+    assert {q.code: q.scale_type for q in questionnaire.questions.all() if not q.is_scored and q.kind == "scale"} == {
+        "innov_solution": "level",
+        "innov_scale": "level",
+        "trust_evolution": "change",
+    }
     association = actions.questions_for(questionnaire, Audience.ASSOCIATION)
     company = actions.questions_for(questionnaire, Audience.COMPANY)
     public = actions.questions_for(questionnaire, Audience.PUBLIC)
@@ -81,7 +103,7 @@ def test_opening_asks_every_sharing_party_and_keeps_the_version(evaluation, part
     assert set(responses) == {p.pk for p in parties}
     assert responses[parties[0].pk].audience == Audience.ASSOCIATION
     assert responses[parties[1].pk].audience == Audience.COMPANY
-    assert all(r.questionnaire.version == 1 for r in responses.values())
+    assert all(r.questionnaire.version == 2 for r in responses.values())
 
 
 def test_opening_refusals(alliance, evaluation, workspace_a, workspace_b, people):
@@ -195,17 +217,24 @@ def test_answers_stay_private_until_closed_unless_shared_early(
 def test_scores_and_divergences_computed_by_hand(evaluation, workspace_a, workspace_c, people, company_user):
     answer_both(evaluation, workspace_a, workspace_c, people, company_user)
     actions.close_evaluation(evaluation=evaluation, workspace=workspace_a, user=people["owner"])
-    performance, innovation, trust = view_for(evaluation, workspace_a).impacts
+    performance, innovation, trust, relationship = view_for(evaluation, workspace_a).impacts
     # Performance: association (5+4+3)/3 = 4.00, company (2+1+3)/3 = 2.00; mean 3.00 → (3−1)/4×100 = 50.
     assert list(performance.party_means.values()) == [Decimal("4.00"), Decimal("2.00")]
     assert performance.mean == Decimal("3.00") and performance.score == 50
     assert performance.spread == Decimal("2.00") and performance.diverges
-    # Innovation: (4+2)/2 = 3.00 and (4+4)/2 = 4.00; mean 3.50 → 62.5 → 63; innov_scale 2 vs 4 diverges.
-    assert innovation.mean == Decimal("3.50") and innovation.score == 63 and not innovation.diverges
-    assert [r.code for r in innovation.divergent_rows] == ["innov_scale"]
-    # Trust: (5+5)/2 = 5.00 and (3+4)/2 = 3.50; mean 4.25 → 81.25 → 81; trust_evolution 5 vs 3 diverges.
+    assert performance.coverage == "2 vues sur 2 parties" and performance.views.startswith("divergentes")
+    # Innovation: only the agreement scale innov_needs is scored (the level of the solution and the likelihood to
+    # scale are other kinds of scale): 4 and 2; mean 3.00 → 50; innov_scale 2 vs 4 and innov_needs 4 vs 2 diverge.
+    assert innovation.mean == Decimal("3.00") and innovation.score == 50 and innovation.diverges
+    assert [r.code for r in innovation.divergent_rows] == ["innov_scale", "innov_needs"]
+    # Trust: collective + kept, (5+5)/2 = 5.00 and (4+3)/2 = 3.50; mean 4.25 → 81; trust_evolution (a change
+    # around « stable », never averaged) 5 vs 3 diverges, and trust_kept 5 vs 3.
     assert trust.mean == Decimal("4.25") and trust.score == 81
-    assert [r.code for r in trust.divergent_rows] == ["trust_evolution"]
+    assert [r.code for r in trust.divergent_rows] == ["trust_evolution", "trust_kept"]
+    # Relationship: (4+5+3)/3 = 4.00 and (2+3+1)/3 = 2.00 → 50; the share attributed (3 vs 2) is shown, not scored.
+    assert relationship.score == 50 and relationship.diverges
+    attribution = next(r for r in relationship.rows if r.code == "rel_attribution")
+    assert not attribution.scored and [c.value for c in attribution.cells] == [3, 2]
     numbers = {row.code: [c.value for c in row.cells] for row in trust.rows}
     assert numbers["trust_volunteers"] == [Decimal("12.00"), None]
 
@@ -229,8 +258,13 @@ def test_history_across_periods(alliance, evaluation, workspace_a, workspace_c, 
     )
     context = cross_context(get_eval(later, workspace_a), workspace_a)
     assert [row["evaluation"].period_label for row in context["history"]] == ["Année 2025", "Année 2026"]
-    assert context["history"][0]["scores"] == {"performance": 50, "innovation": 63, "trust": 81}
-    assert context["history"][1]["scores"] == {"performance": None, "innovation": None, "trust": None}
+    assert context["history"][0]["scores"] == {"performance": 50, "innovation": 50, "trust": 81, "relationship": 50}
+    assert context["history"][1]["scores"] == {
+        "performance": None,
+        "innovation": None,
+        "trust": None,
+        "relationship": None,
+    }
 
 
 def test_reminders_reach_parties_without_answer_once(

@@ -35,7 +35,7 @@ def answer(evaluation, party, notes: dict[str, int]) -> None:
         submitted_at=timezone.now(),
     )
     Answer.objects.bulk_create(
-        Answer(response=response, question=q, scale_value=notes[q.impact])
+        Answer(response=response, question=q, scale_value=notes.get(q.impact, 3))  # relationship: not published
         for q in questions_for(evaluation.questionnaire, audience)
         if q.kind == QuestionKind.SCALE
     )
@@ -92,8 +92,8 @@ def year(db):
         None,
         questions=list(first.questionnaire.questions.all()),
     )
-    # The evaluation app's own scores (mean of the parties' means, out of 100).
-    assert view.scores() == {"performance": 50, "innovation": 25, "trust": 38}
+    # The evaluation app's own scores (mean of the parties' means, out of 100); the relationship is not published.
+    assert view.scores() == {"performance": 50, "innovation": 25, "trust": 38, "relationship": 50}
     refresh()
     return year
 

@@ -30,6 +30,7 @@ class QuestionOut(Schema):
     text: str
     help_text: str
     scale_labels: list[str]
+    scale_type: str = Field(..., description="agreement (compte dans le score), level, change ou share")
     min_value: int | None
     max_value: int | None
     unit: str
@@ -74,7 +75,13 @@ class EvaluationIn(Schema):
 
 
 class AnswersIn(Schema):
-    answers: dict[str, Any] = Field(..., description="code de question → valeur (1 à 5, nombre ou texte)")
+    answers: dict[str, Any] = Field(
+        ...,
+        description=(
+            "code de question → valeur (1 à 5, nombre ou texte ; « nsp » pour ne sait pas / non applicable) ; "
+            "objective_<id> → résultat atteint pour un objectif"
+        ),
+    )
     party_id: int | None = Field(None, description="facultatif : votre propre partie")
     submit: bool = Field(False, description="true pour envoyer, false pour un brouillon")
 
@@ -106,6 +113,41 @@ class ImpactScore(Schema):
     diverges: bool
     divergent_questions: list[str]
     party_means: dict[str, Decimal | None]
+    answered: int = Field(..., description="parties dont la vue (envoyée, visible) fonde le score")
+    concerned: int = Field(..., description="parties de la période")
+    not_known: int = Field(..., description="réponses « ne sait pas / non applicable »")
+    coverage: str
+    views: str = Field(..., description="aucune vue, une seule vue, convergentes ou divergentes")
+
+
+class ObjectiveResultOut(Schema):
+    party: str
+    value: Decimal | None
+    not_known: bool
+    progress: Decimal | None = Field(None, description="% du chemin entre la valeur de départ et la cible")
+
+
+class ObjectiveOut(Schema):
+    id: int
+    owner: str
+    title: str
+    indicator: str
+    unit: str
+    baseline: Decimal
+    target: Decimal
+    period_start: date
+    period_end: date
+    results: list[ObjectiveResultOut]
+    measured: Decimal | None
+    flags: list[str]
+
+
+class FlagOut(Schema):
+    party: str
+    what: str
+    declared: str
+    measured: str
+    message: str
 
 
 class HistoryRow(Schema):
@@ -139,6 +181,8 @@ class IndicatorsOut(Schema):
 class ScoresOut(Schema):
     method: str
     impacts: list[ImpactScore]
+    objectives: list[ObjectiveOut]
+    flags: list[FlagOut] = Field(..., description="déclarations éloignées de ce que Maillage a mesuré")
     history: list[HistoryRow]
     indicators: IndicatorsOut
 
@@ -176,6 +220,7 @@ def _questionnaire_out(q: Questionnaire) -> dict:
                 "text": x.text,
                 "help_text": x.help_text,
                 "scale_labels": x.scale_labels,
+                "scale_type": x.scale_type,
                 "min_value": x.min_value,
                 "max_value": x.max_value,
                 "unit": x.unit,
@@ -326,9 +371,35 @@ def scores(request, evaluation_id: int):
                 "diverges": i.diverges,
                 "divergent_questions": [r.code for r in i.divergent_rows],
                 "party_means": {names[pid]: m for pid, m in i.party_means.items()},
+                "answered": i.answered,
+                "concerned": i.concerned,
+                "not_known": i.not_known,
+                "coverage": i.coverage,
+                "views": i.views,
             }
             for i in view.impacts
         ],
+        "objectives": [
+            {
+                "id": line.objective.pk,
+                "owner": line.owner,
+                "title": line.objective.title,
+                "indicator": line.objective.indicator,
+                "unit": line.objective.unit,
+                "baseline": line.objective.baseline,
+                "target": line.objective.target,
+                "period_start": line.objective.period_start,
+                "period_end": line.objective.period_end,
+                "results": [
+                    {"party": r.party, "value": r.value, "not_known": r.not_known, "progress": r.progress}
+                    for r in line.results
+                ],
+                "measured": line.measured,
+                "flags": line.flags,
+            }
+            for line in context["objectives"]
+        ],
+        "flags": [vars(f) for f in context["flags"]],
         "history": [
             {
                 "evaluation_id": row["evaluation"].pk,

@@ -23,6 +23,7 @@ FAMILIES: dict[str, str] = {
     "backup": "Sauvegardes",
     "sharing": "Partage d'alliances",
     "observatory": "Observatoire",
+    "evaluation": "Évaluations des alliances",
     "audit": "Journal d'audit",
     "privacy": "Données personnelles (RGPD)",
 }
@@ -78,6 +79,10 @@ ACTIONS: dict[str, str] = {
     "sharing.invitation_declined": "Invitation à partager une alliance refusée",
     # observatory
     "observatory.consent_changed": "Participation à l'observatoire modifiée",
+    # evaluations answered from outside (evaluation/actions.py)
+    "evaluation.link_created": "Lien personnel de réponse à une évaluation envoyé",
+    "evaluation.link_revoked": "Lien personnel de réponse à une évaluation révoqué",
+    "evaluation.answered_by_link": "Réponses à une évaluation envoyées par lien personnel",
     # the journal itself
     "audit.exported": "Journal d'audit exporté",
     # personal data (privacy/actions.py)
@@ -99,6 +104,7 @@ TARGETS: dict[str, str] = {
     "Eligibility": "Habilitation",
     "Organization": "Organisation",
     "BatchRun": "Lot de reçus",
+    "ResponseLink": "Lien de réponse à une évaluation",
 }
 
 

@@ -17,6 +17,9 @@ class Impact(models.TextChoices):
     PERFORMANCE = "performance", "Performance des organisations"
     INNOVATION = "innovation", "Innovation territoriale"
     TRUST = "trust", "Confiance et engagement"
+    # Version 2: the balance of the relationship and what each party attributes to it (Le RAMEAU's evaluation
+    # method looks at the relationship itself, beside what it produces).
+    RELATIONSHIP = "relationship", "Équilibre de la relation"
 
 
 class Audience(models.TextChoices):
@@ -32,6 +35,19 @@ class QuestionKind(models.TextChoices):
     SCALE = "scale", "Échelle de 1 à 5"
     NUMBER = "number", "Nombre"
     TEXT = "text", "Texte court"
+
+
+class ScaleType(models.TextChoices):
+    """What a 1–5 scale measures. Only agreement scales enter the score: a maturity level, a change around
+    « stable » (3) or a share attributed are other measures, shown with their labels and never averaged with them."""
+
+    AGREEMENT = "agreement", "Accord (de « pas du tout » à « pleinement »)"
+    LEVEL = "level", "Niveau atteint ou probabilité"
+    CHANGE = "change", "Évolution (3 = stable)"
+    SHARE = "share", "Part attribuée à l'alliance"
+
+
+NOT_KNOWN = "nsp"  # the value that says « ne sait pas / non applicable », on every scale and number
 
 
 class Questionnaire(models.Model):
@@ -59,6 +75,7 @@ class Question(models.Model):
     text = models.CharField("question", max_length=300)
     help_text = models.CharField(max_length=300, blank=True)
     scale_labels = models.JSONField(default=list, blank=True, help_text="5 libellés, de 1 à 5")
+    scale_type = models.CharField(max_length=10, choices=ScaleType.choices, default=ScaleType.AGREEMENT)
     min_value = models.IntegerField(null=True, blank=True)
     max_value = models.IntegerField(null=True, blank=True)
     unit = models.CharField(max_length=30, blank=True)
@@ -74,6 +91,10 @@ class Question(models.Model):
 
     def asked_to(self, audience: str) -> bool:
         return self.audience in (Audience.ALL, audience)
+
+    @property
+    def is_scored(self) -> bool:
+        return self.kind == QuestionKind.SCALE and self.scale_type == ScaleType.AGREEMENT
 
 
 class EvaluationStatus(models.TextChoices):
@@ -137,6 +158,8 @@ class Response(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     last_reminded_at = models.DateTimeField(null=True, blank=True)
+    # Sent through a personal link by a party without an account (``ResponseLink``): still that party's view.
+    answered_by_link = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -157,6 +180,8 @@ class Answer(models.Model):
     scale_value = models.PositiveSmallIntegerField(null=True, blank=True)
     number_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     text_value = models.TextField(max_length=1000, blank=True)
+    # « Ne sait pas / non applicable »: an answer given, counted in the coverage, never in a mean.
+    not_known = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -172,8 +197,108 @@ class Answer(models.Model):
 
     @property
     def value(self):
+        if self.not_known:
+            return NOT_KNOWN
         if self.scale_value is not None:
             return self.scale_value
         if self.number_value is not None:
             return self.number_value
         return self.text_value
+
+
+class Measure(models.TextChoices):
+    """A figure Maillage measures itself, that an objective's indicator may be reconciled with."""
+
+    NONE = "", "Déclaré par les parties seulement"
+    TOTAL_VALUE = "total_value", "Valeur des contributions (€)"
+    MONEY = "money", "Dons financiers reçus ou promis (€)"
+    SKILLS_HOURS = "skills_hours", "Heures de mécénat de compétences"
+    VOLUNTEERING_HOURS = "volunteering_hours", "Heures de bénévolat"
+    INTERACTIONS = "interactions", "Nombre d'échanges"
+    PEOPLE = "people", "Personnes engagées (borne basse)"
+
+
+class Objective(models.Model):
+    """An objective stated when the alliance is formalised: one party's own, or the common-good objective
+    (``party`` empty), with its indicator (unit, baseline, target) and the period it runs over."""
+
+    alliance = models.ForeignKey("alliances.Alliance", on_delete=models.CASCADE, related_name="objectives")
+    party = models.ForeignKey(
+        "alliances.Party", on_delete=models.CASCADE, null=True, blank=True, related_name="objectives"
+    )
+    title = models.CharField("objectif", max_length=300)
+    indicator = models.CharField("indicateur", max_length=200)
+    unit = models.CharField("unité", max_length=30)
+    baseline = models.DecimalField("valeur de départ", max_digits=14, decimal_places=2)
+    target = models.DecimalField("cible", max_digits=14, decimal_places=2)
+    period_start = models.DateField("du")
+    period_end = models.DateField("au")
+    measure = models.CharField("rapproché de", max_length=20, choices=Measure.choices, blank=True, default="")
+    created_by_workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["alliance", "party_id", "id"]
+        indexes = [models.Index(fields=["alliance", "period_end"], name="objective_alliance_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_common_good(self) -> bool:
+        return self.party_id is None
+
+    def overlaps(self, start, end) -> bool:
+        return self.period_start <= end and self.period_end >= start
+
+
+class ObjectiveResult(models.Model):
+    """What one party reports, in one evaluation, for one objective's indicator."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="objective_results")
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="results")
+    value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    not_known = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "objective"], name="objective_result_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.objective} = {self.shown}"
+
+    @property
+    def shown(self):
+        return NOT_KNOWN if self.not_known else self.value
+
+
+class ResponseLink(models.Model):
+    """A personal link for a party without an account to answer an evaluation: single use, expiring, revocable.
+    Only the SHA-256 of its token is stored; the token itself is in the e-mail alone."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    email = models.EmailField("e-mail du destinataire")
+    created_by_workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Lien de réponse pour {self.response.party.organization}"
+
+    def state(self, now) -> str:
+        if self.revoked_at:
+            return "revoked"
+        if self.used_at:
+            return "used"
+        if now >= self.expires_at:
+            return "expired"
+        return "active"

@@ -1,4 +1,4 @@
-"""The questionnaire on the three impacts, as data: version 1, seeded by ``post_migrate``.
+"""The questionnaire on the three impacts, as data: versions 1 and 2, seeded by ``post_migrate``.
 
 A new version is a new entry of ``VERSIONS`` (never an edit of a published one): questions kept from one version to
 the next keep their code, so that answers stay comparable across periods. The three impacts and the variants of the
@@ -13,7 +13,7 @@ from datetime import date
 
 from django.db import transaction
 
-from maillage.evaluation.models import Audience, Impact, Question, QuestionKind, Questionnaire
+from maillage.evaluation.models import Audience, Impact, Question, QuestionKind, Questionnaire, ScaleType
 
 CODE = "impacts"
 
@@ -103,12 +103,14 @@ V1_QUESTIONS: list[dict] = [
             "Une solution en service",
             "Une solution éprouvée et documentée",
         ],
+        "scale_type": ScaleType.LEVEL,
     },
     {
         "code": "innov_scale",
         "impact": Impact.INNOVATION,
         "text": "Peut-elle être déployée à plus grande échelle ?",
         "scale_labels": ["Non", "Peu probable", "Possible", "Probable", "Déjà en préparation"],
+        "scale_type": ScaleType.LEVEL,
     },
     {
         "code": "innov_places",
@@ -131,6 +133,7 @@ V1_QUESTIONS: list[dict] = [
         "impact": Impact.TRUST,
         "text": "Comment la confiance entre les parties a-t-elle évolué ?",
         "scale_labels": ["Fortement dégradée", "Dégradée", "Stable", "Renforcée", "Fortement renforcée"],
+        "scale_type": ScaleType.CHANGE,
     },
     {
         "code": "trust_collective",
@@ -182,6 +185,91 @@ V1_QUESTIONS: list[dict] = [
     },
 ]
 
+# Version 2 carries every question of version 1 over with its code (answers stay comparable from one period to the
+# next), adds an agreement question to the innovation and trust impacts (so that their scores no longer rest on
+# scales of another kind), and a fourth group on the relationship itself: its balance, its governance, what each
+# party attributes to it, and the hours and value each party declares (reconciled with what Maillage measured).
+V2_EXTRA: list[dict] = [
+    {
+        "code": "innov_needs",
+        "impact": Impact.INNOVATION,
+        "text": "L'alliance apporte-t-elle des réponses nouvelles aux besoins du territoire ?",
+        "scale_labels": AGREE,
+        "after": "innov_scale",
+    },
+    {
+        "code": "trust_kept",
+        "impact": Impact.TRUST,
+        "text": "Les engagements pris entre les parties ont-ils été tenus ?",
+        "scale_labels": AGREE,
+        "after": "trust_collective",
+    },
+    {
+        "code": "rel_balance",
+        "impact": Impact.RELATIONSHIP,
+        "text": "La relation est-elle équilibrée : chaque partie donne et reçoit à la mesure de ses engagements ?",
+        "scale_labels": AGREE,
+    },
+    {
+        "code": "rel_listened",
+        "impact": Impact.RELATIONSHIP,
+        "text": "Vos attentes et vos contraintes ont-elles été entendues par les autres parties ?",
+        "scale_labels": AGREE,
+    },
+    {
+        "code": "rel_governance",
+        "impact": Impact.RELATIONSHIP,
+        "text": "Les décisions de l'alliance sont-elles prises ensemble ?",
+        "scale_labels": AGREE,
+    },
+    {
+        "code": "rel_attribution",
+        "impact": Impact.RELATIONSHIP,
+        "text": "Quelle part des résultats observés attribuez-vous à l'alliance, plutôt qu'à d'autres causes ?",
+        "help_text": "D'autres actions, d'autres financeurs ou le contexte ont pu contribuer aux mêmes résultats.",
+        "scale_labels": ["Aucune", "Une faible part", "Une part notable", "L'essentiel", "La totalité"],
+        "scale_type": ScaleType.SHARE,
+    },
+    {
+        "code": "rel_hours",
+        "impact": Impact.RELATIONSHIP,
+        "kind": QuestionKind.NUMBER,
+        "text": "Heures consacrées à l'alliance par votre organisation sur la période",
+        "help_text": "Réunions, préparation, mécénat de compétences, bénévolat : une estimation suffit.",
+        "min_value": 0,
+        "max_value": 1000000,
+        "unit": "heures",
+    },
+    {
+        "code": "rel_value",
+        "impact": Impact.RELATIONSHIP,
+        "kind": QuestionKind.NUMBER,
+        "text": "Valeur de ce que votre organisation a apporté sur la période (argent, nature, compétences)",
+        "min_value": 0,
+        "max_value": 100000000,
+        "unit": "€",
+    },
+    {
+        "code": "rel_comment",
+        "impact": Impact.RELATIONSHIP,
+        "kind": QuestionKind.TEXT,
+        "text": "Ce qui rendrait la relation plus équilibrée",
+    },
+]
+
+
+def _v2_questions() -> list[dict]:
+    questions = [dict(q) for q in V1_QUESTIONS]
+    for extra in V2_EXTRA:
+        extra = dict(extra)
+        after = extra.pop("after", None)
+        at = len(questions) if after is None else next(i for i, q in enumerate(questions) if q["code"] == after) + 1
+        questions.insert(at, extra)
+    return questions
+
+
+V2_QUESTIONS = _v2_questions()
+
 VERSIONS: dict[int, dict] = {
     1: {
         "title": "Les trois impacts de l'alliance",
@@ -192,7 +280,18 @@ VERSIONS: dict[int, dict] = {
         ),
         "published_on": date(2026, 1, 1),
         "questions": V1_QUESTIONS,
-    }
+    },
+    2: {
+        "title": "Les trois impacts de l'alliance et l'équilibre de la relation",
+        "introduction": (
+            "Chaque partie répond de son propre point de vue. Les échelles vont de 1 à 5 ; « Ne sait pas / non "
+            "applicable » est toujours possible et ne compte dans aucune moyenne. Les nombres et les textes sont "
+            "facultatifs. Vos réponses restent privées jusqu'à la clôture de l'évaluation, sauf si vous choisissez "
+            "de les partager plus tôt."
+        ),
+        "published_on": date(2026, 12, 1),
+        "questions": V2_QUESTIONS,
+    },
 }
 
 
@@ -221,6 +320,7 @@ def sync_questionnaires() -> None:
                 text=q["text"],
                 help_text=q.get("help_text", ""),
                 scale_labels=q.get("scale_labels", []),
+                scale_type=q.get("scale_type", ScaleType.AGREEMENT),
                 min_value=q.get("min_value"),
                 max_value=q.get("max_value"),
                 unit=q.get("unit", ""),

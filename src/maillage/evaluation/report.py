@@ -6,7 +6,7 @@ render alike on screen and on paper, and every figure is also written as text (t
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -15,7 +15,8 @@ from maillage.alliances.models import Party
 from maillage.evaluation import charts
 from maillage.evaluation.actions import audience_for
 from maillage.evaluation.indicators import METHODS, measure
-from maillage.evaluation.models import Audience, Evaluation, Impact, Question
+from maillage.evaluation.models import Audience, Evaluation, Impact, Objective, Question
+from maillage.evaluation.reconcile import RECONCILE_METHOD, measured_by_party, objective_lines, reconcile
 from maillage.evaluation.scoring import SCORE_METHOD, cross_view, history, responses_prefetch
 
 
@@ -51,9 +52,9 @@ def cross_context(evaluation: Evaluation, workspace) -> dict:
     party_rows = []
     for impact in view.impacts:
         for column in view.visible_columns:
-            party_rows.append((f"{impact.label[:18]} · {column.name[:14]}", impact.party_means.get(column.party_id)))
+            party_rows.append((f"{impact.label[:24]} · {column.name[:20]}", impact.party_means.get(column.party_id)))
     history_rows = [
-        (f"{row['evaluation'].period_label[:16]} · {Impact(code).label[:16]}", score)
+        (f"{row['evaluation'].period_label[:16]} · {Impact(code).label[:24]}", score)
         for row in past
         for code, score in row["scores"].items()
     ]
@@ -102,7 +103,26 @@ def report_context(evaluation: Evaluation, workspace) -> dict:
             if indicators.time_by_party
             else "",
             "generated_at": timezone.localtime(),
-            "parties": [p for p in evaluation.alliance.parties.all() if p.left_at is None],
+            # Every party of the period, those that left with their date (decision 0017).
+            "parties": [
+                p
+                for p in evaluation.alliance.parties.all()
+                if p.left_at is None or p.left_at.date() > evaluation.period_start
+            ],
+            "objectives": objective_lines(
+                evaluation,
+                context["view"],
+                indicators,
+                list(
+                    Objective.objects.filter(alliance=evaluation.alliance)
+                    .select_related("party__organization")
+                    .order_by(F("party_id").asc(nulls_first=True), "id")  # the common good first, on every database
+                ),
+            ),
+            "flags": reconcile(
+                context["view"], measured_by_party(evaluation.alliance, evaluation.period_start, evaluation.period_end)
+            ),
+            "reconcile_method": RECONCILE_METHOD,
         }
     )
     return context

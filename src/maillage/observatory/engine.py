@@ -88,7 +88,12 @@ SOURCES: dict[str, list[tuple[str, str]]] = {
         ("submitted_at", "TIMESTAMP"),
     ],
     "evaluation_answer": [("response_id", "BIGINT"), ("question_id", "BIGINT"), ("scale_value", "INTEGER")],
-    "evaluation_question": [("id", "BIGINT"), ("questionnaire_id", "BIGINT"), ("impact", "VARCHAR")],
+    "evaluation_question": [
+        ("id", "BIGINT"),
+        ("questionnaire_id", "BIGINT"),
+        ("impact", "VARCHAR"),
+        ("scale_type", "VARCHAR"),
+    ],
 }
 
 

@@ -18,7 +18,9 @@ from maillage.evaluation.scoring import mean, score_of
 from maillage.observatory.disclosure import Key, Relation, protect, remainder_is_hidden
 from maillage.observatory.indicators import MIN_ASSOCIATIONS
 
-IMPACTS = [impact.value for impact in Impact]
+# The three impacts of the Observatoire des partenariats (the evaluation's fourth group, the balance of the
+# relationship, is not published); scored on agreement scales only, as the evaluation app scores them.
+IMPACTS = [impact.value for impact in (Impact.PERFORMANCE, Impact.INNOVATION, Impact.TRUST)]
 IMPACT_FIELDS = [f"impact_{impact}" for impact in IMPACTS]
 TWO = Decimal("0.01")
 # Level → position of its territory code in an impact row's (commune, epci, dep, region).

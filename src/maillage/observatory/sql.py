@@ -307,6 +307,7 @@ def impact_query() -> str:
         JOIN evaluation_response r ON r.evaluation_id = e.id AND r.submitted_at IS NOT NULL
         JOIN evaluation_answer an ON an.response_id = r.id AND an.scale_value IS NOT NULL
         JOIN evaluation_question q ON q.id = an.question_id AND q.questionnaire_id = e.questionnaire_id
+          AND q.scale_type = 'agreement' AND q.impact IN ('performance', 'innovation', 'trust')
         WHERE e.status = 'closed'
         GROUP BY x.assoc_id, x.commune, x.epci, x.dep, x.region, yy.y, e.id, r.party_id, q.impact"""
 

@@ -12,6 +12,7 @@ from maillage.web import (
     urls_matching,
     urls_observatory,
     urls_privacy,
+    urls_proposals,
     urls_receipts,
     urls_records,
 )
@@ -59,5 +60,6 @@ for area in (
     urls_exchange,
     urls_audit,
     urls_privacy,
+    urls_proposals,
 ):
     urlpatterns += area.urlpatterns

@@ -8,14 +8,26 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from maillage.alliances.actions import party_of
 from maillage.alliances.models import Alliance
+from maillage.core import formats
 from maillage.core.roles import Role, role_at_least
 from maillage.core.tenancy import get_visible_or_404, workspace_required
 from maillage.evaluation import actions
-from maillage.evaluation.models import Evaluation, Impact, QuestionKind, Response
+from maillage.evaluation.models import (
+    NOT_KNOWN,
+    Evaluation,
+    Impact,
+    Measure,
+    Objective,
+    QuestionKind,
+    Response,
+    ResponseLink,
+)
 from maillage.evaluation.report import cross_context, evaluations_for, render_pdf, report_context
 from maillage.web.forms import apply_errors
 
@@ -35,23 +47,34 @@ class OpenEvaluationForm(forms.Form):
         self.fields["alliance"].choices = [(a.pk, a.name) for a in alliances]
 
 
-class AnswerForm(forms.Form):
-    """One field per question of the party's variant; values are checked by the action (French messages)."""
+NSP = "__nsp"  # suffix of the « ne sait pas / non applicable » box beside a number
 
-    def __init__(self, questions, *args, disabled: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
+
+class AnswerForm(forms.Form):
+    """One field per question of the party's variant, and one per objective it reports on; values are checked by
+    the action (French messages). Every scale offers « ne sait pas / non applicable », every number a box for it."""
+
+    def __init__(self, questions, *args, objectives=(), disabled: bool = False, **kwargs):
+        initial = dict(kwargs.pop("initial", None) or {})
+        for key, value in list(initial.items()):
+            if value == NOT_KNOWN and not any(q.code == key and q.kind == QuestionKind.SCALE for q in questions):
+                initial[key], initial[key + NSP] = "", True
+        super().__init__(*args, initial=initial, **kwargs)
         self.questions = questions
+        self.objectives = list(objectives)
         for q in questions:
             if q.kind == QuestionKind.SCALE:
                 choices = [(str(i), f"{i} – {label}") for i, label in enumerate(q.scale_labels, start=1)]
+                choices.append((NOT_KNOWN, "Ne sait pas / non applicable"))
                 field = forms.Field(label=q.text, required=False, widget=forms.RadioSelect(choices=choices))
             elif q.kind == QuestionKind.NUMBER:
                 field = forms.Field(
                     label=q.text,
                     required=False,
                     widget=forms.NumberInput(attrs={"min": q.min_value, "max": q.max_value, "step": "1"}),
-                    help_text=f"En {q.unit}, de {q.min_value} à {q.max_value:,}".replace(",", " "),
+                    help_text=f"En {q.unit}, de {q.min_value} à {formats.amount(q.max_value, 0)}",
                 )
+                self._not_known_box(q.code, disabled)
             else:
                 field = forms.Field(
                     label=q.text, required=False, widget=forms.Textarea(attrs={"rows": 2, "maxlength": 1000})
@@ -60,13 +83,55 @@ class AnswerForm(forms.Form):
             if q.help_text:
                 field.help_text = q.help_text
             self.fields[q.code] = field
+        for o in self.objectives:
+            key = f"{actions.OBJECTIVE_PREFIX}{o.pk}"
+            owner = "Objectif commun" if o.party_id is None else "Votre objectif"
+            field = forms.Field(
+                label=f"{owner} : {o.title} — {o.indicator} ({o.unit})",
+                required=False,
+                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                help_text=(
+                    f"Valeur atteinte sur la période. Départ : {formats.amount(o.baseline, 0)} {o.unit} ; "
+                    f"cible : {formats.amount(o.target, 0)} {o.unit} (du {o.period_start:%d/%m/%Y} au "
+                    f"{o.period_end:%d/%m/%Y})."
+                ),
+            )
+            field.disabled = disabled
+            self.fields[key] = field
+            self._not_known_box(key, disabled)
+
+    def _not_known_box(self, key: str, disabled: bool) -> None:
+        box = forms.BooleanField(label="Ne sait pas / non applicable", required=False)
+        box.disabled = disabled
+        self.fields[key + NSP] = box
 
     def groups(self):
-        return [
-            (impact.label, [self[q.code] for q in self.questions if q.impact == impact])
+        def with_box(code):
+            return [self[code]] + ([self[code + NSP]] if code + NSP in self.fields else [])
+
+        groups = [
+            (impact.label, [f for q in self.questions if q.impact == impact for f in with_box(q.code)])
             for impact in Impact
             if any(q.impact == impact for q in self.questions)
         ]
+        if self.objectives:
+            keys = [f"{actions.OBJECTIVE_PREFIX}{o.pk}" for o in self.objectives]
+            groups.insert(0, ("Vos objectifs et l'objectif commun", [f for k in keys for f in with_box(k)]))
+        return groups
+
+
+def answers_from_post(post, questions, objectives) -> dict:
+    """The posted answers, « nsp » where the box « ne sait pas / non applicable » is ticked."""
+    keys = [q.code for q in questions] + [f"{actions.OBJECTIVE_PREFIX}{o.pk}" for o in objectives]
+    return {key: (NOT_KNOWN if post.get(key + NSP) else post.get(key, "")) for key in keys}
+
+
+def initial_answers(response) -> dict:
+    if response is None:
+        return {}
+    initial = {a.question.code: a.value for a in response.answers.all()}
+    initial.update({f"{actions.OBJECTIVE_PREFIX}{r.objective_id}": r.shown for r in response.objective_results.all()})
+    return initial
 
 
 def _require_writer(request) -> None:
@@ -139,7 +204,51 @@ def evaluation_detail(request, evaluation_id: int):
     )
     context["is_opener"] = evaluation.opened_by_workspace_id == request.workspace.pk
     context["pending_count"] = sum(1 for c in context["view"].columns if c.state == "pending")
+    context.update(_links_context(evaluation))
     return render(request, "web/evaluation/detail.html", context)
+
+
+LINK_STATES = {
+    "active": "en attente de réponse",
+    "used": "réponses envoyées",
+    "expired": "expiré",
+    "revoked": "révoqué",
+}
+
+
+def _outside_parties(evaluation: Evaluation) -> list:
+    submitted = {r.party_id for r in evaluation.responses.all() if r.is_submitted}
+    return [
+        p
+        for p in evaluation.alliance.parties.all()
+        if p.workspace_id is None and p.left_at is None and p.pk not in submitted
+    ]
+
+
+class LinkForm(forms.Form):
+    party = forms.TypedChoiceField(label="Partie sans espace Maillage", coerce=int, choices=[])
+    email = forms.EmailField(label="E-mail de la personne qui répond pour elle", max_length=254)
+
+    def __init__(self, parties, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].choices = [(p.pk, p.organization.name) for p in parties]
+
+
+def _links_context(evaluation: Evaluation, link_form=None) -> dict:
+    now = timezone.now()
+    links = list(
+        ResponseLink.objects.filter(response__evaluation=evaluation).select_related("response__party__organization")
+    )
+    for link in links:
+        link.state_code = link.state(now)
+        link.state_label = LINK_STATES[link.state_code]
+    outside = _outside_parties(evaluation)
+    return {
+        "links": links,
+        "outside_parties": outside,
+        "link_form": link_form or LinkForm(outside),
+        "link_days": actions.LINK_VALID_DAYS,
+    }
 
 
 @workspace_required(Role.VIEWER)
@@ -150,16 +259,15 @@ def evaluation_answer(request, evaluation_id: int):
     audience = response.audience if response else actions.audience_for(own.organization)
     questionnaire = response.questionnaire if response else evaluation.questionnaire
     questions = actions.questions_for(questionnaire, audience)
-    initial = {}
-    if response is not None:
-        initial = {a.question.code: a.value for a in response.answers.all()}
+    objectives = actions.objectives_for(evaluation, own)
+    initial = initial_answers(response)
     readonly = evaluation.is_closed or not role_at_least(request.workspace_role, Role.MEMBER)
     status = 200
     if request.method == "POST":
         _require_writer(request)
-        form = AnswerForm(questions, request.POST)
+        form = AnswerForm(questions, request.POST, objectives=objectives)
         form.is_valid()
-        answers = {q.code: request.POST.get(q.code, "") for q in questions}
+        answers = answers_from_post(request.POST, questions, objectives)
         party = None
         if request.POST.get("party"):
             party = next((p for p in evaluation.alliance.parties.all() if str(p.pk) == request.POST["party"]), None)
@@ -185,7 +293,7 @@ def evaluation_answer(request, evaluation_id: int):
                 return redirect("web:evaluation_detail", evaluation_id=evaluation.pk)
         status = 400
     else:
-        form = AnswerForm(questions, initial=initial, disabled=readonly)
+        form = AnswerForm(questions, initial=initial, objectives=objectives, disabled=readonly)
     return render(
         request,
         "web/evaluation/answer.html",
@@ -265,3 +373,178 @@ def evaluation_report_pdf(request, evaluation_id: int):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="bilan-partenariat-{evaluation.pk}.pdf"'
     return response
+
+
+@workspace_required(Role.MEMBER)
+@require_POST
+def evaluation_link(request, evaluation_id: int):
+    """Send a personal link to a party without a workspace (single use, 30 days, revocable)."""
+    evaluation = _evaluation(request, evaluation_id)
+    outside = _outside_parties(evaluation)
+    form = LinkForm(outside, request.POST)
+    if form.is_valid():
+        party = next(p for p in outside if p.pk == form.cleaned_data["party"])
+        try:
+            actions.create_response_link(
+                evaluation=evaluation,
+                party=party,
+                workspace=request.workspace,
+                user=request.user,
+                email=form.cleaned_data["email"],
+                url_for=lambda token: request.build_absolute_uri(reverse("web:evaluation_outside", args=[token])),
+                request=request,
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Lien personnel envoyé à {form.cleaned_data['email']} pour « {party.organization} » "
+                f"(valable {actions.LINK_VALID_DAYS} jours, une seule fois).",
+            )
+            return redirect("web:evaluation_detail", evaluation_id=evaluation.pk)
+    context = cross_context(evaluation, request.workspace)
+    context["own_response"] = next(
+        (r for r in evaluation.responses.all() if r.party_id == context["own_party"].pk), None
+    )
+    context["is_opener"] = evaluation.opened_by_workspace_id == request.workspace.pk
+    context["pending_count"] = sum(1 for c in context["view"].columns if c.state == "pending")
+    context.update(_links_context(evaluation, form))
+    return render(request, "web/evaluation/detail.html", context, status=400)
+
+
+@workspace_required(Role.MEMBER)
+@require_POST
+def evaluation_link_revoke(request, evaluation_id: int, link_id: int):
+    evaluation = _evaluation(request, evaluation_id)
+    link = get_visible_or_404(ResponseLink.objects.filter(response__evaluation=evaluation), pk=link_id)
+    return _post_action(
+        request,
+        evaluation_id,
+        lambda e: actions.revoke_response_link(link=link, workspace=request.workspace, user=request.user),
+        "Lien révoqué : il ne permet plus de répondre.",
+    )
+
+
+def evaluation_outside(request, token: str):
+    """The questionnaire of a party without an account, reached through its personal link (no login)."""
+    link, state = actions.link_from_token(token)
+    if link is None:
+        return render(
+            request,
+            "web/evaluation/outside.html",
+            {"gone": "Ce lien n'existe pas : vérifiez qu'il a été copié en entier depuis l'e-mail."},
+            status=404,
+        )
+    if state != "active":
+        return render(request, "web/evaluation/outside.html", {"gone": actions.LINK_GONE[state]}, status=410)
+    response = link.response
+    evaluation = response.evaluation
+    questions = actions.questions_for(response.questionnaire, response.audience)
+    objectives = actions.objectives_for(evaluation, response.party)
+    status = 200
+    if request.method == "POST":
+        form = AnswerForm(questions, request.POST, objectives=objectives)
+        form.is_valid()
+        try:
+            actions.answer_by_link(
+                token=token, answers=answers_from_post(request.POST, questions, objectives), request=request
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+            status = 400
+        else:
+            return render(
+                request,
+                "web/evaluation/outside.html",
+                {"done": True, "evaluation": evaluation, "party": response.party},
+            )
+    else:
+        form = AnswerForm(questions, initial=initial_answers(response), objectives=objectives)
+    return render(
+        request,
+        "web/evaluation/outside.html",
+        {
+            "evaluation": evaluation,
+            "party": response.party,
+            "form": form,
+            "audience_label": dict(actions.Audience.choices)[response.audience],
+            "questionnaire": response.questionnaire,
+        },
+        status=status,
+    )
+
+
+class ObjectiveForm(forms.Form):
+    common_good = forms.TypedChoiceField(
+        label="Objectif de",
+        coerce=lambda v: v == "1",
+        choices=[("0", "Notre organisation"), ("1", "L'alliance : objectif commun d'intérêt général")],
+        initial="0",
+    )
+    title = forms.CharField(label="Objectif", max_length=300, help_text="Par exemple « Rompre l'isolement des aînés »")
+    indicator = forms.CharField(
+        label="Indicateur", max_length=200, help_text="Par exemple « Aînés visités chaque mois »"
+    )
+    unit = forms.CharField(label="Unité", max_length=30, help_text="personnes, heures, €, %…")
+    baseline = forms.CharField(label="Valeur de départ", max_length=20)
+    target = forms.CharField(label="Cible", max_length=20)
+    period_start = forms.DateField(label="Du", widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(label="Au", widget=forms.DateInput(attrs={"type": "date"}))
+    measure = forms.ChoiceField(label="Rapprocher d'un chiffre mesuré", choices=Measure.choices, required=False)
+
+
+def _objectives_context(request, alliance, form=None) -> dict:
+    own = party_of(alliance, request.workspace)
+    objectives = list(Objective.objects.filter(alliance=alliance).select_related("party__organization"))
+    return {
+        "alliance": alliance,
+        "own_party": own,
+        "common": [o for o in objectives if o.party_id is None],
+        "by_party": [o for o in objectives if o.party_id is not None],
+        "form": form or ObjectiveForm(),
+        "lead": actions._lead_party(alliance),
+    }
+
+
+@workspace_required(Role.VIEWER)
+def evaluation_objectives(request, alliance_id: int):
+    """The objectives of an alliance: each party's own and the common-good one, with their indicators."""
+    alliance = get_visible_or_404(
+        Alliance.objects.visible_to(request.workspace).prefetch_related("parties__organization"), pk=alliance_id
+    )
+    status = 200
+    if request.method == "POST":
+        _require_writer(request)
+        form = ObjectiveForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                actions.declare_objective(alliance=alliance, workspace=request.workspace, user=request.user, **data)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, f"Objectif « {data['title']} » déclaré.")
+                return redirect("web:evaluation_objectives", alliance_id=alliance.pk)
+        status = 400
+    else:
+        form = None
+    return render(
+        request, "web/evaluation/objectives.html", _objectives_context(request, alliance, form), status=status
+    )
+
+
+@workspace_required(Role.MEMBER)
+@require_POST
+def evaluation_objective_withdraw(request, alliance_id: int, objective_id: int):
+    alliance = get_visible_or_404(
+        Alliance.objects.visible_to(request.workspace).prefetch_related("parties__organization"), pk=alliance_id
+    )
+    objective = get_visible_or_404(Objective.objects.filter(alliance=alliance), pk=objective_id)
+    try:
+        actions.withdraw_objective(objective=objective, workspace=request.workspace, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Objectif « {objective.title} » retiré.")
+    return redirect("web:evaluation_objectives", alliance_id=alliance.pk)
