@@ -20,8 +20,7 @@ class Level(models.TextChoices):
 
 class Suppression(models.TextChoices):
     NONE = "", "Publiée"
-    PRIMARY = "primary", "Secret primaire (moins de 5 associations)"
-    SECONDARY = "secondary", "Secret secondaire (protège une autre case)"
+    SECRET = "secret", "Secret statistique"
 
 
 class Cell(models.Model):
@@ -95,6 +94,8 @@ class RefreshRun(models.Model):
     published = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # The disclosure auditor's report on what this run published (or refused to publish), decision 0013.
+    audit = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
