@@ -106,7 +106,7 @@ def staging_statements(salt: str = "0", verified_before: datetime | None = None)
 
     ``verified_before`` (UTC wall time, as stored): only workspaces verified by then count (the minimum age)."""
     y = year
-    aged = f" AND verified_at <= TIMESTAMP '{verified_before:%Y-%m-%d %H:%M:%S}'" if verified_before else ""
+    aged = f" AND verified_at <= TIMESTAMP '{verified_before:%Y-%m-%d %H:%M:%S.%f}'" if verified_before else ""
     mecenat = " OR ".join(_has(f) for f in ("mecenat_financier", "mecenat_nature", "mecenat_competences"))
     company = "po.kind = 'company'"
     return [
