@@ -144,7 +144,7 @@ def duckdb_aggregates(paths: dict[str, Path]):
 
     from maillage.observatory import sql
     from maillage.observatory.engine import SOURCES
-    from maillage.observatory.refresh import observed_years
+    from maillage.observatory.refresh import aggregate_options, observed_years
 
     con = duckdb.connect()
     for table, columns in SOURCES.items():
@@ -158,7 +158,7 @@ def duckdb_aggregates(paths: dict[str, Path]):
         return con.execute(statement).fetchall()
 
     steps: dict[str, float] = {}
-    result = sql.run_aggregates(con.execute, fetch, observed_years(fetch), steps)
+    result = sql.run_aggregates(con.execute, fetch, observed_years(fetch), steps, **aggregate_options())
     print("    " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items()), flush=True)
     return result
 

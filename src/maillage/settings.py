@@ -378,6 +378,8 @@ OBSERVATORY_DUCKDB_MEMORY = os.environ.get("MAILLAGE_OBSERVATORY_MEMORY", "")
 # must never change between refreshes: new keys draw new noise, which an outsider could average.
 OBSERVATORY_MIN_AGE_DAYS = env_int("MAILLAGE_OBSERVATORY_MIN_AGE_DAYS", 30)
 OBSERVATORY_KEY_SECRET = os.environ.get("MAILLAGE_OBSERVATORY_KEY_SECRET", "")
+# The nightly job publishes a snapshot on this weekday only (0 = Monday; -1 = every night).
+OBSERVATORY_SNAPSHOT_WEEKDAY = env_int("MAILLAGE_OBSERVATORY_SNAPSHOT_WEEKDAY", 0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Uploaded and generated files (signed agreements, receipts) hold personal data: owner only.
 FILE_UPLOAD_PERMISSIONS = 0o600

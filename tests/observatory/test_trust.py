@@ -14,7 +14,9 @@ from maillage.alliances.actions import create_alliance
 from maillage.alliances.models import Alliance
 from maillage.demo.generate import generate
 from maillage.observatory.actions import set_observatory_consent
+from maillage.observatory.models import RefreshRun
 from maillage.observatory.refresh import compute_aggregates
+from maillage.observatory.tasks import scheduled_refresh_observatory
 from maillage.organizations.models import Organization
 from maillage.workspaces.actions import create_workspace
 from maillage.workspaces.models import Workspace
@@ -97,3 +99,16 @@ def test_alliances_of_an_unverified_workspace_of_a_verified_organisation_do_not_
 def test_audit_disclosure_command_passes_after_a_refresh(world):
     call_command("refresh_observatory")
     call_command("audit_disclosure")
+
+
+def test_the_nightly_job_publishes_on_the_snapshot_day_only(db, settings):
+    """A fixed cadence: between two snapshots, one write cannot be isolated by refreshing after it."""
+    settings.OBSERVATORY_SNAPSHOT_WEEKDAY = (timezone.localdate().weekday() + 1) % 7  # tomorrow
+    scheduled_refresh_observatory.enqueue()  # nothing published yet: due whatever the day
+    runs = RefreshRun.objects.count()
+    assert runs == 1
+    assert scheduled_refresh_observatory.enqueue().return_value == 0  # not the day: nothing recomputed
+    assert RefreshRun.objects.count() == runs
+    settings.OBSERVATORY_SNAPSHOT_WEEKDAY = timezone.localdate().weekday()
+    scheduled_refresh_observatory.enqueue()
+    assert RefreshRun.objects.count() == runs + 1

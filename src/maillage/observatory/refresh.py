@@ -411,6 +411,16 @@ def refresh(*, progress: Callable[[str], None] | None = None) -> RefreshRun:
     return run
 
 
+def snapshot_due(today=None) -> bool:
+    """The fixed cadence: a snapshot on ``OBSERVATORY_SNAPSHOT_WEEKDAY`` (0 = Monday; -1: every day), or when no
+    refresh ever succeeded."""
+    weekday = int(getattr(settings, "OBSERVATORY_SNAPSHOT_WEEKDAY", 0))
+    today = today or timezone.localdate()
+    if weekday < 0 or today.weekday() == weekday:
+        return True
+    return not RefreshRun.objects.filter(status=RefreshRun.Status.DONE).exists()
+
+
 def refresh_in_background() -> bool:
     """Queue a refresh for ``maillage worker`` (staff page). False when one is already queued or running."""
     from maillage.core.tasks import is_waiting_or_running

@@ -141,6 +141,11 @@ def territory(request, level: str = Level.FRANCE, code: str = "FR"):
         "density": [BY_CODE["density_company"], BY_CODE["density_public"]],
         "last_run": RefreshRun.objects.filter(status=RefreshRun.Status.DONE).first(),
     }
+    # Communes are listed only where something is published (issue 23): the secret ones are only counted.
+    if context["child_level"] == Level.COMMUNE:
+        published = [c for c in context["children"] if c.is_published]
+        context["secret_children"] = len(context["children"]) - len(published)
+        context["children"] = published
     base = reverse("web:observatory_home")
     for child in context["children"] + context["epcis"]:
         child.url = f"{base}{child.level}/{child.code}/"  # one reverse() for hundreds of links
