@@ -126,6 +126,8 @@ def straightforward(years: list[int]) -> dict[tuple, list[int]]:
                 "minutes": minutes[(association, year)],
                 "ties_company": len({p for _, p, *_ in active if kinds[p] == "company"}),
                 "ties_public": len({p for _, p, *_ in active if kinds[p] in PUBLIC_KINDS}),
+                "started_alliances": len({a for a, _, s, *_ in ties[association] if s == year}),
+                "ended_alliances": len({a for a, _, _, e, _ in ties[association] if e == year}),
             }
             for key in (("france", "FR", year), ("departement", places[association], year)):
                 if key[1] is None:

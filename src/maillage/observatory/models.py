@@ -50,6 +50,9 @@ class Cell(models.Model):
     new_mecenat_only = models.PositiveIntegerField(null=True)
     new_coconstruction = models.PositiveIntegerField(null=True)
     hours = models.PositiveIntegerField(null=True)
+    # Flows (issue 23): the associations' alliances (any partner) started and ended in the year.
+    started_alliances = models.PositiveIntegerField(null=True)
+    ended_alliances = models.PositiveIntegerField(null=True)
     # Network of the territory: distinct partners and ties (association–company, association–public body).
     companies_tied = models.PositiveIntegerField(null=True)
     public_tied = models.PositiveIntegerField(null=True)

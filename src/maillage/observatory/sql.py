@@ -68,6 +68,8 @@ COUNT_COLUMNS = [
     ("minutes", "tm.minutes"),
     ("ties_company", "k.ties_company"),
     ("ties_public", "k.ties_public"),
+    ("started_alliances", "fl.started_alliances"),
+    ("ended_alliances", "fl.ended_alliances"),
 ]
 COUNT_NAMES = [name for name, _ in COUNT_COLUMNS]
 # Cell keys (decision 0013): every counted association carries a record key in [0, KEY_SPACE) drawn from a keyed
@@ -197,6 +199,15 @@ def facts_statements(salt: str = "0") -> list[str]:
         FROM (SELECT DISTINCT t.assoc_id, t.sy, t.alliance_id, t.cf_mec, t.cf_rse, t.cf_coop, t.cf_innov
               FROM obs_ties t WHERE t.k_company = 1 AND t.ey >= t.sy) a
         GROUP BY a.assoc_id, a.sy""",
+        # Flows (issue 23): the association's alliances (any partner) started and ended in the year, each once.
+        """CREATE TEMP TABLE obs_flow AS
+        SELECT f.assoc_id, f.year, SUM(f.started) AS started_alliances, SUM(f.ended) AS ended_alliances FROM (
+          SELECT s.assoc_id, s.sy AS year, 1 AS started, 0 AS ended
+          FROM (SELECT DISTINCT assoc_id, alliance_id, sy FROM obs_ties) s
+          UNION ALL
+          SELECT e.assoc_id, e.ey AS year, 0 AS started, 1 AS ended
+          FROM (SELECT DISTINCT assoc_id, alliance_id, ey FROM obs_ties WHERE ey < 9999) e
+        ) f GROUP BY f.assoc_id, f.year""",
         f"""CREATE TEMP TABLE obs_time AS
         SELECT p.organization_id AS assoc_id, {y("i.occurred_on")} AS year, SUM(att.minutes) AS minutes
         FROM alliances_attendance att
@@ -220,6 +231,7 @@ def facts_statements(salt: str = "0") -> list[str]:
         ) k ON k.assoc_id = x.assoc_id AND k.year = yy.y
         LEFT JOIN obs_new n ON n.assoc_id = x.assoc_id AND n.year = yy.y
         LEFT JOIN obs_time tm ON tm.assoc_id = x.assoc_id AND tm.year = yy.y
+        LEFT JOIN obs_flow fl ON fl.assoc_id = x.assoc_id AND fl.year = yy.y
         GROUP BY {cube_keys}""",
         # Gifts per giver, in their receiving association's cell keys (a counted year of a counted association).
         f"""CREATE TEMP TABLE obs_gifts AS
@@ -349,6 +361,7 @@ BASE_TABLES = (
     "obs_years",
     "obs_ty",
     "obs_new",
+    "obs_flow",
     "obs_time",
     "obs_cube",
     "obs_gifts",

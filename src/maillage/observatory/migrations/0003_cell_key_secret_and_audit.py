@@ -1,4 +1,5 @@
-"""Decision 0013: one "secret" label instead of primary/secondary, and the auditor's report kept with each run."""
+"""Decision 0013: one "secret" label instead of primary/secondary, the auditor's report kept with each run, and the
+flows of alliances (started, ended) per cell."""
 
 from django.db import migrations, models
 
@@ -20,6 +21,10 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(one_label, migrations.RunPython.noop),
+        migrations.AddField(
+            model_name="cell", name="started_alliances", field=models.PositiveIntegerField(null=True)
+        ),
+        migrations.AddField(model_name="cell", name="ended_alliances", field=models.PositiveIntegerField(null=True)),
         migrations.AddField(
             model_name="refreshrun",
             name="audit",
