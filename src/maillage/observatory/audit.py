@@ -94,7 +94,7 @@ def propagate(bounds: dict[Key, list[float]], equations: list[Equation], *, inte
     for eq in equations:
         for key in (eq.parent, *eq.children):
             bounds.setdefault(key, [0.0, INF])
-    tolerance = 0.5 if integral else 1e-6
+    tolerance = 0.5  # counts: a whole association; amounts: half a euro (finer moves only creep around cycles)
 
     def tighten(key: Key, low: float, high: float) -> bool:
         if integral:
