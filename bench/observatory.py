@@ -144,7 +144,7 @@ def duckdb_aggregates(paths: dict[str, Path]):
 
     from maillage.observatory import sql
     from maillage.observatory.engine import SOURCES
-    from maillage.observatory.refresh import observed_years
+    from maillage.observatory.refresh import aggregate_options, observed_years
 
     con = duckdb.connect()
     for table, columns in SOURCES.items():
@@ -158,7 +158,7 @@ def duckdb_aggregates(paths: dict[str, Path]):
         return con.execute(statement).fetchall()
 
     steps: dict[str, float] = {}
-    result = sql.run_aggregates(con.execute, fetch, observed_years(fetch), steps)
+    result = sql.run_aggregates(con.execute, fetch, observed_years(fetch), steps, **aggregate_options())
     print("    " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items()), flush=True)
     return result
 
@@ -218,10 +218,19 @@ def run(args) -> None:
         print("  rows: " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())), flush=True)
     refresh_s, run_ = timed("full refresh (SQL + disclosure control + write)", refresh)
     print(f"  cells: {run_.cells:,}, published: {run_.published:,}")
+    audit = run_.audit
+    print(
+        f"  audit (decision 0013): {audit.get('checked')}, findings {audit.get('findings')}, "
+        f"errors {audit.get('errors')}",
+        flush=True,
+    )
     steps: dict[str, float] = {}
     sql_s, aggregates = timed("  of which the aggregates alone (copy, load, SQL)", lambda: compute_aggregates(steps))
     print("    " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items()), flush=True)
-    disclosure_s, _ = timed("  disclosure control alone (Python, on the aggregates)", lambda: publish_rows(aggregates))
+    disclosure_s, _ = timed(
+        "  disclosure control alone (perturbation + auditor, Python, on the aggregates)",
+        lambda: publish_rows(aggregates),
+    )
     with tempfile.TemporaryDirectory(prefix="maillage-parquet-") as tmp:
         _, paths = timed("export to Parquet (not compared)", lambda: export_parquet(Path(tmp)))
         duck_s, duck = timed("DuckDB: same SQL on the Parquet files", lambda: duckdb_aggregates(paths))

@@ -380,6 +380,13 @@ MEDIA_URL = "/media/"
 # The observatory's refresh computes in an embedded DuckDB (decision 0007): its memory cap, e.g. "2GB"
 # (empty: DuckDB's default, 80 % of the RAM; beyond the cap it spills to a temporary directory).
 OBSERVATORY_DUCKDB_MEMORY = os.environ.get("MAILLAGE_OBSERVATORY_MEMORY", "")
+# Disclosure control (decision 0013): an organisation counts once its workspace has been verified this many days;
+# the record keys of the cell-key perturbation are drawn from this secret (default: derived from SECRET_KEY). It
+# must never change between refreshes: new keys draw new noise, which an outsider could average.
+OBSERVATORY_MIN_AGE_DAYS = env_int("MAILLAGE_OBSERVATORY_MIN_AGE_DAYS", 30)
+OBSERVATORY_KEY_SECRET = os.environ.get("MAILLAGE_OBSERVATORY_KEY_SECRET", "")
+# The nightly job publishes a snapshot on this weekday only (0 = Monday; -1 = every night).
+OBSERVATORY_SNAPSHOT_WEEKDAY = env_int("MAILLAGE_OBSERVATORY_SNAPSHOT_WEEKDAY", 0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Uploaded and generated files (signed agreements, receipts) hold personal data: owner only.
 FILE_UPLOAD_PERMISSIONS = 0o600

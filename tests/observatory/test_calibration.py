@@ -8,6 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import F
 
+from maillage.alliances.models import Alliance
+from maillage.observatory.disclosure import COUNT_NOISE
 from maillage.observatory.indicators import BY_CODE, value_of
 from maillage.observatory.models import Cell
 
@@ -28,13 +30,24 @@ def test_generated_data_give_back_the_published_figures(capsys):
     assert "Associations 6000/6000" in out and "Observatoire actualisé" in out
     last = Cell.objects.filter(level="france").order_by("-year").values_list("year", flat=True).first()
     france = Cell.objects.get(level="france", code="FR", year=last, cause="", band="")
-    assert france.associations == 6000
-    # Recherches & Solidarités 2016: shares by kind of partner, ≈ 2.5 kinds per association.
-    for code in ("local_authority", "association_foundation", "school", "company", "insertion", "research"):
-        indicator = BY_CODE[code]
-        got = value_of(france, indicator)
-        assert abs(got - indicator.reference) < tolerance(indicator.reference, 6000), (code, got)
-    assert abs(value_of(france, BY_CODE["kinds_per_association"]) - 2.5) < 0.06
+    assert abs(france.associations - 6000) <= COUNT_NOISE  # published figures are perturbed (decision 0013)
+    # Recherches & Solidarités 2016: shares by kind of partner, ≈ 2.5 kinds per association — in every published
+    # year, not only the last (issue 23: alliances have lifetimes, the stock of ties holds over the years).
+    years = list(Cell.objects.filter(level="france", cause="", band="").order_by("year"))
+    assert len(years) >= 5
+    for cell in years:
+        for code in ("local_authority", "association_foundation", "school", "company", "insertion", "research"):
+            indicator = BY_CODE[code]
+            got = value_of(cell, indicator)
+            assert abs(got - indicator.reference) < tolerance(indicator.reference, cell.associations), (
+                cell.year,
+                code,
+                got,
+            )
+        assert abs(value_of(cell, BY_CODE["kinds_per_association"]) - 2.5) < 0.08, cell.year
+    # Flows: alliances end as well as start (the former generator's alliances never ended).
+    ended = Alliance.objects.filter(ends_on__isnull=False).count()
+    assert 0.2 < ended / Alliance.objects.count() < 0.8
     # PHARE-Associations 2015: forms among associations partnering with companies.
     for code in ("form_mecenat", "form_responsible", "form_cooperation", "form_innovation"):
         indicator = BY_CODE[code]
@@ -44,7 +57,6 @@ def test_generated_data_give_back_the_published_figures(capsys):
     small = Cell.objects.get(level="france", year=last, cause="", band="lt_10k")
     assert abs(value_of(small, BY_CODE["company"]) - 0.23) < tolerance(0.23, small.associations)
     # The shift from solidarity to co-construction: co-construction grows over the years.
-    years = list(Cell.objects.filter(level="france", cause="", band="").order_by("year"))
     shares = [c.new_coconstruction / c.new_alliances for c in years if c.new_alliances]
     assert shares[-1] > shares[0]
 

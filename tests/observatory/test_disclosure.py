@@ -1,16 +1,26 @@
-"""Disclosure control: property tests on generated tables, and on a refresh over a generated data set."""
+"""Disclosure control: property tests of the former rules (kept for the auditor's tests) on generated tables, and
+the cell-key method (decision 0013) on a refresh over a generated data set."""
 
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maillage.demo.generate import generate
-from maillage.observatory.disclosure import Amount, Relation, Table, decide, hidden_terms, protect
+from maillage.observatory.disclosure import (
+    AMOUNT_NOISE_MAX,
+    COUNT_NOISE,
+    Amount,
+    Relation,
+    Table,
+    decide,
+    hidden_terms,
+    protect,
+)
 from maillage.observatory.indicators import AMOUNT_FIELDS, DOMINANCE_SHARE, MIN_ASSOCIATIONS, MIN_CONTRIBUTORS
 from maillage.observatory.models import Cell
-from maillage.observatory.refresh import _hierarchy, build_relations, compute_aggregates, refresh
+from maillage.observatory.refresh import compute_aggregates, refresh
 
 # A generated table: a parent split into children, each child split into grandchildren (counts of associations),
 # each leaf with the gifts of a few givers.
@@ -90,43 +100,44 @@ def test_a_lone_secret_remainder_forces_a_second_suppression():
 
 
 @pytest.mark.django_db
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 10_000), departement=st.sampled_from(["69", "2A", "974", "23"]))
-def test_refresh_publishes_only_safe_cells(seed, departement):
+@pytest.mark.parametrize(("seed", "departement"), [(3, "69"), (8, "974")])
+def test_refresh_publishes_perturbed_cells_the_auditor_passes(seed, departement):
+    """Decision 0013: every published figure is within the public noise of the truth, no published cell under the
+    threshold once perturbed, no amount from fewer than 3 givers, and the auditor's report is kept with the run."""
     generate(scale=0.0004, seed=seed, departement=departement)
-    refresh()
+    run = refresh()
+    assert run.audit["ok"] is True and run.audit["errors"] == 0 and run.audit["checked"]["associations"] > 0
     raw = compute_aggregates()
-    # Raw figures per cell, to check the published table against.
     counts = {}
     for level, rows in raw["counts"].items():
         for code, year, cause, band, n, *_ in rows:
             counts[(level, str(code), int(year), cause, band)] = n
     amounts = {}
     for level, rows in raw["amounts"].items():
-        for code, year, cause, band, kind, givers, total, top in rows:
+        for code, year, cause, band, kind, givers, total, top, _key in rows:
             amounts[(level, str(code), int(year), cause, band, kind)] = (givers, float(total), float(top))
     published = {(c.level, c.code, c.year, c.cause, c.band): c for c in Cell.objects.all()}
     assert set(published) == set(counts)
-    secret = set()
-    amount_secret = {kind: set() for kind in AMOUNT_FIELDS}
+    moved = 0
     for key, cell in published.items():
         if not cell.is_published:
-            secret.add(key)
+            assert cell.suppression == "secret"
             assert cell.associations is None and cell.money is None and cell.company is None
             continue
-        assert counts[key] >= MIN_ASSOCIATIONS
-        assert cell.associations == counts[key]
+        assert cell.associations >= MIN_ASSOCIATIONS
+        assert abs(cell.associations - counts[key]) <= COUNT_NOISE
+        moved += cell.associations != counts[key]
         for kind in AMOUNT_FIELDS:
             value = getattr(cell, kind)
             givers, total, top = amounts.get((*key, kind), (0, 0.0, 0.0))
-            if value is None:
-                amount_secret[kind].add(key)
-            elif total > 0:
-                assert givers >= MIN_CONTRIBUTORS and top < DOMINANCE_SHARE * total
-                assert value % 1000 == 0
-    for kind in AMOUNT_FIELDS:
-        amount_secret[kind] |= secret
-    for relation in build_relations(set(counts), _hierarchy()):
-        remainder = counts.get(relation.parent, 0) - sum(counts.get(c, 0) for c in relation.children)
-        relation.remainder_hidden = 0 < remainder < MIN_ASSOCIATIONS
-        assert hidden_terms(relation, secret) != 1, relation
+            if value is not None and total > 0:
+                assert givers >= MIN_CONTRIBUTORS and value % 1000 == 0
+                assert abs(value - total) <= AMOUNT_NOISE_MAX * top + 500
+    assert moved > 0  # the noise is there
+    # The same data give the same table: a second refresh cannot be averaged with the first.
+    first = {k: (c.associations, c.money, c.company) for k, c in published.items()}
+    refresh()
+    again = {
+        (c.level, c.code, c.year, c.cause, c.band): (c.associations, c.money, c.company) for c in Cell.objects.all()
+    }
+    assert again == first

@@ -116,3 +116,17 @@ def test_staff_refresh_page(settings, data):
     assert RefreshRun.objects.count() == before + 1
     assert RefreshRun.objects.first().status == "done"
     assert "Dernières actualisations" in page_text(client.get("/observatoire/actualiser/"))
+
+
+def test_a_departement_beside_its_region_and_france_and_only_published_communes(client, data):
+    """Issue 23: the département page compares five key figures with its région and France, and lists only the
+    communes where something is published (the secret ones are counted)."""
+    page = client.get(f"/observatoire/departement/69/?annee={data}")
+    text = page_text(page)
+    table = text.split('<table class="comparison">')[1].split("</table>")[0]
+    assert "Rhône" in table and "Auvergne-Rhône-Alpes" in table and "France" in table
+    assert "Avec au moins une entreprise" in table and "Types de partenaires par association" in table
+    listed = re.findall(r'<a href="/observatoire/commune/(\w+)/">[^<]+</a> : ([^<]+)</li>', text)
+    assert listed and all(value.endswith("associations") for _, value in listed)
+    secret = Cell.objects.filter(level="commune", year=data, code__startswith="69").exclude(suppression="").count()
+    assert secret and f"{secret} autres communes comptent trop peu" in text

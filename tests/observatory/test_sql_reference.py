@@ -24,22 +24,22 @@ MECENAT = {"mecenat_financier", "mecenat_nature", "mecenat_competences"}
 
 def add_edge_cases() -> None:
     """Ties the generator never makes: the same company in two alliances (one ended), an alliance still at the
-    'identified' stage, a partner that left."""
+    'identified' stage, a partner that left, an alliance drafted by an unverified workspace of the organisation."""
     party = Party.objects.filter(organization__kind="association", role="lead").order_by("id").first()
     company = Organization.objects.filter(kind="company").order_by("id").first()
     school = Organization.objects.filter(kind="school").order_by("id").first()
     workspace = party.workspace
     year = timezone.localdate().year
 
-    def alliance(forms, stage, starts_on, ends_on=None, partner=company, left=False):
+    unverified = Workspace.objects.create(name="Siège non vérifié", organization=party.organization)
+
+    def alliance(forms, stage, starts_on, ends_on=None, partner=company, left=False, seat=workspace):
         made = Alliance.objects.create(
             name="Cas limite", forms=forms, starts_on=starts_on, ends_on=ends_on, created_by_workspace=workspace
         )
         Alliance.objects.filter(pk=made.pk).update(stage=stage)
         own = party.organization
-        Party.objects.create(
-            alliance=made, organization=own, organization_kind=own.kind, role="lead", workspace=workspace
-        )
+        Party.objects.create(alliance=made, organization=own, organization_kind=own.kind, role="lead", workspace=seat)
         Party.objects.create(
             alliance=made,
             organization=partner,
@@ -52,14 +52,17 @@ def add_edge_cases() -> None:
     alliance(["cooperation_economique"], "active", date(year - 2, 2, 1))
     alliance(["innovation_sociale"], "identified", date(year - 2, 2, 1), partner=school)
     alliance(["pratiques_responsables"], "active", date(year - 1, 2, 1), left=True)
+    # Drafted by an unverified seat of the same organisation (decision 0008's known limit): not counted.
+    alliance(["innovation_sociale"], "active", date(year - 2, 3, 1), seat=unverified)
 
 
 def straightforward(years: list[int]) -> dict[tuple, list[int]]:
     """{(level, code, year): [the count columns]} for France and départements, all causes and bands."""
     since = {}
-    for organization_id, created in Workspace.objects.filter(contributes_to_observatory=True).values_list(
-        "organization_id", "created_at"
-    ):
+    verified = set(Workspace.objects.exclude(verified_at=None).values_list("id", flat=True))
+    for organization_id, created in Workspace.objects.filter(
+        contributes_to_observatory=True, verified_at__isnull=False
+    ).values_list("organization_id", "created_at"):
         since[organization_id] = min(since.get(organization_id, 9999), created.year)
     places = dict(Organization.objects.filter(kind="association").values_list("id", "departement_id"))
     counted = {a: y for a, y in since.items() if a in places}
@@ -67,14 +70,15 @@ def straightforward(years: list[int]) -> dict[tuple, list[int]]:
     ties = defaultdict(list)  # association → (alliance, partner, start year, end year, forms)
     parties = Party.objects.filter(left_at=None).exclude(alliance__stage__in=["identified", "abandoned"])
     by_alliance = defaultdict(list)
-    for alliance_id, organization_id, forms, starts_on, ends_on, created in parties.values_list(
-        "alliance_id", "organization_id", "alliance__forms", "alliance__starts_on", "alliance__ends_on",
-        "alliance__created_at",
+    for alliance_id, organization_id, seat, forms, starts_on, ends_on, created in parties.values_list(
+        "alliance_id", "organization_id", "workspace_id", "alliance__forms", "alliance__starts_on",
+        "alliance__ends_on", "alliance__created_at",
     ):  # fmt: skip
-        by_alliance[alliance_id].append((organization_id, forms, (starts_on or created).year, ends_on))
+        own = seat is None or seat in verified  # the association's party speaks for it only from a verified seat
+        by_alliance[alliance_id].append((organization_id, forms, (starts_on or created).year, ends_on, own))
     for alliance_id, members in by_alliance.items():
-        for i, (organization_id, forms, start, ends_on) in enumerate(members):
-            if organization_id not in counted:
+        for i, (organization_id, forms, start, ends_on, own) in enumerate(members):
+            if organization_id not in counted or not own:
                 continue
             for j, (partner, *_rest) in enumerate(members):
                 if i != j:
@@ -82,10 +86,11 @@ def straightforward(years: list[int]) -> dict[tuple, list[int]]:
                         (alliance_id, partner, start, ends_on.year if ends_on else 9999, forms)
                     )
     minutes = defaultdict(int)
-    for organization_id, day, value in Attendance.objects.values_list(
-        "party__organization_id", "interaction__occurred_on", "minutes"
+    for organization_id, seat, day, value in Attendance.objects.values_list(
+        "party__organization_id", "party__workspace_id", "interaction__occurred_on", "minutes"
     ):
-        minutes[(organization_id, day.year)] += value
+        if seat is None or seat in verified:
+            minutes[(organization_id, day.year)] += value
     cells: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(COUNT_NAMES))
     for association, first in counted.items():
         for year in years:
@@ -121,6 +126,8 @@ def straightforward(years: list[int]) -> dict[tuple, list[int]]:
                 "minutes": minutes[(association, year)],
                 "ties_company": len({p for _, p, *_ in active if kinds[p] == "company"}),
                 "ties_public": len({p for _, p, *_ in active if kinds[p] in PUBLIC_KINDS}),
+                "started_alliances": len({a for a, _, s, *_ in ties[association] if s == year}),
+                "ended_alliances": len({a for a, _, _, e, _ in ties[association] if e == year}),
             }
             for key in (("france", "FR", year), ("departement", places[association], year)):
                 if key[1] is None:
@@ -139,7 +146,7 @@ def test_set_based_sql_equals_a_straightforward_computation():
     for level in ("france", "departement"):
         for code, year, cause, band, *values in aggregates["counts"][level]:
             if not cause and not band:
-                got[(level, str(code), int(year))] = [int(v) for v in values]
+                got[(level, str(code), int(year))] = [int(v) for v in values[: len(COUNT_NAMES)]]
     years = sorted({key[2] for key in got})
     expected = straightforward(years)
     assert got == dict(expected)

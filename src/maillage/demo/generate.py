@@ -73,6 +73,12 @@ FORM_DRIFT = {
 MECENAT_MODES = {"mecenat_financier": 0.77, "mecenat_nature": 0.29, "mecenat_competences": 0.11}
 # INSEE 2023, companies partnering with associations: counts by size band, and how often each is chosen.
 COMPANY_SIZES = [("micro", 0.70, 1.0), ("sme", 0.25, 3.0), ("mid", 0.04, 10.0), ("large", 0.01, 40.0)]
+# Alliance lifetimes (issue 23): each partner drawn for an association is a *chain* of alliances of that kind
+# back to the first start year, one after the other (a partnership renewed, or a new partner of the same kind), so
+# that the share of associations with each kind holds in every year, not in the last one only. Each alliance lasts
+# 1 + a geometric number of years (mean ALLIANCE_YEARS); the one in progress now has a geometric age (memoryless).
+ALLIANCE_YEARS = 4.0
+RENEWED_WITH_SAME_PARTNER = {"public": 0.8, "association": 0.6, "foundation": 0.5}  # else a new partner of the kind
 GIFT_SCALE = {"lt_10k": 400, "10k_50k": 1500, "50k_150k": 4000, "150k_500k": 12000, "gt_500k": 40000}
 LOCAL_SHARE = 0.74  # PHARE-Entreprises 2015: 74 % of company partnerships are local
 
@@ -317,16 +323,26 @@ class Generator:
                         partners.append(("foundation", self.from_pool("foundation", commune[4])))
             if rng.random() < KIND_SHARES["school"]:
                 partners.append(("school", self.from_pool("school", commune[3])))
+            company_pick = None
             if rng.random() < COMPANY_BY_BAND[band]:
                 local = rng.random() < LOCAL_SHARE and commune[3] in self.company_pick
-                pick = self.company_pick[commune[3] if local else "*"]
-                partners.append(("company", pick(rng)))
+                company_pick = self.company_pick[commune[3] if local else "*"]
+                partners.append(("company", company_pick(rng)))
             if rng.random() < KIND_SHARES["insertion"]:
                 partners.append(("siae", self.from_pool("siae", commune[3])))
             if rng.random() < KIND_SHARES["research"]:
                 partners.append(("research_lab", self.from_pool("research_lab", commune[4])))
+            # A new partner of the same kind for an earlier alliance of the chain (public bodies and associations
+            # keep theirs: the partnership was renewed).
+            repick = {
+                "company": (lambda p=company_pick: p(rng)) if company_pick else None,
+                "foundation": lambda c=commune: self.from_pool("foundation", c[4]),
+                "school": lambda c=commune: self.from_pool("school", c[3]),
+                "siae": lambda c=commune: self.from_pool("siae", c[3]),
+                "research_lab": lambda c=commune: self.from_pool("research_lab", c[4]),
+            }
             for kind, partner in partners:
-                self.alliance(out, ids, aid, workspace, commune, band, kind, partner)
+                self.alliance(out, ids, aid, workspace, commune, band, kind, partner, repick.get(kind))
         return {table: (COLUMNS[table], rows) for table, rows in out.items()}
 
     def forms_for(self, kind: str, year: int) -> list[str]:
@@ -347,19 +363,47 @@ class Generator:
         drift = self._drift(year)
         return ["innovation_sociale"] if rng.random() < 0.25 + 0.1 * drift else ["cooperation_economique"]
 
-    def alliance(self, out, ids, aid, workspace, commune, band, kind, partner) -> None:
+    def years_lasting(self) -> int:
+        """1 + a geometric number of years: mean ALLIANCE_YEARS."""
         rng = self.rng
-        year = rng.choice(self.start_years)
+        years = 1
+        while rng.random() > 1 / ALLIANCE_YEARS:
+            years += 1
+        return years
+
+    def alliance(self, out, ids, aid, workspace, commune, band, kind, partner, pick=None) -> None:
+        """The chain of alliances of one kind: the one in progress now, then the earlier ones, back to the first
+        start year; each earlier one ends in the year before the next starts."""
+        rng = self.rng
+        first = self.start_years[0]
+        start = max(first, self.last_year - (self.years_lasting() - 1))
+        ends = None
+        while True:
+            self.one_alliance(out, ids, aid, workspace, commune, band, kind, partner, start, ends)
+            if start <= first:
+                break
+            ends = date(start - 1, rng.randint(1, 12), rng.randint(1, 28))
+            start = max(first, start - self.years_lasting())
+            if pick is not None and rng.random() >= RENEWED_WITH_SAME_PARTNER.get(kind, 0.0):
+                partner = pick()
+
+    def one_alliance(self, out, ids, aid, workspace, commune, band, kind, partner, year, ends) -> None:
+        rng = self.rng
+        last = ends.year if ends else self.last_year
         starts = self.day_in(year)
+        if ends is not None and starts > ends:
+            starts = ends
         forms = self.forms_for(kind, year)
         alliance_id = ids["alliances_alliance"]
         ids["alliances_alliance"] += 1
         created = self.ts(starts)
-        meeting_year = rng.randint(max(year, self.first_year), self.last_year)
+        meeting_year = rng.randint(min(max(year, self.first_year), last), last)
         met = self.day_in(meeting_year)
+        if ends is not None and met > ends:
+            met = ends
         out["alliances_alliance"].append(
             (alliance_id, f"Alliance synthétique {alliance_id}", "", json.dumps(forms), "active", created, "",
-             "", "", "", commune[3], commune[4], starts, None, met, workspace, None, created, created)
+             "", "", "", commune[3], commune[4], starts, ends, met, workspace, None, created, created)
         )  # fmt: skip
         own, other = ids["alliances_party"], ids["alliances_party"] + 1
         ids["alliances_party"] += 2
@@ -392,7 +436,9 @@ class Generator:
         for gift in gifts:
             scale = GIFT_SCALE[band] * (0.5 if gift == "in_kind" else 1.0)
             value = Decimal(str(round(scale * rng.lognormvariate(0, 0.8), 2)))
-            received = self.day_in(rng.randint(max(year, self.first_year), self.last_year))
+            received = self.day_in(rng.randint(min(max(year, self.first_year), last), last))
+            if ends is not None and received > ends:
+                received = ends
             method = {"money": "nominal", "in_kind": "cost_price", "skills": "salary_cost"}[gift]
             out["contributions_contribution"].append(
                 (ids["contributions_contribution"], alliance_id, other, partner_kind, own, gift, "received",

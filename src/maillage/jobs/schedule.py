@@ -22,7 +22,7 @@ from maillage.evaluation.tasks import remind_evaluations
 from maillage.jobs.models import PeriodicRun
 from maillage.jobs.tasks import prune_task_results
 from maillage.matching.tasks import matching_digest
-from maillage.observatory.tasks import refresh_observatory
+from maillage.observatory.tasks import scheduled_refresh_observatory
 from maillage.privacy.tasks import purge_personal_data
 from maillage.receipts.tasks import purge_expired_receipts
 
@@ -38,7 +38,8 @@ class Periodic:
 
 
 SCHEDULE = [
-    Periodic("refresh_observatory", refresh_observatory, time(3, 0), "actualisation de l'observatoire"),
+    # Runs nightly, publishes on the snapshot's weekday only (decision 0013).
+    Periodic("refresh_observatory", scheduled_refresh_observatory, time(3, 0), "actualisation de l'observatoire"),
     Periodic("purge_receipts", purge_expired_receipts, time(4, 0), "purge des reçus au-delà de 6 ans"),
     Periodic("purge_personal_data", purge_personal_data, time(4, 15), "purge des données personnelles échues"),
     Periodic("prune_task_results", prune_task_results, time(4, 30), "oubli des tâches terminées depuis 30 jours"),

@@ -1,6 +1,16 @@
 """Disclosure control: nothing published may identify one organisation (pure functions, no database).
 
-Rules (docs/observatory.md):
+Since decision 0013 the published figures are **perturbed by the cell-key method** (:func:`count_noise`,
+:func:`amount_noise`, :func:`perturb_count`, :func:`perturb_amount`): each figure moves by a small amount fixed by
+the keys of the records it counts, so the same records always give the same published figure (in any cell, at any
+refresh) and no sum, difference or repetition averages the noise away. A cell is *secret* (one label) when its
+perturbed number of associations is under ``MIN_ASSOCIATIONS``, or when the auditor (:mod:`.audit`) hides it; an
+amount when it has fewer than ``MIN_CONTRIBUTORS`` givers.
+
+The rules below (:func:`decide`, primary and secondary suppression) were the method until decision 0013; they are
+kept because the auditor's tests show what an outsider recovers from them.
+
+Former rules (docs/observatory.md before 0013):
 - *primary*: a cell is published only if it counts at least ``MIN_ASSOCIATIONS`` distinct associations; an amount
   also needs at least ``MIN_CONTRIBUTORS`` distinct contributors and no contributor at ``DOMINANCE_SHARE`` or more
   of the total;
@@ -18,6 +28,7 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
 from maillage.observatory.indicators import DOMINANCE_SHARE, MIN_ASSOCIATIONS, MIN_CONTRIBUTORS, MONEY_ROUNDING
+from maillage.observatory.sql import KEY_SPACE
 
 Key = Hashable
 
@@ -155,3 +166,66 @@ def decide(table: Table, relations: list[Relation]):
         first |= {k for k, a in amounts.items() if not amount_is_safe(a)}
         amount_secret[kind] = first | protect(values, first, amount_relations, index)
     return primary, secondary, amount_secret
+
+
+# --- The cell-key method (decision 0013) ---------------------------------------------------------------------
+
+# Perturbation of a count: d in -COUNT_NOISE..COUNT_NOISE with these probabilities (mean 0, variance 1.2), chosen
+# by the cell key. The table is public (the protection does not rest on hiding it): an outsider knows that a
+# published count is within ±COUNT_NOISE of the truth, and nothing narrower unless relations cross (the auditor).
+COUNT_NOISE = 2
+COUNT_TABLE = ((-2, 0.1), (-1, 0.2), (0, 0.4), (1, 0.2), (2, 0.1))
+# Perturbation of an amount: ± a share of its largest giver's total, between AMOUNT_NOISE_MIN and AMOUNT_NOISE_MAX
+# (never under the minimum: the largest giver's amount cannot be read back within ±10 %).
+AMOUNT_NOISE_MIN = 0.10
+AMOUNT_NOISE_MAX = 0.30
+# Each figure has its own offset on the key circle: two figures counting the same records (every association
+# has a local-authority partner) move independently, so "equal" published figures do not say "all".
+GOLDEN = 0.6180339887498949
+
+
+def key_fraction(cell_key: int, slot: int) -> float:
+    """The cell key as a fraction of [0, 1), shifted per figure (``slot``)."""
+    return (cell_key % KEY_SPACE / KEY_SPACE + slot * GOLDEN) % 1.0
+
+
+def count_noise(cell_key: int, slot: int = 0) -> int:
+    u = key_fraction(cell_key, slot)
+    cumulative = 0.0
+    for value, probability in COUNT_TABLE:
+        cumulative += probability
+        if u < cumulative:
+            return value
+    return COUNT_TABLE[-1][0]
+
+
+def perturb_count(value: int, cell_key: int, slot: int = 0) -> int:
+    """The published count: a true zero stays zero; any other moves by the cell's noise, never below zero."""
+    value = int(value or 0)
+    if value == 0:
+        return 0
+    return max(0, value + count_noise(cell_key, slot))
+
+
+def amount_noise(cell_key: int, slot: int = 0) -> float:
+    """A signed share in ±[AMOUNT_NOISE_MIN, AMOUNT_NOISE_MAX], fixed by the gifts' cell key."""
+    u = key_fraction(cell_key, slot)
+    sign = -1.0 if u < 0.5 else 1.0
+    spread = (u * 2) % 1.0
+    return sign * (AMOUNT_NOISE_MIN + (AMOUNT_NOISE_MAX - AMOUNT_NOISE_MIN) * spread)
+
+
+def perturb_amount(amount: Amount, cell_key: int, slot: int = 0) -> int:
+    """The published amount: total ± a share of the largest giver's total, rounded to MONEY_ROUNDING euros."""
+    if amount.total <= 0:
+        return 0
+    return max(0, round_money(amount.total + amount_noise(cell_key, slot) * amount.top))
+
+
+def amount_is_publishable(amount: Amount | None) -> bool:
+    """Enough givers for the amount to be shown (zero is shown: it identifies nobody)."""
+    return amount is None or amount.total <= 0 or amount.givers >= MIN_CONTRIBUTORS
+
+
+def count_is_publishable(perturbed_associations: int) -> bool:
+    return perturbed_associations >= MIN_ASSOCIATIONS

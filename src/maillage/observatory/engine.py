@@ -36,6 +36,7 @@ SOURCES: dict[str, list[tuple[str, str]]] = {
     "organizations_organization_causes": [("organization_id", "BIGINT"), ("cause_id", "VARCHAR")],
     "organizations_cause": [("code", "VARCHAR"), ("position", "INTEGER")],
     "workspaces_workspace": [
+        ("id", "BIGINT"),
         ("organization_id", "BIGINT"),
         ("contributes_to_observatory", "BOOLEAN"),
         ("created_at", "TIMESTAMP"),
@@ -60,11 +61,13 @@ SOURCES: dict[str, list[tuple[str, str]]] = {
         ("id", "BIGINT"),
         ("alliance_id", "BIGINT"),
         ("organization_id", "BIGINT"),
+        ("workspace_id", "BIGINT"),
         ("left_at", "TIMESTAMP"),
     ],
     "alliances_interaction": [("id", "BIGINT"), ("occurred_on", "DATE")],
     "alliances_attendance": [("interaction_id", "BIGINT"), ("party_id", "BIGINT"), ("minutes", "BIGINT")],
     "contributions_contribution": [
+        ("id", "BIGINT"),
         ("giver_id", "BIGINT"),
         ("receiver_id", "BIGINT"),
         ("kind", "VARCHAR"),

@@ -7,11 +7,13 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from maillage.observatory import queries
+from maillage.observatory.disclosure import AMOUNT_NOISE_MAX, AMOUNT_NOISE_MIN, COUNT_NOISE
 from maillage.observatory.indicators import (
     AMOUNT_FIELDS,
     COUNT_FIELDS,
-    DOMINANCE_SHARE,
     IMPACT_INDICATORS,
     INDICATORS,
     MIN_ASSOCIATIONS,
@@ -25,15 +27,20 @@ KEY_FIELDS = ["level", "code", "name", "year", "cause", "band", "suppression"]
 FIELDS = KEY_FIELDS + list(COUNT_FIELDS) + list(AMOUNT_FIELDS) + [i.numerator for i in IMPACT_INDICATORS]
 LICENCE = "Licence Ouverte / Open Licence 2.0 (Etalab)"
 RULES = [
-    f"Une case n'est publiée que si elle compte au moins {MIN_ASSOCIATIONS} associations distinctes.",
-    f"Un montant n'est publié que s'il provient d'au moins {MIN_CONTRIBUTORS} contributeurs distincts et "
-    f"qu'aucun ne pèse {round(DOMINANCE_SHARE * 100)} % ou plus du total.",
-    "Secret secondaire : une case masquée ne peut pas être retrouvée par différence avec les totaux (territoire "
-    "parent, toutes causes, tous budgets) : une seconde case est masquée au besoin.",
-    f"Montants arrondis à {MONEY_ROUNDING:,} €.".replace(",", "\u202f"),
-    "Seules les associations dont l'espace a accepté de contribuer à l'observatoire sont comptées.",
+    "Seules comptent les associations dont l'espace est vérifié (pièce justificative examinée) depuis au moins "
+    f"{settings.OBSERVATORY_MIN_AGE_DAYS} jours et a accepté de contribuer à l'observatoire.",
+    "Chaque chiffre publié est légèrement perturbé (méthode des clés de cellule des instituts statistiques) : un "
+    f"effectif bouge d'au plus {COUNT_NOISE}, un montant d'une part ({round(AMOUNT_NOISE_MIN * 100)} à "
+    f"{round(AMOUNT_NOISE_MAX * 100)} %) de son plus gros donateur. La perturbation est fixée par les "
+    "enregistrements comptés : les mêmes associations donnent toujours le même chiffre, d'une actualisation à "
+    "l'autre et d'un territoire à l'autre, si bien que sommes et différences ne l'effacent pas.",
+    f"Une case est « secret » si elle compte moins de {MIN_ASSOCIATIONS} associations après perturbation, ou si "
+    "l'audit du secret la masque parce qu'un tiers pourrait, en combinant les cases publiées, resserrer une valeur "
+    "cachée. Un seul libellé : rien ne dit pourquoi une case est secrète.",
+    f"Un montant n'est publié que s'il provient d'au moins {MIN_CONTRIBUTORS} contributeurs distincts ; il est "
+    f"arrondi à {MONEY_ROUNDING:,} € après perturbation.".replace(",", "\u202f"),
     f"Les scores d'impact ne sont publiés que pour au moins {MIN_ASSOCIATIONS} associations évaluées "
-    "(toutes causes et tous budgets), avec le même secret secondaire.",
+    "(toutes causes et tous budgets), avec un secret secondaire sur les totaux territoriaux.",
 ]
 PAGE_SIZE = 5000
 

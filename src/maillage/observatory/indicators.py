@@ -179,6 +179,23 @@ INDICATORS: list[Indicator] = [
         base="new_alliances",
     ),
     Indicator(
+        "started_alliances",
+        "Alliances commencées dans l'année",
+        "Alliances (tous partenaires) des associations du territoire commencées dans l'année : le flux d'entrée.",
+        "started_alliances",
+        base="",
+        unit="nombre",
+    ),
+    Indicator(
+        "ended_alliances",
+        "Alliances terminées dans l'année",
+        "Alliances (tous partenaires) des associations du territoire arrivées à leur terme dans l'année : le flux "
+        "de sortie. Avec les alliances commencées, il dit si le nombre d'alliances en cours grandit ou diminue.",
+        "ended_alliances",
+        base="",
+        unit="nombre",
+    ),
+    Indicator(
         "money",
         "Dons financiers reçus",
         "Somme des dons financiers reçus par les associations dans l'année au titre de leurs alliances, "

@@ -20,8 +20,7 @@ class Level(models.TextChoices):
 
 class Suppression(models.TextChoices):
     NONE = "", "Publiée"
-    PRIMARY = "primary", "Secret primaire (moins de 5 associations)"
-    SECONDARY = "secondary", "Secret secondaire (protège une autre case)"
+    SECRET = "secret", "Secret statistique"
 
 
 class Cell(models.Model):
@@ -51,6 +50,9 @@ class Cell(models.Model):
     new_mecenat_only = models.PositiveIntegerField(null=True)
     new_coconstruction = models.PositiveIntegerField(null=True)
     hours = models.PositiveIntegerField(null=True)
+    # Flows (issue 23): the associations' alliances (any partner) started and ended in the year.
+    started_alliances = models.PositiveIntegerField(null=True)
+    ended_alliances = models.PositiveIntegerField(null=True)
     # Network of the territory: distinct partners and ties (association–company, association–public body).
     companies_tied = models.PositiveIntegerField(null=True)
     public_tied = models.PositiveIntegerField(null=True)
@@ -95,6 +97,8 @@ class RefreshRun(models.Model):
     published = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # The disclosure auditor's report on what this run published (or refused to publish), decision 0013.
+    audit = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]

@@ -85,6 +85,33 @@ def parent_of(level: str, code: str) -> tuple[str, str] | None:
     return None
 
 
+KEY_FIGURES = ["associations", "kinds_per_association", "local_authority", "company", "company_and_public"]
+
+
+def comparison(level: str, code: str, year: int, filters: Filters) -> list[dict]:
+    """The territory beside the territories above it (a commune: its département, région and France; a
+    département: its région and France), same year and filters; one query for the cells."""
+    chain = [(level, code)]
+    current = (level, code)
+    while current[0] != Level.FRANCE:
+        current = parent_of(*current) or (Level.FRANCE, "FR")
+        chain.append(current)
+    if len(chain) == 1:
+        return []
+    wanted = Cell.objects.none()
+    for lvl, cd in chain:
+        wanted = wanted | Cell.objects.filter(level=lvl, code=cd, year=year, cause=filters.cause, band=filters.band)
+    cells = {(c.level, c.code): c for c in wanted}
+    out = []
+    for lvl, cd in chain:
+        try:
+            name = territory_name(lvl, cd)
+        except NotFound:
+            continue
+        out.append({"level": lvl, "code": cd, "name": name, "cell": cells.get((lvl, cd))})
+    return out
+
+
 def trend(level: str, code: str, filters: Filters) -> list[Cell]:
     return list(Cell.objects.filter(level=level, code=code, cause=filters.cause, band=filters.band).order_by("year"))
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 LOCAL_AUTHORITY = "('commune', 'epci', 'departement', 'region')"
 PUBLIC = "('commune', 'epci', 'departement', 'region', 'state_service')"
@@ -67,8 +68,24 @@ COUNT_COLUMNS = [
     ("minutes", "tm.minutes"),
     ("ties_company", "k.ties_company"),
     ("ties_public", "k.ties_public"),
+    ("started_alliances", "fl.started_alliances"),
+    ("ended_alliances", "fl.ended_alliances"),
 ]
 COUNT_NAMES = [name for name, _ in COUNT_COLUMNS]
+# Cell keys (decision 0013): every counted association carries a record key in [0, KEY_SPACE) drawn from a keyed
+# hash of its id; each count's cell key is the sum, modulo KEY_SPACE, of the keys of the records it counts (weighted
+# by the record's value for the non-binary counts). Sums of keys add up like the counts, through every rollup, so
+# the same records always give the same key whatever cell (commune, EPCI, cause…) or refresh they fall in.
+KEY_SPACE = 4096
+KEY_NAMES = [f"key_{name}" for name in COUNT_NAMES]
+
+
+# The association's own party was drafted by no workspace or by a verified one: an unverified workspace of an
+# organisation that has a verified one does not speak for it (decision 0008's known limit, closed by 0013).
+OWN_PARTY = (
+    "({p}.workspace_id IS NULL OR {p}.workspace_id IN "
+    "(SELECT id FROM workspaces_workspace WHERE verified_at IS NOT NULL))"
+)
 
 
 def year(expr: str) -> str:
@@ -79,9 +96,19 @@ def _has(form: str) -> str:
     return f"a.forms LIKE '%\"{form}\"%'"
 
 
-def staging_statements() -> list[str]:
-    """CREATE TEMP TABLE statements, in order. ``obs_years`` is filled by :func:`run_aggregates`."""
+def record_key(salt: str, column: str) -> str:
+    """A record key in [0, KEY_SPACE): a hash of the record's id salted with the observatory's secret (hex)."""
+    if not salt.isalnum():
+        raise ValueError("salt must be alphanumeric")
+    return f"CAST(hash('{salt}' || CAST({column} AS VARCHAR)) % {KEY_SPACE} AS INTEGER)"
+
+
+def staging_statements(salt: str = "0", verified_before: datetime | None = None) -> list[str]:
+    """CREATE TEMP TABLE statements, in order. ``obs_years`` is filled by :func:`run_aggregates`.
+
+    ``verified_before`` (UTC wall time, as stored): only workspaces verified by then count (the minimum age)."""
     y = year
+    aged = f" AND verified_at <= TIMESTAMP '{verified_before:%Y-%m-%d %H:%M:%S.%f}'" if verified_before else ""
     mecenat = " OR ".join(_has(f) for f in ("mecenat_financier", "mecenat_nature", "mecenat_competences"))
     company = "po.kind = 'company'"
     return [
@@ -94,10 +121,10 @@ def staging_statements() -> list[str]:
                COALESCE(cm.region_id, o.region_id) AS region,
                COALESCE(NULLIF(o.budget_band, ''), 'unknown') AS band,
                COALESCE(fc.cause_id, 'none') AS cause,
-               w.since
+               w.since, {record_key(salt, "o.id")} AS rkey
         FROM organizations_organization o
         JOIN (SELECT organization_id, MIN({y("created_at")}) AS since FROM workspaces_workspace
-              WHERE contributes_to_observatory AND verified_at IS NOT NULL GROUP BY organization_id) w
+              WHERE contributes_to_observatory AND verified_at IS NOT NULL{aged} GROUP BY organization_id) w
           ON w.organization_id = o.id
         LEFT JOIN territories_commune cm ON cm.code = o.commune_id
         LEFT JOIN (
@@ -133,7 +160,7 @@ def staging_statements() -> list[str]:
         JOIN alliances_alliance a ON a.id = p.alliance_id AND a.stage NOT IN ('identified', 'abandoned')
         JOIN alliances_party q ON q.alliance_id = a.id AND q.id <> p.id AND q.left_at IS NULL
         JOIN organizations_organization po ON po.id = q.organization_id
-        WHERE p.left_at IS NULL""",
+        WHERE p.left_at IS NULL AND {OWN_PARTY.format(p="p")}""",
         "CREATE TEMP TABLE obs_years (y INTEGER)",
     ]
 
@@ -142,13 +169,16 @@ def _int(expr: str) -> str:
     return f"CAST({expr} AS INTEGER)"
 
 
-def facts_statements() -> list[str]:
+def facts_statements(salt: str = "0") -> list[str]:
     """Ties spread over their years, the cube of facts, gifts and network partners (see the module's steps)."""
     y = year
     kinds = ", ".join(f"t.k_{k}" for k in KINDS)
     spread = "JOIN obs_assoc x ON x.assoc_id = t.assoc_id JOIN obs_years yy ON yy.y >= t.sy AND yy.y <= t.ey AND yy.y >= x.since"
     cube_keys = "x.commune, x.epci, x.dep, x.region, yy.y, x.cause, x.band"
     sums = ", ".join(f"{_int(f'SUM(COALESCE({expr}, 0))')} AS {name}" for name, expr in COUNT_COLUMNS)
+    sums += "".join(
+        f", {_int(f'SUM(COALESCE({expr}, 0) * x.rkey) % {KEY_SPACE}')} AS key_{name}" for name, expr in COUNT_COLUMNS
+    )
     return [
         # 3. Each partner once per year in which one of its ties with the association is in progress (and the
         # association is counted): a pair tied by one alliance needs no GROUP BY.
@@ -169,12 +199,22 @@ def facts_statements() -> list[str]:
         FROM (SELECT DISTINCT t.assoc_id, t.sy, t.alliance_id, t.cf_mec, t.cf_rse, t.cf_coop, t.cf_innov
               FROM obs_ties t WHERE t.k_company = 1 AND t.ey >= t.sy) a
         GROUP BY a.assoc_id, a.sy""",
+        # Flows (issue 23): the association's alliances (any partner) started and ended in the year, each once.
+        """CREATE TEMP TABLE obs_flow AS
+        SELECT f.assoc_id, f.year, SUM(f.started) AS started_alliances, SUM(f.ended) AS ended_alliances FROM (
+          SELECT s.assoc_id, s.sy AS year, 1 AS started, 0 AS ended
+          FROM (SELECT DISTINCT assoc_id, alliance_id, sy FROM obs_ties) s
+          UNION ALL
+          SELECT e.assoc_id, e.ey AS year, 0 AS started, 1 AS ended
+          FROM (SELECT DISTINCT assoc_id, alliance_id, ey FROM obs_ties WHERE ey < 9999) e
+        ) f GROUP BY f.assoc_id, f.year""",
         f"""CREATE TEMP TABLE obs_time AS
         SELECT p.organization_id AS assoc_id, {y("i.occurred_on")} AS year, SUM(att.minutes) AS minutes
         FROM alliances_attendance att
         JOIN alliances_party p ON p.id = att.party_id
         JOIN obs_assoc x ON x.assoc_id = p.organization_id
         JOIN alliances_interaction i ON i.id = att.interaction_id
+        WHERE {OWN_PARTY.format(p="p")}
         GROUP BY p.organization_id, {y("i.occurred_on")}""",
         # 4. One fact per association and year, summed at once into the finest cells.
         f"""CREATE TEMP TABLE obs_cube AS
@@ -191,17 +231,19 @@ def facts_statements() -> list[str]:
         ) k ON k.assoc_id = x.assoc_id AND k.year = yy.y
         LEFT JOIN obs_new n ON n.assoc_id = x.assoc_id AND n.year = yy.y
         LEFT JOIN obs_time tm ON tm.assoc_id = x.assoc_id AND tm.year = yy.y
+        LEFT JOIN obs_flow fl ON fl.assoc_id = x.assoc_id AND fl.year = yy.y
         GROUP BY {cube_keys}""",
         # Gifts per giver, in their receiving association's cell keys (a counted year of a counted association).
         f"""CREATE TEMP TABLE obs_gifts AS
-        SELECT {cube_keys.replace("yy.y", "g.year")}, g.kind, g.giver_id, SUM(g.amount) AS amount
+        SELECT {cube_keys.replace("yy.y", "g.year")}, g.kind, g.giver_id, SUM(g.amount) AS amount,
+               CAST(SUM(g.gkey) % {KEY_SPACE} AS INTEGER) AS gkey
         FROM (
           SELECT r.organization_id AS assoc_id, {y("COALESCE(c.received_on, c.promised_on, c.created_at)")} AS year,
-                 g.organization_id AS giver_id, c.kind AS kind, c.value AS amount
+                 g.organization_id AS giver_id, c.kind AS kind, c.value AS amount, {record_key(salt, "c.id")} AS gkey
           FROM contributions_contribution c
           JOIN alliances_party r ON r.id = c.receiver_id
           JOIN alliances_party g ON g.id = c.giver_id
-          WHERE c.kind IN ('money', 'in_kind', 'skills') AND c.status = 'received'
+          WHERE c.kind IN ('money', 'in_kind', 'skills') AND c.status = 'received' AND {OWN_PARTY.format(p="r")}
         ) g
         JOIN obs_assoc x ON x.assoc_id = g.assoc_id AND g.year >= x.since
         JOIN obs_years yy ON yy.y = g.year
@@ -270,15 +312,17 @@ def _level_rows(prefix: str, level: str, column: str | None, select: str, extra:
 
 
 def count_query(level: str, column: str | None) -> str:
-    select = ", ".join(f"CAST(SUM({name}) AS BIGINT) AS {name}" for name in COUNT_NAMES)
+    select = ", ".join(f"CAST(SUM({name}) AS BIGINT) AS {name}" for name in [*COUNT_NAMES, *KEY_NAMES])
     return _level_rows("obs_c", level, column, select, ())
 
 
 def amount_query(level: str, column: str | None) -> str:
-    """Per cell and kind of gift: number of distinct givers, total, and the largest giver's total."""
-    inner = _level_rows("obs_a", level, column, "SUM(amount) AS s", ("kind", "giver_id"))
+    """Per cell and kind of gift: number of distinct givers, total, the largest giver's total, and the sum of the
+    gifts' record keys (the cell key, modulo KEY_SPACE)."""
+    inner = _level_rows("obs_a", level, column, "SUM(amount) AS s, SUM(gkey) AS gk", ("kind", "giver_id"))
     return (
-        "SELECT code, year, cause, band, kind, COUNT(*) AS givers, SUM(s) AS total, MAX(s) AS top "
+        "SELECT code, year, cause, band, kind, COUNT(*) AS givers, SUM(s) AS total, MAX(s) AS top, "
+        f"CAST(SUM(gk) % {KEY_SPACE} AS BIGINT) AS gkey "
         f"FROM ({inner}) gv GROUP BY code, year, cause, band, kind"
     )
 
@@ -318,6 +362,7 @@ BASE_TABLES = (
     "obs_years",
     "obs_ty",
     "obs_new",
+    "obs_flow",
     "obs_time",
     "obs_cube",
     "obs_gifts",
@@ -336,6 +381,9 @@ def run_aggregates(
     fetch: Callable[[str], list[tuple]],
     years: Sequence[int],
     timings: dict[str, float] | None = None,
+    *,
+    salt: str = "0",
+    verified_before: datetime | None = None,
 ) -> dict[str, dict]:
     """Run the whole pipeline; return {"counts": {level: rows}, "amounts": {...}, "network": {...}, "impacts": rows}."""
     clock = [time.perf_counter()]
@@ -348,16 +396,16 @@ def run_aggregates(
 
     for table in TEMP_TABLES:
         execute(f"DROP TABLE IF EXISTS {table}")
-    for statement in staging_statements():
+    for statement in staging_statements(salt, verified_before):
         lap("staging " + _create(execute, statement))
     if years:
         execute("INSERT INTO obs_years (y) VALUES " + ", ".join(f"({int(y)})" for y in years))
-    for statement in facts_statements():
+    for statement in facts_statements(salt):
         lap("staging " + _create(execute, statement))
-    for statement in rollup_statements("obs_c", "obs_cube", (), COUNT_NAMES, counts=True):
+    for statement in rollup_statements("obs_c", "obs_cube", (), [*COUNT_NAMES, *KEY_NAMES], counts=True):
         _create(execute, statement)
     lap("rollup counts")
-    for statement in rollup_statements("obs_a", "obs_gifts", ("kind", "giver_id"), ("amount",)):
+    for statement in rollup_statements("obs_a", "obs_gifts", ("kind", "giver_id"), ("amount", "gkey")):
         _create(execute, statement)
     lap("rollup amounts")
     result: dict = {"counts": {}, "amounts": {}, "network": {}}

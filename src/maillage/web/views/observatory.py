@@ -79,6 +79,28 @@ def _map(year: int, filters: queries.Filters, indicator, level_url) -> dict:
     }
 
 
+def _comparison(level, code, year, filters) -> dict | None:
+    """Five key figures of the territory beside the territories above it (issue 23: the département beside its
+    région and France)."""
+    columns = queries.comparison(level, code, year, filters)
+    if not columns:
+        return None
+    rows = []
+    for code_ in queries.KEY_FIGURES:
+        indicator = BY_CODE[code_]
+        texts = []
+        for column in columns:
+            cell = column["cell"]
+            if cell is None:
+                texts.append("aucune association")
+            elif not cell.is_published:
+                texts.append("secret")
+            else:
+                texts.append(format_value(value_of(cell, indicator), indicator))
+        rows.append({"indicator": indicator, "texts": texts})
+    return {"columns": columns, "rows": rows}
+
+
 def _bars(trend, codes) -> list[dict]:
     """CSS bars of a few indicators over the years (values as % of the largest)."""
     charts = []
@@ -128,6 +150,7 @@ def territory(request, level: str = Level.FRANCE, code: str = "FR"):
         "trend": trend,
         "charts": _bars(trend, TREND_CODES),
         "shift": _bars(trend, ["new_mecenat_only", "new_coconstruction"]),
+        "comparison": _comparison(level, code, year, filters) if year else None,
         "children": queries.children(level, code, year, filters) if year else [],
         "child_level": queries.CHILD_LEVEL.get(level),
         "epcis": queries.epcis_of(code, year) if year and level == Level.DEPARTEMENT else [],
@@ -141,6 +164,11 @@ def territory(request, level: str = Level.FRANCE, code: str = "FR"):
         "density": [BY_CODE["density_company"], BY_CODE["density_public"]],
         "last_run": RefreshRun.objects.filter(status=RefreshRun.Status.DONE).first(),
     }
+    # Communes are listed only where something is published (issue 23): the secret ones are only counted.
+    if context["child_level"] == Level.COMMUNE:
+        published = [c for c in context["children"] if c.is_published]
+        context["secret_children"] = len(context["children"]) - len(published)
+        context["children"] = published
     base = reverse("web:observatory_home")
     for child in context["children"] + context["epcis"]:
         child.url = f"{base}{child.level}/{child.code}/"  # one reverse() for hundreds of links
