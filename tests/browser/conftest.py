@@ -6,6 +6,7 @@ No browser is ever downloaded (``playwright install`` is not used): the tests ru
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -149,10 +150,8 @@ def new_browser_page(chromium, live_server, request) -> Iterator[Callable[[], ob
                 problems += _axe_walk(context, visited.get(context, []))
     finally:
         for context in contexts:
-            try:
+            with contextlib.suppress(Exception):  # closed by the test already
                 context.close()
-            except Exception:  # closed by the test already
-                pass
     violations = csp_violations(console)
     assert not violations, "Content-Security-Policy violée :\n" + "\n".join(violations)
     assert not problems, "Accessibilité (axe-core, largeur de page) :\n" + "\n".join(problems)
