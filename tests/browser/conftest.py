@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -79,6 +80,11 @@ def csp_violations(messages: list[str]) -> list[str]:
     return [m for m in messages if any(marker in m for marker in CSP_MARKERS)]
 
 
+# Pages that are not Maillage's own markup: django-ninja's Swagger UI (declared « non vérifiée » in the
+# accessibility statement) and the JSON/CSV answers of the API.
+NOT_OURS = re.compile(r"/api/v1/")
+
+
 def _axe_walk(context, urls: list[str]) -> list[str]:
     """axe-core (WCAG 2.1 A/AA) at 1 280 px and 390 px, and the page's width at 390 px, on every page the test
     opened, visited again in the same context (same person) at the end of the test: GET pages that still answer
@@ -92,6 +98,8 @@ def _axe_walk(context, urls: list[str]) -> list[str]:
         return problems
     try:
         for url in urls:
+            if NOT_OURS.search(url):
+                continue
             try:
                 response = page.goto(url)
             except Exception:  # a download (PDF, CSV) is not a page
@@ -103,6 +111,8 @@ def _axe_walk(context, urls: list[str]) -> list[str]:
             ):
                 continue
             if page.url.rstrip("/") != url.rstrip("/"):  # redirected elsewhere (logged out, object gone)
+                continue
+            if not response.text().lstrip().lower().startswith("<!doctype html"):  # an htmx fragment, not a page
                 continue
             problems += check_page(page)
     finally:
