@@ -410,6 +410,9 @@ TASKS_WORKER_STALE_SECONDS = env_int("MAILLAGE_WORKER_STALE_SECONDS", 60)
 # Periodic jobs left to another scheduler (names of maillage.jobs.schedule.SCHEDULE, comma-separated).
 MAILLAGE_SCHEDULE_OFF = env_list("MAILLAGE_SCHEDULE_OFF", [])
 
+# Where the accessibility statement (/accessibilite/) tells people to report what they cannot use (RGAA: a means of
+# contact that answers); set it to a mailbox someone reads.
+ACCESSIBILITY_CONTACT_EMAIL = os.environ.get("ACCESSIBILITY_CONTACT_EMAIL", "accessibilite@maillage.localhost")
 # E-mail: printed to the console unless EMAIL_HOST is set.
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Maillage <ne-pas-repondre@maillage.localhost>")
 if os.environ.get("EMAIL_HOST"):

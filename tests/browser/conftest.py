@@ -6,7 +6,9 @@ No browser is ever downloaded (``playwright install`` is not used): the tests ru
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -78,15 +80,64 @@ def csp_violations(messages: list[str]) -> list[str]:
     return [m for m in messages if any(marker in m for marker in CSP_MARKERS)]
 
 
+# Pages that are not Maillage's own markup: django-ninja's Swagger UI (declared « non vérifiée » in the
+# accessibility statement) and the JSON/CSV answers of the API.
+NOT_OURS = re.compile(r"/api/v1/")
+
+
+def _axe_walk(context, urls: list[str]) -> list[str]:
+    """axe-core (WCAG 2.1 A/AA) at 1 280 px and 390 px, and the page's width at 390 px, on every page the test
+    opened, visited again in the same context (same person) at the end of the test: GET pages that still answer
+    200 in HTML; downloads and pages gone since (a cancelled invitation, a log-out) are passed over."""
+    from tests.browser.a11y import check_page
+
+    problems: list[str] = []
+    try:
+        page = context.new_page()
+    except Exception:  # the test closed this context itself
+        return problems
+    try:
+        for url in urls:
+            if NOT_OURS.search(url):
+                continue
+            try:
+                response = page.goto(url)
+            except Exception:  # a download (PDF, CSV) is not a page
+                continue
+            if (
+                response is None
+                or response.status != 200
+                or "text/html" not in response.headers.get("content-type", "")
+            ):
+                continue
+            if page.url.rstrip("/") != url.rstrip("/"):  # redirected elsewhere (logged out, object gone)
+                continue
+            if not response.text().lstrip().lower().startswith("<!doctype html"):  # an htmx fragment, not a page
+                continue
+            problems += check_page(page)
+    finally:
+        page.close()
+    return problems
+
+
 @pytest.fixture
-def new_browser_page(chromium, live_server) -> Iterator[Callable[[], object]]:
+def new_browser_page(chromium, live_server, request) -> Iterator[Callable[[], object]]:
     """Open a page in a fresh browser context (its own cookies, i.e. another person) on the live server.
 
     At the end of the test, any Content-Security-Policy violation seen by any page of these contexts fails it:
     an inline script, an on*="" handler, an inline style, an eval (htmx's hx-on) are all refused by the policy.
+    Every page the test opened is then checked with axe-core at 1 280 px and 390 px (``_axe_walk``), unless the
+    test is marked ``no_axe_walk`` (a test that checks its pages itself, tests/browser/test_accessibility.py).
     """
     contexts = []
     console: list[str] = []
+    visited: dict[object, list[str]] = {}
+
+    def remember(context, frame) -> None:
+        if frame.parent_frame is None and frame.url.startswith(live_server.url):
+            urls = visited.setdefault(context, [])
+            if frame.url not in urls:
+                urls.append(frame.url)
 
     def open_page():
         context = chromium.new_context(
@@ -96,14 +147,24 @@ def new_browser_page(chromium, live_server) -> Iterator[Callable[[], object]]:
         context.add_init_script(REPORT_CSP_VIOLATIONS)
         context.on("console", lambda message: console.append(f"{message.type}: {message.text} ({message.location})"))
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("framenavigated", lambda frame: remember(context, frame))
+        return page
 
     open_page.console = console  # what the pages logged so far (a test may read, then clear it)
     yield open_page
-    for context in contexts:
-        context.close()
+    problems: list[str] = []
+    try:
+        if not request.node.get_closest_marker("no_axe_walk"):
+            for context in contexts:
+                problems += _axe_walk(context, visited.get(context, []))
+    finally:
+        for context in contexts:
+            with contextlib.suppress(Exception):  # closed by the test already
+                context.close()
     violations = csp_violations(console)
     assert not violations, "Content-Security-Policy violée :\n" + "\n".join(violations)
+    assert not problems, "Accessibilité (axe-core, largeur de page) :\n" + "\n".join(problems)
 
 
 @pytest.fixture

@@ -22,6 +22,11 @@ SECRET_FILL = "#bdbdbd"
 EMPTY_FILL = "#ffffff"
 
 
+def svg_number(value: float) -> str:
+    """A number for an SVG attribute: a decimal point whatever the page's language (``80,5`` is not a length)."""
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
 @dataclass
 class Shape:
     code: str
@@ -29,6 +34,23 @@ class Shape:
     d: str | None = None  # a path, or None for an inset box
     x: float = 0
     y: float = 0
+
+    @property
+    def box(self) -> dict[str, str]:
+        """The attributes of an overseas inset (its box and its visible name), already written for SVG."""
+        return {
+            "x": svg_number(self.x),
+            "y": svg_number(self.y),
+            "width": svg_number(inset_size()),
+            "height": "50",
+            "text_x": svg_number(self.x + 4),
+            "text_y": svg_number(self.y + 64),
+        }
+
+    @property
+    def visible_name(self) -> str:
+        """The inset's visible text, the start of its link's name (RGAA 6.1.5, label in name)."""
+        return f"{self.name} ({self.code})"
 
 
 @cache
@@ -45,12 +67,46 @@ def shapes() -> list[Shape]:
     return found
 
 
-def bins(values: list[float], n: int = len(PALETTE)) -> list[float]:
-    """Upper bounds of ``n`` classes of equal counts (quantiles) over the published values."""
+def bins(values: list[float], n: int = len(PALETTE), key=None) -> list[float]:
+    """Upper bounds of at most ``n`` classes of equal counts (quantiles) over the published values.
+
+    Bounds that coincide are merged, so that no class is empty and no legend reads « 28,0 % à 28,0 % »: with
+    three distinct values there are at most three classes. ``key`` (the value as printed, e.g. ``28,0 %``) merges
+    the bounds that would print alike too.
+    """
     ordered = sorted(values)
     if not ordered:
         return []
-    return [ordered[min(len(ordered) - 1, (len(ordered) * (i + 1)) // n - 1)] for i in range(n)]
+    key = key or (lambda v: v)
+    bounds: list[float] = []
+    for i in range(n):
+        bound = ordered[min(len(ordered) - 1, max(0, (len(ordered) * (i + 1)) // n - 1))]
+        if bounds and key(bound) == key(bounds[-1]):
+            bounds[-1] = bound  # the class keeps every value that prints alike
+        else:
+            bounds.append(bound)
+    return bounds
+
+
+def classes(values: list[float], bounds: list[float]) -> list[tuple[float, float]]:
+    """The smallest and largest published value of each class (what the legend prints)."""
+    found = []
+    lower = None
+    for bound in bounds:
+        members = [v for v in values if v <= bound and (lower is None or v > lower)]
+        found.append((min(members, default=bound), bound))
+        lower = bound
+    return found
+
+
+def palette(count: int) -> list[str]:
+    """``count`` colours of the palette, spread from light to dark so that fewer classes stay far apart."""
+    if count <= 0:
+        return []
+    if count == 1:
+        return [PALETTE[2]]
+    last = len(PALETTE) - 1
+    return [PALETTE[round(i * last / (count - 1))] for i in range(count)]
 
 
 def colour(value: float | None, bounds: list[float], secret: bool) -> str:
@@ -58,10 +114,11 @@ def colour(value: float | None, bounds: list[float], secret: bool) -> str:
         return SECRET_FILL
     if value is None or not bounds:
         return EMPTY_FILL
+    colours = palette(len(bounds))
     for i, bound in enumerate(bounds):
         if value <= bound:
-            return PALETTE[i]
-    return PALETTE[-1]
+            return colours[i]
+    return colours[-1]
 
 
 def view_box() -> str:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from maillage.web import (
+    urls_accessibility,
     urls_accounts,
     urls_alliances,
     urls_audit,
@@ -47,6 +48,7 @@ urlpatterns = [
 ]
 # Each area keeps its pages in its own module (one owner per file).
 for area in (
+    urls_accessibility,
     urls_accounts,
     urls_claims,
     urls_alliances,

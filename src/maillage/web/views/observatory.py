@@ -44,7 +44,8 @@ def _rows(cell) -> list[dict]:
 def _map(year: int, filters: queries.Filters, indicator, level_url) -> dict:
     cells = queries.departement_slice(year, filters)
     values = {code: value_of(cell, indicator) for code, cell in cells.items() if cell.is_published}
-    bounds = svgmap.bins([v for v in values.values() if v is not None])
+    published = [v for v in values.values() if v is not None]
+    bounds = svgmap.bins(published, key=lambda v: format_value(v, indicator))
     shapes = []
     for shape in svgmap.shapes():
         cell = cells.get(shape.code)
@@ -63,11 +64,9 @@ def _map(year: int, filters: queries.Filters, indicator, level_url) -> dict:
             }
         )
     legend = []
-    lower = None
-    for bound, fill in zip(bounds, svgmap.PALETTE, strict=False):
-        low = format_value(lower, indicator) if lower is not None else "min."
-        legend.append({"fill": fill, "label": f"{low} à {format_value(bound, indicator)}"})
-        lower = bound
+    for (low, high), fill in zip(svgmap.classes(published, bounds), svgmap.palette(len(bounds)), strict=True):
+        low_text, high_text = format_value(low, indicator), format_value(high, indicator)
+        legend.append({"fill": fill, "label": high_text if low_text == high_text else f"{low_text} à {high_text}"})
     return {
         "shapes": shapes,
         "legend": legend,
