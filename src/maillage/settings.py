@@ -132,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "maillage.core.context_processors.workspace",
+                "maillage.web.context_processors.side",
             ],
             # French numbers and names (|euros, |heures, |pourcent, |de, |a) in every template: core/formats.py.
             "builtins": ["maillage.web.templatetags.fr"],
