@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-from tests.access.common import A_READ, expect
+from tests.access.common import A_READ, api_expect, expect
 
 
 def extend_world(world) -> None:
-    """A's organisation gives to an eligible association (its own workspace) which issues A a receipt."""
+    """An eligible association (its own workspace) issues a receipt to a company whose party in the alliance is
+    bound to A's workspace: A reads it as the recipient. (Only companies receive 2041-MEC-SD receipts; A's own
+    organisation is an association, so the binding is written directly: the matrix tests who reads, not how the
+    company joined; tests/giving joins through the invitation.)"""
     from django.utils import timezone
 
-    from maillage.alliances.actions import accept_party_invitation, invite_party
+    from maillage.alliances.models import Party
     from maillage.receipts.actions import issue_receipt
     from maillage.workspaces.models import Membership, Workspace
     from tests.conftest import make_association, make_user
-    from tests.receipts.factories import gift, make_alliance, make_eligible
+    from tests.receipts.factories import gift, make_alliance, make_company, make_eligible
 
     association = make_association("Jardins donataires", "W691000777")
     donee = Workspace.objects.create(name="Espace donataire", organization=association, verified_at=timezone.now())
     treasurer = make_user("tresoriere@donataire.test")
     Membership.objects.create(workspace=donee, user=treasurer, role="owner")
     make_eligible(donee, treasurer)
-    alliance = make_alliance(donee, treasurer, company=world["org"])
-    party = alliance.parties.get(organization=world["org"])
-    invitation = invite_party(alliance=alliance, workspace=donee, user=treasurer, party=party)
-    accept_party_invitation(invitation=invitation, workspace=world["a"], user=world["people"]["owner"])
+    company = make_company("Imprimerie du monde", "552100554")
+    alliance = make_alliance(donee, treasurer, company=company)
+    Party.objects.filter(alliance=alliance, organization=company).update(workspace=world["a"], joined_at=timezone.now())
     world["received_receipt"] = issue_receipt(
         workspace=donee, user=treasurer, contribution=gift(alliance, donee, treasurer, value="2500.00")
     )
@@ -39,7 +41,15 @@ def web_matrix(w) -> dict:
 
 
 def api_matrix(w) -> dict:
-    return {}
+    read = api_expect(200, 200)
+    receipt = {"receipt_id": w["received_receipt"].pk}
+    return {
+        ("GET", "/api/v1/giving"): (read, None, {}),
+        ("GET", "/api/v1/giving/receipts"): (read, None, {}),
+        ("GET", "/api/v1/giving/receipts/{receipt_id}/pdf"): (api_expect(200, 200, other_workspace=404), None, receipt),
+        # Without its turnover the estimate is refused (422) to every workspace; the answer is tested in tests/giving.
+        ("GET", "/api/v1/giving/reduction"): (api_expect(422, 422), None, {}),
+    }
 
 
 def body_for(kind):

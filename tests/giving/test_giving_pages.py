@@ -124,3 +124,22 @@ def test_the_association_keeps_its_words(giving, people):
     page = page_text(client.get("/tableau-de-bord/"))
     assert "Ressources obtenues" in page and "Donné à vos partenaires" not in page
     assert client.get("/recus/").status_code == 200
+
+
+def test_the_api_gives_the_same_figures(giving):
+    from tests.conftest import api_client_for
+
+    client = api_client_for(giving["boss"], giving["company_ws"])
+    data = client.get("/api/v1/giving").json()
+    assert data["total"]["money"] == "6200.00"
+    # The promise has no date yet: it counts in the year it was recorded.
+    assert [row["year"] for row in data["by_year"]][-2:] == [2025, 2024]
+    assert data["total"]["promised"] == "800.00"
+    listed = client.get("/api/v1/giving/receipts").json()
+    assert {r["reference"] for r in listed} == {r.reference for r in giving["receipts"]}
+    pdf = client.get(listed[0]["pdf_url"])
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    years = client.get("/api/v1/giving/reduction", {"turnover": "1000000"}).json()
+    assert years[0]["year"] == 2025 and years[0]["reduction"] != "0.00"
+    refused = client.get("/api/v1/giving/reduction", {"turnover": "beaucoup"})
+    assert refused.status_code == 422

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from maillage.receipts import simulation
 from maillage.receipts.models import Receipt
 
 ZERO = Decimal("0")
@@ -42,3 +43,16 @@ def receipted_by_year(workspace) -> dict[int, tuple[Decimal, Decimal]]:
         if (data or {}).get("helps_people_in_difficulty"):
             entry[1] += amount
     return {year: (total, difficulty) for year, (total, difficulty) in years.items()}
+
+
+def estimated_reduction(workspace, turnover: Decimal) -> list[simulation.YearResult]:
+    """The donor company's reduction year by year (art. 238 bis) for the gifts its active receipts certify, from one
+    turnover figure used for every year (the simulator's public function; missing years count no gift)."""
+    by_year = receipted_by_year(workspace)
+    if not by_year:
+        return []
+    years = [
+        simulation.CompanyYear(year, turnover, *by_year.get(year, (ZERO, ZERO)))
+        for year in range(min(by_year), max(by_year) + 1)
+    ]
+    return simulation.simulate_company(years)

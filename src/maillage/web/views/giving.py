@@ -20,11 +20,10 @@ from maillage.core.roles import Role
 from maillage.core.tenancy import get_visible_or_404, workspace_required
 from maillage.evaluation.models import Evaluation, EvaluationStatus
 from maillage.organizations.models import Kind as OrganizationKind
-from maillage.receipts import simulation
 from maillage.receipts.pdf import pdf_filename, render_receipt_pdf
-from maillage.receipts.queries import receipted_by_year, received_receipts
+from maillage.receipts.queries import estimated_reduction, received_receipts
 
-MAX_TURNOVER = Decimal("1e12")
+MAX_TURNOVER = Decimal("1e12")  # beyond any company's turnover: a typing error
 
 
 class TurnoverForm(forms.Form):
@@ -48,19 +47,6 @@ class TurnoverForm(forms.Form):
         return value
 
 
-def reduction_estimate(workspace, turnover: Decimal) -> list:
-    """The company's reduction year by year for the gifts its receipts certify, from one turnover figure."""
-    by_year = receipted_by_year(workspace)
-    if not by_year:
-        return []
-    first, last = min(by_year), max(by_year)
-    years = [
-        simulation.CompanyYear(year, turnover, *by_year.get(year, (Decimal("0"), Decimal("0"))))
-        for year in range(first, last + 1)
-    ]
-    return simulation.simulate_company(years)
-
-
 @workspace_required(Role.VIEWER)
 def giving_home(request):
     workspace = request.workspace
@@ -72,7 +58,7 @@ def giving_home(request):
     results = None
     if is_company and request.GET and form.is_valid():
         try:
-            results = reduction_estimate(workspace, form.cleaned_data["turnover"])
+            results = estimated_reduction(workspace, form.cleaned_data["turnover"])
         except ValueError as exc:
             form.add_error("turnover", f"Estimation impossible : {exc}")
     reports = list(
