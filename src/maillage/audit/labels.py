@@ -75,6 +75,9 @@ ACTIONS: dict[str, str] = {
     "sharing.invitation_sent": "Invitation à partager une alliance envoyée",
     "sharing.invitation_accepted": "Invitation à partager une alliance acceptée",
     "sharing.invitation_declined": "Invitation à partager une alliance refusée",
+    "sharing.proposal_made": "Changement proposé au pilote d'une alliance",
+    "sharing.proposal_accepted": "Proposition acceptée par le pilote de l'alliance",
+    "sharing.proposal_refused": "Proposition refusée par le pilote de l'alliance",
     # observatory
     "observatory.consent_changed": "Participation à l'observatoire modifiée",
     # the journal itself
