@@ -143,3 +143,13 @@ def test_the_api_gives_the_same_figures(giving):
     assert years[0]["year"] == 2025 and years[0]["reduction"] != "0.00"
     refused = client.get("/api/v1/giving/reduction", {"turnover": "beaucoup"})
     assert refused.status_code == 422
+
+
+def test_an_organisations_page_lists_what_the_reader_shares_with_it(giving, people, workspace_a):
+    company_page = page_text(client_for(people["owner"]).get(f"/annuaire/{giving['company_ws'].organization_id}/"))
+    assert "Ce que vous partagez avec Imprimerie Rhodanienne" in company_page
+    assert giving["alliance"].name in company_page and "5\u00a0000,00\u00a0€" in company_page
+    association_page = page_text(client_for(giving["boss"]).get(f"/annuaire/{workspace_a.organization_id}/"))
+    assert "Ce que vous partagez avec Les Jardins de l'Essai" in association_page
+    outsider = page_text(client_for(people["other_workspace"]).get(f"/annuaire/{workspace_a.organization_id}/"))
+    assert "Ce que vous partagez" not in outsider and giving["alliance"].name not in outsider

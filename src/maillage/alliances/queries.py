@@ -649,3 +649,39 @@ def alliance_table(workspace) -> list[Row]:
 
 def _with_cold(qs, days: int):
     return qs.annotate(is_cold=Case(When(cold_q(days), then=Value(True)), default=Value(False)))
+
+
+# --- what the workspace shares with one organisation (its page in the directory) ------------------------------
+
+
+@dataclass
+class SharedWith:
+    alliances: list
+    contributions: list
+    agreements: list
+
+
+def shared_with(workspace, organization, *, limit: int = 50) -> SharedWith:
+    """The alliances the workspace shares with ``organization`` (an active party of both), the contributions
+    between the two, and the agreements of those alliances; three queries, most recent first."""
+    if workspace is None or organization.pk == getattr(workspace, "organization_id", None):
+        return SharedWith([], [], [])
+    alliances = visible_alliances(workspace).filter(
+        Exists(Party.objects.filter(alliance=OuterRef("pk"), organization=organization, left_at__isnull=True))
+    )
+    own = Q(giver__workspace=workspace, giver__left_at__isnull=True) | Q(
+        receiver__workspace=workspace, receiver__left_at__isnull=True
+    )
+    theirs = Q(giver__organization=organization) | Q(receiver__organization=organization)
+    contributions = (
+        Contribution.objects.filter(alliance__in=alliances)
+        .filter(own & theirs)
+        .select_related("giver__organization", "receiver__organization", "alliance")
+        .order_by("-received_on", "-promised_on", "-id")
+    )
+    agreements = Agreement.objects.filter(alliance__in=alliances).select_related("alliance").order_by("-signed_on")
+    return SharedWith(
+        alliances=list(alliances.order_by("-updated_at", "-id")[:limit]),
+        contributions=list(contributions[:limit]),
+        agreements=list(agreements[:limit]),
+    )
