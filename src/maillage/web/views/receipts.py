@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from maillage.audit.actions import record_event
 from maillage.contributions.models import GIFT_KINDS, Contribution
 from maillage.contributions.queries import is_giver_side
+from maillage.core.formats import money, of
 from maillage.core.legal import RECEIPT_RETENTION_YEARS
 from maillage.core.roles import Role, role_at_least
 from maillage.core.tenancy import get_visible_or_404, workspace_required
@@ -221,7 +222,7 @@ def receipts_individual_gift(request):
             apply_errors(form, exc)
         else:
             messages.success(
-                request, f"Don de {gift.donor_name} enregistré ({gift.amount} €). Émettez son reçu ci-dessous."
+                request, f"Don {of(gift.donor_name)} enregistré ({money(gift.amount)}). Émettez son reçu ci-dessous."
             )
             return redirect("web:receipts_home")
     status = 400 if request.method == "POST" else 200

@@ -21,6 +21,7 @@ from maillage.alliances.models import Agreement, Alliance, Party
 from maillage.contributions import actions as contribution_actions
 from maillage.contributions.actions import CounterpartInput, SkillsInput
 from maillage.contributions.models import Contribution, Kind
+from maillage.core.formats import money
 from maillage.core.legal import COUNTERPART_TOLERATED_SHARE, MONTHLY_PSS, SKILLS_PSS_MULTIPLIER, skills_ceiling
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_visible_or_404, workspace_required
@@ -215,7 +216,7 @@ def contribution_create(request, alliance_id: int):
                 if counterpart_errors:
                     form.add_error(None, counterpart_errors)
             else:
-                messages.success(request, f"Contribution enregistrée : {contribution.value} €.")
+                messages.success(request, f"Contribution enregistrée : {money(contribution.value)}.")
                 return redirect("web:contribution_detail", contribution.pk)
     status = 400 if request.method == "POST" else 200
     context = {
