@@ -160,6 +160,11 @@ def api_matrix(w) -> dict:
         ("POST", A + "/contributions"): (write, "api_contribution", alliance),
         ("GET", "/api/v1/contributions"): (own, None, {}),
         ("GET", "/api/v1/contributions/{contribution_id}"): (read, None, contribution),
+        ("PATCH", "/api/v1/contributions/{contribution_id}"): (
+            update,
+            {"description": "Don de l'API, corrigé", "reason": "Coquille"},
+            contribution,
+        ),
         ("POST", "/api/v1/contributions/{contribution_id}/received"): (
             update,
             {"received_on": "2026-01-10"},

@@ -114,6 +114,7 @@ def web_matrix(w) -> dict:
         "agreement_file": ("get", {**alliance, "agreement_id": w["web_agreement"].pk}, {}, A_READ),
         "contribution_create": ("get", alliance, {}, a_form),
         "contribution_detail": ("get", contribution, {}, A_READ),
+        "contribution_correct": ("get", contribution, {}, a_form),
         "contribution_receive": ("post", contribution, {"received_on": "2026-01-10"}, A_WRITE),
         "contribution_counterpart": ("post", contribution, {"description": "Logo", "value": "10"}, A_WRITE),
         "dashboard": ("get", {}, {}, expect()),

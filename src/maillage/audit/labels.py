@@ -22,6 +22,7 @@ FAMILIES: dict[str, str] = {
     "archive": "Archive complète",
     "backup": "Sauvegardes",
     "sharing": "Partage d'alliances",
+    "contribution": "Contributions",
     "observatory": "Observatoire",
     "audit": "Journal d'audit",
 }
@@ -75,6 +76,7 @@ ACTIONS: dict[str, str] = {
     "sharing.invitation_sent": "Invitation à partager une alliance envoyée",
     "sharing.invitation_accepted": "Invitation à partager une alliance acceptée",
     "sharing.invitation_declined": "Invitation à partager une alliance refusée",
+    "contribution.corrected": "Contribution corrigée (avant / après)",
     "sharing.proposal_made": "Changement proposé au pilote d'une alliance",
     "sharing.proposal_accepted": "Proposition acceptée par le pilote de l'alliance",
     "sharing.proposal_refused": "Proposition refusée par le pilote de l'alliance",

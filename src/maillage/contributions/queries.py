@@ -15,6 +15,7 @@ from django.db.models.functions import Cast, Coalesce, ExtractYear
 
 from maillage.alliances.models import Party
 from maillage.contributions.models import Contribution, Kind, Status
+from maillage.core import formats
 from maillage.organizations.models import PUBLIC_KINDS
 from maillage.organizations.models import Kind as OrganizationKind
 
@@ -132,3 +133,66 @@ def given_by(workspace) -> Given:
         alliances=sorted(alliances.values(), key=lambda r: (-r.total, r.label.lower())),
         total=total,
     )
+
+
+FIELD_LABELS = {
+    "description": "Description",
+    "value": "Valeur (€)",
+    "evidence": "Justificatifs",
+    "promised_on": "Promise le",
+    "received_on": "Reçue le",
+    "signed_timesheet": "Liste des jours signée",
+    "hours": "Heures",
+    "hourly_rate": "Taux horaire (€)",
+}
+
+
+@dataclass
+class Correction:
+    at: object
+    by: str
+    organization: str
+    reason: str
+    changes: list[tuple[str, object, object]]  # (French field label, before, after)
+
+
+def _shown(name: str, value) -> str:
+    """A value of the history as the pages print it (French amounts, hours and dates)."""
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if name in ("value", "hourly_rate"):
+        return formats.money(value)
+    if name == "hours":
+        return formats.hours(value)
+    if name in ("promised_on", "received_on"):
+        year, month, day = str(value).split("-")
+        return f"{day}/{month}/{year}"
+    return str(value)
+
+
+def corrections_of(contribution) -> list[Correction]:
+    """Every correction of a contribution (who, when, before and after), the most recent first, read from the
+    audit journal where :func:`~maillage.contributions.actions.correct_contribution` writes them."""
+    from maillage.audit.models import AuditEvent
+
+    events = (
+        AuditEvent.objects.filter(action="contribution.corrected", target_type="Contribution")
+        .filter(target_id=str(contribution.pk))
+        .select_related("workspace__organization")
+        .order_by("-created_at", "-id")
+    )
+    result = []
+    for event in events:
+        before, after = event.details.get("before", {}), event.details.get("after", {})
+        result.append(
+            Correction(
+                at=event.created_at,
+                by=event.actor_label,
+                organization=event.workspace.organization.name if event.workspace else "",
+                reason=event.details.get("reason", ""),
+                changes=[(FIELD_LABELS.get(k, k), _shown(k, before.get(k)), _shown(k, after.get(k))) for k in after],
+            )
+        )
+    return result
