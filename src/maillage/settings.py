@@ -309,7 +309,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "web:login"
-LOGIN_REDIRECT_URL = "web:home"
+LOGIN_REDIRECT_URL = "web:todo"  # the start page « À faire » (no workspace yet: it sends to the workspace list)
 LOGOUT_REDIRECT_URL = "web:login"
 
 # Login throttling: lock on username + IP after 5 failures, for 15 minutes; never for ever.

@@ -35,6 +35,7 @@ def web_matrix(w) -> dict:
     receipt = w["received_receipt"].pk
     return {
         "giving_home": ("get", {}, {"turnover": "1 500 000"}, expect()),
+        "todo": ("get", {}, {}, expect()),
         "giving_receipt": ("get", {"receipt_id": receipt}, {}, A_READ),
         "giving_receipt_pdf": ("get", {"receipt_id": receipt}, {}, A_READ),
     }
