@@ -74,7 +74,7 @@ def test_the_company_sees_its_gifts_its_receipts_and_its_reduction(browser_page,
     page.get_by_role("link", name="Nos dons et reçus").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ce qu'a donné Imprimerie Rhodanienne")
     expect(page.get_by_role("row").filter(has_text="2024").first).to_contain_text("1\u00a0200,00\u00a0€")
-    expect(page.get_by_role("link", name=receipt.reference)).to_be_visible()
+    expect(page.get_by_role("link", name=receipt.reference, exact=True)).to_be_visible()
     _shot(page, "company-gifts-and-receipts")
 
     with page.expect_download() as download_info:
@@ -89,7 +89,7 @@ def test_the_company_sees_its_gifts_its_receipts_and_its_reduction(browser_page,
     expect(page.get_by_text("Réduction estimée sur la période")).to_be_visible()
     _shot(page, "company-reduction")
 
-    page.get_by_role("link", name=receipt.reference).click()
+    page.get_by_role("link", name=receipt.reference, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Reçu n° {receipt.reference}")
     expect(page.get_by_text("Les Jardins de l'Essai").first).to_be_visible()
     _shot(page, "company-receipt")
