@@ -61,6 +61,8 @@ def test_the_company_sees_its_gifts_its_receipts_and_its_reduction(browser_page,
     issue_receipt(workspace=jardins, user=treasurer, contribution=skills)
 
     page = browser_page
+    page.set_default_timeout(60_000)  # WeasyPrint and a shared machine: slow, not wrong
+    expect.set_options(timeout=60_000)
     page.goto("/compte/connexion/")
     page.get_by_label("Adresse e-mail").fill("dirigeante@imprimerie.test")
     page.get_by_label("Mot de passe").fill(PASSWORD)
@@ -77,7 +79,7 @@ def test_the_company_sees_its_gifts_its_receipts_and_its_reduction(browser_page,
     expect(page.get_by_role("link", name=receipt.reference, exact=True)).to_be_visible()
     _shot(page, "company-gifts-and-receipts")
 
-    with page.expect_download() as download_info:
+    with page.expect_download(timeout=90_000) as download_info:  # WeasyPrint on a busy machine
         page.get_by_role("row").filter(has_text=receipt.reference).get_by_role(
             "link", name=re.compile("Télécharger")
         ).click()
