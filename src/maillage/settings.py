@@ -134,6 +134,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "maillage.core.context_processors.workspace",
+                "maillage.web.context_processors.side",
             ],
             # French numbers and names (|euros, |heures, |pourcent, |de, |a) in every template: core/formats.py.
             "builtins": ["maillage.web.templatetags.fr"],
@@ -313,7 +314,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "web:login"
-LOGIN_REDIRECT_URL = "web:home"
+LOGIN_REDIRECT_URL = "web:todo"  # the start page « À faire » (no workspace yet: it sends to the workspace list)
 LOGOUT_REDIRECT_URL = "web:login"
 
 # Login throttling: lock on username + IP after 5 failures, for 15 minutes; never for ever.

@@ -71,6 +71,15 @@ def extend_world(world) -> None:
     actions.accept_party_invitation(invitation=invitations[0], workspace=a, user=owner)
     world["api_leave_alliance"] = invitations[0].party.alliance
     world["api_accept_invitation"], world["api_decline_invitation"] = invitations[1], invitations[2]
+    # Proposals made to A (the lead) by B's workspace (decision 0016).
+    from maillage.alliances.models import Proposal
+
+    world["api_proposal_accept"] = Proposal.objects.create(
+        alliance=alliance, kind="description", changes={"purpose": "Objet proposé"}, by_workspace=b
+    )
+    world["api_proposal_refuse"] = Proposal.objects.create(
+        alliance=alliance, kind="stage", to_stage="first_contact", by_workspace=b
+    )
 
 
 def web_matrix(w) -> dict:
@@ -96,6 +105,23 @@ def api_matrix(w) -> dict:
         ("PATCH", A): (update, {"purpose": "Objet revu"}, alliance),
         ("GET", A + "/transitions"): (read, None, alliance),
         ("POST", A + "/transitions"): (write, {"to_stage": "first_contact", "reason": "Premier rendez-vous"}, alliance),
+        ("GET", A + "/proposals"): (read, None, alliance),
+        # A leads: it changes directly, so its own proposal is refused (422) once its access is checked.
+        ("POST", A + "/proposals"): (
+            api_expect(403, 422, other_workspace=404),
+            {"to_stage": "first_contact"},
+            alliance,
+        ),
+        ("POST", A + "/proposals/{proposal_id}/accept"): (
+            update,
+            {"answer": "D'accord"},
+            {**alliance, "proposal_id": w["api_proposal_accept"].pk},
+        ),
+        ("POST", A + "/proposals/{proposal_id}/refuse"): (
+            update,
+            {"answer": "Trop tôt"},
+            {**alliance, "proposal_id": w["api_proposal_refuse"].pk},
+        ),
         ("GET", A + "/parties"): (read, None, alliance),
         ("POST", A + "/parties"): (write, "api_party", alliance),
         ("POST", A + "/parties/{party_id}/invitations"): (
@@ -134,6 +160,11 @@ def api_matrix(w) -> dict:
         ("POST", A + "/contributions"): (write, "api_contribution", alliance),
         ("GET", "/api/v1/contributions"): (own, None, {}),
         ("GET", "/api/v1/contributions/{contribution_id}"): (read, None, contribution),
+        ("PATCH", "/api/v1/contributions/{contribution_id}"): (
+            update,
+            {"description": "Don de l'API, corrigé", "reason": "Coquille"},
+            contribution,
+        ),
         ("POST", "/api/v1/contributions/{contribution_id}/received"): (
             update,
             {"received_on": "2026-01-10"},

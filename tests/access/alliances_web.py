@@ -54,6 +54,15 @@ def extend_world(world) -> None:
         forms=["innovation_sociale"],
         partners=[(b.organization, "partner", "")],
     )
+    # Proposals made to A (the lead) by B's workspace, as if B had joined (decision 0016).
+    from maillage.alliances.models import Proposal
+
+    world["web_proposal_accept"] = Proposal.objects.create(
+        alliance=alliance, kind="description", changes={"purpose": "Objet proposé"}, by_workspace=b
+    )
+    world["web_proposal_refuse"] = Proposal.objects.create(
+        alliance=alliance, kind="stage", to_stage="first_contact", by_workspace=b
+    )
     world["web_accept_invitation"] = actions.invite_party(
         alliance=other, workspace=a, user=owner, party=other.parties.get(organization=b.organization)
     )
@@ -80,6 +89,20 @@ def web_matrix(w) -> dict:
         "alliance_note": ("post", alliance, {"text": "Note"}, A_WRITE),
         "alliance_invite": ("post", alliance, {"party": w["web_company_party"].pk}, A_WRITE),
         "alliance_move": ("post", alliance, {"to_stage": "first_contact"}, A_WRITE),
+        # A leads: its proposal is refused with a message (302), B's member never reaches A's alliance.
+        "alliance_propose": ("post", alliance, {"to_stage": "first_contact"}, A_WRITE),
+        "alliance_proposal_accept": (
+            "post",
+            {**alliance, "proposal_id": w["web_proposal_accept"].pk},
+            {"answer": "D'accord"},
+            A_WRITE,
+        ),
+        "alliance_proposal_refuse": (
+            "post",
+            {**alliance, "proposal_id": w["web_proposal_refuse"].pk},
+            {"answer": "Trop tôt"},
+            A_WRITE,
+        ),
         "alliance_leave": (
             "post",
             alliance,
@@ -91,6 +114,7 @@ def web_matrix(w) -> dict:
         "agreement_file": ("get", {**alliance, "agreement_id": w["web_agreement"].pk}, {}, A_READ),
         "contribution_create": ("get", alliance, {}, a_form),
         "contribution_detail": ("get", contribution, {}, A_READ),
+        "contribution_correct": ("get", contribution, {}, a_form),
         "contribution_receive": ("post", contribution, {"received_on": "2026-01-10"}, A_WRITE),
         "contribution_counterpart": ("post", contribution, {"description": "Logo", "value": "10"}, A_WRITE),
         "dashboard": ("get", {}, {}, expect()),

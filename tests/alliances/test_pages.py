@@ -241,8 +241,8 @@ def test_interaction_time_sums_and_private_contacts(people, workspace_a, workspa
     interaction = Interaction.objects.get(subject="Lancement")
     assert list(interaction.contacts.all()) == [contact]
     detail = screen(client.get(reverse("web:alliance_detail", args=[alliance.pk])))
-    # A: 90 min × 2 = 3.0 h; B: 90 × 1 + 30 × 1 = 120 min = 2.0 h.
-    assert "3,0 h" in detail and "2,0 h" in detail
+    # A: 90 min × 2 = 3 h; B: 90 × 1 + 30 × 1 = 120 min = 2 h (printed by |heures: « 3 h », no trailing zero).
+    assert "3 h" in detail and "2 h" in detail
     timeline_a = screen(client.get(reverse("web:alliance_timeline", args=[alliance.pk])))
     timeline_b = screen(client_for(people["other_workspace"]).get(reverse("web:alliance_timeline", args=[alliance.pk])))
     assert "Camille Durand" in timeline_a and "Camille Durand" not in timeline_b

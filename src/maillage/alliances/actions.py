@@ -33,6 +33,15 @@ from maillage.alliances.models import (
     StageChange,
     TerritoryLevel,
 )
+from maillage.alliances.proposals import (  # re-exported: the area's actions in one place
+    NotLead as NotLead,
+)
+from maillage.alliances.proposals import accept_proposal as accept_proposal
+from maillage.alliances.proposals import is_lead as is_lead
+from maillage.alliances.proposals import lead_parties as lead_parties
+from maillage.alliances.proposals import propose_change as propose_change
+from maillage.alliances.proposals import refuse_proposal as refuse_proposal
+from maillage.alliances.proposals import require_lead
 from maillage.audit.actions import record_event
 from maillage.core.hostile import single_line_error
 from maillage.core.mail import send_after_commit
@@ -205,8 +214,9 @@ def create_alliance(
 
 @transaction.atomic
 def update_alliance(*, alliance: Alliance, workspace, user, **changes) -> Alliance:
-    """Edit the description of an alliance (never its stage: see :func:`move_alliance`)."""
+    """Edit the description of an alliance (never its stage: see :func:`move_alliance`); the lead decides."""
     party_of(alliance, workspace)
+    require_lead(alliance, workspace, "de la description de l'alliance")
     allowed = {"name", "purpose", "forms", "territory_level", "territory_code", "starts_on", "ends_on"}
     unknown = set(changes) - allowed
     if unknown:
@@ -249,8 +259,9 @@ def update_alliance(*, alliance: Alliance, workspace, user, **changes) -> Allian
 
 @transaction.atomic
 def move_alliance(*, alliance: Alliance, workspace, user, to_stage: str, reason: str = "") -> Alliance:
-    """Move an alliance to the next stage, if the lifecycle allows it; the move is logged."""
+    """Move an alliance to the next stage, if the lifecycle allows it; the lead decides; the move is logged."""
     party_of(alliance, workspace)
+    require_lead(alliance, workspace, "de l'étape de l'alliance")
     alliance = Alliance.objects.select_for_update().get(pk=alliance.pk)
     reason = (reason or "").strip()
     if to_stage not in Stage.values:

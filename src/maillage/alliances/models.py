@@ -290,3 +290,54 @@ class WorkspaceSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Réglages de {self.workspace}"
+
+
+class ProposalKind(models.TextChoices):
+    STAGE = "stage", "Changement d'étape"
+    DESCRIPTION = "description", "Changement de description"
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", "En attente de la réponse du pilote"
+    ACCEPTED = "accepted", "Acceptée"
+    REFUSED = "refused", "Refusée"
+
+
+class Proposal(models.Model):
+    """A change that a party which does not lead the alliance proposes to its lead (decision 0016).
+
+    The lead party's workspace decides the stage and the description; the others propose, and the lead accepts
+    (the change is then made by :func:`~maillage.alliances.actions.move_alliance` or
+    :func:`~maillage.alliances.actions.update_alliance` in its name) or refuses, with an answer. Both are on the
+    timeline.
+    """
+
+    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="proposals")
+    kind = models.CharField("nature", max_length=12, choices=ProposalKind.choices)
+    to_stage = models.CharField("étape proposée", max_length=20, choices=Stage.choices, blank=True)
+    changes = models.JSONField("changements proposés", default=dict, blank=True)
+    reason = models.TextField("pourquoi", max_length=2000, blank=True)
+    by_workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.SET_NULL, null=True, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PENDING)
+    answer = models.TextField("réponse du pilote", max_length=2000, blank=True)
+    decided_by_workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "proposition au pilote"
+        indexes = [models.Index(fields=["alliance", "status"], name="proposal_alliance_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ProposalStatus.PENDING

@@ -29,6 +29,7 @@ from maillage.alliances.models import (
     Interaction,
     Party,
     PartyTime,
+    Proposal,
     StageChange,
     WorkspaceSettings,
 )
@@ -299,7 +300,7 @@ def timeline(
     """The alliance's story in date order, one page of the most recent events up to ``until`` (inclusive).
 
     Returns the events (oldest first) and where the previous page starts (``None`` when there is none). Each
-    source is read newest first and cut at ``skip + limit`` rows, so a page costs six queries and that many rows
+    source is read newest first and cut at ``skip + limit`` rows, so a page costs seven queries and that many rows
     whatever the alliance's length. A page does not split a day: the oldest day of a full page moves to the next
     one, unless the page holds that day alone; the next page then goes on within the same day (``skip``: how many
     of the events of ``until``'s day are already shown). Contacts present at an interaction are shown only to
@@ -350,6 +351,13 @@ def timeline(
     stages = StageChange.objects.filter(alliance=alliance).select_related("by", "by_workspace__organization")
     for change in page_rows(stages, "at__date").order_by("-at", "-id")[: reach + 1]:
         events.append(Event(timezone.localtime(change.at).date(), (0, change.at.timestamp()), "stage", change))
+    # Proposals to the lead and their answers (decision 0016): dated when made.
+    proposals = Proposal.objects.filter(alliance=alliance).select_related(
+        "by_workspace__organization", "decided_by_workspace__organization"
+    )
+    for proposal in page_rows(proposals, "created_at__date").order_by("-created_at", "-id")[: reach + 1]:
+        on = timezone.localtime(proposal.created_at).date()
+        events.append(Event(on, (4, proposal.created_at.timestamp()), "proposal", proposal))
     events.sort(key=lambda e: (e.on, e.order), reverse=True)
     events = events[skip:]  # the first events of ``until``'s day, shown by the pages before
     older = None
@@ -641,3 +649,39 @@ def alliance_table(workspace) -> list[Row]:
 
 def _with_cold(qs, days: int):
     return qs.annotate(is_cold=Case(When(cold_q(days), then=Value(True)), default=Value(False)))
+
+
+# --- what the workspace shares with one organisation (its page in the directory) ------------------------------
+
+
+@dataclass
+class SharedWith:
+    alliances: list
+    contributions: list
+    agreements: list
+
+
+def shared_with(workspace, organization, *, limit: int = 50) -> SharedWith:
+    """The alliances the workspace shares with ``organization`` (an active party of both), the contributions
+    between the two, and the agreements of those alliances; three queries, most recent first."""
+    if workspace is None or organization.pk == getattr(workspace, "organization_id", None):
+        return SharedWith([], [], [])
+    alliances = visible_alliances(workspace).filter(
+        Exists(Party.objects.filter(alliance=OuterRef("pk"), organization=organization, left_at__isnull=True))
+    )
+    own = Q(giver__workspace=workspace, giver__left_at__isnull=True) | Q(
+        receiver__workspace=workspace, receiver__left_at__isnull=True
+    )
+    theirs = Q(giver__organization=organization) | Q(receiver__organization=organization)
+    contributions = (
+        Contribution.objects.filter(alliance__in=alliances)
+        .filter(own & theirs)
+        .select_related("giver__organization", "receiver__organization", "alliance")
+        .order_by("-received_on", "-promised_on", "-id")
+    )
+    agreements = Agreement.objects.filter(alliance__in=alliances).select_related("alliance").order_by("-signed_on")
+    return SharedWith(
+        alliances=list(alliances.order_by("-updated_at", "-id")[:limit]),
+        contributions=list(contributions[:limit]),
+        agreements=list(agreements[:limit]),
+    )

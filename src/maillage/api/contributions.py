@@ -86,6 +86,36 @@ def get_contribution(request, contribution_id: int):
     return contribution_out(visible_contribution(request, contribution_id))
 
 
+class CorrectionIn(Schema):
+    description: Text | None = Field(None, max_length=500)
+    value: Amount | None = Field(None, description=AMOUNT_DOC + " Dons financiers, en nature, prestations.")
+    evidence: Text | None = Field(None, max_length=2000)
+    promised_on: date | None = None
+    received_on: date | None = None
+    signed_timesheet: bool | None = Field(None, description="compétences : la liste des jours signée est arrivée")
+    hours: Amount | None = Field(None, description="bénévolat")
+    hourly_rate: Amount | None = Field(None, description="bénévolat")
+    reason: Text = Field("", max_length=500, description="pourquoi cette correction (gardé dans l'historique)")
+
+
+@router.patch(
+    "/{int:contribution_id}",
+    response=ContributionOut,
+    summary="Corriger une contribution (seuls les champs envoyés changent ; l'historique garde avant et après)",
+    description="Par l'espace qui l'a enregistrée (403 sinon) ; 422 si un reçu fiscal actif la couvre : "
+    "l'association l'annule d'abord.",
+)
+def correct_contribution(request, contribution_id: int, payload: CorrectionIn):
+    contribution = visible_contribution(request, contribution_id)
+    require_role(request)
+    changes = payload.dict(exclude_unset=True)
+    reason = changes.pop("reason", "")
+    actions.correct_contribution(
+        contribution=contribution, workspace=request.workspace, user=request.user, changes=changes, reason=reason
+    )
+    return contribution_out(visible_contribution(request, contribution_id))
+
+
 @router.post(
     "/{int:contribution_id}/received",
     response=ContributionOut,

@@ -8,6 +8,7 @@ from maillage.api import (
     errors,
     evaluation,
     exchange,
+    giving,
     matching,
     observatory,
     privacy,
@@ -34,6 +35,7 @@ api.add_router("/territories", territories_router)
 api.add_router("/alliances", alliances.router)
 api.add_router("/contributions", contributions.router)
 api.add_router("/receipts", receipts.router)
+api.add_router("/giving", giving.router)
 api.add_router("/evaluations", evaluation.router)
 api.add_router("/diagnostic", diagnostic.router)
 api.add_router("/observatory", observatory.router)

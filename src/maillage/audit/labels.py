@@ -22,6 +22,7 @@ FAMILIES: dict[str, str] = {
     "archive": "Archive complète",
     "backup": "Sauvegardes",
     "sharing": "Partage d'alliances",
+    "contribution": "Contributions",
     "observatory": "Observatoire",
     "evaluation": "Évaluations des alliances",
     "audit": "Journal d'audit",
@@ -77,6 +78,10 @@ ACTIONS: dict[str, str] = {
     "sharing.invitation_sent": "Invitation à partager une alliance envoyée",
     "sharing.invitation_accepted": "Invitation à partager une alliance acceptée",
     "sharing.invitation_declined": "Invitation à partager une alliance refusée",
+    "contribution.corrected": "Contribution corrigée (avant / après)",
+    "sharing.proposal_made": "Changement proposé au pilote d'une alliance",
+    "sharing.proposal_accepted": "Proposition acceptée par le pilote de l'alliance",
+    "sharing.proposal_refused": "Proposition refusée par le pilote de l'alliance",
     # observatory
     "observatory.consent_changed": "Participation à l'observatoire modifiée",
     # evaluations answered from outside (evaluation/actions.py)

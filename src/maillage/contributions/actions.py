@@ -6,22 +6,26 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from maillage.alliances.actions import party_of
 from maillage.alliances.models import Alliance, Party
+from maillage.audit.actions import record_event
 from maillage.contributions import totals
 from maillage.contributions.cleaning import (  # noqa: F401 (inputs and limits are part of the actions' interface)
     MAX_AMOUNT,
+    MAX_VOLUNTEER_HOURS,
+    ZERO,
     CounterpartInput,
     SkillsInput,
+    check_amount,
     clean_contribution,
     parse_decimal,
 )
-from maillage.contributions.models import Contribution, Counterpart, SkillsLine, Status
+from maillage.contributions.models import Contribution, Counterpart, Kind, SkillsLine, Status
 from maillage.contributions.valuation import to_cents
 
 
@@ -130,3 +134,119 @@ def add_counterpart(*, contribution: Contribution, workspace, user, description:
     Contribution.objects.filter(pk=contribution.pk).update(counterparts_value=total)
     contribution.counterparts_value = total
     return counterpart
+
+
+# --- corrections (decision 0016) ---------------------------------------------------------------------------------
+
+CORRECTABLE = (
+    "description",
+    "value",
+    "evidence",
+    "promised_on",
+    "received_on",
+    "signed_timesheet",
+    "hours",
+    "hourly_rate",
+)
+
+
+class ReceiptLocked(ValidationError):
+    """The contribution has an active receipt: only cancelling the receipt unlocks it."""
+
+    def __init__(self, receipt):
+        self.receipt = receipt
+        super().__init__(
+            f"Un reçu fiscal (n° {receipt.reference}) est émis pour cette contribution : elle ne se corrige "
+            "plus. Pour la corriger, l'association qui l'a émis annule d'abord le reçu (page du reçu), "
+            "puis émet un reçu rectificatif une fois la contribution corrigée."
+        )
+
+
+def _snapshot(contribution: Contribution) -> dict:
+    values = {}
+    for name in CORRECTABLE:
+        value = getattr(contribution, name)
+        values[name] = (
+            value.isoformat() if isinstance(value, date) else str(value) if isinstance(value, Decimal) else value
+        )
+    return values
+
+
+@transaction.atomic
+def correct_contribution(
+    *, contribution: Contribution, workspace, user, changes: dict, reason: str = ""
+) -> Contribution:
+    """Correct what a workspace recorded; every change is kept (who, when, before and after) in the journal.
+
+    Only the workspace that recorded the contribution corrects it, while it is an active party. A contribution with
+    an active receipt is locked (:class:`ReceiptLocked`). The sums kept on write move by the difference.
+    """
+    party_of(contribution.alliance, workspace)
+    contribution = Contribution.objects.select_for_update().select_related("alliance").get(pk=contribution.pk)
+    if contribution.created_by_workspace_id != workspace.pk:
+        raise PermissionDenied(
+            "Seul l'espace qui a enregistré cette contribution la corrige : demandez-lui la correction."
+        )
+    receipt = contribution.receipts.filter(cancelled_at__isnull=True).first()  # the receipts area's rows, read only
+    if receipt is not None:
+        raise ReceiptLocked(receipt)
+    unknown = set(changes) - set(CORRECTABLE)
+    if unknown:
+        raise ValidationError({name: ["Ce champ ne se corrige pas ici."] for name in sorted(unknown)})
+    errors: dict[str, list[str]] = {}
+    before = _snapshot(contribution)
+    old_item = totals.item(contribution)
+    if "description" in changes:
+        text = (changes["description"] or "").strip()
+        if not text or len(text) > 500:
+            errors["description"] = ["La description est obligatoire (500 caractères au plus)."]
+        contribution.description = text
+    if "evidence" in changes:
+        contribution.evidence = (changes["evidence"] or "").strip()[:2000]
+    for name in ("promised_on", "received_on"):
+        if name in changes:
+            setattr(contribution, name, changes[name] or None)
+    if contribution.received_on and contribution.received_on > timezone.localdate():
+        errors["received_on"] = ["Indiquez une date de réception passée ou du jour."]
+    if contribution.status == Status.RECEIVED and not contribution.received_on:
+        errors["received_on"] = ["Une contribution reçue garde sa date de réception."]
+    if "signed_timesheet" in changes:
+        contribution.signed_timesheet = bool(changes["signed_timesheet"]) and contribution.kind == Kind.SKILLS
+    if contribution.kind == Kind.VOLUNTEERING and ({"hours", "hourly_rate"} & set(changes)):
+        hours = parse_decimal(changes.get("hours", contribution.hours), "hours", errors)
+        rate = parse_decimal(changes.get("hourly_rate", contribution.hourly_rate), "hourly_rate", errors)
+        if hours is None or not ZERO < hours <= MAX_VOLUNTEER_HOURS:
+            errors.setdefault("hours", []).append("Indiquez un nombre d'heures de bénévolat positif.")
+        elif rate is not None:
+            contribution.hours, contribution.hourly_rate = hours, rate
+            contribution.value = to_cents(hours * rate)
+    elif "value" in changes and contribution.kind in (Kind.MONEY, Kind.IN_KIND, Kind.SERVICE):
+        amount = parse_decimal(changes["value"], "value", errors)
+        check_amount(amount, "value", errors)
+        if amount is not None and "value" not in errors:
+            contribution.value = to_cents(amount)
+    elif "value" in changes and Decimal(str(changes["value"] or "0")) != contribution.value:
+        errors["value"] = [
+            "La valeur d'un mécénat de compétences se calcule à partir des lignes (salarié × mois) : "
+            "enregistrez une nouvelle contribution pour la corriger."
+        ]
+    _raise(errors)
+    after = _snapshot(contribution)
+    changed = {k: (before[k], after[k]) for k in CORRECTABLE if before[k] != after[k]}
+    if not changed:
+        raise ValidationError("Rien n'a changé : modifiez au moins un champ.")
+    contribution.save(update_fields=[k for k in CORRECTABLE if k in changed])
+    totals.add_received([old_item], sign=-1)
+    totals.add_received([totals.item(contribution)])
+    record_event(
+        action="contribution.corrected",
+        actor=user,
+        workspace=workspace,
+        target=contribution,
+        details={
+            "before": {k: v[0] for k, v in changed.items()},
+            "after": {k: v[1] for k, v in changed.items()},
+            "reason": (reason or "").strip()[:500],
+        },
+    )
+    return contribution

@@ -12,6 +12,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from maillage.core.formats import money
+
 
 class Kind(models.TextChoices):
     MONEY = "money", "Don financier"
@@ -122,7 +124,7 @@ class Contribution(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} : {self.value} €"
+        return f"{self.get_kind_display()} : {money(self.value)}"
 
     @property
     def is_gift(self) -> bool:

@@ -41,7 +41,10 @@ class CurrentWorkspaceMiddleware:
         if request.user.is_authenticated:
             from maillage.workspaces.models import Membership
 
-            memberships = Membership.objects.active().filter(user=request.user).select_related("workspace")
+            # The organisation comes along: every page chooses its words by its kind (web.context_processors.side).
+            memberships = (
+                Membership.objects.active().filter(user=request.user).select_related("workspace__organization")
+            )
             wanted = request.session.get(SESSION_WORKSPACE_KEY)
             membership = None
             if wanted is not None:

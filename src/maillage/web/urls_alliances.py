@@ -24,6 +24,17 @@ urlpatterns: list = [
     path("alliances/<int:alliance_id>/", alliances.alliance_detail, name="alliance_detail"),
     path("alliances/<int:alliance_id>/modifier/", alliances.alliance_edit, name="alliance_edit"),
     path("alliances/<int:alliance_id>/etape/", alliances.alliance_move, name="alliance_move"),
+    path("alliances/<int:alliance_id>/propositions/", alliances.alliance_propose, name="alliance_propose"),
+    path(
+        "alliances/<int:alliance_id>/propositions/<int:proposal_id>/accepter/",
+        alliances.alliance_proposal_accept,
+        name="alliance_proposal_accept",
+    ),
+    path(
+        "alliances/<int:alliance_id>/propositions/<int:proposal_id>/refuser/",
+        alliances.alliance_proposal_refuse,
+        name="alliance_proposal_refuse",
+    ),
     path("alliances/<int:alliance_id>/inviter/", alliances.alliance_invite, name="alliance_invite"),
     path("alliances/<int:alliance_id>/quitter/", alliances.alliance_leave, name="alliance_leave"),
     path("alliances/<int:alliance_id>/notes/", alliances.alliance_note, name="alliance_note"),

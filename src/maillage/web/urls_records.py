@@ -19,6 +19,7 @@ urlpatterns: list = [
     ),
     path("contributions/<int:contribution_id>/", records.contribution_detail, name="contribution_detail"),
     path("contributions/<int:contribution_id>/reception/", records.contribution_receive, name="contribution_receive"),
+    path("contributions/<int:contribution_id>/corriger/", records.contribution_correct, name="contribution_correct"),
     path(
         "contributions/<int:contribution_id>/contreparties/",
         records.contribution_counterpart,

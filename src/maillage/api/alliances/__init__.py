@@ -5,7 +5,7 @@ alliance and on everything under it); viewers read, members and above write (403
 commit the whole workspace: admins and owners only, as in the pages.
 """
 
-from maillage.api.alliances import contributions, core, records, sharing  # noqa: F401  (they register the routes)
+from maillage.api.alliances import contributions, core, proposals, records, sharing  # noqa: F401  (they register the routes)
 from maillage.api.alliances.common import router
 
 __all__ = ["router"]

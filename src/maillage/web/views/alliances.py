@@ -6,6 +6,7 @@ No rule here: every change goes through ``maillage.alliances.actions``, every re
 
 from __future__ import annotations
 
+from django import forms as djforms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -26,6 +27,7 @@ from maillage.alliances.models import (
     Party,
     PartyInvitation,
     PartyRole,
+    Proposal,
     StageChange,
     WorkspaceSettings,
 )
@@ -235,6 +237,12 @@ def _detail_context(request, alliance: Alliance) -> dict:
         "contributions": queries.latest_contributions(alliance, 10),
         "note_form": AllianceNoteForm(),
         "invite_form": InvitePartyForm(),
+        # Decision 0016: the lead decides the stage and the description; the others propose.
+        "is_lead": actions.is_lead(alliance, workspace),
+        "lead_names": ", ".join(str(p.organization) for p in actions.lead_parties(alliance)),
+        "proposals": list(
+            Proposal.objects.filter(alliance=alliance).select_related("by_workspace__organization", "by")[:10]
+        ),
     }
 
 
@@ -257,18 +265,40 @@ def alliance_edit(request, alliance_id: int):
         "ends_on": alliance.ends_on,
     }
     form = AllianceEditForm(request.POST or None, initial=initial)
+    is_lead = actions.is_lead(alliance, request.workspace)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.update_alliance(
-                alliance=alliance, workspace=request.workspace, user=request.user, **form.cleaned_data
-            )
+            if is_lead:
+                actions.update_alliance(
+                    alliance=alliance, workspace=request.workspace, user=request.user, **form.cleaned_data
+                )
+            else:  # decision 0016: a party that does not lead proposes what it changed
+                changed = {k: v for k, v in form.cleaned_data.items() if k in initial and v != initial[k]}
+                actions.propose_change(
+                    alliance=alliance,
+                    workspace=request.workspace,
+                    user=request.user,
+                    changes=changed,
+                    reason=request.POST.get("proposal_reason", ""),
+                )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, "L'alliance est mise à jour.")
+            if is_lead:
+                messages.success(request, "L'alliance est mise à jour.")
+            else:
+                messages.success(
+                    request, "Proposition envoyée au pilote de l'alliance : il l'acceptera ou la refusera."
+                )
             return redirect("web:alliance_detail", alliance.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "web/alliances/edit.html", {"form": form, "alliance": alliance}, status=status)
+    context = {
+        "form": form,
+        "alliance": alliance,
+        "is_lead": is_lead,
+        "lead_names": ", ".join(str(p.organization) for p in actions.lead_parties(alliance)),
+    }
+    return render(request, "web/alliances/edit.html", context, status=status)
 
 
 def _safe_next(request) -> str | None:
@@ -298,6 +328,8 @@ def alliance_move(request, alliance_id: int):
             )
         except ValidationError as exc:
             error = _messages_of(exc)
+        except actions.NotLead as exc:
+            error = str(exc)
     done = "" if error else f"« {alliance.name} » passe à l'étape « {Stage(alliance.stage).label} »."
     target = _safe_next(request)
     if request.htmx and request.POST.get("panel") == "board":
@@ -442,3 +474,72 @@ def alliance_timeline(request, alliance_id: int):
     return render(
         request, "web/alliances/timeline.html", {"alliance": alliance, "events": events, "older": older, "until": until}
     )
+
+
+class ProposeStageForm(djforms.Form):
+    to_stage = djforms.ChoiceField(label="Étape proposée", choices=Stage.choices)
+    reason = djforms.CharField(label="Pourquoi", required=False, max_length=2000)
+
+
+class AnswerForm(djforms.Form):
+    answer = djforms.CharField(label="Votre réponse", required=False, max_length=2000)
+
+
+@workspace_required(Role.MEMBER)
+@require_POST
+def alliance_propose(request, alliance_id: int):
+    """A party that does not lead proposes a stage to the lead (decision 0016)."""
+    alliance = get_alliance(request, alliance_id)
+    form = ProposeStageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Proposition non envoyée : choisissez une des étapes proposées.")
+        return redirect("web:alliance_detail", alliance.pk)
+    try:
+        actions.propose_change(
+            alliance=alliance,
+            workspace=request.workspace,
+            user=request.user,
+            to_stage=form.cleaned_data["to_stage"],
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:
+        messages.error(request, "Proposition non envoyée : " + _messages_of(exc))
+    else:
+        messages.success(
+            request,
+            f"Proposition envoyée au pilote : passer à « {Stage(form.cleaned_data['to_stage']).label} ». "
+            "Il l'acceptera ou la refusera ; sa réponse s'affichera ici et dans la chronologie.",
+        )
+    return redirect("web:alliance_detail", alliance.pk)
+
+
+def _answer(request, alliance_id: int, proposal_id: int, accept: bool):
+    alliance = get_alliance(request, alliance_id)
+    proposal = get_visible_or_404(Proposal.objects.filter(alliance=alliance), pk=proposal_id)
+    proposal.alliance = alliance  # its parties already loaded
+    form = AnswerForm(request.POST)
+    answer = form.cleaned_data["answer"] if form.is_valid() else ""
+    decide = actions.accept_proposal if accept else actions.refuse_proposal
+    try:
+        decide(proposal=proposal, workspace=request.workspace, user=request.user, answer=answer)
+    except ValidationError as exc:
+        messages.error(request, "Réponse non enregistrée : " + _messages_of(exc))
+    except actions.NotLead as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, "Proposition acceptée : le changement est fait." if accept else "Proposition refusée."
+        )
+    return redirect("web:alliance_detail", alliance.pk)
+
+
+@workspace_required(Role.MEMBER)
+@require_POST
+def alliance_proposal_accept(request, alliance_id: int, proposal_id: int):
+    return _answer(request, alliance_id, proposal_id, accept=True)
+
+
+@workspace_required(Role.MEMBER)
+@require_POST
+def alliance_proposal_refuse(request, alliance_id: int, proposal_id: int):
+    return _answer(request, alliance_id, proposal_id, accept=False)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from maillage.alliances import queries
 from maillage.alliances.lifecycle import Stage
 from maillage.audit.actions import record_event
+from maillage.contributions.queries import given_by, is_giver_side
 from maillage.core.export import csv_response, xlsx_response
 from maillage.core.roles import Role
 from maillage.core.tenancy import workspace_required
@@ -66,7 +67,9 @@ EXPORTS = {
 @workspace_required(Role.VIEWER)
 def dashboard(request):
     data = queries.dashboard(request.workspace)
-    return render(request, "web/dashboard/dashboard.html", {"data": data, "exports": EXPORTS})
+    # A company, a commune or a foundation mostly gives: its first figures are what it gave (decision 0016).
+    given = given_by(request.workspace) if is_giver_side(request.workspace.organization) else None
+    return render(request, "web/dashboard/dashboard.html", {"data": data, "exports": EXPORTS, "given": given})
 
 
 @workspace_required(Role.VIEWER)

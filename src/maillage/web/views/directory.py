@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from maillage.alliances.queries import shared_with
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_visible_or_404, workspace_required
 from maillage.organizations import actions
@@ -65,6 +66,7 @@ def organization_detail(request, organization_id: int):
         "contacts": Contact.objects.visible_to(workspace).filter(organization=organization),
         "note_form": NoteForm(),
         "contact_form": ContactForm(),
+        "shared": shared_with(workspace, organization),
     }
     return render(request, "web/directory/detail.html", context)
 

@@ -20,7 +20,8 @@ from django.views.decorators.http import require_POST
 
 from maillage.audit.actions import record_event
 from maillage.contributions.models import GIFT_KINDS, Contribution
-from maillage.core.formats import money
+from maillage.contributions.queries import is_giver_side
+from maillage.core.formats import money, of
 from maillage.core.legal import RECEIPT_RETENTION_YEARS
 from maillage.core.roles import Role, role_at_least
 from maillage.core.tenancy import get_visible_or_404, workspace_required
@@ -168,6 +169,9 @@ def _can_write(request) -> bool:
 def receipts_home(request):
     workspace = request.workspace
     eligibility = actions.eligibility_of(workspace)
+    if eligibility is None and is_giver_side(workspace.organization):
+        # A company, a commune or a foundation receives receipts rather than issuing them (decision 0016).
+        return redirect("web:giving_home")
     receipts = Paginator(
         Receipt.objects.visible_to(workspace).select_related("replaces").order_by("-year", "-number"), 50
     ).get_page(request.GET.get("page"))
@@ -263,7 +267,7 @@ def receipts_individual_gift(request):
             apply_errors(form, exc)
         else:
             messages.success(
-                request, f"Don de {gift.donor_name} enregistré ({money(gift.amount)}). Émettez son reçu ci-dessous."
+                request, f"Don {of(gift.donor_name)} enregistré ({money(gift.amount)}). Émettez son reçu ci-dessous."
             )
             return redirect("web:receipts_home")
     status = 400 if request.method == "POST" else 200

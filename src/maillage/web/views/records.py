@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from django import forms as djforms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -21,6 +22,8 @@ from maillage.alliances.models import Agreement, Alliance, Party
 from maillage.contributions import actions as contribution_actions
 from maillage.contributions.actions import CounterpartInput, SkillsInput
 from maillage.contributions.models import Contribution, Kind
+from maillage.contributions.queries import corrections_of
+from maillage.core.formats import money
 from maillage.core.legal import COUNTERPART_TOLERATED_SHARE, MONTHLY_PSS, SKILLS_PSS_MULTIPLIER, skills_ceiling
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_visible_or_404, workspace_required
@@ -34,6 +37,7 @@ from maillage.web.forms_alliances import (
     CounterpartForm,
     InteractionForm,
     ReceiveForm,
+    _date,
     parse_month,
     row_count,
 )
@@ -215,7 +219,7 @@ def contribution_create(request, alliance_id: int):
                 if counterpart_errors:
                     form.add_error(None, counterpart_errors)
             else:
-                messages.success(request, f"Contribution enregistrée : {contribution.value} €.")
+                messages.success(request, f"Contribution enregistrée : {money(contribution.value)}.")
                 return redirect("web:contribution_detail", contribution.pk)
     status = 400 if request.method == "POST" else 200
     context = {
@@ -269,6 +273,10 @@ def contribution_detail(request, contribution_id: int):
         "skills_source": SKILLS_PSS_MULTIPLIER.source,
         "receive_form": ReceiveForm(initial={"received_on": date.today()}),
         "counterpart_form": CounterpartForm(),
+        # Corrections (decision 0016): who may correct, the receipt that locks it, the history.
+        "can_correct": contribution.created_by_workspace_id == request.workspace.pk,
+        "active_receipt": contribution.receipts.filter(cancelled_at__isnull=True).first(),
+        "corrections": corrections_of(contribution),
     }
     return render(request, "web/records/contribution_detail.html", context)
 
@@ -312,3 +320,73 @@ def contribution_counterpart(request, contribution_id: int):
     else:
         messages.success(request, "Contrepartie enregistrée.")
     return redirect("web:contribution_detail", contribution.pk)
+
+
+class CorrectionForm(djforms.Form):
+    description = djforms.CharField(label="Description", max_length=500)
+    value = djforms.CharField(
+        label="Valeur (€)", max_length=20, required=False, help_text="dons financiers, en nature et prestations"
+    )
+    hours = djforms.CharField(label="Heures (bénévolat)", max_length=20, required=False)
+    hourly_rate = djforms.CharField(label="Taux horaire (€, bénévolat)", max_length=20, required=False)
+    promised_on = _date("Promise le")
+    received_on = _date("Reçue le")
+    signed_timesheet = djforms.BooleanField(
+        label="Liste des jours signée par les deux parties (compétences)", required=False
+    )
+    evidence = djforms.CharField(
+        label="Justificatifs", max_length=2000, required=False, widget=djforms.Textarea(attrs={"rows": 2})
+    )
+    reason = djforms.CharField(label="Pourquoi cette correction", max_length=500, required=False)
+
+
+@workspace_required(Role.MEMBER)
+def contribution_correct(request, contribution_id: int):
+    """Correct a contribution the workspace recorded; the history keeps every change (decision 0016)."""
+    contribution = get_contribution(request, contribution_id)
+    fields = (
+        "description",
+        "value",
+        "hours",
+        "hourly_rate",
+        "promised_on",
+        "received_on",
+        "signed_timesheet",
+        "evidence",
+    )
+    initial = {name: getattr(contribution, name) for name in fields}
+    form = CorrectionForm(request.POST or None, initial=initial)
+    active_receipt = contribution.receipts.filter(cancelled_at__isnull=True).first()
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changes = {}
+        for name in fields:
+            old = initial[name]
+            new = data.get(name)
+            if name in ("value", "hours", "hourly_rate"):
+                if (new or "") == "" or (old is not None and str(new).replace(",", ".").strip() == str(old)):
+                    continue
+            elif new == old or (new in ("", None) and old in ("", None)):
+                continue
+            changes[name] = new
+        try:
+            contribution_actions.correct_contribution(
+                contribution=contribution,
+                workspace=request.workspace,
+                user=request.user,
+                changes=changes,
+                reason=data.get("reason", ""),
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Contribution corrigée : l'ancienne valeur reste dans l'historique.")
+            return redirect("web:contribution_detail", contribution.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {
+        "form": form,
+        "contribution": contribution,
+        "alliance": contribution.alliance,
+        "active_receipt": active_receipt,
+    }
+    return render(request, "web/records/contribution_correct.html", context, status=status)

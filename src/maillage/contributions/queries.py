@@ -1,0 +1,198 @@
+"""Reads of the contributions area seen from the giving side: what a workspace's organisation gave.
+
+A company, a commune or a foundation is half of every alliance; its questions are the other way round from an
+association's: what did we give, to whom, each year, and what did it cost us. ``given_by`` answers the first two
+in three queries whatever the number of gifts (the sums are computed by the database).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, DateField, Q, Sum
+from django.db.models.functions import Cast, Coalesce, ExtractYear
+
+from maillage.alliances.models import Party
+from maillage.contributions.models import Contribution, Kind, Status
+from maillage.core import formats
+from maillage.organizations.models import PUBLIC_KINDS
+from maillage.organizations.models import Kind as OrganizationKind
+
+ZERO = Decimal("0")
+
+# The organisations that mostly give in an alliance (and receive the receipts): their pages speak of what they
+# gave rather than of what they obtained. Associations (and the other kinds) keep the receiving side's words.
+GIVER_SIDE_KINDS = frozenset({OrganizationKind.COMPANY, OrganizationKind.FOUNDATION, *PUBLIC_KINDS})
+
+
+def is_giver_side(organization) -> bool:
+    return organization is not None and organization.kind in GIVER_SIDE_KINDS
+
+
+@dataclass
+class GivenRow:
+    """What the organisation gave in one alliance (or in total) during one year (or in all), received or promised."""
+
+    key: object
+    label: str
+    year: int | None = None
+    money: Decimal = ZERO
+    in_kind: Decimal = ZERO
+    skills: Decimal = ZERO
+    skills_hours: Decimal = ZERO
+    volunteering: Decimal = ZERO
+    volunteering_hours: Decimal = ZERO
+    service: Decimal = ZERO
+    promised: Decimal = ZERO
+    gifts: int = 0
+
+    @property
+    def total(self) -> Decimal:
+        """The gifts and contributions received by the partners (service contracts excluded: they are sales)."""
+        return self.money + self.in_kind + self.skills + self.volunteering
+
+    def add(self, other: GivenRow | dict) -> None:
+        get = other.get if isinstance(other, dict) else lambda name: getattr(other, name)
+        for name in (
+            "money",
+            "in_kind",
+            "skills",
+            "skills_hours",
+            "volunteering",
+            "volunteering_hours",
+            "service",
+            "promised",
+            "gifts",
+        ):
+            setattr(self, name, getattr(self, name) + (get(name) or 0))
+
+
+@dataclass
+class Given:
+    rows: list[GivenRow]  # per alliance and year, the most recent year first
+    years: list[GivenRow]  # per year, the most recent first
+    alliances: list[GivenRow]  # per alliance, all years
+    total: GivenRow = field(default_factory=lambda: GivenRow(key="total", label="Total"))
+
+
+def own_parties(workspace):
+    """The workspace's active party in each alliance it sees."""
+    if workspace is None:
+        return Party.objects.none()
+    return Party.objects.filter(workspace=workspace, left_at__isnull=True).order_by()
+
+
+def gift_year():
+    """The year a contribution counts for: received, else promised, else recorded."""
+    return ExtractYear(Coalesce("received_on", "promised_on", Cast("created_at", DateField())))
+
+
+def _sums() -> dict:
+    received = Q(status=Status.RECEIVED)
+    return {
+        "money": Sum("value", filter=received & Q(kind=Kind.MONEY), default=ZERO),
+        "in_kind": Sum("value", filter=received & Q(kind=Kind.IN_KIND), default=ZERO),
+        "skills": Sum("value", filter=received & Q(kind=Kind.SKILLS), default=ZERO),
+        "skills_hours": Sum("hours", filter=received & Q(kind=Kind.SKILLS), default=ZERO),
+        "volunteering": Sum("value", filter=received & Q(kind=Kind.VOLUNTEERING), default=ZERO),
+        "volunteering_hours": Sum("hours", filter=received & Q(kind=Kind.VOLUNTEERING), default=ZERO),
+        "service": Sum("value", filter=received & Q(kind=Kind.SERVICE), default=ZERO),
+        "promised": Sum("value", filter=Q(status=Status.PROMISED), default=ZERO),
+        "gifts": Count("id"),
+    }
+
+
+def given_by(workspace) -> Given:
+    """What the workspace's organisation gave, per alliance and year, per year, per alliance and in total.
+
+    Counts the contributions whose giver is the workspace's own active party; "received" ones by kind (money,
+    in kind, skills with their hours, volunteering with its hours, service contracts apart), "promised" apart.
+    """
+    grouped = (
+        Contribution.objects.filter(giver__in=own_parties(workspace))
+        .order_by()
+        .annotate(year=gift_year())
+        .values("alliance_id", "alliance__name", "year")
+        .annotate(**_sums())
+    )
+    rows, years, alliances = [], {}, {}
+    total = GivenRow(key="total", label="Total")
+    for data in grouped:
+        alliance_id, name, year = data.pop("alliance_id"), data.pop("alliance__name"), data.pop("year")
+        row = GivenRow(key=alliance_id, label=name, year=year)
+        row.add(data)
+        rows.append(row)
+        years.setdefault(year, GivenRow(key=year, label=str(year), year=year)).add(row)
+        alliances.setdefault(alliance_id, GivenRow(key=alliance_id, label=name)).add(row)
+        total.add(row)
+    rows.sort(key=lambda r: (-(r.year or 0), r.label.lower(), r.key))
+    return Given(
+        rows=rows,
+        years=sorted(years.values(), key=lambda r: -(r.year or 0)),
+        alliances=sorted(alliances.values(), key=lambda r: (-r.total, r.label.lower())),
+        total=total,
+    )
+
+
+FIELD_LABELS = {
+    "description": "Description",
+    "value": "Valeur (€)",
+    "evidence": "Justificatifs",
+    "promised_on": "Promise le",
+    "received_on": "Reçue le",
+    "signed_timesheet": "Liste des jours signée",
+    "hours": "Heures",
+    "hourly_rate": "Taux horaire (€)",
+}
+
+
+@dataclass
+class Correction:
+    at: object
+    by: str
+    organization: str
+    reason: str
+    changes: list[tuple[str, object, object]]  # (French field label, before, after)
+
+
+def _shown(name: str, value) -> str:
+    """A value of the history as the pages print it (French amounts, hours and dates)."""
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if name in ("value", "hourly_rate"):
+        return formats.money(value)
+    if name == "hours":
+        return formats.hours(value)
+    if name in ("promised_on", "received_on"):
+        year, month, day = str(value).split("-")
+        return f"{day}/{month}/{year}"
+    return str(value)
+
+
+def corrections_of(contribution) -> list[Correction]:
+    """Every correction of a contribution (who, when, before and after), the most recent first, read from the
+    audit journal where :func:`~maillage.contributions.actions.correct_contribution` writes them."""
+    from maillage.audit.models import AuditEvent
+
+    events = (
+        AuditEvent.objects.filter(action="contribution.corrected", target_type="Contribution")
+        .filter(target_id=str(contribution.pk))
+        .select_related("workspace__organization")
+        .order_by("-created_at", "-id")
+    )
+    result = []
+    for event in events:
+        before, after = event.details.get("before", {}), event.details.get("after", {})
+        result.append(
+            Correction(
+                at=event.created_at,
+                by=event.actor_label,
+                organization=event.workspace.organization.name if event.workspace else "",
+                reason=event.details.get("reason", ""),
+                changes=[(FIELD_LABELS.get(k, k), _shown(k, before.get(k)), _shown(k, after.get(k))) for k in after],
+            )
+        )
+    return result

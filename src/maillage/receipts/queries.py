@@ -1,0 +1,58 @@
+"""Reads of the receipts area from the donor's side: the receipts issued TO a workspace's organisation.
+
+A receipt belongs to its issuer's workspace (``Receipt.objects.visible_to``); its donor sees it too when the gift
+is a contribution given by the donor's own active party in an alliance it shares: that party is what makes the
+alliance visible to the donor's workspace, so nothing outside it is ever read.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from maillage.receipts import simulation
+from maillage.receipts.models import Receipt
+
+ZERO = Decimal("0")
+
+
+def received_receipts(workspace):
+    """Receipts whose gift was given by the workspace's active party in an alliance (cancelled ones included)."""
+    if workspace is None:
+        return Receipt.objects.none()
+    return (
+        Receipt.objects.filter(
+            contribution__giver__workspace=workspace,
+            contribution__giver__left_at__isnull=True,
+        )
+        .select_related("contribution__alliance", "replaces", "issuer_details")
+        .order_by("-gift_date", "-year", "-number")
+    )
+
+
+def receipted_by_year(workspace) -> dict[int, tuple[Decimal, Decimal]]:
+    """{year of the gift: (amount of the active receipts, of which to organisations helping people in difficulty)}."""
+    years: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    for amount, gift_date, data in (
+        received_receipts(workspace)
+        .filter(cancelled_at__isnull=True)
+        .values_list("amount", "gift_date", "issuer_details__data")
+    ):
+        entry = years[gift_date.year]
+        entry[0] += amount
+        if (data or {}).get("helps_people_in_difficulty"):
+            entry[1] += amount
+    return {year: (total, difficulty) for year, (total, difficulty) in years.items()}
+
+
+def estimated_reduction(workspace, turnover: Decimal) -> list[simulation.YearResult]:
+    """The donor company's reduction year by year (art. 238 bis) for the gifts its active receipts certify, from one
+    turnover figure used for every year (the simulator's public function; missing years count no gift)."""
+    by_year = receipted_by_year(workspace)
+    if not by_year:
+        return []
+    years = [
+        simulation.CompanyYear(year, turnover, *by_year.get(year, (ZERO, ZERO)))
+        for year in range(min(by_year), max(by_year) + 1)
+    ]
+    return simulation.simulate_company(years)

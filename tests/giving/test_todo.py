@@ -1,0 +1,45 @@
+"""The start page « À faire » is where a login lands; it lists what waits for the workspace."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from maillage.alliances.models import Agreement, Proposal
+from tests.conftest import PASSWORD, client_for, page_text
+from tests.receipts.factories import gift
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_lands_on_the_start_page(giving):
+    from django.test import Client
+
+    client = Client()
+    response = client.post("/compte/connexion/", {"username": "dirigeante@imprimerie.test", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/a-faire/"
+
+
+def test_the_start_page_lists_what_waits(giving, people, workspace_a):
+    owner, alliance = people["owner"], giving["alliance"]
+    gift(alliance, workspace_a, owner, value="750.00", received_on=date(2025, 4, 2))  # no receipt yet
+    Agreement.objects.create(
+        alliance=alliance,
+        kind="mecenat",
+        title="Convention 2025",
+        signed_on=date(2025, 1, 1),
+        renewal_on=timezone.localdate() + timedelta(days=10),
+        created_by_workspace=workspace_a,
+    )
+    Proposal.objects.create(
+        alliance=alliance, kind="stage", to_stage="first_contact", by_workspace=giving["company_ws"]
+    )
+    page = page_text(client_for(owner).get("/a-faire/"))
+    assert "Convention 2025" in page
+    assert "750,00\u00a0€" in page and "Émettre les reçus" in page
+    assert "Propositions de vos partenaires" in page and "Imprimerie Rhodanienne" in page
+    assert "Relations qui refroidissent" in page
+    company = page_text(client_for(giving["boss"]).get("/a-faire/"))
+    assert "Donné à vos partenaires" in company and "Reçus fiscaux à émettre" not in company
