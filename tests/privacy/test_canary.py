@@ -25,7 +25,7 @@ from tests.privacy.canary import (
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-HELD = {"receipts_receipt", "receipts_individualgift"}
+HELD = {"receipts_receipt", "receipts_individualgift", "receipts_donor"}
 
 
 @pytest.fixture
@@ -71,13 +71,13 @@ def test_an_erased_person_is_found_nowhere(people, workspace_a, media):
     assert refused.status_code == 422 and "confirm" in refused.json()["detail"]
     erased = api.post("/api/v1/privacy/erase", {"q": NAME, "confirm": True}, content_type="application/json")
     assert erased.status_code == 200, erased.content
-    assert erased.json()["held"] == {"Dons de particuliers": 1, "Reçus fiscaux émis": 1}
+    assert erased.json()["held"] == {"Donateurs particuliers": 1, "Dons de particuliers": 1, "Reçus fiscaux émis": 1}
 
     # Only what the law keeps still names the person; the finder says until when.
     assert tables_naming_the_canary() == HELD
     assert files_naming_the_canary() == []
     assert api.get("/api/v1/privacy/people", {"q": "zorglub"}).json()[0]["rows"][0]["held_until"]
-    assert HeldErasure.objects.count() == 2
+    assert HeldErasure.objects.count() == 3
 
     # The day after the hold ends, the daily purge erases them; nothing is left, a fresh backup included.
     purge_personal_data(today=planted["receipt"].retain_until + timedelta(days=1))
