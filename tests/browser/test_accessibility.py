@@ -313,3 +313,27 @@ def test_keyboard_only_journey(browser_page, world):
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Reçu n° {receipt.reference}")
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Aller au contenu")).to_be_focused()
+
+
+def test_removing_a_partner_keeps_the_focus_and_says_so(browser_page, world):
+    """« Retirer » on a chosen partner: the focus stays in the form (never on <body>), the live region speaks."""
+    from playwright.sync_api import expect
+
+    company = world["company"].name
+    page = browser_page
+    log_in(page)
+    page.goto("/alliances/nouvelle/")
+    tab_to(page, page.get_by_label("Chercher une organisation dans l'annuaire"))
+    page.keyboard.type("dupain")
+    add = page.get_by_role("button", name=f"Ajouter {company}")
+    expect(add).to_be_visible()
+    tab_to(page, add)
+    page.keyboard.press("Enter")
+    remove = page.locator("#chosen-partners").get_by_role("button", name="Retirer")
+    expect(remove).to_have_count(1)
+    tab_to(page, remove)
+    page.keyboard.press("Enter")
+    expect(page.locator("#chosen-partners .partner-row")).to_have_count(0)
+    assert page.evaluate("() => document.activeElement !== document.body"), focused(page)
+    assert page.evaluate("() => !!document.activeElement.closest('form, main')"), focused(page)
+    expect(page.locator("#annonces")).to_have_text("Partenaire retiré de la liste.")

@@ -8,8 +8,23 @@
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-remove-closest]");
     if (!button) return;
-    var target = button.closest(button.getAttribute("data-remove-closest"));
-    if (target) target.remove();
+    var selector = button.getAttribute("data-remove-closest");
+    var target = button.closest(selector);
+    if (!target) return;
+    // Focus must not fall to <body> (RGAA 7.5, 12.8): it goes to the next row of the same kind, else the
+    // previous one, else the enclosing fieldset or form; a live region outside the row says what happened.
+    var next = target.nextElementSibling, previous = target.previousElementSibling;
+    var sibling = next && next.matches(selector) ? next : previous && previous.matches(selector) ? previous : null;
+    var container = target.closest("fieldset, form") || document.getElementById("contenu");
+    target.remove();
+    var focusable = sibling && sibling.querySelector("input, select, textarea, button");
+    if (!focusable && container) {
+      if (!container.hasAttribute("tabindex")) container.setAttribute("tabindex", "-1");
+      focusable = container;
+    }
+    if (focusable) focusable.focus();
+    var region = document.getElementById("annonces");
+    if (region) region.textContent = button.getAttribute("data-removed-message") || "Ligne retirée.";
   });
 
   // <input data-enter-does-not-submit>: Enter in a search-as-you-type field must not submit the enclosing form.
