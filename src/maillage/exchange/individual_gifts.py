@@ -14,6 +14,7 @@ HelloAsso's column names are taken as synonyms below; they were not checked agai
 
 from __future__ import annotations
 
+from maillage.core import formats
 from maillage.core.text import normalize
 from maillage.exchange.fields import parse_date_in_range, parse_decimal
 from maillage.exchange.individual_gift_fields import FIELDS  # noqa: F401 (registered by fields.py)
@@ -88,7 +89,7 @@ class IndividualGiftRows:
             "counterparts_value": str(counterparts or "0"),
             "reference": reference,
         }
-        preview = {"Donateur": name, "Adresse": address, "Montant": f"{amount} €", "Date": f"{day:%d/%m/%Y}"}
+        preview = {"Donateur": name, "Adresse": address, "Montant": formats.money(amount), "Date": f"{day:%d/%m/%Y}"}
         return base, payload, preview, None
 
     def execute(self, payload: dict, ctx, row: int) -> list[tuple[str, int, bool]]:

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from maillage.core import formats
 from maillage.core.tenancy import WorkspaceScopedQuerySet
 
 
@@ -176,7 +177,7 @@ class IndividualGift(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="individual_gift_positive")]
 
     def __str__(self) -> str:
-        return f"Don de {self.donor_name} ({self.amount} €)"
+        return f"Don {formats.of(self.donor_name)} ({formats.money(self.amount)})"
 
 
 class ReceiptForm(models.TextChoices):
