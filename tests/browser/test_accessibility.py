@@ -306,6 +306,8 @@ def test_keyboard_only_journey(browser_page, world):
     row = page.get_by_role("row").filter(has_text=company)
     tab_to(page, row.get_by_label("Forme juridique"))
     page.keyboard.type("SAS")
+    tab_to(page, row.get_by_label("Adresse (numéro, voie)"))  # a company receipt prints its full address
+    page.keyboard.type("12 rue de la République")
     tab_to(page, row.get_by_role("button", name="Émettre le reçu"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Reçu n° "))
