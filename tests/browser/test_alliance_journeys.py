@@ -117,7 +117,7 @@ def test_alliance_journey(browser_page, new_browser_page, workspace_a, workspace
     page.get_by_role("link", name="Tableau de bord").click()
     table = page.get_by_role("table", name="Temps investi et ressources obtenues par alliance")
     row = table.get_by_role("row", name=re.compile(NAME))
-    expect(row).to_contain_text("3,0")  # 90 min × 2 people
+    expect(row).to_contain_text("3\u00a0h")  # 90 min × 2 people
     expect(row).to_contain_text("6\u00a0007,50 €")  # promised: min(15 000, 12 015) × 75.835 / 151.67
 
 

@@ -25,8 +25,15 @@ def log_in(page, email: str) -> None:
 
 
 def answer(page, notes: dict[str, int]) -> None:
+    """The notes given; every other question of a scale « Ne sait pas / non applicable » (a sent questionnaire
+    answers every question, « ne sait pas » included)."""
     for question, note in notes.items():
         page.get_by_role("group", name=question).get_by_role("radio", name=re.compile(rf"^{note} – ")).check()
+    for group in page.get_by_role("group").all():
+        radios = group.get_by_role("radio")
+        unknown = group.get_by_role("radio", name="Ne sait pas / non applicable")
+        if radios.count() and unknown.count() == 1 and not any(r.is_checked() for r in radios.all()):
+            unknown.check()
 
 
 def test_two_parties_answer_and_the_cross_view_shows_both(
