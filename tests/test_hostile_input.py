@@ -161,6 +161,22 @@ def test_a_multipart_body_without_boundary_is_a_400(people, workspace_a):
     assert api_response.status_code == 400 and "délimiteur" in api_response.json()["detail"]
 
 
+def test_a_form_sent_where_the_api_reads_json_is_a_400_in_french(people, workspace_a):
+    """The fuzzer's find: a urlencoded or multipart form on an operation with a JSON body (the middleware reads it
+    as a form, its raw bytes are gone) answered 500."""
+    client = api_client_for(people["owner"], workspace_a)
+    for body, content_type in (
+        ("status=published", "application/x-www-form-urlencoded"),
+        (
+            b'--b\r\nContent-Disposition: form-data; name="status"\r\n\r\npublished\r\n--b--\r\n',
+            "multipart/form-data; boundary=b",
+        ),
+    ):
+        response = client.post("/api/v1/alliances", body, content_type=content_type)
+        assert response.status_code == 400, response.content[:300]
+        assert "JSON" in response.json()["detail"]
+
+
 def archive_bytes(data) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:

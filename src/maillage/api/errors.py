@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.http.request import RawPostDataException
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -96,6 +97,19 @@ def install(api) -> None:
             body["existing"] = {"id": existing.pk, "name": existing.name, "url": f"/api/v1/organizations/{existing.pk}"}
             return api.create_response(request, body, status=409)
         return api.create_response(request, body, status=422)
+
+    @api.exception_handler(RawPostDataException)
+    def on_form_body(request, exc):
+        # A form (multipart or urlencoded) sent to an operation that reads a JSON body: the hostile-input middleware
+        # has read it as a form to look for NUL bytes, so its raw bytes are gone — it was not JSON anyway.
+        return api.create_response(
+            request,
+            {
+                "detail": "Le corps de la requête doit être du JSON : envoyez-le avec l'en-tête "
+                "« Content-Type: application/json »."
+            },
+            status=400,
+        )
 
     @api.exception_handler(PermissionDenied)
     def on_forbidden(request, exc):
