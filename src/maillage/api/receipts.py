@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -18,9 +18,9 @@ from maillage.api.auth import require_role
 from maillage.contributions.models import Contribution
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_visible_or_404
-from maillage.receipts import actions, simulation
+from maillage.receipts import actions, archive, simulation, summary
 from maillage.receipts.declaration import declaration_for
-from maillage.receipts.models import IndividualGift, Receipt
+from maillage.receipts.models import Donor, IndividualGift, Receipt
 from maillage.receipts.pdf import pdf_filename, render_cancellation_pdf, render_receipt_pdf
 
 router = Router(tags=["Reçus fiscaux"])
@@ -73,6 +73,8 @@ class ReceiptOut(Schema):
     retain_until: date
     contribution: int | None
     individual_gift: int | None
+    summary_year: int | None = Field(None, description="reçu récapitulatif annuel : l'année de ses dons")
+    summary_gifts: list[int] = Field([], description="reçu récapitulatif annuel : les dons qu'il couvre")
     replaces: int | None
     cancelled_at: datetime | None
     cancel_reason: str
@@ -96,6 +98,8 @@ def receipt_out(r: Receipt) -> ReceiptOut:
         retain_until=r.retain_until,
         contribution=r.contribution_id,
         individual_gift=r.individual_gift_id,
+        summary_year=r.summary_year,
+        summary_gifts=[line.gift_id for line in r.lines.all()] if r.summary_year else [],
         replaces=r.replaces_id,
         cancelled_at=r.cancelled_at,
         cancel_reason=r.cancel_reason,
@@ -352,6 +356,38 @@ def declaration(request, year: int | None = None):
         ],
         reminder=result.reminder(today),
     )
+
+
+class SummaryIn(Schema):
+    donor: int = Field(..., description="le donateur particulier (id)")
+    year: int = Field(..., description="l'année civile des dons")
+
+
+@router.post("/summary", response={201: ReceiptOut}, summary="Émettre le reçu récapitulatif annuel d'un donateur")
+def issue_summary(request, payload: SummaryIn):
+    require_role(request, Role.MEMBER)
+    donor = get_visible_or_404(Donor.objects.visible_to(request.workspace), pk=payload.donor)
+    receipt = summary.issue_summary_receipt(
+        workspace=request.workspace,
+        user=request.user,
+        donor=donor,
+        year=summary.year_of(payload.year),
+        request=request,
+    )
+    return Status(201, receipt_out(receipt))
+
+
+@router.get("/zip", summary="ZIP des reçus (PDF) des dons d'une année, avec les avis d'annulation")
+def year_zip(request, year: int):
+    year = summary.year_of(year)
+    count = archive.year_receipts(request.workspace, year).count()
+    if count > archive.ONLINE_LIMIT:
+        raise HttpError(
+            422,
+            f"{count} reçus pour {year}, au-delà de {archive.ONLINE_LIMIT} par l'API : utilisez maillage receipts_zip.",
+        )
+    output = archive.year_zip_file(request.workspace, year)
+    return FileResponse(output, as_attachment=True, filename=f"recus-{year}.zip", content_type="application/zip")
 
 
 # Routes with a path parameter last, so that /simulation and /declaration are not taken for an id.

@@ -39,6 +39,7 @@ from maillage.receipts.models import (
     Nature,
     Receipt,
     ReceiptForm,
+    ReceiptLine,
     parse_closing,
     receipt_reference,
 )
@@ -775,51 +776,21 @@ def individual_articles(eligibility: Eligibility) -> str:
 def _individual_receipt(
     gift: IndividualGift, workspace, eligibility: Eligibility | None, user, snapshot: IssuerSnapshot | None = None
 ) -> Receipt:
-    if eligibility is None:
-        raise ValidationError({"eligibility": [NO_ELIGIBILITY]})
     if gift.workspace_id != workspace.pk:
         raise ValidationError({"individual_gift": ["Ce don n'appartient pas à votre espace."]})
-    try:
-        require_signature(eligibility)
-    except Refusal as refusal:
-        raise ValidationError({refusal.field: [refusal.message]}) from None
-    if not (eligibility.art_200 or eligibility.art_978):
-        raise ValidationError(
-            {
-                "eligibility": [
-                    "Votre habilitation ne mentionne ni l'article 200 (impôt sur le revenu) ni l'article 978 (IFI) du "
-                    "CGI : pas de reçu pour le don d'un particulier."
-                ]
-            }
-        )
-    if gift.payment_method not in MONEY_PAYMENT_METHODS and not (gift.in_kind or gift.listed_securities):
-        raise ValidationError(
-            {
-                "payment_method": [
-                    f"{gift.donor_name} : le mode de versement du don en numéraire manque ; corrigez le don."
-                ]
-            }
-        )
-    reason = check_individual_counterparts(
-        workspace=workspace,
-        donor_name=gift.donor_name,
-        donor=gift.donor,
-        amount=gift.amount,
-        counterparts=gift.counterparts_value,
-        on=gift.received_on,
-        exclude_gift_id=gift.pk,
-    )
-    if reason:
-        raise ValidationError({"counterparts_value": [reason]})
-    if Receipt.objects.active().filter(individual_gift=gift).exists():
+    check_individual_issuer(eligibility)
+    check_individual_gift(gift, workspace)
+    active = active_receipt_of_gift(gift)
+    if active is not None:
         raise ValidationError(
             {
                 "individual_gift": [
-                    "Ce don a déjà un reçu en cours de validité : annulez-le pour en émettre un rectificatif."
+                    f"Ce don a déjà un reçu en cours de validité (n° {active.reference}) : annulez-le pour en émettre "
+                    "un rectificatif."
                 ]
             }
         )
-    nature = Nature.IN_KIND if gift.in_kind else Nature.SECURITIES if gift.listed_securities else Nature.MONEY
+    nature = gift_nature(gift)
     return Receipt(
         workspace=workspace,
         issuer_id=workspace.organization_id,
@@ -842,6 +813,61 @@ def _individual_receipt(
     )
 
 
+def gift_nature(gift: IndividualGift) -> str:
+    return Nature.IN_KIND if gift.in_kind else Nature.SECURITIES if gift.listed_securities else Nature.MONEY
+
+
+def active_receipt_of_gift(gift: IndividualGift) -> Receipt | None:
+    """The active receipt that covers an individual's gift: its single receipt, or a yearly summary receipt."""
+    single = Receipt.objects.active().filter(individual_gift=gift).first()
+    if single is not None:
+        return single
+    line = ReceiptLine.objects.filter(gift=gift, active=True).select_related("receipt").first()
+    return line.receipt if line else None
+
+
+def check_individual_issuer(eligibility: Eligibility | None) -> None:
+    """The issuer may receipt an individual's gift: eligibility (art. 200 or 978) and a scanned signature."""
+    if eligibility is None:
+        raise ValidationError({"eligibility": [NO_ELIGIBILITY]})
+    try:
+        require_signature(eligibility)
+    except Refusal as refusal:
+        raise ValidationError({refusal.field: [refusal.message]}) from None
+    if not (eligibility.art_200 or eligibility.art_978):
+        raise ValidationError(
+            {
+                "eligibility": [
+                    "Votre habilitation ne mentionne ni l'article 200 (impôt sur le revenu) ni l'article 978 (IFI) du "
+                    "CGI : pas de reçu pour le don d'un particulier."
+                ]
+            }
+        )
+
+
+def check_individual_gift(gift: IndividualGift, workspace) -> None:
+    """An individual's gift can be receipted: payment method of a money gift, counterparts within the tolerance."""
+    if gift.payment_method not in MONEY_PAYMENT_METHODS and not (gift.in_kind or gift.listed_securities):
+        raise ValidationError(
+            {
+                "payment_method": [
+                    f"{gift.donor_name} : le mode de versement du don en numéraire manque ; corrigez le don."
+                ]
+            }
+        )
+    reason = check_individual_counterparts(
+        workspace=workspace,
+        donor_name=gift.donor_name,
+        donor=gift.donor,
+        amount=gift.amount,
+        counterparts=gift.counterparts_value,
+        on=gift.received_on,
+        exclude_gift_id=gift.pk,
+    )
+    if reason:
+        raise ValidationError({"counterparts_value": [reason]})
+
+
 @transaction.atomic
 def cancel_receipt(*, receipt: Receipt, workspace, user, reason: str, request=None) -> Receipt:
     """Cancel a receipt: it keeps its number and stays on file; a cancellation document is produced from it."""
@@ -856,6 +882,7 @@ def cancel_receipt(*, receipt: Receipt, workspace, user, reason: str, request=No
     receipt.cancel_reason = reason
     receipt.cancelled_by = user
     receipt.save(update_fields=["cancelled_at", "cancel_reason", "cancelled_by"])
+    ReceiptLine.objects.filter(receipt=receipt).update(active=False)  # its gifts may be receipted again
     record_event(
         action="receipt.cancelled",
         actor=user,
@@ -883,6 +910,17 @@ def correct_receipt(
     The corrected figures come from the gift as it stands now (correct the contribution first if needed).
     """
     cancelled = cancel_receipt(receipt=receipt, workspace=workspace, user=user, reason=reason, request=request)
+    if cancelled.summary_year:
+        from maillage.receipts.summary import issue_summary_receipt, summary_donor
+
+        return issue_summary_receipt(
+            workspace=workspace,
+            user=user,
+            donor=summary_donor(cancelled),
+            year=cancelled.summary_year,
+            replaces=cancelled,
+            request=request,
+        )
     return issue_receipt(
         workspace=workspace,
         user=user,

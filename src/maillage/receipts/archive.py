@@ -3,22 +3,31 @@ files or its accountant: ``maillage receipts_zip --workspace ID --year 2025 --ou
 
 from __future__ import annotations
 
+import tempfile
 import zipfile
 from pathlib import Path
+from typing import IO
 
 from maillage.receipts.models import Receipt, gift_year_bounds
 from maillage.receipts.pdf import pdf_filename, render_cancellation_pdf, render_receipt_pdf
 
+# A page or the API makes the ZIP of at most this many receipts in the request; beyond, ``maillage receipts_zip``
+# (thousands of PDFs take minutes).
+ONLINE_LIMIT = 300
 
-def write_year_zip(workspace, year: int, output: Path) -> int:
-    """Write the PDFs of the receipts of ``year``'s gifts into ``output``. Returns the number of receipts."""
+
+def year_receipts(workspace, year: int):
+    """The receipts of ``year``'s gifts issued by the workspace's organisation (cancelled ones included)."""
     start, end = gift_year_bounds(year)
-    receipts = (
-        Receipt.objects.visible_to(workspace)
-        .filter(issuer_id=workspace.organization_id, gift_date__range=(start, end))
-        .select_related("issuer_details", "replaces")
-        .order_by("year", "number")
+    return Receipt.objects.visible_to(workspace).filter(
+        issuer_id=workspace.organization_id, gift_date__range=(start, end)
     )
+
+
+def write_year_zip(workspace, year: int, output: Path | IO[bytes]) -> int:
+    """Write the PDFs of the receipts of ``year``'s gifts into ``output`` (a path or a binary file). Returns the
+    number of receipts."""
+    receipts = year_receipts(workspace, year).select_related("issuer_details", "replaces").order_by("year", "number")
     count = 0
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for receipt in receipts.iterator(chunk_size=200):
@@ -27,3 +36,11 @@ def write_year_zip(workspace, year: int, output: Path) -> int:
                 archive.writestr(pdf_filename(receipt, cancellation=True), render_cancellation_pdf(receipt))
             count += 1
     return count
+
+
+def year_zip_file(workspace, year: int) -> IO[bytes]:
+    """The ZIP of ``year``'s receipts in a temporary file, rewound (the response that sends it closes it)."""
+    output = tempfile.TemporaryFile()  # noqa: SIM115 — handed over to FileResponse, which closes it
+    write_year_zip(workspace, year, output)
+    output.seek(0)
+    return output

@@ -40,7 +40,15 @@ from maillage.receipts.actions import (
     receipt_details,
     save_numbered,
 )
-from maillage.receipts.models import BatchRun, BatchStatus, IndividualGift, Receipt, gift_year_bounds
+from maillage.receipts.models import (
+    BatchRun,
+    BatchStatus,
+    IndividualGift,
+    Receipt,
+    ReceiptLine,
+    gift_has_active_receipt,
+    gift_year_bounds,
+)
 from maillage.receipts.pdf import pdf_filename, render_receipt_pdf
 from maillage.workspaces.claims import is_verified, require_verified, unverified_message
 
@@ -103,7 +111,7 @@ def pending_individual_gifts(workspace, year: int):
     return (
         IndividualGift.objects.visible_to(workspace)
         .filter(received_on__range=(start, end))
-        .exclude(Exists(Receipt.objects.filter(individual_gift=OuterRef("pk"), cancelled_at__isnull=True)))
+        .exclude(gift_has_active_receipt())
         .select_related("donor")
         .order_by("received_on", "pk")
     )
@@ -223,7 +231,7 @@ def _issue_chunk(run: BatchRun, chunk: list[tuple[str, int]], where) -> tuple[li
             Receipt.objects.active()
             .filter(individual_gift_id__in=gift_ids)
             .values_list("individual_gift_id", flat=True)
-        )
+        ) | set(ReceiptLine.objects.filter(gift_id__in=gift_ids, active=True).values_list("gift_id", flat=True))
         contributions = _attach([c for c in locked if c.pk not in taken_c])
         already = len(taken_c) + len(taken_g)
         if already:

@@ -38,6 +38,7 @@ LEGAL_COLUMNS = (
     "gift_form",
     "contribution_id",
     "individual_gift_id",
+    "summary_year",
     "issuer_details_id",
     "donor_name",
     "donor_siren",
@@ -106,10 +107,63 @@ PG_UNINSTALL = [
 ]
 
 
-def _statements(vendor: str, *, install: bool) -> list[str]:
+# The gifts of a yearly summary receipt (``receipts_receiptline``): frozen like the receipt; only ``active`` may go
+# from true to false (the receipt's cancellation), never back; DELETE only inside the purge.
+LINES = "receipts_receiptline"
+LINE_COLUMNS = ("receipt_id", "gift_id", "gift_date", "amount", "payment_method", "gift_form")
+
+
+def _line_changed(op: str) -> str:
+    frozen = " OR ".join(f"OLD.{c} {op} NEW.{c}" for c in LINE_COLUMNS)
+    return f"({frozen} OR (NOT OLD.active AND NEW.active))"
+
+
+LINES_SQLITE_INSTALL = [
+    f"DROP TRIGGER IF EXISTS {LINES}_no_update",
+    f"DROP TRIGGER IF EXISTS {LINES}_no_delete",
+    f"""CREATE TRIGGER {LINES}_no_update BEFORE UPDATE ON {LINES}
+        WHEN {_line_changed("IS NOT")}
+        BEGIN SELECT RAISE(ABORT, '{MESSAGE} (UPDATE refusé)'); END""",
+    f"""CREATE TRIGGER {LINES}_no_delete BEFORE DELETE ON {LINES}
+        WHEN NOT {SQLITE_FUNCTION}()
+        BEGIN SELECT RAISE(ABORT, '{MESSAGE} (DELETE refusé)'); END""",
+]
+LINES_SQLITE_UNINSTALL = [f"DROP TRIGGER IF EXISTS {LINES}_no_update", f"DROP TRIGGER IF EXISTS {LINES}_no_delete"]
+LINES_PG_INSTALL = [
+    f"""CREATE OR REPLACE FUNCTION {LINES}_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'DELETE' THEN
+            IF current_setting('{PG_SETTING}', true) = 'on' OR current_setting('maillage.audit_erasure', true) = 'on' THEN
+                RETURN OLD;
+            END IF;
+        ELSIF NOT {_line_changed("IS DISTINCT FROM")} THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION '{MESSAGE} (% refusé)', TG_OP;
+    END
+    $$""",
+    f"DROP TRIGGER IF EXISTS {LINES}_no_update ON {LINES}",
+    f"DROP TRIGGER IF EXISTS {LINES}_no_delete ON {LINES}",
+    f"""CREATE TRIGGER {LINES}_no_update BEFORE UPDATE ON {LINES}
+        FOR EACH ROW EXECUTE FUNCTION {LINES}_immutable()""",
+    f"""CREATE TRIGGER {LINES}_no_delete BEFORE DELETE ON {LINES}
+        FOR EACH ROW EXECUTE FUNCTION {LINES}_immutable()""",
+]
+LINES_PG_UNINSTALL = [
+    f"DROP TRIGGER IF EXISTS {LINES}_no_update ON {LINES}",
+    f"DROP TRIGGER IF EXISTS {LINES}_no_delete ON {LINES}",
+    f"DROP FUNCTION IF EXISTS {LINES}_immutable()",
+]
+
+
+def _statements(vendor: str, *, install: bool, lines: bool = False) -> list[str]:
     if vendor == "sqlite":
+        if lines:
+            return LINES_SQLITE_INSTALL if install else LINES_SQLITE_UNINSTALL
         return SQLITE_INSTALL if install else SQLITE_UNINSTALL
     if vendor == "postgresql":
+        if lines:
+            return LINES_PG_INSTALL if install else LINES_PG_UNINSTALL
         return PG_INSTALL if install else PG_UNINSTALL
     raise NotImplementedError(f"Reçus fiscaux : base {vendor} non prise en charge (SQLite ou PostgreSQL).")
 
@@ -122,6 +176,17 @@ def install_op(apps, schema_editor) -> None:
 
 def uninstall_op(apps, schema_editor) -> None:
     for sql in _statements(schema_editor.connection.vendor, install=False):
+        schema_editor.execute(sql, params=None)
+
+
+def install_lines_op(apps, schema_editor) -> None:
+    """Migration operation: the triggers of the summary receipts' lines."""
+    for sql in _statements(schema_editor.connection.vendor, install=True, lines=True):
+        schema_editor.execute(sql, params=None)
+
+
+def uninstall_lines_op(apps, schema_editor) -> None:
+    for sql in _statements(schema_editor.connection.vendor, install=False, lines=True):
         schema_editor.execute(sql, params=None)
 
 

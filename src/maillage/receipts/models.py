@@ -253,6 +253,9 @@ class Receipt(models.Model):
     individual_gift = models.ForeignKey(
         IndividualGift, on_delete=models.PROTECT, null=True, blank=True, related_name="receipts"
     )
+    # A yearly summary receipt (« reçu récapitulatif annuel ») covers all the gifts of one donor in one calendar year:
+    # no ``individual_gift``, one ``ReceiptLine`` per gift.
+    summary_year = models.PositiveSmallIntegerField("reçu récapitulatif des dons de l'année", null=True, blank=True)
     # What the receipt says, frozen when issued (the directory may change later, the receipt never).
     issuer_details = models.ForeignKey(IssuerSnapshot, on_delete=models.PROTECT, related_name="+")
     donor_name = models.CharField("donateur", max_length=200)
@@ -333,6 +336,43 @@ class Receipt(models.Model):
         from django.utils import timezone
 
         return timezone.localdate() <= self.retain_until
+
+
+class ReceiptLine(models.Model):
+    """One gift covered by a yearly summary receipt, frozen when issued like the receipt itself.
+
+    ``active`` is cleared when the receipt is cancelled (the only change the database triggers allow, and never
+    back): a gift has at most one active line (a partial unique constraint), and the actions refuse a single
+    receipt for a gift that has an active line, and a summary for a gift that has an active single receipt.
+    """
+
+    receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="lines")
+    gift = models.ForeignKey(IndividualGift, on_delete=models.PROTECT, related_name="summary_lines")
+    gift_date = models.DateField("date du don")
+    amount = models.DecimalField("montant (€)", max_digits=12, decimal_places=2)
+    payment_method = models.CharField("mode de versement", max_length=10, choices=PaymentMethod.choices, blank=True)
+    gift_form = models.CharField("forme du don", max_length=20, choices=GiftForm.choices, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["gift_date", "id"]
+        verbose_name = "don d'un reçu récapitulatif"
+        constraints = [
+            models.UniqueConstraint(fields=["gift"], condition=Q(active=True), name="receipt_line_one_active_per_gift"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="receipt_line_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gift_date:%d/%m/%Y} : {formats.money(self.amount)}"
+
+
+def gift_has_active_receipt():
+    """Exists() for an IndividualGift queryset (``OuterRef("pk")``): an active single receipt or summary line."""
+    from django.db.models import Exists, OuterRef
+
+    return Exists(Receipt.objects.filter(individual_gift=OuterRef("pk"), cancelled_at__isnull=True)) | Exists(
+        ReceiptLine.objects.filter(gift=OuterRef("pk"), active=True)
+    )
 
 
 def receipt_reference(year: int, number: int) -> str:

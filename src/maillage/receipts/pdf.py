@@ -58,13 +58,30 @@ def receipt_context(receipt: Receipt) -> dict:
             receipt.nature in (Nature.IN_KIND, Nature.SKILLS),
         ),
     ]
+    summary_lines = []
+    if receipt.summary_year:
+        methods, forms = dict(PaymentMethod.choices), dict(GiftForm.choices)
+        for line in receipt.lines.all():
+            summary_lines.append(
+                {
+                    "date": line.gift_date,
+                    "amount": money(line.amount),
+                    "form": forms.get(line.gift_form, ""),
+                    "method": methods.get(line.payment_method, "") if line.payment_method else "—",
+                }
+            )
+        methods_used = {line.payment_method for line in receipt.lines.all()}
+    else:
+        methods_used = {receipt.payment_method}
+    forms_used = {line.gift_form for line in receipt.lines.all()} if receipt.summary_year else {gift_form}
     return {
+        "summary_lines": summary_lines,
         "cerfa": receipt.cerfa or RECEIPT_CERFA[receipt.form],
         "articles": articles,
         "article_boxes": [(a, a in articles) for a in article_boxes],
-        "form_boxes": [(label, value == gift_form) for value, label in GiftForm.choices],
+        "form_boxes": [(label, value in forms_used) for value, label in GiftForm.choices],
         "nature_boxes": nature_boxes,
-        "payment_boxes": [(label, value == receipt.payment_method) for value, label in PaymentMethod.choices if value],
+        "payment_boxes": [(label, value in methods_used) for value, label in PaymentMethod.choices if value],
         "amount_display": money(receipt.amount),
         "counterparts_display": money(receipt.counterparts_value),
         "evidence_date": date.fromisoformat(evidence) if evidence else None,

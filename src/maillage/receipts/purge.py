@@ -9,7 +9,7 @@ from django.db import connection, models, transaction
 
 from maillage.core.legal import RECEIPT_RETENTION_YEARS
 from maillage.receipts.guard import purge_allowed
-from maillage.receipts.models import Receipt
+from maillage.receipts.models import Receipt, ReceiptLine
 
 
 def earliest_purgeable_issue_year(today: date) -> int:
@@ -30,6 +30,7 @@ def purge_receipts(*, issued_before_year: int, today: date) -> int:
     if queryset.filter(replaced_by__isnull=False).exclude(replaced_by__issued_at__year__lt=issued_before_year).exists():
         raise ValidationError("Refusé : un reçu à purger est remplacé par un reçu encore conservé.")
     with purge_allowed(connection):  # the database triggers refuse DELETE anywhere else (guard.py)
+        models.QuerySet.delete(ReceiptLine.objects.filter(receipt__in=queryset))  # a summary's gifts, first
         deleted, _ = models.QuerySet.delete(
             queryset.order_by("-issued_at")
         )  # bypasses ReceiptQuerySet.delete on purpose

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from maillage.web.views import receipts
+from maillage.web.views import donors, receipts
 
 urlpatterns: list = [
     path("recus/", receipts.receipts_home, name="receipts_home"),
@@ -14,6 +14,14 @@ urlpatterns: list = [
     path("recus/simulation/", receipts.receipts_simulation, name="receipts_simulation"),
     path("recus/declaration/", receipts.receipts_declaration, name="receipts_declaration"),
     path("recus/comptabilite/", receipts.receipts_export, name="receipts_export"),
+    path("recus/donateurs/", donors.donors_list, name="donors_list"),
+    path("recus/donateurs/<int:donor_id>/", donors.donor_detail, name="donor_detail"),
+    path(
+        "recus/donateurs/<int:donor_id>/recu-annuel/<int:year>/",
+        donors.donor_summary_receipt,
+        name="donor_summary_receipt",
+    ),
+    path("recus/zip/", donors.receipts_zip, name="receipts_zip"),
     path("recus/<int:receipt_id>/", receipts.receipt_detail, name="receipt_detail"),
     path("recus/<int:receipt_id>/pdf/", receipts.receipt_pdf, name="receipt_pdf"),
     path("recus/<int:receipt_id>/annuler/", receipts.receipt_cancel, name="receipt_cancel"),

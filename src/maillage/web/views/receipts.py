@@ -12,7 +12,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -36,6 +35,7 @@ from maillage.receipts.models import (
     LegalStatus,
     PaymentMethod,
     Receipt,
+    gift_has_active_receipt,
 )
 from maillage.receipts.pdf import pdf_filename, render_cancellation_pdf, render_receipt_pdf
 from maillage.web.forms import apply_errors
@@ -191,7 +191,7 @@ def receipts_home(request):
         rows.append((contribution, reason))
     individual = list(
         IndividualGift.objects.visible_to(workspace)
-        .exclude(Exists(Receipt.objects.filter(individual_gift=OuterRef("pk"), cancelled_at__isnull=True)))
+        .exclude(gift_has_active_receipt())
         .order_by("-received_on", "-pk")[:100]
     )
     today = timezone.localdate()
