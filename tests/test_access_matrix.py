@@ -169,7 +169,7 @@ def test_api_answers_as_the_matrix_says(world, role):
                 f"{method} {path}: {response.status_code} (expected {expected[role]}) {response.content[:200]!r}"
             )
         elif response.content and not response["Content-Type"].startswith(
-            ("application/json", "text/csv", "application/pdf")
+            ("application/json", "text/csv", "application/pdf", "application/zip")
         ):
             failures.append(f"{method} {path}: unexpected content type {response['Content-Type']}")
     assert not failures, failures

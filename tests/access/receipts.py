@@ -17,6 +17,22 @@ def extend_world(world) -> None:
     world["receipt"] = issue_receipt(workspace=workspace, user=owner, contribution=gift(alliance, workspace, owner))
     world["receipts_pending"] = gift(alliance, workspace, owner, value="50")
     world["receipts_batch"] = BatchRun.objects.create(workspace=workspace, year=2025, status="done")
+    # An individual donor of A with two gifts of 2025 and no receipt: the yearly summary receipt.
+    from datetime import date
+
+    from maillage.receipts.actions import record_individual_gift
+
+    for day, value in ((date(2025, 3, 1), "40"), (date(2025, 9, 1), "60")):
+        donor_gift = record_individual_gift(
+            workspace=workspace,
+            user=owner,
+            donor_name="Paul Lefèvre",
+            donor_address="3 place Bellecour, 69002 Lyon",
+            amount=value,
+            received_on=day,
+            payment_method="cheque",
+        )
+    world["donor"] = donor_gift.donor
 
 
 # The claimant of A's organisation (unverified workspace) is refused before any lookup (decision 0008).
@@ -42,6 +58,11 @@ def web_matrix(w) -> dict:
         "receipts_declaration": ("get", {}, {"year": "2025"}, expect()),
         "receipts_export": ("get", {}, {"year": "2025", "format": "csv"}, expect()),
         "receipt_detail": ("get", {"receipt_id": receipt}, {}, A_READ),
+        "donors_list": ("get", {}, {"q": "Paul"}, expect()),
+        "donor_detail": ("get", {"donor_id": w["donor"].pk}, {}, A_READ),
+        "donor_summary_receipt": ("post", {"donor_id": w["donor"].pk, "year": 2025}, {}, A_WRITE_OBJECT),
+        # B's own workspace has no receipt of 2025: redirected with a message.
+        "receipts_zip": ("get", {}, {"year": "2025"}, expect(other_workspace=302)),
         "receipt_pdf": ("get", {"receipt_id": receipt}, {}, A_READ),
         "receipt_cancel": ("post", {"receipt_id": receipt}, {"reason": "Erreur de saisie"}, A_WRITE_OBJECT),
     }
@@ -65,6 +86,8 @@ def api_matrix(w) -> dict:
             receipt,
         ),
         ("POST", "/api/v1/receipts/simulation"): (read, "simulation", {}),
+        ("POST", "/api/v1/receipts/summary"): (api_expect(403, 201, other_workspace=404), "summary", {}),
+        ("GET", "/api/v1/receipts/zip"): (read, None, {}),
         ("GET", "/api/v1/receipts/declaration"): (read, None, {}),
     }
 
@@ -81,6 +104,8 @@ def body_for(kind):
         }
     if kind == "issue":
         return lambda world, role: {"contribution": world["receipts_pending"].pk}
+    if kind == "summary":
+        return lambda world, role: {"donor": world["donor"].pk, "year": 2025}
     if kind == "cancel":
         return {"reason": "Erreur de saisie du montant"}
     if kind == "simulation":

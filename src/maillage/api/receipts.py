@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -378,16 +378,17 @@ def issue_summary(request, payload: SummaryIn):
 
 
 @router.get("/zip", summary="ZIP des reçus (PDF) des dons d'une année, avec les avis d'annulation")
-def year_zip(request, year: int):
-    year = summary.year_of(year)
+def year_zip(request, year: int | None = None):
+    year = summary.year_of(timezone.localdate().year - 1 if year is None else year)
     count = archive.year_receipts(request.workspace, year).count()
     if count > archive.ONLINE_LIMIT:
         raise HttpError(
             422,
             f"{count} reçus pour {year}, au-delà de {archive.ONLINE_LIMIT} par l'API : utilisez maillage receipts_zip.",
         )
-    output = archive.year_zip_file(request.workspace, year)
-    return FileResponse(output, as_attachment=True, filename=f"recus-{year}.zip", content_type="application/zip")
+    response = HttpResponse(archive.year_zip_bytes(request.workspace, year), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="recus-{year}.zip"'
+    return response
 
 
 # Routes with a path parameter last, so that /simulation and /declaration are not taken for an id.

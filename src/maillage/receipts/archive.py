@@ -3,7 +3,7 @@ files or its accountant: ``maillage receipts_zip --workspace ID --year 2025 --ou
 
 from __future__ import annotations
 
-import tempfile
+import io
 import zipfile
 from pathlib import Path
 from typing import IO
@@ -38,9 +38,8 @@ def write_year_zip(workspace, year: int, output: Path | IO[bytes]) -> int:
     return count
 
 
-def year_zip_file(workspace, year: int) -> IO[bytes]:
-    """The ZIP of ``year``'s receipts in a temporary file, rewound (the response that sends it closes it)."""
-    output = tempfile.TemporaryFile()  # noqa: SIM115 — handed over to FileResponse, which closes it
+def year_zip_bytes(workspace, year: int) -> bytes:
+    """The ZIP of ``year``'s receipts, in memory (pages and API: at most ``ONLINE_LIMIT`` receipts)."""
+    output = io.BytesIO()
     write_year_zip(workspace, year, output)
-    output.seek(0)
-    return output
+    return output.getvalue()

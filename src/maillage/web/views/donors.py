@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
-from django.http import FileResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -120,5 +120,6 @@ def receipts_zip(request):
             f"--output recus-{year}.zip",
         )
         return redirect("web:receipts_home")
-    output = archive.year_zip_file(request.workspace, year)
-    return FileResponse(output, as_attachment=True, filename=f"recus-{year}.zip", content_type="application/zip")
+    response = HttpResponse(archive.year_zip_bytes(request.workspace, year), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="recus-{year}.zip"'
+    return response
