@@ -1,7 +1,7 @@
 """Independent check of the art. 200 reduction against OpenFisca-France (the engine of the French tax-benefit
 microsimulation, a dev dependency): Maillage's public simulator function ``simulate_individual`` and OpenFisca's
 ``dfppce`` (« dons aux autres œuvres » with the 75 % « Coluche » part: boxes 7UF and 7UD of form 2042 RICI) must agree
-to the cent on seeded random households, income years 2023 to 2026.
+to the cent on seeded random households, income years 2019 and 2023 to 2026.
 
 Where the two cannot express the same case — **2025**: OpenFisca keys the 2,000 € cap by income year (parameter
 ``dons_coluche.plafond`` = 2,000 € from 2025-01-01, loi 2026-103 art. 28), whereas the law (and Maillage) apply it to
@@ -85,7 +85,7 @@ class Household:
 def households(count_per_year: int = 30, seed: int = 20260101) -> list[Household]:
     rng = random.Random(seed)
     found = []
-    for year in (2023, 2024, 2025, 2026):
+    for year in (2019, 2023, 2024, 2025, 2026):
         for _ in range(count_per_year):
             rni = rng.randrange(8_000, 160_000)
             other = rng.choice([0, rng.randrange(0, 3_000), rng.randrange(0, max(1, rni // 3))])
@@ -113,7 +113,7 @@ def compare(population: list[Household]) -> tuple[list[str], int, int]:
     return failures, dated, by_date
 
 
-def test_art_200_reduction_agrees_with_openfisca_2023_2026():
+def test_art_200_reduction_agrees_with_openfisca_2019_and_2023_2026():
     """CGI art. 200, 1 and 1 ter: 66 % within 20 % of taxable income, 75 % up to the cap (1,000 € in 2023–2024 and
     up to 13 October 2025, 2,000 € from 14 October 2025 and in 2026), the excess above the cap at 66 %."""
     population = households()

@@ -54,11 +54,13 @@ def test_undated_coluche_gifts_of_2025_are_refused_with_a_french_message():
         simulate_individual([IndividualYear(2025, D("50000"), D("1200"), D("1200"))])
 
 
-def test_2019_gifts_use_the_537_euro_cap():
+def test_2019_gifts_use_the_546_euro_cap():
     """CGI art. 200, 1 ter (version 2019) : « versements retenus dans la limite de 537 € à compter de l'imposition des
-    revenus de l'année 2018 » : 600 € → 537 × 75 % + 63 × 66 % = 444,33 €."""
+    revenus de l'année 2018 », limite relevée chaque année (546 € pour 2019, décret n° 2020-897 ; paramètre
+    ``dons_coluche.plafond`` d'OpenFisca-France) : 600 € en 2019 → 546 × 75 % + 54 × 66 % = 445,14 €."""
+    assert legal.individual_difficulty_cap(date(2018, 6, 1)) == D("537")
     (result,) = simulate_individual([IndividualYear(2019, D("30000"), D("600"), D("600"))])
-    assert result.reduction == D("444.33")
+    assert result.reduction == D("445.14")
 
 
 def test_company_thresholds_follow_the_closing_date_not_the_calendar_year():

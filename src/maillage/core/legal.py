@@ -131,7 +131,10 @@ INDIVIDUAL_RATE_DIFFICULTY = Figure(Decimal("0.75"), "CGI art. 200, 1 ter")
 INDIVIDUAL_INCOME_SHARE = Figure(Decimal("0.20"), "CGI art. 200, 1 (20 % du revenu imposable)")
 INDIVIDUAL_CARRY_OVER_YEARS = 5  # CGI art. 200, 4
 # Yearly cap of the 75 % rate, keyed by the DATE OF THE GIFT:
-# - 537 € "à compter de l'imposition des revenus de l'année 2018" (art. 200, 1 ter as it stood in 2019);
+# - 537 € "à compter de l'imposition des revenus de l'année 2018" (art. 200, 1 ter as it stood in 2019), a limit
+#   "relevée chaque année dans la même proportion que la limite supérieure de la première tranche du barème": 546 €
+#   for the gifts of 2019 (décret n° 2020-897; OpenFisca-France's parameter ``dons_coluche.plafond``; cited at the
+#   Assemblée nationale in 2020). It was 537 € for 2019 too here until the OpenFisca cross-check (issue 18);
 # - 1,000 € for the gifts of 2020 (loi n° 2020-473 du 25 avril 2020, art. 14), extended for 2021 (loi 2020-1721),
 #   2022-2023 (loi 2021-1900), 2024-2026 (loi 2023-1322) and made permanent (loi 2025-127, art. 6);
 # - 2,000 € for gifts made from 14 October 2025, the day the 2026 finance bill was presented (loi de finances pour
@@ -139,7 +142,13 @@ INDIVIDUAL_CARRY_OVER_YEARS = 5  # CGI art. 200, 4
 #   the year's gifts within 2,000 € (each gift is measured against the cap in force on its date, less what the
 #   year's earlier gifts already used).
 INDIVIDUAL_DIFFICULTY_CAPS: list[InForce] = [
-    InForce(Decimal("537"), date(2018, 1, 1), date(2019, 12, 31), "CGI art. 200, 1 ter (537 € depuis 2018)"),
+    InForce(Decimal("537"), date(2018, 1, 1), date(2018, 12, 31), "CGI art. 200, 1 ter (537 € pour 2018)"),
+    InForce(
+        Decimal("546"),
+        date(2019, 1, 1),
+        date(2019, 12, 31),
+        "CGI art. 200, 1 ter (limite relevée chaque année comme la 1re tranche du barème) ; décret n° 2020-897",
+    ),
     InForce(
         Decimal("1000"),
         date(2020, 1, 1),
