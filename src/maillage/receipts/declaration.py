@@ -48,7 +48,7 @@ class Declaration:
     end: date | None = None
     lines: list[Line] = field(default_factory=list)
     count: int = 0
-    amount: Decimal = Decimal("0")
+    amount: Decimal = Decimal("0.00")
     applies: bool = True
 
     @property
@@ -86,7 +86,7 @@ def build_declaration(workspace, gift_year: int, fiscal_year_end: date | None = 
     )
     found: dict[tuple[str, str], list] = {}
     for form, nature, amount in receipts:  # summed in Python: exact Decimal on every database (no float noise)
-        line = found.setdefault((form, nature), [0, Decimal("0")])
+        line = found.setdefault((form, nature), [0, Decimal("0.00")])
         line[0] += 1
         line[1] += amount
     declaration = Declaration(
@@ -100,10 +100,10 @@ def build_declaration(workspace, gift_year: int, fiscal_year_end: date | None = 
         for nature in Nature:
             if form == ReceiptForm.INDIVIDUAL and nature == Nature.SKILLS:
                 continue
-            count, amount = found.get((form.value, nature.value), (0, Decimal("0")))
+            count, amount = found.get((form.value, nature.value), (0, Decimal("0.00")))
             declaration.lines.append(Line(form.value, form.label, nature.value, nature.label, count, amount))
     declaration.count = sum(line.count for line in declaration.lines)
-    declaration.amount = sum((line.amount for line in declaration.lines), Decimal("0"))
+    declaration.amount = sum((line.amount for line in declaration.lines), Decimal("0.00"))
     return declaration
 
 
