@@ -202,3 +202,22 @@ def test_zip_from_the_page_and_the_cli(year_of_gifts, people, workspace_a, owner
     output = tmp_path / "cli.zip"
     call_command("receipts_zip", workspace=workspace_a.pk, year=2025, output=str(output))
     assert sorted(zipfile.ZipFile(output).namelist()) == sorted(names)
+
+
+def test_cli_batch_issues_the_yearly_summaries_first(year_of_gifts, workspace_a, owner):
+    from io import StringIO
+
+    anne = give(workspace_a, owner, date(2025, 2, 1), "15", name="Anne Martin")
+    give(workspace_a, owner, date(2025, 4, 1), "25", name="Anne Martin")
+    single = issue_receipt(workspace=workspace_a, user=owner, individual_gift=anne)
+    out = StringIO()
+    call_command("issue_receipts", workspace=workspace_a.pk, year=2025, no_email=True, annual=True, stdout=out)
+    text = out.getvalue()
+    assert "Reçus annuels 2025 : 1 émis." in text  # Paul's three gifts
+    assert "Anne Martin" in text and single.reference in text  # one of Anne's gifts already has its receipt
+    paul = Receipt.objects.get(summary_year=2025)
+    assert paul.amount == Decimal("1170.50") and paul.lines.count() == 3
+    # Anne's other gift got its single receipt from the usual batch; numbers without gap.
+    assert Receipt.objects.filter(individual_gift__donor__full_name="Anne Martin").count() == 2
+    numbers = sorted(Receipt.objects.values_list("number", flat=True))
+    assert numbers == list(range(1, len(numbers) + 1))

@@ -44,6 +44,7 @@ from maillage.receipts.models import (
     Receipt,
     ReceiptForm,
     ReceiptLine,
+    gift_has_active_receipt,
 )
 from maillage.workspaces.claims import require_verified
 
@@ -166,6 +167,29 @@ def _issue(workspace, user, donor: Donor, year: int, replaces: Receipt | None) -
         for g in sorted(gifts, key=lambda g: (g.received_on, g.pk))
     )
     return receipt
+
+
+def issue_year_summaries(*, workspace, user, year: int) -> tuple[int, list[str]]:
+    """The yearly summary receipt of every donor with a gift of ``year`` and no receipt yet (the CLI batch,
+    ``maillage issue_receipts --annual``). Each donor in its own transaction: one refusal never stops the others.
+    Returns (issued, French messages naming each donor skipped and why: the usual batch then issues their gifts'
+    single receipts)."""
+    pending = (
+        IndividualGift.objects.visible_to(workspace)
+        .filter(received_on__year=year, donor__isnull=False)
+        .exclude(gift_has_active_receipt())
+    )
+    # Donors with a gift of the year still without receipt; one whose other gift has a receipt is refused (named).
+    donors = Donor.objects.filter(pk__in=pending.values("donor_id")).order_by("full_name", "pk")
+    issued, messages = 0, []
+    for donor in donors:
+        try:
+            issue_summary_receipt(workspace=workspace, user=user, donor=donor, year=year)
+        except ValidationError as exc:
+            messages.append(f"{donor.full_name} : " + " ".join(exc.messages))
+        else:
+            issued += 1
+    return issued, messages
 
 
 def year_of(raw) -> int:

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from maillage.receipts.batch import start_batch
+from maillage.receipts.summary import issue_year_summaries
 from maillage.workspaces.models import Workspace
 
 
@@ -17,13 +18,27 @@ class Command(BaseCommand):
         parser.add_argument("--workspace", type=int, required=True, help="identifiant de l'espace de travail")
         parser.add_argument("--year", type=int, required=True, help="année des dons")
         parser.add_argument("--no-email", action="store_true", help="ne pas envoyer les reçus par e-mail")
+        parser.add_argument(
+            "--annual",
+            action="store_true",
+            help="émettre d'abord le reçu récapitulatif annuel de chaque donateur particulier dont aucun don de "
+            "l'année n'a de reçu (les autres dons suivent le lot habituel)",
+        )
 
-    def handle(self, *args, workspace: int, year: int, no_email: bool, **options):
+    def handle(self, *args, workspace: int, year: int, no_email: bool, annual: bool = False, **options):
         space = Workspace.objects.select_related("organization").filter(pk=workspace).first()
         if space is None:
             raise CommandError(f"Espace de travail {workspace} introuvable.")
         if not 2000 <= year <= timezone.localdate().year:
             raise CommandError(f"Année {year} invalide : entre 2000 et l'année en cours.")
+        if annual:
+            try:
+                issued, messages = issue_year_summaries(workspace=space, user=None, year=year)
+            except PermissionDenied as exc:
+                raise CommandError(str(exc)) from None
+            self.stdout.write(f"Reçus annuels {year} : {issued} émis.")
+            for message in messages:
+                self.stdout.write(f"  – {message}")
         try:
             run = start_batch(workspace=space, user=None, year=year, send_emails=not no_email, background=False)
         except PermissionDenied as exc:  # an unverified workspace (decision 0008)
