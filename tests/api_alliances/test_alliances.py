@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from maillage.alliances.actions import create_alliance
 from maillage.alliances.models import Alliance, StageChange
@@ -199,6 +202,17 @@ def test_transitions_and_their_log(member_api, alliance):
     assert [(c["from_stage"], c["to_stage"]) for c in log] == [("", "identified"), ("identified", "first_contact")]
     assert log[1]["reason"] == "Rencontre au forum" and log[1]["by"] == "Member"
     assert member_api.get(f"{URL}/{alliance.pk}").json()["stage"] == "first_contact"
+
+
+def test_a_transition_answers_the_move_it_made_even_when_an_older_one_is_dated_later(member_api, alliance):
+    # An entry of the log dated in the future (restored from an archive, a clock set wrong): the answer is still the
+    # move just made, not the latest-dated entry (issue 20, a None/wrong-row bug mypy pointed at).
+    StageChange.objects.filter(alliance=alliance).update(at=timezone.now() + timedelta(days=30))
+    response = post(member_api, f"{URL}/{alliance.pk}/transitions", {"to_stage": "first_contact", "reason": "Forum"})
+    assert response.status_code == 201, response.content
+    answer = response.json()
+    assert (answer["from_stage"], answer["to_stage"], answer["reason"]) == ("identified", "first_contact", "Forum")
+    assert answer["id"] == StageChange.objects.get(alliance=alliance, to_stage="first_contact").pk
 
 
 def test_forbidden_transition_says_which_are_possible(member_api, alliance):

@@ -260,6 +260,15 @@ def update_alliance(*, alliance: Alliance, workspace, user, **changes) -> Allian
 @transaction.atomic
 def move_alliance(*, alliance: Alliance, workspace, user, to_stage: str, reason: str = "") -> Alliance:
     """Move an alliance to the next stage, if the lifecycle allows it; the lead decides; the move is logged."""
+    return record_stage_move(
+        alliance=alliance, workspace=workspace, user=user, to_stage=to_stage, reason=reason
+    ).alliance
+
+
+@transaction.atomic
+def record_stage_move(*, alliance: Alliance, workspace, user, to_stage: str, reason: str = "") -> StageChange:
+    """``move_alliance``, answering the log entry it wrote (the API shows it: not the latest-dated one of the log,
+    which an imported or restored entry dated later would be)."""
     party_of(alliance, workspace)
     require_lead(alliance, workspace, "de l'étape de l'alliance")
     alliance = Alliance.objects.select_for_update().get(pk=alliance.pk)
@@ -280,7 +289,7 @@ def move_alliance(*, alliance: Alliance, workspace, user, to_stage: str, reason:
         raise ValidationError({"reason": ["Indiquez pourquoi l'alliance est abandonnée."]})
     if len(reason) > 2000:
         raise ValidationError({"reason": ["La raison compte 2 000 caractères au plus."]})
-    StageChange.objects.create(
+    change = StageChange.objects.create(
         alliance=alliance, from_stage=alliance.stage, to_stage=to_stage, reason=reason, by=user, by_workspace=workspace
     )
     alliance.stage = to_stage
@@ -288,7 +297,7 @@ def move_alliance(*, alliance: Alliance, workspace, user, to_stage: str, reason:
     if to_stage == Stage.ABANDONED:
         alliance.abandon_reason = reason
     alliance.save(update_fields=["stage", "stage_changed_at", "abandon_reason", "updated_at"])
-    return alliance
+    return change
 
 
 @transaction.atomic

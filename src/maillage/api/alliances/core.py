@@ -299,14 +299,13 @@ def update_alliance(request, alliance_id: int, payload: AlliancePatch):
 def move_alliance(request, alliance_id: int, payload: TransitionIn):
     alliance = visible_alliance(request, alliance_id)
     require_role(request)
-    actions.move_alliance(
+    change = actions.record_stage_move(
         alliance=alliance,
         workspace=request.workspace,
         user=request.user,
         to_stage=payload.to_stage,
         reason=payload.reason,
     )
-    change = StageChange.objects.select_related("by", "by_workspace__organization").filter(alliance=alliance).last()
     return Status(201, stage_change_out(change))
 
 
