@@ -19,7 +19,7 @@ DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def neutralise(value):
+def neutralise(value: object) -> object:
     """The cell value as written to a file: text that a spreadsheet would run as a formula is quoted."""
     if value is None:
         return ""
@@ -44,7 +44,7 @@ def _attachment(response: HttpResponse, name: str, extension: str) -> HttpRespon
     return response
 
 
-def csv_response(name: str, headers: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
+def csv_response(name: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> HttpResponse:
     """A CSV download (UTF-8 with BOM, semicolon-separated, decimal comma: what French spreadsheets expect)."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
@@ -65,22 +65,27 @@ def csv_response(name: str, headers: Sequence[str], rows: Iterable[Sequence]) ->
 
 
 def xlsx_response(
-    name: str, headers: Sequence[str], rows: Iterable[Sequence], *, title: str = "Tableau"
+    name: str, headers: Sequence[str], rows: Iterable[Sequence[object]], *, title: str = "Tableau"
 ) -> HttpResponse:
     """An XLSX download: one sheet, bold headers, numbers kept as numbers, text neutralised."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
+
 
     workbook = Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)  # a new workbook's sheet (typed Optional in openpyxl's stubs)
+
     sheet.title = re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or "Tableau"
     sheet.append([neutralise(h) for h in headers])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
         values = []
-        for cell in row:
-            value = neutralise(cell)
+        for item in row:
+            value = neutralise(item)
+
             if isinstance(value, datetime) and value.tzinfo is not None:
                 value = value.replace(tzinfo=None)
             values.append(value)

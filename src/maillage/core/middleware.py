@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+
+from maillage.core.tenancy import WorkspaceRequest
 
 SESSION_WORKSPACE_KEY = "workspace_id"
 SESSION_LAST_SEEN_KEY = "last_seen"
@@ -13,10 +16,10 @@ SESSION_LAST_SEEN_KEY = "last_seen"
 class IdleSessionTimeoutMiddleware:
     """Log out a session idle for longer than ``SESSION_IDLE_TIMEOUT`` seconds (30 minutes)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             now = int(time.time())
             last_seen = request.session.get(SESSION_LAST_SEEN_KEY)
@@ -32,11 +35,12 @@ class IdleSessionTimeoutMiddleware:
 class CurrentWorkspaceMiddleware:
     """Set ``request.workspace`` and ``request.workspace_role`` from the session, checked against memberships."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest):
+    def __call__(self, request: WorkspaceRequest) -> HttpResponse:
         request.workspace = None
+
         request.workspace_role = None
         if request.user.is_authenticated:
             from maillage.workspaces.models import Membership

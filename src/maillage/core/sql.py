@@ -7,6 +7,7 @@ write itself. Values must already be clean: nothing here validates.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import connection
 
@@ -15,7 +16,7 @@ def upsert(
     table: str,
     columns: Sequence[str],
     conflict: Sequence[str],
-    rows: Iterable[Sequence],
+    rows: Iterable[Sequence[Any]],
     *,
     update: Sequence[str] | None = None,
     batch: int = 5000,
@@ -34,15 +35,15 @@ def upsert(
     return _executemany(sql, rows, batch)
 
 
-def insert(table: str, columns: Sequence[str], rows: Iterable[Sequence], *, batch: int = 5000) -> int:
+def insert(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, batch: int = 5000) -> int:
     quote = connection.ops.quote_name
     sql = f"INSERT INTO {quote(table)} ({', '.join(map(quote, columns))}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
     return _executemany(sql, rows, batch)
 
 
-def _executemany(sql: str, rows: Iterable[Sequence], batch: int) -> int:
+def _executemany(sql: str, rows: Iterable[Sequence[Any]], batch: int) -> int:
     count = 0
-    chunk: list[Sequence] = []
+    chunk: list[Sequence[Any]] = []
     with connection.cursor() as cursor:
         for row in rows:
             chunk.append(row)

@@ -7,12 +7,14 @@ workspace answers 404 and a list never holds another workspace's rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+
 from django.db import models
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from maillage.core.roles import Role, role_at_least
@@ -23,10 +25,17 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound=models.Model)
 
 
-class WorkspaceScopedQuerySet(models.QuerySet):
+class WorkspaceRequest(HttpRequest):
+    """A request as the views see it once ``CurrentWorkspaceMiddleware`` ran (for the type checker only)."""
+
+    workspace: Workspace | None
+    workspace_role: str | None
+
+
+class WorkspaceScopedQuerySet(models.QuerySet[M]):
     """Rows that belong to one workspace. ``visible_to(None)`` is empty, never everything."""
 
-    def visible_to(self, workspace: Workspace | None) -> WorkspaceScopedQuerySet:
+    def visible_to(self, workspace: Workspace | None) -> Self:
         if workspace is None:
             return self.none()
         return self.filter(workspace=workspace)
@@ -36,20 +45,23 @@ def get_visible_or_404(queryset: models.QuerySet[M], **lookup: Any) -> M:
     """One object from an already scoped queryset, or 404 (never 403: existence is not disclosed)."""
     try:
         return queryset.get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404("Objet introuvable.") from exc
 
 
-def workspace_required(minimum: str = Role.VIEWER):
+View = Callable[..., HttpResponse]
+
+
+def workspace_required(minimum: str = Role.VIEWER) -> Callable[[View], View]:
     """View decorator: a logged-in user acting for a current workspace with at least ``minimum`` role.
 
     Without a workspace the user is sent to create or choose one; with too low a role the answer is 403
     (the workspace is theirs, only the action is refused).
     """
 
-    def decorator(view):
+    def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs):
+        def wrapper(request: WorkspaceRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 from django.contrib.auth.views import redirect_to_login
 
