@@ -72,7 +72,6 @@ def xlsx_response(
     from openpyxl.styles import Font
     from openpyxl.worksheet.worksheet import Worksheet
 
-
     workbook = Workbook()
     sheet = workbook.active
     assert isinstance(sheet, Worksheet)  # a new workbook's sheet (typed Optional in openpyxl's stubs)

@@ -12,7 +12,6 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from typing import Self
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -101,8 +102,9 @@ class Workspace(models.Model):
         return self.verified_at is not None
 
 
-class MembershipQuerySet(models.QuerySet):
-    def active(self):
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def active(self) -> Self:
+
         return self.filter(revoked_at__isnull=True, user__is_active=True)
 
 
