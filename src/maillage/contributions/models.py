@@ -7,12 +7,17 @@ valued amount in euros (Decimal), computed by :mod:`maillage.contributions.valua
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Self
 
 from django.conf import settings
 from django.db import models
 
 from maillage.core.formats import money
+
+if TYPE_CHECKING:
+    from maillage.workspaces.models import Workspace
 
 
 class Kind(models.TextChoices):
@@ -52,8 +57,8 @@ METHODS_BY_KIND: dict[str, tuple[str, ...]] = {
 }
 
 
-class ContributionQuerySet(models.QuerySet):
-    def visible_to(self, workspace):
+class ContributionQuerySet(models.QuerySet["Contribution"]):
+    def visible_to(self, workspace: Workspace | None) -> Self:
         from maillage.alliances.models import Alliance
 
         return self.filter(alliance__in=Alliance.objects.visible_to(workspace))
@@ -131,7 +136,8 @@ class Contribution(models.Model):
         return self.kind in GIFT_KINDS
 
     @property
-    def date(self):
+    def date(self) -> datetime.date:
+
         return self.received_on or self.promised_on or self.created_at.date()
 
     @property
