@@ -53,7 +53,7 @@ def record_event(
     target=None,
     target_label: str = "",
     details: dict[str, Any] | None = None,
-    request: HttpRequest | None = None,
+    request: HttpRequest | Origin | None = None,
 ) -> AuditEvent:
     """Append one event. ``action`` is a dotted name (``membership.role_changed``, ``receipt.issued``…).
 
@@ -82,7 +82,7 @@ def record_events(
     actor=None,
     workspace=None,
     details_of=None,
-    request: HttpRequest | None = None,
+    request: HttpRequest | Origin | None = None,
 ) -> list[AuditEvent]:
     """One event per target, in one INSERT (a batch of receipts): same fields as :func:`record_event`."""
     events = [

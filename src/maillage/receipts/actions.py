@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, cast
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-
 from django.db.models import Exists, Field, OuterRef, QuerySet
 from django.utils import timezone
 

@@ -16,11 +16,12 @@ from __future__ import annotations
 import logging
 import os
 import time
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from maillage.alliances.models import Party
@@ -44,6 +45,11 @@ from maillage.receipts.models import BatchRun, BatchStatus, IndividualGift, Rece
 from maillage.receipts.pdf import pdf_filename, render_receipt_pdf
 from maillage.workspaces.claims import is_verified, require_verified, unverified_message
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from maillage.workspaces.models import User, Workspace
+
 log = logging.getLogger(__name__)
 CHUNK = 500
 
@@ -62,7 +68,7 @@ def _inside_chunk_hook() -> None:
         time.sleep(float(delay))
 
 
-def _pending_contributions_query(workspace, year: int):
+def _pending_contributions_query(workspace: Workspace, year: int) -> QuerySet[Contribution]:
     start, end = gift_year_bounds(year)
     return (
         Contribution.objects.visible_to(workspace)
@@ -89,16 +95,17 @@ def _attach(contributions: list[Contribution]) -> list[Contribution]:
         contribution.giver = parties[contribution.giver_id]
         contribution.receiver = parties[contribution.receiver_id]
         if contribution.kind == Kind.SKILLS:
-            contribution._prefetched_objects_cache = {"skills_lines": lines.get(contribution.pk, [])}
+            # Django's private prefetch cache, filled by hand (not in the stubs: it exists only once prefetched)
+            contribution._prefetched_objects_cache = {"skills_lines": lines.get(contribution.pk, [])}  # type: ignore[attr-defined]
     return contributions
 
 
-def pending_contributions(workspace, year: int) -> list[Contribution]:
+def pending_contributions(workspace: Workspace, year: int) -> list[Contribution]:
     """Received gifts of the year to the workspace's organisation without an active receipt."""
     return _attach(list(_pending_contributions_query(workspace, year)))
 
 
-def pending_individual_gifts(workspace, year: int):
+def pending_individual_gifts(workspace: Workspace, year: int) -> QuerySet[IndividualGift]:
     start, end = gift_year_bounds(year)
     return (
         IndividualGift.objects.visible_to(workspace)
@@ -110,7 +117,13 @@ def pending_individual_gifts(workspace, year: int):
 
 
 def start_batch(
-    *, workspace, user, year: int, send_emails: bool = True, background: bool = True, request=None
+    *,
+    workspace: Workspace,
+    user: User | None,
+    year: int,
+    send_emails: bool = True,
+    background: bool = True,
+    request: HttpRequest | Origin | None = None,
 ) -> BatchRun:
     """Create the batch; ``background`` queues it for the worker (the page), otherwise it runs here (the CLI).
 
@@ -196,7 +209,7 @@ def _run(run: BatchRun, where: Origin | None) -> None:
     run.save(update_fields=["status", "finished_at"])
 
 
-def _issue_chunk(run: BatchRun, chunk: list[tuple[str, int]], where) -> tuple[list[Receipt], list[str]]:
+def _issue_chunk(run: BatchRun, chunk: list[tuple[str, int]], where: Origin | None) -> tuple[list[Receipt], list[str]]:
     """One transaction: lock the chunk's gifts (by id, in order: the same order as a single issue, gift then
     counter), read again which still have no receipt, number and insert the receipts. Returns (saved, messages);
     ``run.issued`` and ``run.skipped`` are updated once it is committed."""
@@ -238,11 +251,11 @@ def _issue_chunk(run: BatchRun, chunk: list[tuple[str, int]], where) -> tuple[li
         for contribution in sorted(contributions, key=lambda c: (c.received_on, c.pk)):
             known = details.get(contribution.giver.organization_id)
             try:
-                check_contribution(contribution, workspace, eligibility, active=False)
+                checked = check_contribution(contribution, workspace, eligibility, active=False)
                 receipt = build_company_receipt(
                     contribution,
                     workspace,
-                    eligibility,
+                    checked,
                     user=user,
                     legal_form=known.legal_form if known else "",
                     street=known.street if known else "",
@@ -280,7 +293,7 @@ def _issue_chunk(run: BatchRun, chunk: list[tuple[str, int]], where) -> tuple[li
     return saved, messages
 
 
-def _of_run(run: BatchRun):
+def _of_run(run: BatchRun) -> QuerySet[Receipt]:
     """The receipts this run issued with a donor's address (its issuer and person, since it started, its year)."""
     start, end = gift_year_bounds(run.year)
     return (
@@ -296,7 +309,7 @@ def _of_run(run: BatchRun):
     )
 
 
-def send_receipts(receipts: list[Receipt], *, actor=None, request=None) -> int:
+def send_receipts(receipts: list[Receipt], *, actor: User | None = None, request: HttpRequest | Origin | None = None) -> int:
     """E-mail each receipt (PDF attached) to its donor when an address is known. Returns how many were sent.
 
     At most once per receipt: the message is built (its PDF rendered) first, then the receipt is marked
