@@ -309,7 +309,9 @@ def _of_run(run: BatchRun) -> QuerySet[Receipt]:
     )
 
 
-def send_receipts(receipts: list[Receipt], *, actor: User | None = None, request: HttpRequest | Origin | None = None) -> int:
+def send_receipts(
+    receipts: list[Receipt], *, actor: User | None = None, request: HttpRequest | Origin | None = None
+) -> int:
     """E-mail each receipt (PDF attached) to its donor when an address is known. Returns how many were sent.
 
     At most once per receipt: the message is built (its PDF rendered) first, then the receipt is marked
