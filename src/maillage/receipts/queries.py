@@ -9,14 +9,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from maillage.receipts import simulation
 from maillage.receipts.models import Receipt
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from maillage.workspaces.models import Workspace
+
 ZERO = Decimal("0")
 
 
-def received_receipts(workspace):
+def received_receipts(workspace: Workspace | None) -> QuerySet[Receipt]:
     """Receipts whose gift was given by the workspace's active party in an alliance (cancelled ones included)."""
     if workspace is None:
         return Receipt.objects.none()
@@ -30,7 +36,7 @@ def received_receipts(workspace):
     )
 
 
-def receipted_by_year(workspace) -> dict[int, tuple[Decimal, Decimal]]:
+def receipted_by_year(workspace: Workspace | None) -> dict[int, tuple[Decimal, Decimal]]:
     """{year of the gift: (amount of the active receipts, of which to organisations helping people in difficulty)}."""
     years: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     for amount, gift_date, data in (
@@ -45,7 +51,7 @@ def receipted_by_year(workspace) -> dict[int, tuple[Decimal, Decimal]]:
     return {year: (total, difficulty) for year, (total, difficulty) in years.items()}
 
 
-def estimated_reduction(workspace, turnover: Decimal) -> list[simulation.YearResult]:
+def estimated_reduction(workspace: Workspace | None, turnover: Decimal) -> list[simulation.YearResult]:
     """The donor company's reduction year by year (art. 238 bis) for the gifts its active receipts certify, from one
     turnover figure used for every year (the simulator's public function; missing years count no gift)."""
     by_year = receipted_by_year(workspace)
