@@ -16,16 +16,16 @@ from maillage.alliances.actions import party_of
 from maillage.alliances.models import Alliance, Party
 from maillage.audit.actions import record_event
 from maillage.contributions import totals
-from maillage.contributions.cleaning import (  # noqa: F401 (inputs and limits are part of the actions' interface)
+from maillage.contributions.cleaning import (  # inputs and limits are part of the actions' interface: re-exported
     MAX_AMOUNT,
-    MAX_VOLUNTEER_HOURS,
     ZERO,
-    CounterpartInput,
-    SkillsInput,
     check_amount,
     clean_contribution,
     parse_decimal,
 )
+from maillage.contributions.cleaning import MAX_VOLUNTEER_HOURS as MAX_VOLUNTEER_HOURS
+from maillage.contributions.cleaning import CounterpartInput as CounterpartInput
+from maillage.contributions.cleaning import SkillsInput as SkillsInput
 from maillage.contributions.models import Contribution, Counterpart, Kind, SkillsLine, Status
 from maillage.contributions.valuation import to_cents
 

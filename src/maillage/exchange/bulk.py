@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from operator import itemgetter
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
@@ -57,8 +58,10 @@ def prepare_contributions(rows: list[dict], *, workspace_id: int, user_id: int |
     present = rows[0] if rows else {}
     names = [f.attname for f in fields if f.attname in present]
     others = [f for f in fields if f.attname not in present]  # e.g. the import's job and key, when absent
-    columns = [*(f.column for f in fields if f.attname in present), *AUTHOR, *(f.column for f in others)]
+    # (a concrete field always has its column: the stubs type it Optional for the non-concrete ones)
+    columns = [str(f.column) for f in fields if f.attname in present] + [*AUTHOR] + [str(f.column) for f in others]
     getter = itemgetter(*names) if names else (lambda row: ())
+    values: list[Any]
     if connection.vendor == "postgresql":
         tail = "".join("\t" + copy_text(v) for v in (workspace_id, user_id, now, *(f.get_default() for f in others)))
         values = ["\t".join(map(copy_text, getter(row))) + tail + "\n" for row in rows]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 
@@ -242,7 +243,7 @@ class OrganizationRows:
                 raise RowError(exc.message_dict) from exc
         else:
             cleaned = None
-        payload = {"data": data, "match": None, "certain": False, "cleaned": cleaned}
+        payload: dict[str, Any] = {"data": data, "match": None, "certain": False, "cleaned": cleaned}
         proposal = None
         preview = {"Nom": name, "Type": Kind(kind).label, "Commune": commune.name if commune else ""}
         if match and match.organization:
@@ -504,7 +505,9 @@ class ContributionRows:
             errors["kind"] = [SKILLS_REFUSED]
         if errors:
             raise RowError(errors)
+        assert giver is not None and receiver is not None  # a party not found is an error above
         hours, rate = get("hours", ""), get("hourly_rate", "")
+
         try:
             row = clean_contribution(
                 alliance=alliance,
@@ -598,7 +601,7 @@ class InteractionRows:
         return [("alliances.Interaction", interaction.pk, True)]
 
 
-IMPORTERS = {
+IMPORTERS: dict[str, Any] = {  # by entity: each has repeatable, plan, dry_run_actions, execute (duck-typed)
     Entity.ORGANIZATION: OrganizationRows(),
     Entity.CONTACT: ContactRows(),
     Entity.ALLIANCE: AllianceRows(),

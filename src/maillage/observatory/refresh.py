@@ -15,6 +15,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -314,9 +315,9 @@ def publish_rows(aggregates: dict[str, dict]) -> tuple[list[tuple], int, AuditRe
     hierarchy = _hierarchy()
     relations = build_relations(set(counts), hierarchy)
     # 1. Perturbation: every figure moves by its cell key's noise; a cell under the threshold once perturbed is secret.
-    perturbed: dict[tuple, dict[str, int]] = {}
+    perturbed: dict[tuple[Any, ...], dict[str, Any]] = {}
     for key, values in counts.items():
-        figures = {
+        figures: dict[str, Any] = {  # the perturbed counts; the tied ones may be None (no network)
             name: perturb_count(values[i], values[n_counts + i], slot=i)
             for i, name in enumerate(names_) if name != "minutes"
         }  # fmt: skip
