@@ -229,8 +229,8 @@ def read_archive(content: bytes) -> tuple[dict, zipfile.ZipFile]:
     return data, archive
 
 
-SECTIONS = ("organizations", "contacts", "notes", "alliances", "contributions", "interactions", "agreements")
-SECTIONS += ("alliance_notes",)
+SECTIONS: tuple[str, ...] = ("organizations", "contacts", "notes", "alliances", "contributions", "interactions")
+SECTIONS += ("agreements", "alliance_notes")
 MAX_DEPTH = 16  # an export nests four levels deep; anything far deeper is not one of ours
 
 
@@ -285,9 +285,13 @@ class Replay:
         self.report: list[list] = []
         self.records: list[ImportedRow] = []
         self.seen: Counter = Counter()
-        self.known_keys = dict(
-            ImportedRow.objects.filter(workspace=self.ws, entity="archive").values_list("natural_key", "object_id")
-        )
+        self.known_keys: dict[str, int] = {
+            key: pk
+            for key, pk in ImportedRow.objects.filter(workspace=self.ws, entity="archive").values_list(
+                "natural_key", "object_id"
+            )
+            if pk is not None
+        }
         self.done = 0
 
     def _key(self, *parts, repeatable=False) -> str:

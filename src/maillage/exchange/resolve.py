@@ -101,7 +101,7 @@ class Directory:
         token_table = connection.ops.quote_name(SearchToken._meta.db_table)
         for chunk in _chunks(pending, ROWS_PER_STATEMENT):
             terms: list[str] = []
-            params: list[object] = []
+            params: list[str | int] = []
             for number, (_, target, commune) in enumerate(chunk):
                 words = sorted(search_words(target), key=len, reverse=True)[:1]
                 for word in words:

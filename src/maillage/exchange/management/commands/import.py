@@ -92,9 +92,10 @@ class Command(BaseCommand):
                 return
             runner.mark_started(job, user=person)
         else:
-            job = ImportJob.objects.filter(pk=job_id).first()
-            if job is None:
+            found = ImportJob.objects.filter(pk=job_id).first()
+            if found is None:
                 raise CommandError(f"Import {job_id} introuvable.")
+            job = found
         job = runner.run(job.pk)
         self.stdout.write(
             f"Import {job.pk} : {job.get_status_display()} — sur {job.total_rows} ligne(s) : {job.created_rows} "
