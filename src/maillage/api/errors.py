@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.http.request import RawPostDataException
@@ -45,7 +48,7 @@ def _location(loc) -> str:
     return ".".join(parts) or "corps de la requête"
 
 
-def translate(errors: list[dict]) -> list[dict]:
+def translate(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     out = []
     for error in errors:
         kind = error.get("type", "")
@@ -83,7 +86,7 @@ def install(api) -> None:
             errors = [{"field": f, "message": f"{f} : {m}"} for f, msgs in exc.message_dict.items() for m in msgs]
         else:
             errors = [{"field": "", "message": m} for m in exc.messages]
-        body = {"detail": " ".join(e["message"] for e in errors), "errors": errors}
+        body: dict[str, Any] = {"detail": " ".join(e["message"] for e in errors), "errors": errors}
         existing = getattr(exc, "existing", None)
         if existing is not None:
             body["existing"] = {"id": existing.pk, "name": existing.name, "url": f"/api/v1/organizations/{existing.pk}"}

@@ -180,7 +180,7 @@ def stage_change_out(c: StageChange) -> StageChangeOut:
         to_stage_label=c.get_to_stage_display(),
         reason=c.reason,
         by=str(c.by) if c.by_id else None,
-        by_organization=c.by_workspace.organization.name if c.by_workspace_id else None,
+        by_organization=c.by_workspace.organization.name if c.by_workspace is not None else None,
         at=c.at,
     )
 

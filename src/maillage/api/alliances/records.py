@@ -268,7 +268,7 @@ def record_signed_agreement(
             errors["metadata"] = [
                 " ".join(d["message"] for d in details) or "Le champ « metadata » n'est pas un objet JSON valide."
             ]
-    if errors:
+    if errors or payload is None:  # no payload: an error on « metadata » above
         raise ValidationError(errors)
     return Status(201, agreement_out(_record(request, alliance, payload, file=file)))
 
