@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -86,23 +87,28 @@ def resolve_territory(level: str, code: str) -> dict:
     if level not in TerritoryLevel.values:
         raise ValidationError({"territory_level": ["Échelle inconnue : commune, epci, departement ou region."]})
     code = (code or "").strip().upper()
+    found: dict[str, Any] | None = None
     if level == TerritoryLevel.COMMUNE:
-        place = Commune.objects.filter(code=code).select_related("departement").first()
-        found = place and {"territory_name": place.name, "departement": place.departement, "region_id": place.region_id}
+        commune = Commune.objects.filter(code=code).select_related("departement").first()
+        if commune:
+            found = {"territory_name": commune.name, "departement": commune.departement, "region_id": commune.region_id}
     elif level == TerritoryLevel.EPCI:
-        place = Epci.objects.filter(siren=code).first()
-        member = place and place.communes.order_by("-population").first()
-        found = place and {
-            "territory_name": place.name,
-            "departement": member.departement if member else None,
-            "region_id": member.region_id if member else None,
-        }
+        epci = Epci.objects.filter(siren=code).first()
+        member = epci.communes.order_by("-population").first() if epci else None
+        if epci:
+            found = {
+                "territory_name": epci.name,
+                "departement": member.departement if member else None,
+                "region_id": member.region_id if member else None,
+            }
     elif level == TerritoryLevel.DEPARTEMENT:
-        place = Departement.objects.filter(code=code).first()
-        found = place and {"territory_name": place.name, "departement": place, "region_id": place.region_id}
+        departement = Departement.objects.filter(code=code).first()
+        if departement:
+            found = {"territory_name": departement.name, "departement": departement, "region_id": departement.region_id}
     else:
-        place = Region.objects.filter(code=code).first()
-        found = place and {"territory_name": place.name, "departement": None, "region_id": place.code}
+        region = Region.objects.filter(code=code).first()
+        if region:
+            found = {"territory_name": region.name, "departement": None, "region_id": region.code}
     if not found:
         raise ValidationError(
             {

@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from urllib.parse import urlencode
 
 from django.db import connection
@@ -517,7 +518,11 @@ def _received_by_partner_kind(workspace) -> dict[str, dict]:
         .values("giver_kind")
         .annotate(**{c: Sum(c, default=ZERO) for c in columns})
     )
-    return {row.pop("giver_kind"): row for row in rows}
+    by_kind: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        sums: dict[str, Any] = dict(row)
+        by_kind[sums.pop("giver_kind")] = sums
+    return by_kind
 
 
 def _forms_and_cold(visible, days: int, today: date | None) -> tuple[dict[str, int], int, int]:
@@ -560,8 +565,9 @@ def dashboard(workspace, *, top: int = DASHBOARD_TOP, today: date | None = None)
     time_total, time_top, time_by_kind = _time_invested(workspace, top)
     rows = {pk: Row(key=pk, label="", minutes=m) for pk, m in time_top}
     if rows:
-        for row in received.filter(alliance_id__in=list(rows)).values("alliance_id").annotate(**_resource_sums()):
-            rows[row.pop("alliance_id")].add(row)
+        for data in received.filter(alliance_id__in=list(rows)).values("alliance_id").annotate(**_resource_sums()):
+            sums: dict[str, Any] = dict(data)
+            rows[sums.pop("alliance_id")].add(sums)
         names = _with_cold(visible.filter(pk__in=list(rows)), days).values("pk", "name", "stage", "is_cold")
         for info in names:
             row = rows[info["pk"]]
@@ -629,13 +635,15 @@ def alliance_table(workspace) -> list[Row]:
         .annotate(m=Sum("minutes"))
         .values_list("party__alliance_id", "m")
     )
-    resources = {
-        row.pop("alliance_id"): row
-        for row in Contribution.objects.filter(receiver__in=own_parties)
+    resources: dict[int, dict[str, Any]] = {}
+    for data in (
+        Contribution.objects.filter(receiver__in=own_parties)
         .order_by()
         .values("alliance_id")
         .annotate(**_resource_sums())
-    }
+    ):
+        sums: dict[str, Any] = dict(data)
+        resources[sums.pop("alliance_id")] = sums
     rows = []
     for info in (
         _with_cold(visible_alliances(workspace), days).order_by("name", "id").values("pk", "name", "stage", "is_cold")
