@@ -167,14 +167,14 @@ def measure(alliance, start: date, end: date, *, association_party=None, associa
         .annotate(minutes=Sum("minutes"), n=Count("id"), top=Max("people"))
         .order_by()
     )
-    for row in per_party:
+    for attended in per_party:
         result.time_by_party.append(
             PartyTime(
-                party_id=row["party_id"],
-                name=names.get(row["party_id"], "?"),
-                minutes=row["minutes"] or 0,
-                exchanges=row["n"],
-                max_people=row["top"] or 0,
+                party_id=attended["party_id"],
+                name=names.get(attended["party_id"], "?"),
+                minutes=attended["minutes"] or 0,
+                exchanges=attended["n"],
+                max_people=attended["top"] or 0,
             )
         )
     result.time_by_party.sort(key=lambda p: -p.minutes)
