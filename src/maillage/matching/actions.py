@@ -71,7 +71,7 @@ def _resolve_territory(level: str, code: str, organization: Organization) -> dic
             "departement": organization.departement_id,
             "region": organization.region_id,
         }[level] or ""
-    place = None
+    place: Commune | Epci | Departement | Region | None = None
     chain: dict = {"commune": None, "epci": None, "departement": None, "region": None}
     if level == TerritoryLevel.COMMUNE:
         place = Commune.objects.filter(code=code).select_related("departement", "region", "epci").first()

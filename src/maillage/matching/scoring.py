@@ -250,7 +250,7 @@ def kind_signal(me: Side, other: Side) -> Reason | None:
             "funding": "un financement",
             "partner": "un partenaire pour co-construire",
         }
-        return Reason("kind", 10, f"Le besoin ({words[need.item_kind]}) correspond à ce qui est proposé")
+        return Reason("kind", 10, f"Le besoin ({words[me.item_kind]}) correspond à ce qui est proposé")  # same kind
     return Reason("kind", 0, "Ce qui est proposé n'est pas ce qui est cherché")
 
 
@@ -355,7 +355,7 @@ def network_signal(other: Side, network: Network) -> Reason | None:
 def history_signal(other: Side, network: Network) -> Reason | None:
     form = KIND_FORM.get(other.item_kind or "")
     count = network.worked_forms.get(form, 0) if form else 0
-    if not count:
+    if not count or not form:
         return None
     verb = "ont abouti" if count > 1 else "a abouti"
     return Reason("history", 5, f"{count} de vos alliances de {FORM_LABELS[form]} {verb}")

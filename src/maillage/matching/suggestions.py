@@ -42,7 +42,11 @@ LIMITS: dict[str, dict[str, int]] = {
 }
 DIRECTORY_LIMIT = 80  # organisations of the directory read as candidate partners
 MAX_WANTS = 4  # distinct (kind, domain) of the acting side's own items that drive a fit step
-MODELS = {"need": Need, "offer": Offer, "call": CallForProjects}
+MODELS: dict[str, type[Need] | type[Offer] | type[CallForProjects]] = {
+    "need": Need,
+    "offer": Offer,
+    "call": CallForProjects,
+}
 # What each kind of organisation may publish (see matching.actions.ALLOWED): its own items shape its profile.
 PUBLISHES = {Kind.COMPANY: ("offer",), Kind.FOUNDATION: ("need", "offer", "call")}
 PUBLISHES.update(dict.fromkeys(PUBLIC_KINDS, ("call",)))
@@ -68,7 +72,7 @@ class Suggestion:
     item_type: str | None = None
     item_id: int | None = None
     organization: Organization | None = None
-    item: object | None = None
+    item: Need | Offer | CallForProjects | None = None
     slug: str = ""  # the page's URL word of the item type (set by the pages)
 
     @property
