@@ -243,7 +243,6 @@ def kind_signal(me: Side, other: Side) -> Reason | None:
     if me.gives == other.gives:
         return None  # two needs or two offers: no complementarity to weigh
     if me.item_kind == other.item_kind:
-        need = me if not me.gives else other
         words = {
             "skills": "des compétences",
             "goods": "des biens ou des locaux",

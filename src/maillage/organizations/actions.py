@@ -191,7 +191,7 @@ def create_organizations(rows: list[dict], *, created_by=None) -> list[Organizat
     from maillage.organizations.search import tokens_for
 
     fields = [f for f in Organization._meta.concrete_fields if not f.primary_key]
-    columns = [f.column for f in fields]
+    columns = [str(f.column) for f in fields]  # a concrete field always has its column (typed Optional)
     values = [tuple(f.get_db_prep_save(f.pre_save(o, add=True), connection) for f in fields) for o in organizations]
     for organization, pk in zip(organizations, insert_returning_ids(Organization, columns, values), strict=True):
         organization.pk = organization.id = pk

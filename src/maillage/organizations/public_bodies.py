@@ -9,6 +9,8 @@ Written with plain SQL upserts (``core.sql``): ~40,000 rows, reloaded after each
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -80,11 +82,11 @@ def _build() -> list[dict]:
             region_id=dep.region_id,
             commune_id=dep.chef_lieu if dep.chef_lieu in communes else None,
         )
-    biggest: dict[str, dict] = {}
+    biggest: dict[str, dict[str, Any]] = {}
     for commune in communes.values():
-        epci = commune["epci_id"]
-        if epci and (epci not in biggest or commune["population"] > biggest[epci]["population"]):
-            biggest[epci] = commune
+        epci_id = commune["epci_id"]
+        if epci_id and (epci_id not in biggest or commune["population"] > biggest[epci_id]["population"]):
+            biggest[epci_id] = dict(commune)
     for epci in Epci.objects.all():
         main = biggest.get(epci.siren)
         body(
