@@ -180,7 +180,7 @@ def database_from_url(url: str, **extra) -> dict:
                 "DATABASE_URL sqlite:// doit donner un fichier (sqlite:////chemin/base.sqlite3)."
             )
         return sqlite_database(parsed["NAME"])
-    return parsed
+    return dict(parsed)
 
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
@@ -446,7 +446,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # Permissions-Policy: every powerful feature off (core.hostile.PermissionsPolicyMiddleware).
-PERMISSIONS_POLICY = dict.fromkeys(
+PERMISSIONS_POLICY: dict[str, list[str]] = dict.fromkeys(
     [
         "accelerometer",
         "autoplay",

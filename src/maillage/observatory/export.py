@@ -150,8 +150,8 @@ def definitions() -> dict:
     }
 
 
-def definition_rows() -> list[list]:
-    rows = [["code", "libelle", "definition", "numerateur", "base", "unite", "reference", "source"]]
+def definition_rows() -> list[list[object]]:
+    rows: list[list[object]] = [["code", "libelle", "definition", "numerateur", "base", "unite", "reference", "source"]]
     for i in [*INDICATORS, *IMPACT_INDICATORS]:
         rows.append([i.code, i.label, i.definition, i.numerator, i.base, i.unit, i.reference or "", i.source])
     return rows
