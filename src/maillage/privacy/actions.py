@@ -324,7 +324,8 @@ def delete_own_account(*, user, password: str, request=None) -> None:
                 target_label=redact(event.target_label, old),
                 details=_redact_json(event.details, old),
             )
-    for workspace_id in workspaces or [None]:
+    journaled: list[int | None] = [*workspaces] or [None]  # no workspace: one event without one
+    for workspace_id in journaled:
         record_event(
             action="auth.account_deleted",
             actor=user,

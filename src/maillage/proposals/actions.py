@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -61,7 +62,9 @@ def _verified_workspace(organization: Organization):
 
 def _clean(data: dict) -> dict:
     errors: dict[str, list[str]] = {}
-    cleaned = {k: str(data.get(k) or "").strip() for k in ("proposer_name", "contact_name", "email", "phone")}
+    cleaned: dict[str, Any] = {
+        k: str(data.get(k) or "").strip() for k in ("proposer_name", "contact_name", "email", "phone")
+    }
     cleaned["message"] = str(data.get("message") or "").strip()
     cleaned["proposer_kind"] = str(data.get("proposer_kind") or "")
     cleaned["proposer_siren"] = str(data.get("proposer_siren") or "").replace(" ", "")
