@@ -132,6 +132,7 @@ class Generator:
         self.scale = scale
         self.departement = departement
         self.say = progress
+        self.next_org: int = 0  # the next organisation id, read from the table at the start of run()
         self.last_year = timezone.localdate().year
         self.first_year = self.last_year - YEARS + 1
         self.start_years = list(range(self.first_year - 2, self.last_year + 1))
