@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.db import transaction
@@ -149,7 +151,7 @@ class OrganizationForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["causes"].choices = [(c.code, c.label) for c in Cause.objects.all()]
+        cast(forms.ChoiceField, self.fields["causes"]).choices = [(c.code, c.label) for c in Cause.objects.all()]
 
 
 class NoteForm(forms.Form):

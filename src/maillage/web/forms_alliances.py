@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 from django import forms as djforms
 
@@ -149,8 +150,8 @@ class InteractionForm(djforms.Form):
 
     def __init__(self, *args, parties=(), contacts=(), own_party=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["contacts"].choices = [(str(c.pk), f"{c.name} ({c.organization.name})") for c in contacts]
-        if not self.fields["contacts"].choices:
+        cast(djforms.ChoiceField, self.fields["contacts"]).choices = [(str(c.pk), f"{c.name} ({c.organization.name})") for c in contacts]
+        if not cast(djforms.ChoiceField, self.fields["contacts"]).choices:
             del self.fields["contacts"]
         self.party_fields = []
         for party in parties:

@@ -136,7 +136,7 @@ def alliance_settings(request):
             request, f"Une relation sans échange depuis {form.cleaned_data['cold_after_days']} jours est signalée."
         )
     else:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("web:alliance_board")
 
 
@@ -221,9 +221,10 @@ def _detail_context(request, alliance: Alliance) -> dict:
         )
     }
     for party in parties:
-        party.minutes = minutes.get(party.pk, 0)
-        party.hours = round(party.minutes / 60, 1)
-        party.pending_invitation = pending.get(party.pk)
+        # attached for the template (the page's own figures, not the model's)
+        party.minutes = minutes.get(party.pk, 0)  # type: ignore[attr-defined]
+        party.hours = round(party.minutes / 60, 1)  # type: ignore[attr-defined]
+        party.pending_invitation = pending.get(party.pk)  # type: ignore[attr-defined]
     return {
         "alliance": alliance,
         "parties": parties,
@@ -358,7 +359,7 @@ def alliance_invite(request, alliance_id: int):
     form = InvitePartyForm(request.POST)
     if not form.is_valid():
         messages.error(
-            request, "Invitation non envoyée : " + " ".join(e for errs in form.errors.values() for e in errs)
+            request, "Invitation non envoyée : " + " ".join(str(e) for errs in form.errors.values() for e in errs)
         )
         return redirect("web:alliance_detail", alliance.pk)
     party = next((p for p in alliance.parties.all() if p.pk == form.cleaned_data["party"]), None)
@@ -470,7 +471,7 @@ def alliance_timeline(request, alliance_id: int):
     contribution_url = _url_of_id("web:contribution_detail")
     for event in events:  # up to 150 events: one reverse() for all, not one per contribution
         if event.kind == "contribution":
-            event.obj.detail_url = contribution_url(event.obj.pk)
+            event.obj.detail_url = contribution_url(event.obj.pk)  # type: ignore[attr-defined]  # for the template
     return render(
         request, "web/alliances/timeline.html", {"alliance": alliance, "events": events, "older": older, "until": until}
     )

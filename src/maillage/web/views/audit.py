@@ -30,8 +30,8 @@ def journal(request):
     filters, errors = _filters(request, members)
     page = Paginator(queries.journal(request.workspace, filters, members), PAGE_SIZE).get_page(request.GET.get("page"))
     for event in page:
-        event.label = action_label(event.action)
-        event.target_name = target_label(event.target_type)
+        event.label = action_label(event.action)  # type: ignore[attr-defined]  # attached for the template
+        event.target_name = target_label(event.target_type)  # type: ignore[attr-defined]  # attached for the template
     querystring = request.GET.copy()
     querystring.pop("page", None)
     return render(

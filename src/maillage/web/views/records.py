@@ -287,7 +287,7 @@ def contribution_receive(request, contribution_id: int):
     contribution = get_contribution(request, contribution_id)
     form = ReceiveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect("web:contribution_detail", contribution.pk)
     try:
         contribution_actions.mark_received(
