@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
@@ -79,9 +79,9 @@ class PasswordResetRequestForm(PasswordResetForm):
             if may_send_password_reset(user=user, request=request):
                 yield user
 
-    def save(self, *args, request=None, **kwargs):
-        self._request = request
-        return super().save(*args, request=request, **kwargs)
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._request = kwargs.get("request")  # Django's view passes every argument by keyword
+        return super().save(*args, **kwargs)
 
     def send_mail(self, *args, **kwargs):
         transaction.on_commit(lambda: super(PasswordResetRequestForm, self).send_mail(*args, **kwargs), robust=True)

@@ -152,7 +152,7 @@ def import_mapping(request, job_id):
     errors = []
     if request.method == "POST":
         valid = {f.name for f in fields}
-        mapping = {}
+        mapping: dict[str, str] = {}
         for index in range(len(table.headers)):
             chosen = request.POST.get(f"col-{index}", "")
             if chosen in valid:

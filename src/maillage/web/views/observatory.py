@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -136,7 +137,7 @@ def territory(request, level: str = Level.FRANCE, code: str = "FR"):
     def level_url(lvl, cd):
         return reverse("web:observatory_territory", kwargs={"level": lvl, "code": cd})
 
-    context = {
+    context: dict[str, Any] = {
         "level": level,
         "level_label": Level(level).label,
         "code": code,
