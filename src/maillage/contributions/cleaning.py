@@ -47,11 +47,13 @@ DEFAULT_METHOD = {kind: methods[0] for kind, methods in METHODS_BY_KIND.items()}
 
 @dataclass
 class SkillsInput:
+    """One employee-month as typed (numbers as text, or missing: checked by ``clean_contribution``)."""
+
     employee_name: str
-    month: date
-    hours: Decimal
-    monthly_cost: Decimal
-    monthly_hours: Decimal = LEGAL_MONTHLY_HOURS.value
+    month: date | None
+    hours: Decimal | str | None
+    monthly_cost: Decimal | str | None
+    monthly_hours: Decimal | str | None = LEGAL_MONTHLY_HOURS.value
     employee_role: str = ""
 
 

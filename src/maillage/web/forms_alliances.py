@@ -150,7 +150,9 @@ class InteractionForm(djforms.Form):
 
     def __init__(self, *args, parties=(), contacts=(), own_party=None, **kwargs):
         super().__init__(*args, **kwargs)
-        cast(djforms.ChoiceField, self.fields["contacts"]).choices = [(str(c.pk), f"{c.name} ({c.organization.name})") for c in contacts]
+        cast(djforms.ChoiceField, self.fields["contacts"]).choices = [
+            (str(c.pk), f"{c.name} ({c.organization.name})") for c in contacts
+        ]
         if not cast(djforms.ChoiceField, self.fields["contacts"]).choices:
             del self.fields["contacts"]
         self.party_fields = []

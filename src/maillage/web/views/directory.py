@@ -113,7 +113,8 @@ def organization_note(request, organization_id: int):
             messages.success(request, "Note enregistrée (visible seulement dans votre espace).")
     else:
         messages.error(
-            request, "La note n'a pas été enregistrée : " + " ".join(str(e) for errs in form.errors.values() for e in errs)
+            request,
+            "La note n'a pas été enregistrée : " + " ".join(str(e) for errs in form.errors.values() for e in errs),
         )
     return redirect("web:organization_detail", organization.pk)
 

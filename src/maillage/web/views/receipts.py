@@ -417,7 +417,7 @@ def _parse_rows(text: str) -> list[tuple[int, Decimal, Decimal, Decimal]]:
             ) from None
         if not 2019 <= year <= 2100 or any(not v.is_finite() or v < 0 or v > Decimal("1e12") for v in values):
             raise ValueError(f"ligne {number} : année entre 2019 et 2100 et montants positifs attendus.")
-        rows.append((year, *values))
+        rows.append((year, values[0], values[1], values[2]))
     if not rows:
         raise ValueError("indiquez au moins une année.")
     if len(rows) > 30:
@@ -485,15 +485,19 @@ def receipts_simulation(request):
             rows = _parse_rows(data["rows"])
             opening = _parse_opening(data["opening"])
             if data["donor"] == "company":
-                years = [simulation.CompanyYear(y, a, g, d, _closing(data["closing"], y)) for y, a, g, d in rows]
-                results = simulation.simulate_company(years, opening)
+                company_years = [
+                    simulation.CompanyYear(y, a, g, d, _closing(data["closing"], y)) for y, a, g, d in rows
+                ]
+                results = simulation.simulate_company(company_years, opening)
             else:
                 dated = _parse_dated(data["dated"])
                 known = {row[0] for row in rows}
                 if set(dated) - known:
                     raise ValueError(f"des dons datés de {min(set(dated) - known)} n'ont pas leur ligne d'année.")
-                years = [simulation.IndividualYear(y, a, g, d, tuple(dated.get(y, ()))) for y, a, g, d in rows]
-                results = simulation.simulate_individual(years, opening)
+                individual_years = [
+                    simulation.IndividualYear(y, a, g, d, tuple(dated.get(y, ()))) for y, a, g, d in rows
+                ]
+                results = simulation.simulate_individual(individual_years, opening)
         except ValueError as exc:
             form.add_error("rows", f"Simulation impossible : {exc}")
     return render(request, "web/receipts/simulation.html", {"form": form, "results": results})

@@ -258,9 +258,9 @@ def contribution_detail(request, contribution_id: int):
     lines = list(contribution.skills_lines.all())
     for line in lines:
         try:
-            line.ceiling = skills_ceiling(line.month)
+            line.ceiling = skills_ceiling(line.month)  # type: ignore[attr-defined]  # for the template
         except ValueError:
-            line.ceiling = None
+            line.ceiling = None  # type: ignore[attr-defined]  # for the template
     share = contribution.counterparts_share
     context = {
         "contribution": contribution,
