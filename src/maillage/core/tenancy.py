@@ -71,7 +71,7 @@ def workspace_required(minimum: str = Role.VIEWER) -> Callable[[View], View]:
                 raise PermissionDenied("Votre rôle dans cet espace ne permet pas cette action.")
             return view(request, *args, **kwargs)
 
-        wrapper.minimum_role = minimum  # type: ignore[attr-defined]
+        wrapper.minimum_role = minimum  # type: ignore[attr-defined]  # a function's attribute, read by the access matrix
         return wrapper
 
     return decorator

@@ -174,8 +174,9 @@ class Directory:
         if not target:
             return Match(None, 0.0, False, "")
         key = ("name", target, commune.code if commune else "")
-        if key in self._cache:
-            return self._cache[key]  # type: ignore[return-value]
+        cached = self._cache.get(key)
+        if isinstance(cached, Match):  # a name's key holds its Match
+            return cached
         block = self._blocks.get(key[1:])
         candidates = list({o.pk: o for o in block}.values()) if block is not None else self._candidates(target, commune)
         # Names that differ by a number ("Section 12" / "Section 13") are different organisations, however close.

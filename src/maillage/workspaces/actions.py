@@ -90,9 +90,9 @@ def _role_of(user: User, workspace: Workspace) -> str | None:
 
 def _require(user: User, workspace: Workspace, minimum: str) -> str:
     role = _role_of(user, workspace)
-    if not role_at_least(role, minimum):
+    if role is None or not role_at_least(role, minimum):
         raise PermissionDenied("Votre rôle dans cet espace ne permet pas cette action.")
-    return role  # type: ignore[return-value]
+    return role
 
 
 UNPROVED_ADDRESS = (

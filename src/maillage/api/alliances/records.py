@@ -250,7 +250,7 @@ def record_signed_agreement(
     request,
     alliance_id: int,
     metadata: FormField[str] = None,  # type: ignore[assignment]  # optional here, so that 404/403 come first
-    file: File[UploadedFile] = None,  # type: ignore[assignment]
+    file: File[UploadedFile] = None,  # type: ignore[assignment]  # the same: ninja's File is not Optional
 ):
     alliance = visible_alliance(request, alliance_id)
     require_role(request)
