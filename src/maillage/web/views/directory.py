@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from maillage.alliances.queries import shared_with
+from maillage.contributions.overview import shared_with
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_visible_or_404, workspace_required
 from maillage.organizations import actions
