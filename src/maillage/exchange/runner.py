@@ -26,7 +26,7 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -35,8 +35,10 @@ from django.utils import timezone
 
 from maillage.audit.actions import record_event
 from maillage.exchange import bulk
+from maillage.exchange.archive import run_archive, validate_archive
 from maillage.exchange.fields import label_of
 from maillage.exchange.models import Entity, ImportedRow, ImportJob, JobStatus
+from maillage.exchange.outcomes import BatchRefused, Plan, record_outcome
 from maillage.exchange.parsed import load
 from maillage.exchange.readers import FileRefused, Table
 from maillage.exchange.rows import IMPORTERS, Context, Planned, RowError, natural_key
@@ -59,14 +61,6 @@ PREVIEW_ROWS = 10
 
 class Rollback(Exception):
     pass
-
-
-@dataclass
-class Plan:
-    rows: list[Planned] = field(default_factory=list)
-    report: list[list] = field(default_factory=list)  # [row, column, value, message]
-    total: int = 0
-    refused: int = 0  # rows refused (one row may have several messages in the report)
 
 
 def _column(job: ImportJob, headers: list[str], field_name: str) -> str:
@@ -146,8 +140,6 @@ def _errors_to_report(job, headers, planned: Planned, exc: ValidationError) -> l
 def validate(job: ImportJob) -> Plan:
     """Check every row without writing anything: the report and counts are saved on the job."""
     if job.entity == Entity.ARCHIVE:
-        from maillage.exchange.archive import validate_archive
-
         return validate_archive(job)
     ctx = _context(job)
     try:
@@ -219,12 +211,10 @@ def run(job_id: int) -> ImportJob:
     )
     try:
         if job.entity == Entity.ARCHIVE:
-            from maillage.exchange.archive import run_archive
-
             run_archive(job)
         else:
             _run_rows(job)
-    except _BatchRefused as exc:
+    except BatchRefused as exc:
         _failed(job, message=str(exc))
     except FileRefused as exc:
         _failed(job, message=str(exc))
@@ -238,24 +228,6 @@ def run(job_id: int) -> ImportJob:
         )
     job.refresh_from_db()
     return job
-
-
-class _BatchRefused(Exception):
-    pass
-
-
-def record_outcome(job: ImportJob, status: str, message: str = "") -> None:
-    """Journal the end of an import (``import.finished`` / ``import.failed``), inside the transaction that writes
-    the job's final state. Nobody acts: the import ran in the background."""
-    details = {"filename": job.filename, "entity": job.entity}
-    if message:
-        details["message"] = message[:500]
-    record_event(
-        action="import.finished" if status == JobStatus.DONE else "import.failed",
-        workspace=job.workspace,
-        target=job,
-        details=details,
-    )
 
 
 def _finished(job: ImportJob, **fields) -> None:
@@ -305,10 +277,10 @@ def _run_rows(job: ImportJob) -> None:
     _finished(job, status=JobStatus.DONE, finished_at=timezone.now(), message="")
 
 
-def _refused(job: ImportJob, size: int, batch: list[Planned], exc: Exception) -> _BatchRefused:
+def _refused(job: ImportJob, size: int, batch: list[Planned], exc: Exception) -> BatchRefused:
     landed = ImportJob.objects.get(pk=job.pk).batches_done
     detail = " ; ".join(exc.messages[:3]) if isinstance(exc, ValidationError) else ""
-    return _BatchRefused(
+    return BatchRefused(
         f"{landed} lot(s) de {size} lignes au plus enregistré(s) ; le lot suivant "
         f"(lignes {batch[0].row} à {batch[-1].row}) a été refusé en entier : {detail or 'conflit en base'}. "
         "Rien de ce lot n'est enregistré ; corrigez le fichier puis relancez l'import."
