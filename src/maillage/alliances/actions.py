@@ -45,9 +45,11 @@ from maillage.alliances.models import (
 from maillage.audit.actions import record_event
 from maillage.core.hostile import single_line_error
 from maillage.core.mail import send_after_commit
+from maillage.core.roles import Role, role_at_least
 from maillage.organizations.models import Contact, Organization
 from maillage.territories.models import Commune, Departement, Epci, Region
 from maillage.workspaces.claims import is_verified, require_verified
+from maillage.workspaces.models import Membership
 
 logger = logging.getLogger(__name__)
 
@@ -345,8 +347,6 @@ def invite_party(
         request=request,
     )
     recipients = [email] if email else []
-    from maillage.core.roles import Role
-    from maillage.workspaces.models import Membership
 
     # Only the organisation's verified workspace hears of it (decision 0008): never a stranger's claim.
     recipients += list(
@@ -601,8 +601,6 @@ def add_alliance_note(*, alliance: Alliance, workspace, user, text: str) -> Alli
 
 
 def require_writer(role: str | None) -> None:
-    from maillage.core.roles import Role, role_at_least
-
     if not role_at_least(role, Role.MEMBER):
         raise PermissionDenied("Votre rôle dans cet espace ne permet pas cette action (lecture seule).")
 
@@ -646,8 +644,6 @@ def send_agreement_reminders(*, today: date | None = None, days: int = RENEWAL_N
 
 def _remind_agreement(agreement: Agreement) -> None:
     """E-mail the admins of every workspace sharing the agreement's alliance, once the reminder is saved."""
-    from maillage.core.roles import Role
-    from maillage.workspaces.models import Membership
 
     workspaces = Party.objects.filter(
         alliance=agreement.alliance, left_at__isnull=True, workspace__isnull=False

@@ -24,6 +24,7 @@ from maillage.exchange.resolve import Directory, organization_label
 from maillage.organizations import actions as org_actions
 from maillage.organizations import identifiers
 from maillage.organizations.models import Contact, Kind, Organization
+from maillage.territories.models import Naf
 
 
 class RowError(Exception):
@@ -185,8 +186,6 @@ class OrganizationRows:
         directory.prefetch_communes(columns.get("commune", []))
         directory.prefetch_identifiers([v for f in ("siren", "siret", "rna") for v in columns.get(f, [])])
         if ctx.nafs is None and any(columns.get("naf", [])):
-            from maillage.territories.models import Naf
-
             ctx.nafs = set(Naf.objects.values_list("code", flat=True))
         names, communes = columns.get("name", []), columns.get("commune", [])
         idents = [columns.get(f, []) for f in ("siren", "siret", "rna")]
@@ -596,21 +595,6 @@ class InteractionRows:
             notes=payload["notes"],
         )
         return [("alliances.Interaction", interaction.pk, True)]
-
-
-IMPORTERS = {
-    Entity.ORGANIZATION: OrganizationRows(),
-    Entity.CONTACT: ContactRows(),
-    Entity.ALLIANCE: AllianceRows(),
-    Entity.CONTRIBUTION: ContributionRows(),
-    Entity.INTERACTION: InteractionRows(),
-}
-
-
-# Individuals' gifts (receipts area), in their own module.
-from maillage.exchange.individual_gifts import IndividualGiftRows  # noqa: E402
-
-IMPORTERS[Entity.DONATION] = IndividualGiftRows()
 
 
 def natural_key(entity: str, base: str, occurrence: int) -> str:

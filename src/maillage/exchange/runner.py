@@ -37,11 +37,12 @@ from maillage.audit.actions import record_event
 from maillage.exchange import bulk
 from maillage.exchange.archive import run_archive, validate_archive
 from maillage.exchange.fields import label_of
+from maillage.exchange.importers import IMPORTERS
 from maillage.exchange.models import Entity, ImportedRow, ImportJob, JobStatus
 from maillage.exchange.outcomes import BatchRefused, Plan, record_outcome
 from maillage.exchange.parsed import load
 from maillage.exchange.readers import FileRefused, Table
-from maillage.exchange.rows import IMPORTERS, Context, Planned, RowError, natural_key
+from maillage.exchange.rows import Context, Planned, RowError, natural_key
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 1000  # rows per transaction through the domain actions

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from maillage.contributions.overview import shared_with
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_visible_or_404, workspace_required
+from maillage.core.text import normalize
 from maillage.organizations import actions
 from maillage.organizations.actions import DuplicateOrganization
 from maillage.organizations.models import Cause, Contact, Kind, Organization, PrivateNote
@@ -145,8 +146,6 @@ def commune_options(request):
     q = (request.GET.get("commune_q") or request.GET.get("q") or request.GET.get("commune") or "").strip()[:100]
     communes = []
     if len(q) >= 2:
-        from maillage.core.text import normalize
-
         base = Commune.objects.select_related("departement")
         if q[:2].isdigit() or q[:2].upper() in {"2A", "2B"}:
             communes = list(base.filter(code__startswith=q.upper())[:10]) or list(
