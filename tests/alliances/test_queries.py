@@ -19,7 +19,7 @@ from maillage.alliances.models import Alliance, Party, WorkspaceSettings
 from maillage.contributions import overview
 from maillage.contributions.actions import SkillsInput, record_contribution
 from maillage.contributions.models import Contribution
-from maillage.core.export import neutralise
+from maillage.core.spreadsheets import neutralise
 from maillage.organizations.actions import create_organization
 from tests.alliances.helpers import log, make_alliance, make_company, screen, share_with, walk_to
 from tests.conftest import client_for

@@ -12,8 +12,8 @@ from ninja.errors import HttpError
 
 from maillage.api.auth import require_role
 from maillage.audit.labels import action_label
-from maillage.core.export import csv_response
 from maillage.core.roles import Role
+from maillage.core.spreadsheets import csv_response
 from maillage.workspaces import journal as queries
 
 router = Router(tags=["Journal d'audit"])

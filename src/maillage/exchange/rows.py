@@ -1,7 +1,7 @@
 """Each kind of import: a row of cells → a planned action (or French errors), and the action that writes it.
 
 ``plan`` reads and resolves (no write); ``execute`` calls the domain action and returns what it created, as
-``(model label, id, created)``. Contributions go through :mod:`maillage.exchange.bulk` in batches.
+``(model label, id, created)``. Contributions go through :mod:`maillage.exchange.batch_writes` in batches.
 """
 
 from __future__ import annotations
@@ -469,7 +469,7 @@ def _number_or_text(value: str):
 
 class ContributionRows:
     """Validated by :func:`maillage.contributions.cleaning.clean_contribution` (the checks of
-    ``record_contribution``) in ``plan``, then written in bulk by :mod:`maillage.exchange.bulk`. Each distinct
+    ``record_contribution``) in ``plan``, then written in bulk by :mod:`maillage.exchange.batch_writes`. Each distinct
     cell (nature, statut, dates, amounts) and each alliance and partner is parsed or looked up once per file."""
 
     entity = Entity.CONTRIBUTION

@@ -20,9 +20,9 @@ from django.utils import timezone
 from maillage.audit.actions import record_event
 from maillage.audit.guard import redaction_allowed
 from maillage.audit.models import AuditEvent
-from maillage.core.export import neutralise
 from maillage.core.personal_data import ANONYMISE, DELETE, ERASED, REDACT, Source, redact, redact_value, sources
 from maillage.core.roles import Role, role_at_least
+from maillage.core.spreadsheets import neutralise
 from maillage.privacy.models import HeldErasure
 from maillage.privacy.queries import Found, clean_query, find_person, held_until, rows_as_dicts
 from maillage.workspaces.models import ApiToken, Invitation, JoinRequest, Membership, Workspace

@@ -8,8 +8,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from maillage.audit.labels import FAMILIES, action_label, target_label
-from maillage.core.export import csv_response
 from maillage.core.roles import Role
+from maillage.core.spreadsheets import csv_response
 from maillage.core.tenancy import workspace_required
 from maillage.workspaces import journal as queries
 

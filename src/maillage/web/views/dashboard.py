@@ -14,8 +14,8 @@ from maillage.alliances.lifecycle import Stage
 from maillage.audit.actions import record_event
 from maillage.contributions import overview
 from maillage.contributions.queries import given_by, is_giver_side
-from maillage.core.export import csv_response, xlsx_response
 from maillage.core.roles import Role
+from maillage.core.spreadsheets import csv_response, xlsx_response
 from maillage.core.tenancy import workspace_required
 
 RESOURCE_HEADERS = [label for _key, _kind, label in overview.RESOURCE_KINDS]

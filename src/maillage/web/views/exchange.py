@@ -236,7 +236,7 @@ def import_progress(request, job_id):
 @workspace_required(Role.VIEWER)
 def import_report_csv(request, job_id):
     job = _job(request, job_id)
-    from maillage.core.export import csv_response
+    from maillage.core.spreadsheets import csv_response
 
     rows = [[r[0], r[1], r[2], r[3]] for r in job.report]
     record_event(
