@@ -15,7 +15,7 @@ from maillage.api import (
     receipts,
 )
 from maillage.api.auth import TokenAuth
-from maillage.api.directory import router as directory_router
+from maillage.api.organizations import router as organizations_router
 from maillage.api.territories import router as territories_router
 from maillage.api.workspace import router as workspace_router
 
@@ -29,7 +29,7 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("/", workspace_router)
-api.add_router("/organizations", directory_router)
+api.add_router("/organizations", organizations_router)
 api.add_router("/territories", territories_router)
 # One router per area, each in its own module (one owner per file).
 api.add_router("/alliances", alliances.router)

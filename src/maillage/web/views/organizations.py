@@ -36,7 +36,7 @@ def _query_from(params) -> DirectoryQuery:
 
 
 @login_required
-def directory(request):
+def organization_list(request):
     query = _query_from(request.GET)
     result = search_directory(query)
     context = {
@@ -50,7 +50,7 @@ def directory(request):
         "selected_commune": Commune.objects.filter(pk=query.commune).first() if query.commune else None,
         "params": request.GET.copy(),
     }
-    template = "web/directory/_results.html" if request.htmx else "web/directory/list.html"
+    template = "web/organizations/_results.html" if request.htmx else "web/organizations/list.html"
     return render(request, template, context)
 
 
@@ -69,7 +69,7 @@ def organization_detail(request, organization_id: int):
         "contact_form": ContactForm(),
         "shared": shared_with(workspace, organization),
     }
-    return render(request, "web/directory/detail.html", context)
+    return render(request, "web/organizations/detail.html", context)
 
 
 @login_required
@@ -92,7 +92,7 @@ def organization_create(request):
     status = 400 if request.method == "POST" else 200
     return render(
         request,
-        "web/directory/create.html",
+        "web/organizations/create.html",
         {"form": form, "duplicate": duplicate, "then": request.GET.get("then") or request.POST.get("then", "")},
         status=status,
     )
