@@ -39,7 +39,7 @@ from maillage.organizations.models import Kind as OrganizationKind
 from maillage.organizations.search import DirectoryQuery, search_directory
 from maillage.territories.models import Departement, Region
 from maillage.web.forms import apply_errors
-from maillage.web.forms_alliances import (
+from maillage.web.forms.alliances import (
     AllianceEditForm,
     AllianceForm,
     AllianceNoteForm,
