@@ -16,6 +16,7 @@ from django.db.models import Count, DateField, Q, QuerySet, Sum
 from django.db.models.functions import Cast, Coalesce, ExtractYear
 
 from maillage.alliances.models import Party
+from maillage.audit.models import AuditEvent
 from maillage.contributions.models import Contribution, Kind, Status
 from maillage.core import formats
 from maillage.organizations.models import PUBLIC_KINDS
@@ -187,7 +188,6 @@ def _shown(name: str, value: object) -> str:
 def corrections_of(contribution: Contribution) -> list[Correction]:
     """Every correction of a contribution (who, when, before and after), the most recent first, read from the
     audit journal where :func:`~maillage.contributions.actions.correct_contribution` writes them."""
-    from maillage.audit.models import AuditEvent
 
     events = (
         AuditEvent.objects.filter(action="contribution.corrected", target_type="Contribution")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
@@ -66,7 +67,7 @@ def workspace_required(minimum: str = Role.VIEWER) -> Callable[[View], View]:
 
                 return redirect_to_login(request.get_full_path())
             if getattr(request, "workspace", None) is None:
-                return redirect("web:workspace_list")
+                return redirect(settings.WORKSPACE_CHOICE_URL)
             if not role_at_least(request.workspace_role, minimum):
                 raise PermissionDenied("Votre rôle dans cet espace ne permet pas cette action.")
             return view(request, *args, **kwargs)

@@ -28,8 +28,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from maillage.observatory.duckdb_sql import KEY_SPACE
 from maillage.observatory.indicators import DOMINANCE_SHARE, MIN_ASSOCIATIONS, MIN_CONTRIBUTORS, MONEY_ROUNDING
-from maillage.observatory.sql import KEY_SPACE
 
 Key = tuple[Any, ...]  # a cell: (indicator, level, code…), as the refresh builds them
 
