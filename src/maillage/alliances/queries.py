@@ -50,7 +50,7 @@ LIST_FIELDS = ("id", "name", "stage", "forms", "territory_name", "last_interacti
 
 def cold_after_days(workspace) -> int:
     """Days without an interaction after which the workspace calls a relationship "going cold"."""
-    found = WorkspaceSettings.objects.filter(workspace=workspace).values_list("cold_after_days", flat=True).first()
+    found = WorkspaceSettings.objects.visible_to(workspace).values_list("cold_after_days", flat=True).first()
     return found or DEFAULT_COLD_AFTER_DAYS
 
 
@@ -338,7 +338,7 @@ def timeline(
         .select_related("workspace__organization")
         .prefetch_related(
             Prefetch("attendances", queryset=Attendance.objects.all(), to_attr="attendance_list"),
-            Prefetch("contacts", queryset=Contact.objects.filter(workspace=workspace), to_attr="own_contacts"),
+            Prefetch("contacts", queryset=Contact.objects.visible_to(workspace), to_attr="own_contacts"),
         )
     )
     for interaction in page_rows(interactions, "occurred_on").order_by("-occurred_on", "-id")[: reach + 1]:
@@ -457,7 +457,7 @@ def _own_parties(workspace):
     """
     if workspace is None:
         return Party.objects.none()
-    return Party.objects.filter(workspace=workspace, left_at__isnull=True).order_by()
+    return Party.objects.visible_to(workspace).filter(left_at__isnull=True).order_by()
 
 
 # The workspace's own (active) party in each visible alliance with its minutes (own), read from the time kept on

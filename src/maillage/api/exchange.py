@@ -49,7 +49,7 @@ class ImportJobDetail(ImportJobOut):
 
 
 def _jobs(request):
-    return ImportJob.objects.filter(workspace=request.workspace).defer("content")
+    return ImportJob.objects.visible_to(request.workspace).defer("content")
 
 
 def _detail(job: ImportJob) -> dict:

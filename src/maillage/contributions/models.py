@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 
 from maillage.core.formats import money
+from maillage.core.tenancy import ThroughAllianceQuerySet
 
 
 class Kind(models.TextChoices):
@@ -52,11 +53,8 @@ METHODS_BY_KIND: dict[str, tuple[str, ...]] = {
 }
 
 
-class ContributionQuerySet(models.QuerySet):
-    def visible_to(self, workspace):
-        from maillage.alliances.models import Alliance
-
-        return self.filter(alliance__in=Alliance.objects.visible_to(workspace))
+class ContributionQuerySet(ThroughAllianceQuerySet):
+    """Contributions are visible with their alliance."""
 
 
 class Contribution(models.Model):

@@ -80,7 +80,7 @@ def own_parties(workspace):
     """The workspace's active party in each alliance it sees."""
     if workspace is None:
         return Party.objects.none()
-    return Party.objects.filter(workspace=workspace, left_at__isnull=True).order_by()
+    return Party.objects.visible_to(workspace).filter(left_at__isnull=True).order_by()
 
 
 def gift_year():

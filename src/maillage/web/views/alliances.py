@@ -231,7 +231,7 @@ def _detail_context(request, alliance: Alliance) -> dict:
         "moves": [(s, Stage(s).label) for s in allowed_moves(alliance.stage) if s != Stage.ABANDONED],
         "can_abandon": Stage.ABANDONED in allowed_moves(alliance.stage),
         "stage_log": StageChange.objects.filter(alliance=alliance).select_related("by", "by_workspace__organization"),
-        "notes": AllianceNote.objects.filter(alliance=alliance, workspace=workspace).select_related("author"),
+        "notes": AllianceNote.objects.visible_to(workspace).filter(alliance=alliance).select_related("author"),
         "interactions": Interaction.objects.filter(alliance=alliance).select_related("workspace__organization")[:5],
         "agreements": alliance.agreements.all(),
         "contributions": queries.latest_contributions(alliance, 10),

@@ -43,7 +43,7 @@ SAMPLES = {"contributions-demo.csv": Entity.CONTRIBUTION}
 
 
 def _jobs(request):
-    return ImportJob.objects.filter(workspace=request.workspace).defer("content", "parsed")
+    return ImportJob.objects.visible_to(request.workspace).defer("content", "parsed")
 
 
 def _job(request, job_id):

@@ -77,7 +77,7 @@ def todo(request):
         "unreceipted": unreceipted,
         "invitations": list(pending_invitations_for(workspace)[:LIMIT]) if is_admin else [],
         "join_requests": list(
-            JoinRequest.objects.filter(workspace=workspace, status=JoinStatus.PENDING).select_related("user")[:LIMIT]
+            JoinRequest.objects.visible_to(workspace).filter(status=JoinStatus.PENDING).select_related("user")[:LIMIT]
         )
         if is_admin
         else [],
