@@ -32,6 +32,7 @@ from maillage.alliances.models import (
     PartyRole,
     StageChange,
     TerritoryLevel,
+    WorkspaceSettings,
 )
 from maillage.alliances.proposals import (  # re-exported: the area's actions in one place
     NotLead as NotLead,
@@ -42,18 +43,22 @@ from maillage.alliances.proposals import lead_parties as lead_parties
 from maillage.alliances.proposals import propose_change as propose_change
 from maillage.alliances.proposals import refuse_proposal as refuse_proposal
 from maillage.alliances.proposals import require_lead
+from maillage.alliances.queries import cold_after_days
 from maillage.audit.actions import record_event
 from maillage.core.hostile import single_line_error
 from maillage.core.mail import send_after_commit
+from maillage.core.roles import Role, role_at_least
 from maillage.organizations.models import Contact, Organization
 from maillage.territories.models import Commune, Departement, Epci, Region
 from maillage.workspaces.claims import is_verified, require_verified
+from maillage.workspaces.models import Membership
 
 logger = logging.getLogger(__name__)
 
 MAX_DURATION_MINUTES = 24 * 60 * 14  # a fortnight: beyond it, split the interaction
 MAX_PDF_BYTES = 10 * 1024 * 1024
 MAX_AGREEMENT_AMOUNT = 1_000_000_000  # 1 Md€: above it an amount is a typing error
+MIN_COLD_AFTER_DAYS, MAX_COLD_AFTER_DAYS = 1, 3650
 
 
 def _errors(errors: dict[str, list[str]]) -> None:
@@ -671,3 +676,33 @@ def _remind_agreement(agreement: Agreement) -> None:
             from_email=None,
             recipient_list=recipients,
         )
+
+
+@transaction.atomic
+def set_cold_after_days(*, workspace, user, days: int, request=None) -> bool:
+    """Set after how many days without an interaction the workspace's relationships are "going cold".
+
+    Admins decide; the value is checked here (French message keyed by field), journaled
+    (``alliance_settings.changed``, before and after) when it changes. Returns whether it changed.
+    """
+    membership = Membership.objects.visible_to(workspace).active().filter(user=user).first()
+    if not role_at_least(membership.role if membership else None, Role.ADMIN):
+        raise PermissionDenied("Seuls les administrateurs de l'espace règlent les alliances.")
+    if isinstance(days, bool) or not isinstance(days, int):
+        raise ValidationError({"cold_after_days": ["Indiquez un nombre entier de jours."]})
+    if days < MIN_COLD_AFTER_DAYS:
+        raise ValidationError({"cold_after_days": ["Indiquez au moins 1 jour."]})
+    if days > MAX_COLD_AFTER_DAYS:
+        raise ValidationError({"cold_after_days": ["Indiquez au plus 3 650 jours (10 ans)."]})
+    before = cold_after_days(workspace)
+    WorkspaceSettings.objects.update_or_create(workspace=workspace, defaults={"cold_after_days": days})
+    if before == days:
+        return False
+    record_event(
+        action="alliance_settings.changed",
+        actor=user,
+        workspace=workspace,
+        details={"cold_after_days": {"before": before, "after": days}},
+        request=request,
+    )
+    return True

@@ -29,7 +29,6 @@ from maillage.alliances.models import (
     PartyRole,
     Proposal,
     StageChange,
-    WorkspaceSettings,
 )
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_visible_or_404, workspace_required
@@ -129,8 +128,8 @@ def alliance_board(request):
 def alliance_settings(request):
     form = SettingsForm(request.POST)
     if form.is_valid():
-        WorkspaceSettings.objects.update_or_create(
-            workspace=request.workspace, defaults={"cold_after_days": form.cleaned_data["cold_after_days"]}
+        actions.set_cold_after_days(
+            workspace=request.workspace, user=request.user, days=form.cleaned_data["cold_after_days"], request=request
         )
         messages.success(
             request, f"Une relation sans échange depuis {form.cleaned_data['cold_after_days']} jours est signalée."
