@@ -10,7 +10,6 @@ from django import forms as djforms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_date
@@ -30,6 +29,7 @@ from maillage.alliances.models import (
     Proposal,
     StageChange,
 )
+from maillage.core.ids import check_id
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_visible_or_404, workspace_required
 from maillage.organizations.models import Cause, Organization
@@ -48,14 +48,8 @@ from maillage.web.forms_alliances import (
 )
 from maillage.web.views.workspaces import verified_required
 
-MAX_PK = 2**63 - 1
-
-
-def check_pk(value: int) -> int:
-    """An id from a URL or a form that no database row can have answers 404 (SQLite would overflow)."""
-    if not 0 < value <= MAX_PK:
-        raise Http404("Objet introuvable.")
-    return value
+# An id from a URL or a form that no database row can have answers 404 (one bound for pages and API).
+check_pk = check_id
 
 
 def get_alliance(request, alliance_id: int) -> Alliance:
