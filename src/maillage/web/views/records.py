@@ -275,7 +275,7 @@ def contribution_detail(request, contribution_id: int):
         "counterpart_form": CounterpartForm(),
         # Corrections (decision 0016): who may correct, the receipt that locks it, the history.
         "can_correct": contribution.created_by_workspace_id == request.workspace.pk,
-        "active_receipt": contribution.receipts.filter(cancelled_at__isnull=True).first(),
+        "active_receipt": contribution.receipts.active().first(),
         "corrections": corrections_of(contribution),
     }
     return render(request, "web/records/contribution_detail.html", context)
@@ -356,7 +356,7 @@ def contribution_correct(request, contribution_id: int):
     )
     initial = {name: getattr(contribution, name) for name in fields}
     form = CorrectionForm(request.POST or None, initial=initial)
-    active_receipt = contribution.receipts.filter(cancelled_at__isnull=True).first()
+    active_receipt = contribution.receipts.active().first()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         changes = {}
