@@ -43,7 +43,7 @@ from maillage.alliances.proposals import lead_parties as lead_parties
 from maillage.alliances.proposals import propose_change as propose_change
 from maillage.alliances.proposals import refuse_proposal as refuse_proposal
 from maillage.alliances.proposals import require_lead
-from maillage.alliances.queries import cold_after_days
+from maillage.alliances.queries import cold_after_days, my_party
 from maillage.audit.actions import record_event
 from maillage.core.hostile import single_line_error
 from maillage.core.mail import send_after_commit
@@ -68,7 +68,7 @@ def _errors(errors: dict[str, list[str]]) -> None:
 
 def party_of(alliance: Alliance, workspace) -> Party:
     """The active party through which ``workspace`` acts in ``alliance``, or 404 (existence not disclosed)."""
-    party = next((p for p in alliance.parties.all() if p.workspace_id == workspace.pk and p.left_at is None), None)
+    party = my_party(alliance, workspace)
     if party is None:
         raise Http404("Alliance introuvable.")
     return party

@@ -152,6 +152,21 @@ def _cold_flag(days: int) -> Case:
     return Case(When(cold_q(days), then=Value(True)), default=Value(False))
 
 
+def with_cold_flag(qs, days: int):
+    """Alliances annotated with ``is_cold`` (going cold after ``days`` without an interaction)."""
+    return qs.annotate(is_cold=_cold_flag(days))
+
+
+def is_cold(alliance: Alliance, workspace) -> bool:
+    """Whether one alliance is going cold by the workspace's setting (one or two queries)."""
+    return Alliance.objects.filter(pk=alliance.pk).filter(cold_q(cold_after_days(workspace))).exists()
+
+
+def my_party(alliance: Alliance, workspace) -> Party | None:
+    """The active party through which ``workspace`` acts in ``alliance`` (read from its loaded parties), or None."""
+    return next((p for p in alliance.parties.all() if p.workspace_id == workspace.pk and p.left_at is None), None)
+
+
 def _partner_names(alliance_ids) -> dict[int, str]:
     """The names of each alliance's active parties, in the order they joined, joined by commas: one query.
 
@@ -647,8 +662,7 @@ def alliance_table(workspace) -> list[Row]:
     return rows
 
 
-def _with_cold(qs, days: int):
-    return qs.annotate(is_cold=Case(When(cold_q(days), then=Value(True)), default=Value(False)))
+_with_cold = with_cold_flag
 
 
 # --- what the workspace shares with one organisation (its page in the directory) ------------------------------
