@@ -16,6 +16,7 @@ from django.db.models.functions import Cast, Coalesce, ExtractYear
 from maillage.alliances.models import Party
 from maillage.contributions.models import Contribution, Kind, Status
 from maillage.core import formats
+from maillage.core.legal import MONTHLY_PSS, SKILLS_PSS_MULTIPLIER
 from maillage.organizations.models import PUBLIC_KINDS
 from maillage.organizations.models import Kind as OrganizationKind
 
@@ -196,3 +197,12 @@ def corrections_of(contribution) -> list[Correction]:
             )
         )
     return result
+
+
+def skills_ceilings(years: int = 3) -> list[dict]:
+    """The monthly ceiling of a skills gift's valued salary (``SKILLS_PSS_MULTIPLIER`` × the monthly social
+    security ceiling) for the last ``years`` years known to ``core.legal``, newest first: year, pss, ceiling."""
+    return [
+        {"year": year, "pss": pss, "ceiling": SKILLS_PSS_MULTIPLIER.value * pss}
+        for year, pss in sorted(MONTHLY_PSS.items(), reverse=True)[:years]
+    ]
