@@ -60,7 +60,7 @@ class ProposalOut(Schema):
     name: str = Field(description="le nom lu dans le fichier")
     id: int = Field(description="l'organisation de l'annuaire qui lui ressemble")
     label: str
-    score: int
+    score: float
 
 
 class ImportJobDetail(ImportJobOut):

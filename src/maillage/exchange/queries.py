@@ -111,6 +111,7 @@ def mapping_errors(entity: str, mapping: dict[str, str], columns: int | None = N
     fields = {f.name: f for f in FIELDS[entity]}
     errors = []
     seen: set[str] = set()
+    valid: dict[str, str] = {}
     for index, chosen in sorted(mapping.items(), key=lambda item: (len(item[0]), item[0])):
         if not index.isdigit() or (columns is not None and int(index) >= columns):
             errors.append(f"Colonne « {index} » inconnue : les colonnes sont numérotées de 0 à {(columns or 1) - 1}.")
@@ -121,7 +122,8 @@ def mapping_errors(entity: str, mapping: dict[str, str], columns: int | None = N
         if chosen in seen:
             errors.append(f"Le champ « {fields[chosen].label} » est choisi deux fois.")
         seen.add(chosen)
-    errors += [f"Choisissez la colonne du champ obligatoire « {f.label} »." for f in missing_required(entity, mapping)]
+        valid[index] = chosen
+    errors += [f"Choisissez la colonne du champ obligatoire « {f.label} »." for f in missing_required(entity, valid)]
     return errors
 
 
