@@ -17,6 +17,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from maillage.alliances import totals
+from maillage.alliances.lead import (  # re-exported: the area's actions in one place
+    NotLead as NotLead,
+)
+from maillage.alliances.lead import is_lead as is_lead
+from maillage.alliances.lead import lead_parties as lead_parties
+from maillage.alliances.lead import require_lead
 from maillage.alliances.lifecycle import Stage, allowed_moves, is_allowed
 from maillage.alliances.models import (
     Agreement,
@@ -30,19 +36,13 @@ from maillage.alliances.models import (
     Party,
     PartyInvitation,
     PartyRole,
+    Proposal,
+    ProposalKind,
+    ProposalStatus,
     StageChange,
     TerritoryLevel,
     WorkspaceSettings,
 )
-from maillage.alliances.proposals import (  # re-exported: the area's actions in one place
-    NotLead as NotLead,
-)
-from maillage.alliances.proposals import accept_proposal as accept_proposal
-from maillage.alliances.proposals import is_lead as is_lead
-from maillage.alliances.proposals import lead_parties as lead_parties
-from maillage.alliances.proposals import propose_change as propose_change
-from maillage.alliances.proposals import refuse_proposal as refuse_proposal
-from maillage.alliances.proposals import require_lead
 from maillage.alliances.queries import cold_after_days, my_party
 from maillage.audit.actions import record_event
 from maillage.core.hostile import single_line_error
@@ -350,8 +350,6 @@ def invite_party(
         request=request,
     )
     recipients = [email] if email else []
-    from maillage.core.roles import Role
-    from maillage.workspaces.models import Membership
 
     # Only the organisation's verified workspace hears of it (decision 0008): never a stranger's claim.
     recipients += list(
@@ -606,8 +604,6 @@ def add_alliance_note(*, alliance: Alliance, workspace, user, text: str) -> Alli
 
 
 def require_writer(role: str | None) -> None:
-    from maillage.core.roles import Role, role_at_least
-
     if not role_at_least(role, Role.MEMBER):
         raise PermissionDenied("Votre rôle dans cet espace ne permet pas cette action (lecture seule).")
 
@@ -651,8 +647,6 @@ def send_agreement_reminders(*, today: date | None = None, days: int = RENEWAL_N
 
 def _remind_agreement(agreement: Agreement) -> None:
     """E-mail the admins of every workspace sharing the agreement's alliance, once the reminder is saved."""
-    from maillage.core.roles import Role
-    from maillage.workspaces.models import Membership
 
     workspaces = Party.objects.filter(
         alliance=agreement.alliance, left_at__isnull=True, workspace__isnull=False
@@ -706,3 +700,115 @@ def set_cold_after_days(*, workspace, user, days: int, request=None) -> bool:
         request=request,
     )
     return True
+
+
+# --- proposals: a party that does not lead proposes, the lead decides (decision 0016, the rule in lead.py) ----------
+
+DESCRIPTION_FIELDS = ("name", "purpose", "forms", "territory_level", "territory_code", "starts_on", "ends_on")
+
+
+def _clean_changes(changes: dict) -> dict:
+    unknown = set(changes) - set(DESCRIPTION_FIELDS)
+    if unknown:
+        raise ValidationError({field: ["Ce champ ne se propose pas ici."] for field in sorted(unknown)})
+    cleaned = {}
+    for key, value in changes.items():
+        cleaned[key] = value.isoformat() if isinstance(value, date) else value
+    if "name" in cleaned and not (cleaned["name"] or "").strip():
+        raise ValidationError({"name": ["Le nom est obligatoire (200 caractères au plus)."]})
+    if not cleaned:
+        raise ValidationError({"changes": ["Indiquez au moins un changement à proposer."]})
+    return cleaned
+
+
+@transaction.atomic
+def propose_change(
+    *, alliance: Alliance, workspace, user, to_stage: str = "", changes: dict | None = None, reason: str = ""
+) -> Proposal:
+    """A party that does not lead proposes a stage (``to_stage``) or a new description (``changes``)."""
+    party = party_of(alliance, workspace)
+    if is_lead(alliance, workspace):
+        raise ValidationError(
+            "Votre organisation pilote cette alliance : changez directement son étape ou sa description."
+        )
+    reason = (reason or "").strip()
+    if len(reason) > 2000:
+        raise ValidationError({"reason": ["La raison compte 2 000 caractères au plus."]})
+    if to_stage:
+        if to_stage not in Stage.values:
+            raise ValidationError({"to_stage": [f"Étape inconnue « {to_stage[:40]} »."]})
+        if not is_allowed(alliance.stage, to_stage):
+            possible = ", ".join(Stage(s).label.lower() for s in allowed_moves(alliance.stage)) or "aucune"
+            raise ValidationError(
+                {
+                    "to_stage": [
+                        f"Passage impossible depuis « {Stage(alliance.stage).label} ». Étapes possibles : {possible}."
+                    ]
+                }
+            )
+        if to_stage == Stage.ABANDONED and not reason:
+            raise ValidationError({"reason": ["Indiquez pourquoi vous proposez d'abandonner l'alliance."]})
+        proposal = Proposal(alliance=alliance, kind=ProposalKind.STAGE, to_stage=to_stage)
+    else:
+        proposal = Proposal(alliance=alliance, kind=ProposalKind.DESCRIPTION, changes=_clean_changes(changes or {}))
+    proposal.reason, proposal.by_workspace, proposal.by = reason, workspace, user
+    proposal.save()
+    record_event(
+        action="sharing.proposal_made",
+        actor=user,
+        workspace=workspace,
+        target=alliance,
+        details={"proposal": proposal.pk, "kind": proposal.kind, "to_stage": to_stage, "party": party.pk},
+    )
+    return proposal
+
+
+def _pending(proposal: Proposal, workspace, what: str) -> Proposal:
+    require_lead(proposal.alliance, workspace, what)
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if not proposal.is_pending:
+        raise ValidationError(f"Cette proposition a déjà reçu sa réponse ({proposal.get_status_display().lower()}).")
+    return proposal
+
+
+@transaction.atomic
+def accept_proposal(*, proposal: Proposal, workspace, user, answer: str = "") -> Proposal:
+    """The lead accepts: the change is made in its name (the proposer is named in the stage log's reason)."""
+    alliance = proposal.alliance
+    proposal = _pending(proposal, workspace, "des propositions")
+    proposer = proposal.by_workspace.organization.name if proposal.by_workspace else "une partie"
+    if proposal.kind == ProposalKind.STAGE:
+        reason = f"Proposé par {proposer}" + (f" : {proposal.reason}" if proposal.reason else "")
+        move_alliance(
+            alliance=alliance, workspace=workspace, user=user, to_stage=proposal.to_stage, reason=reason[:2000]
+        )
+    else:
+        changes = dict(proposal.changes)
+        for key in ("starts_on", "ends_on"):
+            if changes.get(key):
+                changes[key] = date.fromisoformat(changes[key])
+        update_alliance(alliance=alliance, workspace=workspace, user=user, **changes)
+    return _decide(proposal, ProposalStatus.ACCEPTED, workspace, user, answer, "sharing.proposal_accepted")
+
+
+@transaction.atomic
+def refuse_proposal(*, proposal: Proposal, workspace, user, answer: str = "") -> Proposal:
+    proposal = _pending(proposal, workspace, "des propositions")
+    return _decide(proposal, ProposalStatus.REFUSED, workspace, user, answer, "sharing.proposal_refused")
+
+
+def _decide(proposal: Proposal, status: str, workspace, user, answer: str, action: str) -> Proposal:
+    answer = (answer or "").strip()
+    if len(answer) > 2000:
+        raise ValidationError({"answer": ["La réponse compte 2 000 caractères au plus."]})
+    proposal.status, proposal.answer = status, answer
+    proposal.decided_by_workspace, proposal.decided_by, proposal.decided_at = workspace, user, timezone.now()
+    proposal.save(update_fields=["status", "answer", "decided_by_workspace", "decided_by", "decided_at"])
+    record_event(
+        action=action,
+        actor=user,
+        workspace=workspace,
+        target=proposal.alliance,
+        details={"proposal": proposal.pk, "kind": proposal.kind, "answer": answer[:200]},
+    )
+    return proposal

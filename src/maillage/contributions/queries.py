@@ -14,6 +14,7 @@ from django.db.models import Count, DateField, Q, Sum
 from django.db.models.functions import Cast, Coalesce, ExtractYear
 
 from maillage.alliances.models import Party
+from maillage.audit.models import AuditEvent
 from maillage.contributions.models import Contribution, Kind, Status
 from maillage.core import formats
 from maillage.core.legal import MONTHLY_PSS, SKILLS_PSS_MULTIPLIER
@@ -176,7 +177,6 @@ def _shown(name: str, value) -> str:
 def corrections_of(contribution) -> list[Correction]:
     """Every correction of a contribution (who, when, before and after), the most recent first, read from the
     audit journal where :func:`~maillage.contributions.actions.correct_contribution` writes them."""
-    from maillage.audit.models import AuditEvent
 
     events = (
         AuditEvent.objects.filter(action="contribution.corrected", target_type="Contribution")

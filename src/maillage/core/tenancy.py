@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest
@@ -77,7 +78,7 @@ def workspace_required(minimum: str = Role.VIEWER):
 
                 return redirect_to_login(request.get_full_path())
             if getattr(request, "workspace", None) is None:
-                return redirect("web:workspace_list")
+                return redirect(settings.WORKSPACE_CHOICE_URL)
             if not role_at_least(request.workspace_role, minimum):
                 raise PermissionDenied("Votre rôle dans cet espace ne permet pas cette action.")
             return view(request, *args, **kwargs)

@@ -12,7 +12,7 @@ database error in three places:
 The 503 page is rendered without the request's context processors, so it reads nothing from the database. Django
 closes a connection that failed and was found unusable at the end of the request; with ``CONN_HEALTH_CHECKS``
 (settings) a persistent connection is checked before its first use. Maillage therefore recovers by itself as soon
-as the database answers again, with no restart (``tests/serving/test_outage.py``).
+as the database answers again, with no restart (``tests/operations/serving/test_outage.py``).
 """
 
 from __future__ import annotations

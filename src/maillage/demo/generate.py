@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from maillage.alliances import totals as alliance_totals
 from maillage.contributions import totals as contribution_totals
-from maillage.observatory.bulk import next_id, reset_sequence, write_rows
+from maillage.observatory.bulk_copy import next_id, reset_sequence, write_rows
 from maillage.territories.models import Commune, Zone
 
 NATIONAL_ASSOCIATIONS = 1_500_000  # Tchernonog & Prouteau 2019 (2017 data)

@@ -39,6 +39,7 @@ from maillage.evaluation.models import (
 )
 from maillage.evaluation.questionnaire import current_questionnaire
 from maillage.organizations.models import PUBLIC_KINDS, Kind
+from maillage.workspaces.models import Membership
 
 MAX_TEXT = 1000
 REMINDER_INTERVAL = timedelta(hours=20)
@@ -335,8 +336,6 @@ def close_evaluation(*, evaluation: Evaluation, workspace, user) -> Evaluation:
 
 
 def _recipients(workspace_ids: list[int]) -> dict[int, list[str]]:
-    from maillage.workspaces.models import Membership
-
     by_workspace: dict[int, list[str]] = {}
     rows = (
         Membership.objects.active()

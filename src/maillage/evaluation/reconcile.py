@@ -26,7 +26,7 @@ from django.db.models.functions import Lower, Trim
 from maillage.alliances.models import Attendance
 from maillage.contributions.models import Contribution, Kind, SkillsLine
 from maillage.core.formats import amount
-from maillage.evaluation.indicators import Indicators, in_period
+from maillage.evaluation.measured_indicators import Indicators, in_period
 from maillage.evaluation.models import Measure, Objective
 from maillage.evaluation.scoring import DIVERGENCE_FACTOR, CrossView
 

@@ -30,6 +30,7 @@ from maillage.core.hostile import nul_in_json
 from maillage.core.text import normalize
 from maillage.exchange.export import organizations_of
 from maillage.exchange.models import ImportedRow, ImportJob, JobStatus
+from maillage.exchange.outcomes import BatchRefused, Plan, record_outcome
 from maillage.exchange.readers import FileRefused, check_zip_limits
 from maillage.organizations import actions as org_actions
 from maillage.organizations.models import Contact, Organization, PrivateNote
@@ -561,8 +562,6 @@ class _Rollback(Exception):
 
 
 def validate_archive(job: ImportJob):
-    from maillage.exchange.runner import Plan
-
     try:
         data, archive = read_archive(bytes(job.content))
     except FileRefused as exc:
@@ -587,8 +586,6 @@ def validate_archive(job: ImportJob):
 
 def run_archive(job: ImportJob) -> None:
     """All or nothing: the whole archive in one transaction."""
-    from maillage.exchange.runner import _BatchRefused, record_outcome
-
     data, archive = read_archive(bytes(job.content))
     total = _count(data)
     ImportJob.objects.filter(pk=job.pk).update(total_rows=total, batches_total=1)
@@ -608,6 +605,6 @@ def run_archive(job: ImportJob) -> None:
             )
             record_outcome(job, JobStatus.DONE)
     except ValidationError as exc:
-        raise _BatchRefused(
+        raise BatchRefused(
             f"Archive refusée en entier, rien n'a été enregistré : {' ; '.join(exc.messages[:3])}"
         ) from exc

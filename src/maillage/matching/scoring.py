@@ -1,7 +1,7 @@
 """The score of a suggestion and its reasons, computed from signals: pure functions on plain data, no database.
 
 Structured signals carry 95 of the 100 points; text similarity (shared words weighted by their rarity among the
-candidates, offline, :mod:`maillage.matching.text`) at most 5. What is asked and what is given (complementarity,
+candidates, offline, :mod:`maillage.matching.similarity`) at most 5. What is asked and what is given (complementarity,
 skills domain or goods sub-type, amount or hours) weighs as much as the territory; a cause is a soft signal: a
 different declared cause lowers the score, it never hides a good fit (an accounting firm files its skills offer
 under « développement local » as often as under the association's own cause). The method is written out in
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from maillage.matching.text import rare_shared_words, weighted_similarity
+from maillage.matching.similarity import rare_shared_words, weighted_similarity
 
 METHOD_VERSION = "2"
 

@@ -24,7 +24,7 @@ from maillage.alliances.models import Alliance, Party
 from maillage.matching import naf
 from maillage.matching.models import CallForProjects, Need, Offer, Status
 from maillage.matching.scoring import Match, Network, Place, Rarity, Side, best_match, score
-from maillage.matching.text import words
+from maillage.matching.similarity import words
 from maillage.organizations.causes import CAUSE_LABELS, CAUSES
 from maillage.organizations.models import PUBLIC_KINDS, Kind, Organization
 

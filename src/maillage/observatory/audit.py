@@ -25,6 +25,9 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
+from maillage.observatory.disclosure import AMOUNT_NOISE_MAX, COUNT_NOISE
+from maillage.observatory.indicators import MIN_ASSOCIATIONS, MONEY_ROUNDING
+
 Key = Hashable
 INF = math.inf
 COUNT_PROTECTION = 3  # a secret count's interval must be at least 3 wide: 4 possible values or more
@@ -232,8 +235,6 @@ class Published:
 
 
 def count_bounds(table: Published) -> dict[Key, list[float]]:
-    from maillage.observatory.disclosure import COUNT_NOISE
-    from maillage.observatory.indicators import MIN_ASSOCIATIONS
 
     bounds: dict[Key, list[float]] = {}
     for key, value in table.associations.items():
@@ -252,8 +253,6 @@ def count_bounds(table: Published) -> dict[Key, list[float]]:
 
 
 def amount_bounds(table: Published, kind: str) -> dict[Key, list[float]]:
-    from maillage.observatory.disclosure import AMOUNT_NOISE_MAX
-    from maillage.observatory.indicators import MONEY_ROUNDING
 
     half = MONEY_ROUNDING / 2
     bounds: dict[Key, list[float]] = {}

@@ -27,8 +27,8 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
+from maillage.observatory.duckdb_sql import KEY_SPACE
 from maillage.observatory.indicators import DOMINANCE_SHARE, MIN_ASSOCIATIONS, MIN_CONTRIBUTORS, MONEY_ROUNDING
-from maillage.observatory.sql import KEY_SPACE
 
 Key = Hashable
 

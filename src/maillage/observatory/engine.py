@@ -3,7 +3,7 @@
 The rows the indicators read (:data:`SOURCES`: a few columns of 14 tables) are copied out of the database in one
 snapshot (``COPY`` as CSV on PostgreSQL, by two ``psql`` processes sharing the refresh's snapshot; a plain
 ``SELECT`` on SQLite) into CSV files of a temporary directory, loaded with their types into an in-memory DuckDB, and the set-based SQL of
-:mod:`maillage.observatory.sql` runs there, columnar and on every core. The files and the DuckDB database live
+:mod:`maillage.observatory.duckdb_sql` runs there, columnar and on every core. The files and the DuckDB database live
 for one refresh only; nothing of them is kept.
 """
 

@@ -4,7 +4,7 @@ Built from the territorial reference data; called after each load of that data (
 ``territory_key``). Collectivités d'outre-mer (Saint-Pierre-et-Miquelon, Polynésie…) keep their communes but
 get no région/département body, since they are neither; municipal arrondissements are places, not bodies.
 Régions and départements carry no SIREN: the reference package has none, and we do not invent identifiers.
-Written with plain SQL upserts (``core.sql``): ~40,000 rows, reloaded after each test database flush.
+Written with plain SQL upserts (``core.bulk_upsert``): ~40,000 rows, reloaded after each test database flush.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from maillage.core.sql import insert, upsert
+from maillage.core.bulk_upsert import insert, upsert
 from maillage.core.text import normalize
 from maillage.organizations.models import Kind, Organization, SearchToken
 from maillage.organizations.search import tokens_of

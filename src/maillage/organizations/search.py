@@ -19,6 +19,7 @@ from django.db.models.expressions import RawSQL
 
 from maillage.core.text import search_words
 from maillage.organizations.models import Cause, Organization, SearchToken
+from maillage.territories.models import Commune
 
 # A word whose prefix matches at most this many index entries is read from the index first.
 SELECTIVE_LIMIT = 2000
@@ -131,8 +132,6 @@ def _identifier_filter(q: str) -> Q | None:
     if re.match(r"^W[0-9][0-9AB][0-9]{7}$", compact):
         return Q(rna=compact)
     if re.match(r"^(?:[0-9]{5}|2[AB][0-9]{3})$", compact):
-        from maillage.territories.models import Commune
-
         communes = Commune.objects.filter(Q(code=compact) | Q(postal_codes__contains=compact)).values("code")
         return Q(commune__in=communes)
     return None
@@ -149,8 +148,6 @@ def _territory_filter(query: DirectoryQuery) -> Q:
     if query.epci:
         condition &= Q(epci_id=query.epci)
     if query.commune:
-        from maillage.territories.models import Commune
-
         # A commune with arrondissements (Paris, Lyon, Marseille) covers the organisations placed in them.
         codes = [query.commune, *Commune.objects.filter(parent_id=query.commune).values_list("code", flat=True)]
         condition &= Q(commune_id=codes[0]) if len(codes) == 1 else Q(commune_id__in=codes)

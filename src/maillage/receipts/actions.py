@@ -25,6 +25,8 @@ from maillage.contributions.models import Contribution, Kind, Status
 from maillage.core import legal
 from maillage.core.formats import money
 from maillage.core.legal import RECEIPT_RETENTION_YEARS
+from maillage.core.roles import Role
+from maillage.organizations.models import Contact
 from maillage.organizations.models import Kind as OrgKind
 from maillage.receipts.models import (
     MONEY_PAYMENT_METHODS,
@@ -44,6 +46,7 @@ from maillage.receipts.models import (
 )
 from maillage.receipts.numbering import reserve_numbers
 from maillage.workspaces.claims import mail_after_commit, require_verified
+from maillage.workspaces.models import Membership
 
 MAX_AMOUNT = Decimal("1000000000")
 SIGNATURE_MAX_BYTES = 500_000
@@ -105,9 +108,6 @@ def _eligibility_state(eligibility: Eligibility | None) -> dict:
 
 
 def _journal_eligibility(workspace, user, eligibility: Eligibility, before: dict, request) -> None:
-    from maillage.audit.actions import record_event
-    from maillage.core.roles import Role
-    from maillage.workspaces.models import Membership
 
     after = _eligibility_state(eligibility)
     changed = sorted(k for k in after if before.get(k) != after[k])
@@ -656,7 +656,6 @@ def save_numbered(receipts: list[Receipt], issuer_id: int) -> list[Receipt]:
 
 def donor_emails(workspace, organization_ids) -> dict[int, str]:
     """The first e-mail address the workspace keeps for each donor organisation (its private contacts)."""
-    from maillage.organizations.models import Contact
 
     found: dict[int, str] = {}
     contacts = (

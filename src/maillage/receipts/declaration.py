@@ -17,7 +17,15 @@ from decimal import Decimal
 
 from maillage.core import legal
 from maillage.receipts.calendar import nth_working_day_after
-from maillage.receipts.models import Nature, Receipt, ReceiptForm, fiscal_year_bounds
+from maillage.receipts.models import (
+    Eligibility,
+    Nature,
+    Receipt,
+    ReceiptForm,
+    closing_in,
+    fiscal_year_bounds,
+    last_closing,
+)
 
 
 def declaration_deadline(gift_year: int, fiscal_year_end: date | None = None) -> date:
@@ -110,7 +118,6 @@ def build_declaration(workspace, gift_year: int, fiscal_year_end: date | None = 
 def declaration_for(workspace, today: date, gift_year: int | None = None) -> Declaration:
     """The declaration of the workspace's last closed fiscal year (or of the one closing in ``gift_year``), from the
     closing date declared with its eligibility."""
-    from maillage.receipts.models import Eligibility, closing_in, last_closing
 
     closing = (
         Eligibility.objects.filter(organization_id=workspace.organization_id)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from maillage.core.sql import upsert
+from maillage.core.bulk_upsert import upsert
 from maillage.core.text import normalize
 from maillage.territories.models import Commune, Departement, Epci, Naf, ReferenceDataVersion, Region
 

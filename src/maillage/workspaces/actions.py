@@ -26,6 +26,7 @@ from maillage.audit.actions import record_event
 from maillage.audit.models import AuditEvent
 from maillage.core.roles import Role, role_at_least
 from maillage.workspaces import tokens
+from maillage.workspaces.claims import require_proved_email, verified_workspace_of
 from maillage.workspaces.models import ApiToken, Invitation, Membership, User, Workspace, hash_token
 
 UrlBuilder = Callable[[str], str]
@@ -57,7 +58,6 @@ def create_workspace(*, user: User, name: str, organization) -> Workspace:
     An organisation that already has a verified workspace gets no second seat: ask to join it
     (:func:`maillage.workspaces.claims.request_to_join`).
     """
-    from maillage.workspaces.claims import require_proved_email, verified_workspace_of
 
     name = (name or "").strip()
     refuse_control_characters(name, field="name", label="Le nom de l'espace")

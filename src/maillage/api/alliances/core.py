@@ -16,7 +16,7 @@ from maillage.alliances.queries import (
     filtered_alliances,
     is_cold,
     my_party,
-    with_cold_flag,
+    with_cold,
 )
 from maillage.api.alliances.common import (
     Id,
@@ -239,7 +239,7 @@ def list_alliances(
         cold=cold,
     )
     days = cold_after_days(request.workspace)
-    queryset = with_cold_flag(filtered_alliances(request.workspace, filters, cold_days=days), days)
+    queryset = with_cold(filtered_alliances(request.workspace, filters, cold_days=days), days)
     rows, counters = paginate(queryset.prefetch_related(parties_prefetch()), page, page_size)
     return AlliancePage(items=[AllianceOut(**alliance_fields(a)) for a in rows], **counters)
 

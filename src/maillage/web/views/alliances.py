@@ -29,6 +29,7 @@ from maillage.alliances.models import (
     Proposal,
     StageChange,
 )
+from maillage.contributions import overview
 from maillage.core.ids import check_id
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_visible_or_404, workspace_required
@@ -37,7 +38,7 @@ from maillage.organizations.models import Kind as OrganizationKind
 from maillage.organizations.search import DirectoryQuery, search_directory
 from maillage.territories.models import Departement, Region
 from maillage.web.forms import apply_errors
-from maillage.web.forms_alliances import (
+from maillage.web.forms.alliances import (
     AllianceEditForm,
     AllianceForm,
     AllianceNoteForm,
@@ -227,7 +228,7 @@ def _detail_context(request, alliance: Alliance) -> dict:
         "notes": AllianceNote.objects.visible_to(workspace).filter(alliance=alliance).select_related("author"),
         "interactions": Interaction.objects.filter(alliance=alliance).select_related("workspace__organization")[:5],
         "agreements": alliance.agreements.all(),
-        "contributions": queries.latest_contributions(alliance, 10),
+        "contributions": overview.latest_contributions(alliance, 10),
         "note_form": AllianceNoteForm(),
         "invite_form": InvitePartyForm(),
         # Decision 0016: the lead decides the stage and the description; the others propose.
@@ -459,7 +460,7 @@ def alliance_timeline(request, alliance_id: int):
         until = None
     skip = request.GET.get("passer") or ""
     skip = int(skip) if skip.isdecimal() and len(skip) < 9 else 0  # events of that day already shown
-    events, older = queries.timeline(alliance, request.workspace, until=until, skip=skip)
+    events, older = overview.timeline(alliance, request.workspace, until=until, skip=skip)
     contribution_url = _url_of_id("web:contribution_detail")
     for event in events:  # up to 150 events: one reverse() for all, not one per contribution
         if event.kind == "contribution":

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
@@ -11,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-import maillage.demo
 from maillage.audit.actions import record_event
 from maillage.core.roles import Role, role_at_least
 from maillage.core.tenancy import get_visible_or_404, workspace_required
@@ -21,6 +18,7 @@ from maillage.exchange.export import TABLES, table_response
 from maillage.exchange.fields import FIELDS
 from maillage.exchange.models import Entity, ImportJob
 from maillage.exchange.readers import DELIMITER_NAMES, ENCODING_NAMES, MAX_FILE_BYTES, FileRefused
+from maillage.exchange.sample_files import SAMPLES, SAMPLES_DIR
 from maillage.exchange.undo import undo_import
 
 JOBS_SHOWN = 20
@@ -35,9 +33,6 @@ PREVIEW_ORDER = {
         + ["Formes", "Partenaires", "De", "À", "Nature", "Valeur (€)", "Statut", "Date", "Durée"]
     )
 }
-# Files to try the import with on the demo data, offered on the page: file name → what it holds.
-SAMPLES_DIR = Path(maillage.demo.__file__).parent / "samples"
-SAMPLES = {"contributions-demo.csv": Entity.CONTRIBUTION}
 
 
 def _jobs(request):
@@ -208,7 +203,7 @@ def import_progress(request, job_id):
 @workspace_required(Role.VIEWER)
 def import_report_csv(request, job_id):
     job = _job(request, job_id)
-    from maillage.core.export import csv_response
+    from maillage.core.spreadsheets import csv_response
 
     rows = [[r[0], r[1], r[2], r[3]] for r in job.report]
     record_event(

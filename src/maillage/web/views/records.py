@@ -30,7 +30,7 @@ from maillage.core.roles import Role
 from maillage.core.tenancy import get_visible_or_404, workspace_required
 from maillage.organizations.models import Contact
 from maillage.web.forms import apply_errors
-from maillage.web.forms_alliances import (
+from maillage.web.forms.alliances import (
     COUNTERPART_ROWS,
     SKILLS_ROWS,
     AgreementForm,

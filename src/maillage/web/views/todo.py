@@ -17,6 +17,7 @@ from django.utils import timezone
 from maillage.alliances import queries
 from maillage.alliances.actions import RENEWAL_NOTICE_DAYS, pending_invitations_for
 from maillage.alliances.models import Agreement, Proposal
+from maillage.contributions import overview
 from maillage.contributions.models import GIFT_KINDS, Contribution, Status
 from maillage.contributions.queries import given_by, is_giver_side, own_parties
 from maillage.core.roles import Role, role_at_least
@@ -86,7 +87,7 @@ def todo(request):
             .exclude(by_workspace=workspace)
             .select_related("alliance", "by_workspace__organization")[:LIMIT]
         ),
-        "figures": queries.dashboard(workspace, top=0),
+        "figures": overview.dashboard(workspace, top=0),
         "given": given_by(workspace) if giver_side else None,
         "giver_side": giver_side,
     }

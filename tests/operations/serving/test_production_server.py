@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.serving.conftest import (
+from tests.operations.serving.conftest import (
     DEMO_EMAIL,
     DEMO_PASSWORD,
     Browser,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.serving.conftest import base_env, skip_drill
+from tests.operations.serving.conftest import base_env, skip_drill
 
 DRILL = r"""
 import json, os, sys

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from maillage.contributions.actions import record_contribution
 from maillage.contributions.models import Contribution
-from tests.api_alliances.conftest import detail, party, post
+from tests.alliances.api.conftest import detail, party, post
 
 pytestmark = pytest.mark.django_db
 

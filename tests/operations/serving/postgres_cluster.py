@@ -14,7 +14,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tests.serving.conftest import skip_drill
+from tests.operations.serving.conftest import skip_drill
 
 
 def server_programs() -> Path | None:

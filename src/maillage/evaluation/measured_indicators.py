@@ -23,6 +23,7 @@ from django.db.models.functions import Lower, Trim
 
 from maillage.alliances.models import Attendance, Interaction
 from maillage.contributions.models import Contribution, Kind, SkillsLine, Status
+from maillage.diagnostic.actions import yearly_totals
 from maillage.diagnostic.analysis import fr, pct
 
 METHODS = [
@@ -187,8 +188,6 @@ def measure(alliance, start: date, end: date, *, association_party=None, associa
 
 
 def _association_share(result: Indicators, alliance, start: date, end: date, party, workspace) -> None:
-    from maillage.diagnostic.actions import yearly_totals
-
     years = list(range(start.year, end.year + 1))
     totals = yearly_totals(workspace, years)
     missing = [y for y in years if y not in totals]

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from maillage.alliances.actions import log_interaction
 from maillage.alliances.models import Agreement, Interaction
 from maillage.organizations.actions import add_contact
-from tests.api_alliances.conftest import detail, party, post
+from tests.alliances.api.conftest import detail, party, post
 
 pytestmark = pytest.mark.django_db
 

@@ -7,12 +7,14 @@ from collections.abc import Iterable, Sequence
 
 from django.db import connection
 
+from maillage.core.bulk_upsert import insert
+
 
 def write_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence], *, batch: int = 20_000) -> int:
     """Append rows to a table through the fastest path the database offers. Returns the number written."""
-    count = 0
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
+        count = 0
+        with connection.cursor() as cursor:
             cols = ", ".join(f'"{c}"' for c in columns)
             raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
             with raw.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
@@ -20,18 +22,7 @@ def write_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence], *, 
                     copy.write_row(row)
                     count += 1
             return count
-        sql = f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({", ".join(["%s"] * len(columns))})'
-        chunk: list[Sequence] = []
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) >= batch:
-                cursor.executemany(sql, chunk)
-                count += len(chunk)
-                chunk = []
-        if chunk:
-            cursor.executemany(sql, chunk)
-            count += len(chunk)
-    return count
+    return insert(table, columns, rows, batch=batch)  # executemany in chunks, the same as every other bulk write
 
 
 def reset_sequence(table: str) -> None:

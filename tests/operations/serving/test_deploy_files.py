@@ -8,7 +8,7 @@ from pathlib import Path
 
 from maillage.exchange.readers import MAX_FILE_BYTES
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
 SOURCES = [ROOT / "src/maillage/settings.py", ROOT / "src/maillage/gunicorn_conf.py"]
 # Read by the settings but not for an operator: tests, or what production refuses.

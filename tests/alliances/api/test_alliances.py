@@ -7,7 +7,7 @@ import pytest
 from maillage.alliances.actions import create_alliance
 from maillage.alliances.models import Alliance, StageChange
 from maillage.organizations.actions import create_organization
-from tests.api_alliances.conftest import detail, party, patch, post
+from tests.alliances.api.conftest import detail, party, patch, post
 
 pytestmark = pytest.mark.django_db
 

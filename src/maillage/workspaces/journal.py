@@ -1,4 +1,4 @@
-"""Reads of the journal: what a workspace's owners see.
+"""The journal of a workspace, as its owners read it (the journal itself lives in ``audit``, below).
 
 The journal of a workspace is its own events (``workspace`` = it) plus the authentication events (``auth.*``,
 recorded without a workspace) of its current and past members **while they were members**: a person's logins
@@ -14,8 +14,10 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
+from maillage.audit.actions import record_event
 from maillage.audit.labels import FAMILIES, action_label, target_label
 from maillage.audit.models import AuditEvent
 from maillage.workspaces.models import Membership
@@ -128,3 +130,12 @@ def export_rows(queryset: QuerySet[AuditEvent]) -> Iterator[list]:
             event.ip_address or "",
             event.user_agent,
         ]
+
+
+def export_journal(*, workspace, user, filters, request: HttpRequest | None = None):
+    """The rows of the journal's CSV export. The export itself is journaled first (``audit.exported``, with its
+    filters): it shows in the file when the filters let it in."""
+    record_event(
+        action="audit.exported", actor=user, workspace=workspace, details=filters.as_details(), request=request
+    )
+    return EXPORT_HEADERS, export_rows(journal(workspace, filters))

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.serving.conftest import Browser, base_env, free_port, maillage, production_env, production_server
-from tests.serving.postgres_cluster import Cluster
+from tests.operations.serving.conftest import Browser, base_env, free_port, maillage, production_env, production_server
+from tests.operations.serving.postgres_cluster import Cluster
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from maillage.core.roles import Role
 from maillage.organizations.models import BudgetBand, Cause, Kind, WorkforceBand
+from maillage.workspaces.actions import may_send_password_reset
 
 CREATABLE_KINDS = [
     (k.value, k.label) for k in Kind if k not in {Kind.COMMUNE, Kind.EPCI, Kind.DEPARTEMENT, Kind.REGION}
@@ -70,8 +71,6 @@ class PasswordResetRequestForm(PasswordResetForm):
     )
 
     def get_users(self, email):
-        from maillage.workspaces.actions import may_send_password_reset
-
         request = getattr(self, "_request", None)
         for user in super().get_users(email):
             if may_send_password_reset(user=user, request=request):

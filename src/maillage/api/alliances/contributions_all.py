@@ -1,4 +1,5 @@
-"""API of the contributions area, mounted at /api/v1/contributions: across all the alliances of my workspace.
+"""Contributions across all the alliances of my workspace, mounted at /api/v1/contributions (its own router; the
+contributions of one alliance are in ``contributions.py`` beside it).
 
 A contribution is seen through its alliance: only by the workspaces of the alliance's active parties (others: 404).
 Recording one is done under its alliance (POST /api/v1/alliances/{id}/contributions).

@@ -6,9 +6,10 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from maillage.alliances.queries import shared_with
+from maillage.contributions.overview import shared_with
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_visible_or_404, workspace_required
+from maillage.core.text import normalize
 from maillage.organizations import actions
 from maillage.organizations.actions import DuplicateOrganization
 from maillage.organizations.models import Cause, Contact, Kind, Organization, PrivateNote
@@ -35,7 +36,7 @@ def _query_from(params) -> DirectoryQuery:
 
 
 @login_required
-def directory(request):
+def organization_list(request):
     query = _query_from(request.GET)
     result = search_directory(query)
     context = {
@@ -49,7 +50,7 @@ def directory(request):
         "selected_commune": Commune.objects.filter(pk=query.commune).first() if query.commune else None,
         "params": request.GET.copy(),
     }
-    template = "web/directory/_results.html" if request.htmx else "web/directory/list.html"
+    template = "web/organizations/_results.html" if request.htmx else "web/organizations/list.html"
     return render(request, template, context)
 
 
@@ -68,7 +69,7 @@ def organization_detail(request, organization_id: int):
         "contact_form": ContactForm(),
         "shared": shared_with(workspace, organization),
     }
-    return render(request, "web/directory/detail.html", context)
+    return render(request, "web/organizations/detail.html", context)
 
 
 @login_required
@@ -91,7 +92,7 @@ def organization_create(request):
     status = 400 if request.method == "POST" else 200
     return render(
         request,
-        "web/directory/create.html",
+        "web/organizations/create.html",
         {"form": form, "duplicate": duplicate, "then": request.GET.get("then") or request.POST.get("then", "")},
         status=status,
     )
@@ -145,8 +146,6 @@ def commune_options(request):
     q = (request.GET.get("commune_q") or request.GET.get("q") or request.GET.get("commune") or "").strip()[:100]
     communes = []
     if len(q) >= 2:
-        from maillage.core.text import normalize
-
         base = Commune.objects.select_related("departement")
         if q[:2].isdigit() or q[:2].upper() in {"2A", "2B"}:
             communes = list(base.filter(code__startswith=q.upper())[:10]) or list(

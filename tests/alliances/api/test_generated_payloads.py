@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.api_alliances.conftest import party
+from tests.alliances.api.conftest import party
 
 pytestmark = pytest.mark.django_db
 

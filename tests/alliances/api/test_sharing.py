@@ -10,7 +10,7 @@ from maillage.alliances.actions import leave_alliance
 from maillage.alliances.models import AllianceNote, Party, PartyInvitation
 from maillage.contributions.actions import record_contribution
 from maillage.organizations.actions import create_organization
-from tests.api_alliances.conftest import detail, party, post
+from tests.alliances.api.conftest import detail, party, post
 from tests.conftest import api_client_for
 
 pytestmark = pytest.mark.django_db
