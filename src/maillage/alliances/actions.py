@@ -42,7 +42,9 @@ from maillage.alliances.models import (
     ProposalStatus,
     StageChange,
     TerritoryLevel,
+    WorkspaceSettings,
 )
+from maillage.alliances.queries import cold_after_days, my_party
 from maillage.audit.actions import record_event
 from maillage.core.hostile import single_line_error
 from maillage.core.mail import send_after_commit
@@ -57,6 +59,7 @@ logger = logging.getLogger(__name__)
 MAX_DURATION_MINUTES = 24 * 60 * 14  # a fortnight: beyond it, split the interaction
 MAX_PDF_BYTES = 10 * 1024 * 1024
 MAX_AGREEMENT_AMOUNT = 1_000_000_000  # 1 Md€: above it an amount is a typing error
+MIN_COLD_AFTER_DAYS, MAX_COLD_AFTER_DAYS = 1, 3650
 
 
 def _errors(errors: dict[str, list[str]]) -> None:
@@ -66,7 +69,7 @@ def _errors(errors: dict[str, list[str]]) -> None:
 
 def party_of(alliance: Alliance, workspace) -> Party:
     """The active party through which ``workspace`` acts in ``alliance``, or 404 (existence not disclosed)."""
-    party = next((p for p in alliance.parties.all() if p.workspace_id == workspace.pk and p.left_at is None), None)
+    party = my_party(alliance, workspace)
     if party is None:
         raise Http404("Alliance introuvable.")
     return party
@@ -682,6 +685,36 @@ def _remind_agreement(agreement: Agreement) -> None:
             from_email=None,
             recipient_list=recipients,
         )
+
+
+@transaction.atomic
+def set_cold_after_days(*, workspace, user, days: int, request=None) -> bool:
+    """Set after how many days without an interaction the workspace's relationships are "going cold".
+
+    Admins decide; the value is checked here (French message keyed by field), journaled
+    (``alliance_settings.changed``, before and after) when it changes. Returns whether it changed.
+    """
+    membership = Membership.objects.visible_to(workspace).active().filter(user=user).first()
+    if not role_at_least(membership.role if membership else None, Role.ADMIN):
+        raise PermissionDenied("Seuls les administrateurs de l'espace règlent les alliances.")
+    if isinstance(days, bool) or not isinstance(days, int):
+        raise ValidationError({"cold_after_days": ["Indiquez un nombre entier de jours."]})
+    if days < MIN_COLD_AFTER_DAYS:
+        raise ValidationError({"cold_after_days": ["Indiquez au moins 1 jour."]})
+    if days > MAX_COLD_AFTER_DAYS:
+        raise ValidationError({"cold_after_days": ["Indiquez au plus 3 650 jours (10 ans)."]})
+    before = cold_after_days(workspace)
+    WorkspaceSettings.objects.update_or_create(workspace=workspace, defaults={"cold_after_days": days})
+    if before == days:
+        return False
+    record_event(
+        action="alliance_settings.changed",
+        actor=user,
+        workspace=workspace,
+        details={"cold_after_days": {"before": before, "after": days}},
+        request=request,
+    )
+    return True
 
 
 # --- proposals: a party that does not lead proposes, the lead decides (decision 0016, the rule in lead.py) ----------

@@ -44,7 +44,7 @@ LIST_FIELDS = ("id", "name", "stage", "forms", "territory_name", "last_interacti
 
 def cold_after_days(workspace) -> int:
     """Days without an interaction after which the workspace calls a relationship "going cold"."""
-    found = WorkspaceSettings.objects.filter(workspace=workspace).values_list("cold_after_days", flat=True).first()
+    found = WorkspaceSettings.objects.visible_to(workspace).values_list("cold_after_days", flat=True).first()
     return found or DEFAULT_COLD_AFTER_DAYS
 
 
@@ -144,6 +144,16 @@ def filtered_alliances(workspace, filters: AllianceFilters, *, cold_days: int | 
 
 def _cold_flag(days: int) -> Case:
     return Case(When(cold_q(days), then=Value(True)), default=Value(False))
+
+
+def is_cold(alliance: Alliance, workspace) -> bool:
+    """Whether one alliance is going cold by the workspace's setting (one or two queries)."""
+    return Alliance.objects.filter(pk=alliance.pk).filter(cold_q(cold_after_days(workspace))).exists()
+
+
+def my_party(alliance: Alliance, workspace) -> Party | None:
+    """The active party through which ``workspace`` acts in ``alliance`` (read from its loaded parties), or None."""
+    return next((p for p in alliance.parties.all() if p.workspace_id == workspace.pk and p.left_at is None), None)
 
 
 def _partner_names(alliance_ids) -> dict[int, str]:
@@ -258,4 +268,5 @@ def cold_list(workspace, *, days: int, today: date | None = None, limit: int | N
 
 
 def with_cold(qs, days: int):
-    return qs.annotate(is_cold=Case(When(cold_q(days), then=Value(True)), default=Value(False)))
+    """Alliances annotated with ``is_cold`` (going cold after ``days`` without an interaction)."""
+    return qs.annotate(is_cold=_cold_flag(days))

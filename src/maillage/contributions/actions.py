@@ -197,7 +197,7 @@ def correct_contribution(
         raise PermissionDenied(
             "Seul l'espace qui a enregistré cette contribution la corrige : demandez-lui la correction."
         )
-    receipt = contribution.receipts.filter(cancelled_at__isnull=True).first()  # the receipts area's rows, read only
+    receipt = contribution.receipts.active().first()  # the receipts area's rows, read only
     if receipt is not None:
         raise ReceiptLocked(receipt)
     unknown = set(changes) - set(CORRECTABLE)

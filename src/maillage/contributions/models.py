@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 
 from maillage.core.formats import money
+from maillage.core.tenancy import ThroughAllianceQuerySet
 
 if TYPE_CHECKING:
-    from maillage.workspaces.models import Workspace
+    pass
 
 
 class Kind(models.TextChoices):
@@ -57,11 +58,8 @@ METHODS_BY_KIND: dict[str, tuple[str, ...]] = {
 }
 
 
-class ContributionQuerySet(models.QuerySet["Contribution"]):
-    def visible_to(self, workspace: Workspace | None) -> Self:
-        from maillage.alliances.models import Alliance
-
-        return self.filter(alliance__in=Alliance.objects.visible_to(workspace))
+class ContributionQuerySet(ThroughAllianceQuerySet["Contribution"]):
+    """Contributions are visible with their alliance."""
 
 
 class Contribution(models.Model):

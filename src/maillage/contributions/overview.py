@@ -137,7 +137,7 @@ def timeline(
         .select_related("workspace__organization")
         .prefetch_related(
             Prefetch("attendances", queryset=Attendance.objects.all(), to_attr="attendance_list"),
-            Prefetch("contacts", queryset=Contact.objects.filter(workspace=workspace), to_attr="own_contacts"),
+            Prefetch("contacts", queryset=Contact.objects.visible_to(workspace), to_attr="own_contacts"),
         )
     )
     for interaction in page_rows(interactions, "occurred_on").order_by("-occurred_on", "-id")[: reach + 1]:
@@ -256,7 +256,7 @@ def _own_parties(workspace: Workspace | None) -> QuerySet[Party]:
     """
     if workspace is None:
         return Party.objects.none()
-    return Party.objects.filter(workspace=workspace, left_at__isnull=True).order_by()
+    return Party.objects.visible_to(workspace).filter(left_at__isnull=True).order_by()
 
 
 # The workspace's own (active) party in each visible alliance with its minutes (own), read from the time kept on

@@ -19,6 +19,7 @@ from maillage.alliances.models import Party
 from maillage.audit.models import AuditEvent
 from maillage.contributions.models import Contribution, Kind, Status
 from maillage.core import formats
+from maillage.core.legal import MONTHLY_PSS, SKILLS_PSS_MULTIPLIER
 from maillage.organizations.models import PUBLIC_KINDS
 from maillage.organizations.models import Kind as OrganizationKind
 
@@ -90,7 +91,7 @@ def own_parties(workspace: Workspace | None) -> QuerySet[Party]:
     """The workspace's active party in each alliance it sees."""
     if workspace is None:
         return Party.objects.none()
-    return Party.objects.filter(workspace=workspace, left_at__isnull=True).order_by()
+    return Party.objects.visible_to(workspace).filter(left_at__isnull=True).order_by()
 
 
 def gift_year() -> ExtractYear:
@@ -208,3 +209,12 @@ def corrections_of(contribution: Contribution) -> list[Correction]:
             )
         )
     return result
+
+
+def skills_ceilings(years: int = 3) -> list[dict[str, Any]]:
+    """The monthly ceiling of a skills gift's valued salary (``SKILLS_PSS_MULTIPLIER`` × the monthly social
+    security ceiling) for the last ``years`` years known to ``core.legal``, newest first: year, pss, ceiling."""
+    return [
+        {"year": year, "pss": pss, "ceiling": SKILLS_PSS_MULTIPLIER.value * pss}
+        for year, pss in sorted(MONTHLY_PSS.items(), reverse=True)[:years]
+    ]

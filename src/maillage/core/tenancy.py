@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
+from django.db.models.expressions import BaseExpression
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
@@ -33,12 +34,34 @@ class WorkspaceRequest(HttpRequest):
 
 
 class WorkspaceScopedQuerySet(models.QuerySet[M]):
-    """Rows that belong to one workspace. ``visible_to(None)`` is empty, never everything."""
+    """Rows that belong to one workspace. ``visible_to(None)`` is empty, never everything.
+
+    The one implementation of ``visible_to``: every model with a workspace (directly or through its alliance)
+    gets its manager from this queryset. A model says how a row reaches its workspace by ``scope_lookup`` (a
+    lookup to the workspace, ``"workspace"`` by default), or by overriding :meth:`scope` when the rule is not a
+    plain lookup (an alliance is visible to the workspaces of its active parties).
+    """
+
+    scope_lookup: str = "workspace"
+
+    def scope(self, workspace: Workspace) -> models.Q | BaseExpression:
+        """The condition that keeps the rows of ``workspace`` (never called with ``None``)."""
+        return models.Q(**{self.scope_lookup: workspace})
 
     def visible_to(self, workspace: Workspace | None) -> Self:
         if workspace is None:
             return self.none()
-        return self.filter(workspace=workspace)
+        return self.filter(self.scope(workspace))
+
+
+class ThroughAllianceQuerySet(WorkspaceScopedQuerySet[M]):
+    """Rows that are visible with their alliance (contributions, evaluations): the alliance's rule, reused."""
+
+    def scope(self, workspace: Workspace) -> models.Q:
+        from django.apps import apps
+
+        alliance = apps.get_model("alliances", "Alliance")
+        return models.Q(alliance__in=alliance.objects.visible_to(workspace))
 
 
 def get_visible_or_404(queryset: models.QuerySet[M], **lookup: Any) -> M:

@@ -100,7 +100,7 @@ def build_archive(workspace, *, user=None, request=None) -> bytes:
         "agreements": [],
         "alliance_notes": [
             {"alliance": n.alliance_id, "text": n.text}
-            for n in AllianceNote.objects.filter(alliance_id__in=alliance_ids, workspace=workspace).order_by("id")
+            for n in AllianceNote.objects.visible_to(workspace).filter(alliance_id__in=alliance_ids).order_by("id")
         ],
     }
     for a in alliances:
@@ -288,9 +288,9 @@ class Replay:
         self.seen: Counter = Counter()
         self.known_keys: dict[str, int] = {
             key: pk
-            for key, pk in ImportedRow.objects.filter(workspace=self.ws, entity="archive").values_list(
-                "natural_key", "object_id"
-            )
+            for key, pk in ImportedRow.objects.visible_to(self.ws)
+            .filter(entity="archive")
+            .values_list("natural_key", "object_id")
             if pk is not None
         }
         self.done = 0

@@ -708,9 +708,7 @@ def _active_exists(contribution: Contribution) -> bool:
 
 
 def with_receipt_flag(queryset: QuerySet[Contribution]) -> QuerySet[Any]:  # rows annotated with has_receipt
-    return queryset.annotate(
-        has_receipt=Exists(Receipt.objects.filter(contribution=OuterRef("pk"), cancelled_at__isnull=True))
-    )
+    return queryset.annotate(has_receipt=Exists(Receipt.objects.active().filter(contribution=OuterRef("pk"))))
 
 
 def issue_receipt(

@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from maillage.alliances.models import Party
 from maillage.audit.actions import Origin, origin, record_event, record_events
-from maillage.contributions.models import GIFT_KINDS, Contribution, Kind, SkillsLine, Status
+from maillage.contributions.models import Contribution, Kind, SkillsLine
 from maillage.core.formats import money
 from maillage.receipts.actions import (
     ISSUE,
@@ -43,6 +43,7 @@ from maillage.receipts.actions import (
 )
 from maillage.receipts.models import BatchRun, BatchStatus, IndividualGift, Receipt, gift_year_bounds
 from maillage.receipts.pdf import pdf_filename, render_receipt_pdf
+from maillage.receipts.queries import pending_gifts, pending_individual_gifts
 from maillage.workspaces.claims import is_verified, require_verified, unverified_message
 
 if TYPE_CHECKING:
@@ -69,18 +70,7 @@ def _inside_chunk_hook() -> None:
 
 
 def _pending_contributions_query(workspace: Workspace, year: int) -> QuerySet[Contribution]:
-    start, end = gift_year_bounds(year)
-    return (
-        Contribution.objects.visible_to(workspace)
-        .filter(
-            receiver__organization_id=workspace.organization_id,
-            status=Status.RECEIVED,
-            received_on__range=(start, end),
-            kind__in=list(GIFT_KINDS),
-        )
-        .exclude(Exists(Receipt.objects.filter(contribution=OuterRef("pk"), cancelled_at__isnull=True)))
-        .order_by("received_on", "pk")
-    )
+    return pending_gifts(workspace, year)
 
 
 def _attach(contributions: list[Contribution]) -> list[Contribution]:
@@ -103,17 +93,6 @@ def _attach(contributions: list[Contribution]) -> list[Contribution]:
 def pending_contributions(workspace: Workspace, year: int) -> list[Contribution]:
     """Received gifts of the year to the workspace's organisation without an active receipt."""
     return _attach(list(_pending_contributions_query(workspace, year)))
-
-
-def pending_individual_gifts(workspace: Workspace, year: int) -> QuerySet[IndividualGift]:
-    start, end = gift_year_bounds(year)
-    return (
-        IndividualGift.objects.visible_to(workspace)
-        .filter(received_on__range=(start, end))
-        .exclude(Exists(Receipt.objects.filter(individual_gift=OuterRef("pk"), cancelled_at__isnull=True)))
-        .select_related("donor")
-        .order_by("received_on", "pk")
-    )
 
 
 def start_batch(
@@ -297,12 +276,12 @@ def _of_run(run: BatchRun) -> QuerySet[Receipt]:
     """The receipts this run issued with a donor's address (its issuer and person, since it started, its year)."""
     start, end = gift_year_bounds(run.year)
     return (
-        Receipt.objects.filter(
+        Receipt.objects.active()
+        .filter(
             issuer_id=run.workspace.organization_id,
             issued_by_id=run.started_by_id,
             issued_at__gte=run.started_at,
             gift_date__range=(start, end),
-            cancelled_at__isnull=True,
         )
         .exclude(donor_email="")
         .order_by("number")

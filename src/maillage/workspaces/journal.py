@@ -40,9 +40,7 @@ def _start_of(day: date) -> datetime:
 
 def members_of(workspace) -> list[Membership]:
     """Every membership of the workspace, past ones included (the person filter's choices)."""
-    return list(
-        Membership.objects.filter(workspace=workspace).select_related("user").order_by("user__full_name", "user_id")
-    )
+    return list(Membership.objects.visible_to(workspace).select_related("user").order_by("user__full_name", "user_id"))
 
 
 def journal(workspace, filters: Filters | None = None, members: list[Membership] | None = None) -> QuerySet[AuditEvent]:

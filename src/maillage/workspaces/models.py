@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from maillage.core.roles import Role
+from maillage.core.tenancy import WorkspaceScopedQuerySet
 
 
 class UserManager(BaseUserManager["User"]):
@@ -102,9 +103,8 @@ class Workspace(models.Model):
         return self.verified_at is not None
 
 
-class MembershipQuerySet(models.QuerySet["Membership"]):
+class MembershipQuerySet(WorkspaceScopedQuerySet["Membership"]):
     def active(self) -> Self:
-
         return self.filter(revoked_at__isnull=True, user__is_active=True)
 
 
@@ -140,6 +140,8 @@ class Invitation(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
+    objects = WorkspaceScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -166,6 +168,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -213,6 +217,8 @@ class OrganizationClaim(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     decision_reason = models.CharField("motif", max_length=500, blank=True)
 
+    objects = WorkspaceScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-submitted_at", "-id"]
         verbose_name = "revendication d'organisation"
@@ -244,6 +250,8 @@ class JoinRequest(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     decision_reason = models.CharField("motif", max_length=500, blank=True)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -299,7 +299,7 @@ def note_out(n: AllianceNote) -> NoteOut:
 )
 def list_notes(request, alliance_id: int):
     alliance = visible_alliance(request, alliance_id)
-    notes = AllianceNote.objects.filter(alliance=alliance, workspace=request.workspace).select_related("author")
+    notes = AllianceNote.objects.visible_to(request.workspace).filter(alliance=alliance).select_related("author")
     return [note_out(n) for n in notes]
 
 

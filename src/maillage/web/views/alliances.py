@@ -10,7 +10,6 @@ from django import forms as djforms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_date
@@ -29,9 +28,9 @@ from maillage.alliances.models import (
     PartyRole,
     Proposal,
     StageChange,
-    WorkspaceSettings,
 )
 from maillage.contributions import overview
+from maillage.core.ids import check_id
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_visible_or_404, workspace_required
 from maillage.organizations.models import Cause, Organization
@@ -50,14 +49,8 @@ from maillage.web.forms.alliances import (
 )
 from maillage.web.views.workspaces import verified_required
 
-MAX_PK = 2**63 - 1
-
-
-def check_pk(value: int) -> int:
-    """An id from a URL or a form that no database row can have answers 404 (SQLite would overflow)."""
-    if not 0 < value <= MAX_PK:
-        raise Http404("Objet introuvable.")
-    return value
+# An id from a URL or a form that no database row can have answers 404 (one bound for pages and API).
+check_pk = check_id
 
 
 def get_alliance(request, alliance_id: int) -> Alliance:
@@ -130,8 +123,8 @@ def alliance_board(request):
 def alliance_settings(request):
     form = SettingsForm(request.POST)
     if form.is_valid():
-        WorkspaceSettings.objects.update_or_create(
-            workspace=request.workspace, defaults={"cold_after_days": form.cleaned_data["cold_after_days"]}
+        actions.set_cold_after_days(
+            workspace=request.workspace, user=request.user, days=form.cleaned_data["cold_after_days"], request=request
         )
         messages.success(
             request, f"Une relation sans échange depuis {form.cleaned_data['cold_after_days']} jours est signalée."
@@ -233,7 +226,7 @@ def _detail_context(request, alliance: Alliance) -> dict:
         "moves": [(s, Stage(s).label) for s in allowed_moves(alliance.stage) if s != Stage.ABANDONED],
         "can_abandon": Stage.ABANDONED in allowed_moves(alliance.stage),
         "stage_log": StageChange.objects.filter(alliance=alliance).select_related("by", "by_workspace__organization"),
-        "notes": AllianceNote.objects.filter(alliance=alliance, workspace=workspace).select_related("author"),
+        "notes": AllianceNote.objects.visible_to(workspace).filter(alliance=alliance).select_related("author"),
         "interactions": Interaction.objects.filter(alliance=alliance).select_related("workspace__organization")[:5],
         "agreements": alliance.agreements.all(),
         "contributions": overview.latest_contributions(alliance, 10),

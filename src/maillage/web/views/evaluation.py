@@ -158,7 +158,7 @@ def _list_context(request, form=None) -> dict:
         for r in Response.objects.filter(evaluation__in=[e.pk for e in evaluations], party__workspace=workspace)
     }
     for evaluation in evaluations:
-        evaluation.own_response = own.get(evaluation.pk)
+        evaluation.own_response = own.get(evaluation.pk)  # type: ignore[attr-defined]  # for the template
     alliances = list(Alliance.objects.visible_to(workspace).only("id", "name").order_by("name"))
     return {"evaluations": evaluations, "form": form or OpenEvaluationForm(alliances), "has_alliances": bool(alliances)}
 
