@@ -186,7 +186,7 @@ def list_jobs(request):
 def upload_job(
     request,
     entity: FormField[str] = "",
-    file: File[UploadedFile] = None,  # type: ignore[assignment]
+    file: File[UploadedFile] = None,  # type: ignore[assignment]  # optional: a missing file is refused in French
 ):
     require_role(request, Role.MEMBER)
     content = None
