@@ -6,17 +6,21 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from maillage.receipts.models import Receipt, gift_year_bounds
 from maillage.receipts.pdf import pdf_filename, render_cancellation_pdf, render_receipt_pdf
+
+if TYPE_CHECKING:
+    from maillage.receipts.models import ReceiptQuerySet
+    from maillage.workspaces.models import Workspace
 
 # A page or the API makes the ZIP of at most this many receipts in the request; beyond, ``maillage receipts_zip``
 # (thousands of PDFs take minutes).
 ONLINE_LIMIT = 300
 
 
-def year_receipts(workspace, year: int):
+def year_receipts(workspace: Workspace, year: int) -> ReceiptQuerySet:
     """The receipts of ``year``'s gifts issued by the workspace's organisation (cancelled ones included)."""
     start, end = gift_year_bounds(year)
     return Receipt.objects.visible_to(workspace).filter(
@@ -24,7 +28,7 @@ def year_receipts(workspace, year: int):
     )
 
 
-def write_year_zip(workspace, year: int, output: Path | IO[bytes]) -> int:
+def write_year_zip(workspace: Workspace, year: int, output: Path | IO[bytes]) -> int:
     """Write the PDFs of the receipts of ``year``'s gifts into ``output`` (a path or a binary file). Returns the
     number of receipts."""
     receipts = year_receipts(workspace, year).select_related("issuer_details", "replaces").order_by("year", "number")
@@ -38,7 +42,7 @@ def write_year_zip(workspace, year: int, output: Path | IO[bytes]) -> int:
     return count
 
 
-def year_zip_bytes(workspace, year: int) -> bytes:
+def year_zip_bytes(workspace: Workspace, year: int) -> bytes:
     """The ZIP of ``year``'s receipts, in memory (pages and API: at most ``ONLINE_LIMIT`` receipts)."""
     output = io.BytesIO()
     write_year_zip(workspace, year, output)

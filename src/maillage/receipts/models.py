@@ -8,6 +8,7 @@ cancellation, and deletion is refused everywhere but in the retention purge (aft
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, NoReturn, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -225,11 +226,11 @@ class IssuerSnapshot(models.Model):
         return f"{self.data.get('name', '')} ({self.digest[:8]})"
 
 
-class ReceiptQuerySet(WorkspaceScopedQuerySet):
-    def delete(self):
+class ReceiptQuerySet(WorkspaceScopedQuerySet["Receipt"]):
+    def delete(self) -> NoReturn:
         raise ValidationError("Un reçu fiscal ne se supprime pas : annulez-le en indiquant la raison.")
 
-    def active(self):
+    def active(self) -> Self:
         return self.filter(cancelled_at__isnull=True)
 
 
@@ -311,7 +312,7 @@ class Receipt(models.Model):
     def __str__(self) -> str:
         return f"Reçu n° {self.reference}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             fields = kwargs.get("update_fields")
             if fields is None or not set(fields) <= CANCELLATION_FIELDS:
@@ -320,12 +321,13 @@ class Receipt(models.Model):
                 )
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise ValidationError("Un reçu fiscal ne se supprime pas : annulez-le en indiquant la raison.")
 
     @property
-    def issuer_snapshot(self) -> dict:
-        return self.issuer_details.data
+    def issuer_snapshot(self) -> dict[str, Any]:
+        data: dict[str, Any] = self.issuer_details.data
+        return data
 
     @property
     def is_cancelled(self) -> bool:
@@ -366,7 +368,7 @@ class ReceiptLine(models.Model):
         return f"{self.gift_date:%d/%m/%Y} : {formats.money(self.amount)}"
 
 
-def gift_has_active_receipt():
+def gift_has_active_receipt() -> Q:
     """Exists() for an IndividualGift queryset (``OuterRef("pk")``): an active single receipt or summary line."""
     from django.db.models import Exists, OuterRef
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -48,6 +49,11 @@ from maillage.receipts.models import (
 )
 from maillage.workspaces.claims import require_verified
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from maillage.workspaces.models import User, Workspace
+
 
 def summary_donor(receipt: Receipt) -> Donor | None:
     line = receipt.lines.select_related("gift__donor").first()
@@ -60,7 +66,13 @@ def summary_years(donor: Donor) -> list[int]:
 
 
 def issue_summary_receipt(
-    *, workspace, user, donor: Donor | None, year: int, replaces: Receipt | None = None, request=None
+    *,
+    workspace: Workspace,
+    user: User | None,
+    donor: Donor | None,
+    year: int,
+    replaces: Receipt | None = None,
+    request: HttpRequest | None = None,
 ) -> Receipt:
     """Issue the yearly summary receipt of ``donor``'s gifts of ``year``. French ValidationError when refused."""
     if donor is None or donor.workspace_id != workspace.pk:
@@ -83,10 +95,9 @@ def issue_summary_receipt(
         ) from exc
 
 
-def _issue(workspace, user, donor: Donor, year: int, replaces: Receipt | None) -> Receipt:
+def _issue(workspace: Workspace, user: User | None, donor: Donor, year: int, replaces: Receipt | None) -> Receipt:
     require_verified(workspace, ISSUE)
-    eligibility = eligibility_of(workspace)
-    check_individual_issuer(eligibility)
+    eligibility = check_individual_issuer(eligibility_of(workspace))
     # Locked in id order, like the single issue and the batch: a concurrent issue waits, then sees this receipt.
     gifts = list(
         IndividualGift.objects.visible_to(workspace)
@@ -169,7 +180,7 @@ def _issue(workspace, user, donor: Donor, year: int, replaces: Receipt | None) -
     return receipt
 
 
-def issue_year_summaries(*, workspace, user, year: int) -> tuple[int, list[str]]:
+def issue_year_summaries(*, workspace: Workspace, user: User | None, year: int) -> tuple[int, list[str]]:
     """The yearly summary receipt of every donor with a gift of ``year`` and no receipt yet (the CLI batch,
     ``maillage issue_receipts --annual``). Each donor in its own transaction: one refusal never stops the others.
     Returns (issued, French messages naming each donor skipped and why: the usual batch then issues their gifts'
@@ -192,7 +203,7 @@ def issue_year_summaries(*, workspace, user, year: int) -> tuple[int, list[str]]
     return issued, messages
 
 
-def year_of(raw) -> int:
+def year_of(raw: object) -> int:
     """A calendar year typed in a URL or a form; French ValidationError when it is not one."""
     text = str(raw or "").strip()
     if not text.isdigit() or not 2019 <= int(text) <= date.today().year:
