@@ -408,6 +408,13 @@ def can_see(response: Response, viewer_party_id: int | None, evaluation: Evaluat
 
 # --- Objectives (Le RAMEAU: the evaluation starts from each party's objectives and the common-good objective) ---
 
+# Said when an alliance becomes « formalisée » (page and API): an invitation, never a blocking form.
+OBJECTIVES_INVITATION = (
+    "L'alliance est formalisée : c'est le moment pour chaque partie de déclarer ses objectifs, et pour la partie "
+    "pilote l'objectif d'intérêt général, chacun avec son indicateur (unité, valeur de départ, cible, période). "
+    "Les évaluations rendront compte des résultats au regard de ces objectifs."
+)
+
 
 def _lead_party(alliance: Alliance) -> Party | None:
     return next((p for p in alliance.parties.all() if p.role == PartyRole.LEAD and p.left_at is None), None)
