@@ -7,13 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import F
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from maillage.alliances.actions import party_of
 from maillage.alliances.models import Alliance
 from maillage.api.auth import require_role
 from maillage.core.tenancy import get_visible_or_404
@@ -208,6 +207,17 @@ def _evaluation(request, evaluation_id: int) -> Evaluation:
     return get_visible_or_404(evaluations_for(request.workspace), pk=evaluation_id)
 
 
+def _answerable(request, evaluation_id: int) -> Evaluation:
+    """An evaluation of an alliance the workspace is a party of, or (decision 0017) one it answered before leaving."""
+    try:
+        return _evaluation(request, evaluation_id)
+    except Http404:
+        return get_visible_or_404(
+            actions.former_evaluations(request.workspace).select_related("alliance", "questionnaire"),
+            pk=evaluation_id,
+        )
+
+
 def _questionnaire_out(q: Questionnaire) -> dict:
     return {
         "version": q.version,
@@ -297,21 +307,22 @@ def _response_out(r) -> dict:
 
 @router.get("/{int:evaluation_id}/answers", response=list[ResponseOut], summary="Les réponses que je peux voir")
 def list_answers(request, evaluation_id: int):
-    evaluation = _evaluation(request, evaluation_id)
-    own = party_of(evaluation.alliance, request.workspace)
+    evaluation = _answerable(request, evaluation_id)
+    own = actions.answering_party(evaluation, request.workspace)
     return [
         _response_out(r)
         for r in evaluation.responses.select_related("questionnaire", "party__organization").prefetch_related(
             "answers__question"
         )
-        if actions.can_see(r, own.pk, evaluation)
+        # a party that left sees its own answers only (decision 0017)
+        if (r.party_id == own.pk if own.left_at else actions.can_see(r, own.pk, evaluation))
     ]
 
 
 @router.put("/{int:evaluation_id}/answers", response=ResponseOut, summary="Répondre (brouillon ou envoi)")
 def put_answers(request, evaluation_id: int, payload: AnswersIn):
     require_role(request)
-    evaluation = _evaluation(request, evaluation_id)
+    evaluation = _answerable(request, evaluation_id)
     party = None
     if payload.party_id is not None:
         party = next((p for p in evaluation.alliance.parties.all() if p.pk == payload.party_id), None)
