@@ -63,7 +63,14 @@ def extend_world(world) -> None:
         period_start=date(2025, 1, 1),
         period_end=date(2025, 12, 31),
     )
-    save_resource_year(workspace=world["a"], user=owner, year=2025, resources={"public_subsidies": "1000"})
+    record = save_resource_year(
+        workspace=world["a"],
+        user=owner,
+        year=2025,
+        resources={"public_subsidies": "1000", "gifts": "500"},
+        funders=[("Entreprise partenaire de A", "gifts", "500", company.pk)],
+    )
+    world["funder"] = record.funders.get()  # already a party of A's alliance: « linked », nothing created
     world["link"], world["link_token"] = create_response_link(
         evaluation=world["evaluation"],
         party=world["outside_party"],
@@ -133,6 +140,7 @@ def web_matrix(w) -> dict:
         "evaluation_close": ("post", e, {}, A_WRITE),
         "diagnostic": ("get", {}, {}, expect()),
         "diagnostic_year": ("post", {"year": 2024}, {"sales": "1000", "volunteers": "3"}, own_data_write),
+        "diagnostic_funder_alliance": ("post", {"funder_id": w["funder"].pk}, {}, A_WRITE),
     }
 
 
@@ -182,6 +190,11 @@ def api_matrix(w) -> dict:
             {"year": 2024},
         ),
         ("GET", "/api/v1/diagnostic"): (read, None, {}),
+        ("POST", "/api/v1/diagnostic/funders/{funder_id}/alliance"): (
+            api_expect(403, 200, other_workspace=404),
+            {},
+            {"funder_id": w["funder"].pk},
+        ),
     }
 
 
