@@ -493,7 +493,7 @@ def _objective_out(o: Objective) -> dict:
         "alliance_id": o.alliance_id,
         "common_good": o.party_id is None,
         "party_id": o.party_id,
-        "owner": "Intérêt général" if o.party_id is None else o.party.organization.name,
+        "owner": o.party.organization.name if o.party is not None else "Intérêt général",
         "title": o.title,
         "indicator": o.indicator,
         "unit": o.unit,

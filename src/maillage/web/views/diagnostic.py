@@ -169,7 +169,7 @@ def diagnostic_year(request, year: int):
         picked = Organization.objects.in_bulk([o for *_, o in rows if o])
         funder_rows = [{"name": n, "source": s, "amount": a, "organization": picked.get(o)} for n, s, a, o in rows]
     else:
-        initial = {}
+        initial: dict[str, object] = {}
         if record:
             initial = {s: record.amount(s) for s in Source.values}
             initial.update({n: getattr(record, n) for n, _ in HUMAN_FIELDS})
