@@ -257,6 +257,10 @@ def evaluate(cases: list[dict], explain: bool = False) -> dict:
         r10.append(len(relevant & set(ranked[:10])) / len(relevant))
         first = next((i for i, key in enumerate(ranked, start=1) if key in relevant), None)
         rr.append(1 / first if first else 0.0)
+        if case["variant"] == "naf" and explain and first_all != 1:
+            print(f"    naf (whole partners list): first relevant at rank {first_all}")
+            for s in result.partners[:3]:
+                print(f"      {s.source} org {s.organization_id} {s.score}: {s.match.reason_texts}")
         if explain and first != 1:
             shown = result.partners if case["variant"] == "naf" else result.items
             print(f"    {case['variant']}: first relevant at rank {first}; relevant {sorted(relevant)}")

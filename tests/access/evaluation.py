@@ -63,7 +63,14 @@ def extend_world(world) -> None:
         period_start=date(2025, 1, 1),
         period_end=date(2025, 12, 31),
     )
-    save_resource_year(workspace=world["a"], user=owner, year=2025, resources={"public_subsidies": "1000"})
+    record = save_resource_year(
+        workspace=world["a"],
+        user=owner,
+        year=2025,
+        resources={"public_subsidies": "1000", "gifts": "500"},
+        funders=[("Entreprise partenaire de A", "gifts", "500", company.pk)],
+    )
+    world["funder"] = record.funders.get()  # already a party of A's alliance: « linked », nothing created
     world["link"], world["link_token"] = create_response_link(
         evaluation=world["evaluation"],
         party=world["outside_party"],
@@ -133,6 +140,7 @@ def web_matrix(w) -> dict:
         "evaluation_close": ("post", e, {}, A_WRITE),
         "diagnostic": ("get", {}, {}, expect()),
         "diagnostic_year": ("post", {"year": 2024}, {"sales": "1000", "volunteers": "3"}, own_data_write),
+        "diagnostic_funder_alliance": ("post", {"funder_id": w["funder"].pk}, {}, A_WRITE),
     }
 
 
@@ -142,6 +150,7 @@ def api_matrix(w) -> dict:
     a_read = api_expect(200, 200, other_workspace=404)
     a_write = api_expect(403, 200, other_workspace=404)
     base = "/api/v1/evaluations"
+    al = {"alliance_id": w["eval_alliance"].pk}
     return {
         ("GET", f"{base}/questionnaires/current"): (read, None, {}),
         ("GET", f"{base}/questionnaires/{{version}}"): (read, None, {"version": 1}),
@@ -154,6 +163,24 @@ def api_matrix(w) -> dict:
         ("POST", f"{base}/{{evaluation_id}}/reminders"): (a_write, {}, e),
         ("GET", f"{base}/{{evaluation_id}}/scores"): (a_read, None, e),
         ("GET", f"{base}/{{evaluation_id}}/report.pdf"): (a_read, None, e),
+        ("GET", f"{base}/alliances/{{alliance_id}}/objectives"): (a_read, None, al),
+        ("POST", f"{base}/alliances/{{alliance_id}}/objectives"): (
+            api_expect(403, 201, other_workspace=404),
+            "objective",
+            al,
+        ),
+        ("DELETE", f"{base}/alliances/{{alliance_id}}/objectives/{{objective_id}}"): (
+            api_expect(403, 204, other_workspace=404),
+            None,
+            {**al, "objective_id": w["objective"].pk},
+        ),
+        ("GET", f"{base}/{{evaluation_id}}/links"): (a_read, None, e),
+        ("POST", f"{base}/{{evaluation_id}}/links/{{link_id}}/revoke"): (a_write, {}, {**e, "link_id": w["link"].pk}),
+        ("POST", f"{base}/{{evaluation_id}}/links"): (
+            api_expect(403, 201, other_workspace=404),
+            {"party_id": w["outside_party"].pk, "email": "adjoint@sans-compte.test"},
+            e,
+        ),
         ("POST", f"{base}/{{evaluation_id}}/close"): (a_write, {}, e),
         ("GET", "/api/v1/diagnostic/years"): (read, None, {}),
         ("GET", "/api/v1/diagnostic/years/{year}"): (a_read, None, {"year": 2025}),
@@ -163,6 +190,11 @@ def api_matrix(w) -> dict:
             {"year": 2024},
         ),
         ("GET", "/api/v1/diagnostic"): (read, None, {}),
+        ("POST", "/api/v1/diagnostic/funders/{funder_id}/alliance"): (
+            api_expect(403, 200, other_workspace=404),
+            {},
+            {"funder_id": w["funder"].pk},
+        ),
     }
 
 
@@ -173,5 +205,15 @@ def body_for(kind):
             "period_label": "Année 2026",
             "period_start": "2026-01-01",
             "period_end": "2026-12-31",
+        }
+    if kind == "objective":
+        return {
+            "title": "Former dix bénévoles",
+            "indicator": "Bénévoles formés",
+            "unit": "personnes",
+            "baseline": "0",
+            "target": "10",
+            "period_start": "2025-01-01",
+            "period_end": "2025-12-31",
         }
     return kind

@@ -99,6 +99,7 @@ def test_every_page_of_the_walk_passes_axe_at_desktop_and_phone_widths(browser_p
         "/recus/simulation/",
         "/evaluations/",
         "/diagnostic/",
+        "/diagnostic/2025/",  # the funders picker (issue 25)
         "/rapprochement/",
         "/donnees/",
         "/espace/journal/",

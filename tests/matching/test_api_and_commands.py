@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from maillage.matching.actions import subscribe
 from maillage.matching.models import AlertSubscription
+from maillage.matching.scoring import METHOD_VERSION
 from tests.conftest import api_client_for
 from tests.matching.conftest import publish
 
@@ -53,7 +54,7 @@ def test_api_publish_search_suggest_and_start(land):
     )
     assert started.status_code == 201 and started.json()["stage"] == "first_contact"
     origins = api_c.get("/api/v1/matching/origins").json()
-    assert origins[0]["item_id"] == need["id"] and origins[0]["method_version"] == "2"
+    assert origins[0]["item_id"] == need["id"] and origins[0]["method_version"] == METHOD_VERSION
     assert api_a.get("/api/v1/matching/origins").json() == []  # the origin is the acting workspace's record
     again = api_c.post(
         "/api/v1/matching/suggestions/start",

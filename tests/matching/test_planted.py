@@ -18,7 +18,7 @@ from maillage.alliances import actions as alliance_actions
 from maillage.matching.models import Offer
 from maillage.matching.suggestions import suggestions_for
 from tests.conftest import api_client_for
-from tests.matching.conftest import org, publish
+from tests.matching.conftest import org, publish, workspace_for
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +94,27 @@ def test_a_company_whose_activity_fits_beats_an_unrelated_one(land):
         s for s in suggestions_for(land["assoc"], workspaces=[ws]).partners if s.organization_id == accountant.pk
     )
     assert any("code NAF" in r for r in cabinet.match.reason_texts)
+
+
+def test_the_silent_local_firm_of_the_trade_beats_a_published_offer_across_the_region(land):
+    """The bench's « naf » variant in the whole partners list: a firm of the trade (NAF 69.20Z) in the association's
+    own commune, which published nothing and declares another cause, against a firm 100 km away in the région
+    whose published accounting offer shares the cause and states its hours. Skills are given in person: the
+    commune's firm comes first (method version 3)."""
+    ws, _ = land["ws"][land["assoc"]]
+    need(land)
+    local = org("Cabinet Martin", "company", "69266", causes=("sport",), workforce_band="sme")
+    local.naf_id = "69.20Z"
+    local.save(update_fields=["naf"])
+    grenoble = org("Comptables des Alpes", "company", "38185", workforce_band="sme")
+    far_ws, far_user = workspace_for(grenoble, "alpes@test.fr")
+    publish(far_ws, far_user, "offer", title="Mécénat de compétences", hours_per_year=120)
+    partners = suggestions_for(land["assoc"], workspaces=[ws]).partners
+    ranked = [s.organization_id for s in partners]
+    assert ranked.index(local.pk) < ranked.index(grenoble.pk)
+    reasons = next(s for s in partners if s.organization_id == local.pk).match.reason_texts
+    assert "Heures ou montant non précisés par le donateur : à convenir" in reasons
+    assert any(r.startswith("Même commune") for r in reasons)
 
 
 def test_expired_offers_and_calls_are_never_proposed_nor_listed(land):

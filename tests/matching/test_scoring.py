@@ -137,7 +137,7 @@ def test_the_naf_code_is_a_soft_skills_signal():
     accountant = Side(2, "company", LYON, frozenset(), workforce_band="sme", naf_domains=frozenset({"comptabilite"}))
     printer = Side(3, "company", LYON, frozenset(), workforce_band="sme", naf_domains=frozenset({"communication"}))
     fits = score(me, accountant)
-    assert fits.score - score(me, printer).score == 20  # complementarity 10 + fit by activity 10
+    assert fits.score - score(me, printer).score == 25  # complementarity 10 + fit by activity 15 (its trade)
     assert any("code NAF" in r for r in fits.reason_texts)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from maillage.api.auth import require_role
@@ -21,7 +21,12 @@ class FunderIO(Schema):
     name: str = Field(..., max_length=200)
     source: str = Field(..., max_length=20)
     amount: Decimal
-    organization_id: int | None = Field(None, description="le financeur dans l'annuaire (tout organisme public y est)")
+    organization_id: int | None = Field(
+        None,
+        description="le financeur dans l'annuaire (tout organisme public y est) ; 0 : absent de l'annuaire ; "
+        "absent : relié si son nom y figure exactement une fois",
+    )
+    id: int | None = Field(None, description="identifiant du financeur (en lecture ; ignoré à l'écriture)")
 
 
 class YearOut(Schema):
@@ -95,7 +100,13 @@ def year_out(r: ResourceYear) -> dict:
         "total": r.total,
         "human": {h: Decimal(getattr(r, h)) for h in HUMAN},
         "funders": [
-            {"name": f.name, "source": f.source, "amount": f.amount, "organization_id": f.organization_id}
+            {
+                "id": f.pk,
+                "name": f.name,
+                "source": f.source,
+                "amount": f.amount,
+                "organization_id": f.organization_id,
+            }
             for f in r.funders.all()
         ],
         "notes": r.notes,
@@ -173,3 +184,27 @@ def get_diagnostic(request, year: int | None = None):
         "readings": d.readings,
         "checks": d.checks,
     }
+
+
+class FunderAllianceOut(Schema):
+    alliance_id: int
+    name: str
+    stage: str
+    created: bool = Field(..., description="false : le financeur était déjà partie à cette alliance en cours")
+
+
+@router.post(
+    "/funders/{int:funder_id}/alliance",
+    response={200: FunderAllianceOut, 201: FunderAllianceOut},
+    summary="Faire d'un financeur de l'annuaire une alliance (ou retrouver celle dont il est partie)",
+)
+def ally_with_funder(request, funder_id: int):
+    require_role(request)
+    funder = get_visible_or_404(
+        actions.funders_of(request.workspace).select_related("organization", "resource_year"), pk=funder_id
+    )
+    alliance, created = actions.ally_with_funder(
+        funder=funder, workspace=request.workspace, user=request.user, request=request
+    )
+    out = {"alliance_id": alliance.pk, "name": alliance.name, "stage": alliance.stage, "created": created}
+    return Status(201 if created else 200, out)

@@ -6,16 +6,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpResponse
+from django.db.models import F
+from django.http import Http404, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from maillage.alliances.actions import party_of
 from maillage.alliances.models import Alliance
 from maillage.api.auth import require_role
 from maillage.core.tenancy import get_visible_or_404
 from maillage.evaluation import actions
-from maillage.evaluation.models import Evaluation, Questionnaire
+from maillage.evaluation.models import Evaluation, Objective, Questionnaire, ResponseLink
 from maillage.evaluation.questionnaire import CODE, current_questionnaire
 from maillage.evaluation.report import cross_context, evaluations_for, render_pdf, report_context
 
@@ -205,6 +207,17 @@ def _evaluation(request, evaluation_id: int) -> Evaluation:
     return get_visible_or_404(evaluations_for(request.workspace), pk=evaluation_id)
 
 
+def _answerable(request, evaluation_id: int) -> Evaluation:
+    """An evaluation of an alliance the workspace is a party of, or (decision 0017) one it answered before leaving."""
+    try:
+        return _evaluation(request, evaluation_id)
+    except Http404:
+        return get_visible_or_404(
+            actions.former_evaluations(request.workspace).select_related("alliance", "questionnaire"),
+            pk=evaluation_id,
+        )
+
+
 def _questionnaire_out(q: Questionnaire) -> dict:
     return {
         "version": q.version,
@@ -294,21 +307,22 @@ def _response_out(r) -> dict:
 
 @router.get("/{int:evaluation_id}/answers", response=list[ResponseOut], summary="Les réponses que je peux voir")
 def list_answers(request, evaluation_id: int):
-    evaluation = _evaluation(request, evaluation_id)
-    own = party_of(evaluation.alliance, request.workspace)
+    evaluation = _answerable(request, evaluation_id)
+    own = actions.answering_party(evaluation, request.workspace)
     return [
         _response_out(r)
         for r in evaluation.responses.select_related("questionnaire", "party__organization").prefetch_related(
             "answers__question"
         )
-        if actions.can_see(r, own.pk, evaluation)
+        # a party that left sees its own answers only (decision 0017)
+        if (r.party_id == own.pk if own.left_at else actions.can_see(r, own.pk, evaluation))
     ]
 
 
 @router.put("/{int:evaluation_id}/answers", response=ResponseOut, summary="Répondre (brouillon ou envoi)")
 def put_answers(request, evaluation_id: int, payload: AnswersIn):
     require_role(request)
-    evaluation = _evaluation(request, evaluation_id)
+    evaluation = _answerable(request, evaluation_id)
     party = None
     if payload.party_id is not None:
         party = next((p for p in evaluation.alliance.parties.all() if p.pk == payload.party_id), None)
@@ -434,3 +448,175 @@ def report_pdf(request, evaluation_id: int):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="bilan-partenariat-{evaluation.pk}.pdf"'
     return response
+
+
+# --- Objectives of an alliance (each party's own, and the common-good one stated by the lead party) ---
+
+
+class ObjectiveIn(Schema):
+    common_good: bool = Field(False, description="true : l'objectif d'intérêt général (partie pilote)")
+    title: str = Field(..., max_length=300)
+    indicator: str = Field(..., max_length=200)
+    unit: str = Field(..., max_length=30)
+    baseline: str = Field(..., max_length=20, description="valeur de départ, par ex. 0")
+    target: str = Field(..., max_length=20, description="cible, par ex. 100")
+    period_start: date
+    period_end: date
+    measure: str = Field("", description="chiffre mesuré à rapprocher (facultatif)")
+
+
+class DeclaredObjectiveOut(Schema):
+    id: int
+    alliance_id: int
+    common_good: bool
+    party_id: int | None
+    owner: str
+    title: str
+    indicator: str
+    unit: str
+    baseline: Decimal
+    target: Decimal
+    period_start: date
+    period_end: date
+    measure: str
+
+
+def _alliance(request, alliance_id: int) -> Alliance:
+    return get_visible_or_404(
+        Alliance.objects.visible_to(request.workspace).prefetch_related("parties__organization"), pk=alliance_id
+    )
+
+
+def _objective_out(o: Objective) -> dict:
+    return {
+        "id": o.pk,
+        "alliance_id": o.alliance_id,
+        "common_good": o.party_id is None,
+        "party_id": o.party_id,
+        "owner": o.party.organization.name if o.party is not None else "Intérêt général",
+        "title": o.title,
+        "indicator": o.indicator,
+        "unit": o.unit,
+        "baseline": o.baseline,
+        "target": o.target,
+        "period_start": o.period_start,
+        "period_end": o.period_end,
+        "measure": o.measure,
+    }
+
+
+@router.get(
+    "/alliances/{int:alliance_id}/objectives",
+    response=list[DeclaredObjectiveOut],
+    summary="Les objectifs d'une alliance (de chaque partie et d'intérêt général)",
+)
+def list_objectives(request, alliance_id: int):
+    alliance = _alliance(request, alliance_id)
+    return [
+        _objective_out(o)
+        for o in Objective.objects.filter(alliance=alliance)
+        .select_related("party__organization")
+        .order_by(F("party_id").asc(nulls_first=True), "id")
+    ]
+
+
+@router.post(
+    "/alliances/{int:alliance_id}/objectives",
+    response={201: DeclaredObjectiveOut},
+    summary="Déclarer un objectif (le vôtre, ou celui d'intérêt général si vous êtes la partie pilote)",
+)
+def declare_objective(request, alliance_id: int, payload: ObjectiveIn):
+    require_role(request)
+    alliance = _alliance(request, alliance_id)
+    objective = actions.declare_objective(
+        alliance=alliance, workspace=request.workspace, user=request.user, **payload.dict()
+    )
+    return Status(201, _objective_out(Objective.objects.select_related("party__organization").get(pk=objective.pk)))
+
+
+@router.delete(
+    "/alliances/{int:alliance_id}/objectives/{int:objective_id}",
+    response={204: None},
+    summary="Retirer un objectif sur lequel personne n'a encore rapporté",
+)
+def withdraw_objective(request, alliance_id: int, objective_id: int):
+    require_role(request)
+    alliance = _alliance(request, alliance_id)
+    objective = get_visible_or_404(Objective.objects.filter(alliance=alliance), pk=objective_id)
+    actions.withdraw_objective(objective=objective, workspace=request.workspace, user=request.user)
+    return Status(204, None)
+
+
+# --- Personal links: a party without a Maillage workspace answers from outside (decision 0017) ---
+
+
+class LinkIn(Schema):
+    party_id: int
+    email: str = Field(..., max_length=254)
+
+
+class LinkOut(Schema):
+    id: int
+    evaluation_id: int
+    party_id: int
+    organization: str
+    email: str
+    state: str = Field(..., description="active, used, expired ou revoked")
+    created_at: datetime
+    expires_at: datetime
+
+
+def _link_out(link: ResponseLink) -> dict:
+    response = link.response
+    return {
+        "id": link.pk,
+        "evaluation_id": response.evaluation_id,
+        "party_id": response.party_id,
+        "organization": response.party.organization.name,
+        "email": link.email,
+        "state": link.state(timezone.now()),
+        "created_at": link.created_at,
+        "expires_at": link.expires_at,
+    }
+
+
+def _links(evaluation: Evaluation):
+    return ResponseLink.objects.filter(response__evaluation=evaluation).select_related("response__party__organization")
+
+
+@router.get("/{int:evaluation_id}/links", response=list[LinkOut], summary="Les liens personnels envoyés")
+def list_links(request, evaluation_id: int):
+    return [_link_out(link) for link in _links(_evaluation(request, evaluation_id))]
+
+
+@router.post(
+    "/{int:evaluation_id}/links",
+    response={201: LinkOut},
+    summary="Envoyer un lien personnel à une partie sans espace Maillage (une fois, 30 jours, révocable)",
+    description="Le lien part par e-mail à l'adresse donnée ; il n'est jamais renvoyé par l'API.",
+)
+def create_link(request, evaluation_id: int, payload: LinkIn):
+    require_role(request)
+    evaluation = _evaluation(request, evaluation_id)
+    party = next((p for p in evaluation.alliance.parties.all() if p.pk == payload.party_id), None)
+    if party is None:
+        raise HttpError(422, "party_id : cette organisation n'est pas partie à l'alliance évaluée.")
+    link, _ = actions.create_response_link(
+        evaluation=evaluation,
+        party=party,
+        workspace=request.workspace,
+        user=request.user,
+        email=payload.email,
+        url_for=lambda token: request.build_absolute_uri(reverse("web:evaluation_outside", args=[token])),
+        request=request,
+    )
+    return Status(201, _link_out(_links(evaluation).get(pk=link.pk)))
+
+
+@router.post("/{int:evaluation_id}/links/{int:link_id}/revoke", response=LinkOut, summary="Révoquer un lien personnel")
+def revoke_link(request, evaluation_id: int, link_id: int):
+    require_role(request)
+    evaluation = _evaluation(request, evaluation_id)
+    link = get_visible_or_404(_links(evaluation), pk=link_id)
+    actions.revoke_response_link(link=link, workspace=request.workspace, user=request.user, request=request)
+    return _link_out(_links(evaluation).get(pk=link.pk))

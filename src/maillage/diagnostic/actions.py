@@ -11,6 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from maillage.alliances.actions import create_alliance
+from maillage.alliances.lifecycle import TERMINAL
+from maillage.alliances.models import Alliance, Form, PartyRole
+from maillage.audit.actions import record_event
 from maillage.core.text import normalize
 from maillage.diagnostic.analysis import fr
 from maillage.diagnostic.models import Funder, ResourceYear, Source
@@ -89,7 +93,8 @@ def save_resource_year(
 
     Resources by source, accounts (expenses, reserves, cash, valued volunteering; each optional), human resources,
     funders as ``(name, source, amount)`` or ``(name, source, amount, organization_id)`` (the funder in the
-    directory). Contradictory inputs are refused with a French message saying which figures disagree.
+    directory, picked on the page or given by the API; ``NOT_IN_DIRECTORY`` (0) says it is absent, ``None`` links
+    an exact name when the directory has one and only one). Contradictory inputs are refused with a French message saying which figures disagree.
     """
     errors: dict[str, list[str]] = {}
     try:
@@ -129,6 +134,8 @@ def save_resource_year(
         name, source, raw = funder[0], funder[1], funder[2]
         organization_id = funder[3] if len(funder) > 3 else None
         name = (name or "").strip()
+        if not name and organization_id:  # picked in the directory, name left blank: the directory's name
+            name = Organization.objects.filter(pk=organization_id).values_list("name", flat=True).first() or ""
         if not name and (raw in (None, "") or str(raw).strip() in ("", "0")):
             continue
         where = f"Financeur n° {index}"
@@ -145,6 +152,8 @@ def save_resource_year(
         linked = None
         if organization_id in (None, ""):
             linked = _directory_match(name)
+        elif organization_id == NOT_IN_DIRECTORY:
+            linked = None  # said to be absent from the directory: no guess by name
         else:
             linked = Organization.objects.filter(pk=organization_id).only("id", "kind", "name").first()
             if linked is None:
@@ -183,6 +192,9 @@ def save_resource_year(
         row.resource_year = record
     Funder.objects.bulk_create(rows)
     return record
+
+
+NOT_IN_DIRECTORY = 0  # a funder's ``organization_id`` saying « not in the directory »: never linked by its name
 
 
 def _directory_match(name: str):
@@ -234,3 +246,64 @@ def _check_consistency(amounts, books, people, closing, year, errors: dict) -> N
 def yearly_totals(workspace, years: Iterable[int]) -> dict[int, Decimal]:
     """Total resources of the workspace per year, for the years it entered (used by evaluation indicators)."""
     return {r.year: r.total for r in ResourceYear.objects.visible_to(workspace).filter(year__in=list(years))}
+
+
+def funders_of(workspace):
+    """The named funders of the workspace's years (its own rows only)."""
+    if workspace is None:
+        return Funder.objects.none()
+    return Funder.objects.filter(resource_year__workspace=workspace)
+
+
+@transaction.atomic
+def ally_with_funder(*, funder: Funder, workspace, user, request=None):
+    """Make a named funder of the directory an alliance of the workspace (« a public funder is an ally too »).
+
+    An alliance in progress that already has the funder among its parties is returned as it is (linked, nothing
+    created); otherwise one is created through the alliances' own action, the funder as « financeur », and the
+    creation is journaled. Returns ``(alliance, created)``. The alliance then counts in the alliances pillar.
+    """
+    if funder.resource_year.workspace_id != workspace.pk:
+        raise ValidationError({"funder": ["Ce financeur n'est pas l'un des vôtres."]})
+    organization = funder.organization
+    if organization is None:
+        raise ValidationError(
+            {
+                "funder": [
+                    f"« {funder.name} » n'est pas relié à l'annuaire : reliez-le d'abord (page de l'année "
+                    f"{funder.resource_year.year}, colonne « Dans l'annuaire »)."
+                ]
+            }
+        )
+    if organization.pk == workspace.organization_id:
+        raise ValidationError({"funder": ["Votre organisation ne peut pas être son propre financeur."]})
+    existing = (
+        Alliance.objects.visible_to(workspace)
+        .exclude(stage__in=TERMINAL)
+        .filter(parties__organization=organization, parties__left_at__isnull=True)
+        .first()
+    )
+    if existing is not None:
+        return existing, False
+    public = organization.kind in PUBLIC_KINDS or funder.source in ("public_subsidies", "public_contracts")
+    alliance = create_alliance(
+        workspace=workspace,
+        user=user,
+        name=f"Partenariat avec {organization.name}"[:200],
+        purpose=(
+            f"Créée depuis le diagnostic : {organization.name} finance l'association "
+            f"({fr(funder.amount, 0)} € en {funder.resource_year.year}, {Source(funder.source).label.lower()})."
+        ),
+        forms=[Form.COOPERATION_ECONOMIQUE if public else Form.MECENAT_FINANCIER],
+        partners=[(organization, PartyRole.FUNDER, "")],
+    )
+    record_event(
+        action="alliance.created_from_funder",
+        actor=user,
+        workspace=workspace,
+        target=alliance,
+        target_label=alliance.name,
+        details={"funder": funder.name, "organization": organization.pk, "year": funder.resource_year.year},
+        request=request,
+    )
+    return alliance, True

@@ -141,6 +141,8 @@ class Diagnosis:
     volunteering_rate: Decimal | None = None  # € per hour, when computed from the SMIC
     volunteering_share: Decimal | None = None  # valued volunteering, in % of the resources
     public_funders: list[Funder] = field(default_factory=list)  # named funders that are public bodies
+    # Named funders of the directory, each with the alliance in progress it is a party of (None: none yet).
+    funder_alliances: list[tuple[Funder, Alliance | None]] = field(default_factory=list)
     readings: list[str] = field(default_factory=list)  # what the figures mean, for this size of association
     checks: list[str] = field(default_factory=list)  # inputs that disagree with each other or with Maillage
 
@@ -312,6 +314,16 @@ def diagnose(workspace, year: int | None = None, today: date | None = None) -> D
     diagnosis.public_funders = [
         f for f in funders if f.source in PUBLIC_SOURCES or (f.organization and f.organization.kind in PUBLIC_KINDS)
     ]
+    linked = [f for f in funders if f.organization_id]
+    if linked:
+        allied: dict[int, Alliance] = {}
+        for alliance in Alliance.objects.filter(
+            pk__in=[a.pk for a in alliances],
+            parties__organization_id__in=[f.organization_id for f in linked],
+            parties__left_at__isnull=True,
+        ).annotate(org_id=F("parties__organization_id")):
+            allied.setdefault(alliance.org_id, alliance)
+        diagnosis.funder_alliances = [(f, allied.get(f.organization_id or 0)) for f in linked]
     diagnosis.checks = _checks(diagnosis, record, brought)
     diagnosis.pillars = _pillars(record, brought, alliances, diagnosis)
     diagnosis.ending = _ending(alliances, by_alliance_year, record, today)

@@ -148,6 +148,45 @@ def open_evaluation(
     return evaluation
 
 
+def former_evaluations(workspace):
+    """Evaluations a party that LEFT the alliance answered in, for periods that started before it left.
+
+    Decision 0017: such a party keeps access to its own answers there — it sees them, and reopens and corrects them
+    until the evaluation is closed — and to nothing else (not the alliance, not the other parties' answers, not the
+    evaluations of periods that started after it left).
+    """
+    if workspace is None:
+        return Evaluation.objects.none()
+    return (
+        Evaluation.objects.filter(
+            responses__party__workspace=workspace,
+            responses__party__left_at__isnull=False,
+            responses__party__left_at__date__gt=F("period_start"),
+        )
+        .exclude(alliance__in=Alliance.objects.visible_to(workspace))  # still a party: the usual pages
+        .distinct()
+    )
+
+
+def former_party(evaluation: Evaluation, workspace) -> Party:
+    """The party through which a workspace that left the alliance answered this evaluation, or 404."""
+    for response in Response.objects.filter(evaluation=evaluation, party__workspace=workspace).select_related(
+        "party__organization"
+    ):
+        party = response.party
+        if party.left_at is not None and party.left_at.date() > evaluation.period_start:
+            return party
+    raise Http404("Évaluation introuvable.")
+
+
+def answering_party(evaluation: Evaluation, workspace) -> Party:
+    """The party that answers for ``workspace``: its active party, else the party it was before leaving (0017)."""
+    try:
+        return party_of(evaluation.alliance, workspace)
+    except Http404:
+        return former_party(evaluation, workspace)
+
+
 def response_for(evaluation: Evaluation, party: Party) -> Response:
     """The party's response sheet (created for a party that joined after the evaluation was opened)."""
     response, _ = Response.objects.get_or_create(
@@ -204,9 +243,10 @@ def save_answers(
 ) -> Response:
     """Record the acting party's answers (they replace its previous ones); ``submit`` sends them.
 
-    A party answers only for itself, from its own workspace: ``party``, when given, must be that party.
+    A party answers only for itself, from its own workspace: ``party``, when given, must be that party. A party
+    that left answers (corrects) only an evaluation of a period that started before it left (decision 0017).
     """
-    own = party_of(evaluation.alliance, workspace)
+    own = answering_party(evaluation, workspace)
     if party is not None and party.pk != own.pk:
         raise ValidationError(
             {
@@ -408,6 +448,13 @@ def can_see(response: Response, viewer_party_id: int | None, evaluation: Evaluat
 
 
 # --- Objectives (Le RAMEAU: the evaluation starts from each party's objectives and the common-good objective) ---
+
+# Said when an alliance becomes « formalisée » (page and API): an invitation, never a blocking form.
+OBJECTIVES_INVITATION = (
+    "L'alliance est formalisée : c'est le moment pour chaque partie de déclarer ses objectifs, et pour la partie "
+    "pilote l'objectif d'intérêt général, chacun avec son indicateur (unité, valeur de départ, cible, période). "
+    "Les évaluations rendront compte des résultats au regard de ces objectifs."
+)
 
 
 def _lead_party(alliance: Alliance) -> Party | None:

@@ -18,14 +18,14 @@ from decimal import Decimal
 
 from maillage.matching.similarity import rare_shared_words, weighted_similarity
 
-METHOD_VERSION = "2"
+METHOD_VERSION = "3"
 
 WEIGHTS = {
     "cause": 20,  # 20 for two or more shared causes, 16 for one, 8 when one side has none, 4 for different ones
-    "territory": 25,  # same commune 25, EPCI 20, département 14, région 8, France entière 6
+    "territory": 25,  # commune 25, EPCI 20, département 14 (10 in person), région 8 (5), France 6 (3)
     "kind": 10,  # what one side asks for is what the other gives
     "fit": 15,  # the skills domain (declared, or read from the NAF code) or the goods sub-type match
-    "amount": 10,  # the amount or the hours given cover what is asked
+    "amount": 10,  # the amount or the hours given cover what is asked (5 when the giver has not said)
     "size": 5,  # sizes that usually work together
     "network": 5,  # partner of a partner, through the workspace's own alliances
     "history": 5,  # the workspace's own alliances of the same form went well
@@ -34,6 +34,11 @@ WEIGHTS = {
 assert sum(WEIGHTS.values()) == 100
 
 TERRITORY_POINTS = (("commune", 25), ("epci", 20), ("departement", 14), ("region", 8))
+# Skills and goods are given in person (a volunteer's hours, a room, a van): beyond the intercommunalité the distance
+# weighs more than for money, which travels. Same commune and EPCI keep their points.
+IN_PERSON_POINTS = {"departement": 10, "region": 5, "national": 3}
+IN_PERSON_KINDS = {"skills", "goods"}
+UNKNOWN_AMOUNT_POINTS = 5  # the need states an amount or hours, the giver has not said: half, « à convenir »
 NATIONAL_POINTS = 6
 TERRITORY_WORDS = {
     "commune": "Même commune",
@@ -48,14 +53,18 @@ METHOD = [
     (
         "Territoire",
         "Distance dans la hiérarchie territoriale : même commune 25, même intercommunalité 20, même département 14, "
-        "même région 8, offre ou besoin valable dans toute la France 6, plus loin 0.",
+        "même région 8, offre ou besoin valable dans toute la France 6, plus loin 0. Pour des compétences ou des "
+        "biens, donnés sur place, la distance pèse davantage au-delà de l'intercommunalité : département 10, "
+        "région 5, France entière 3.",
     ),
     ("Complémentarité", "10 points si ce que l'un cherche (compétences, biens, financement, partenaire) est ce que "
      "l'autre propose, ou ce que donne l'activité (code NAF) d'une entreprise de l'annuaire."),
-    ("Adéquation", "15 points si le domaine de compétences du besoin figure parmi ceux de l'offre, 10 s'il correspond "
-     "seulement à l'activité (code NAF) de l'entreprise ; pour des biens, 15 si le type de bien est le même."),
+    ("Adéquation", "15 points si le domaine de compétences du besoin figure parmi ceux de l'offre ou correspond à "
+     "l'activité (code NAF) de l'entreprise — son métier même ; pour des biens, 15 si le type de bien est le même "
+     "ou si son activité le fournit."),
     ("Montant et heures", "10 points si le budget ou les heures proposés couvrent ce qui est demandé, 6 pour la moitié "
-     "au moins, 3 pour un cinquième ; les offres, besoins et appels échus ne sont jamais proposés."),
+     "au moins, 3 pour un cinquième, 5 quand le donateur n'a rien précisé (à convenir : ni un plus, ni un moins) ; "
+     "les offres, besoins et appels échus ne sont jamais proposés."),
     ("Taille", "Jusqu'à 5 points quand les tailles vont ensemble (budget de l'association, effectif de l'entreprise)."),
     ("Réseau", "3 points pour le partenaire d'un de vos partenaires (vos seules alliances comptent, hors alliances "
      "abandonnées) ; vos partenaires actuels sont montrés à part."),
@@ -197,14 +206,17 @@ def cause_signal(mine: frozenset[str], theirs: frozenset[str], labels: Mapping[s
     return Reason("cause", 16, f"Même cause : {names}")
 
 
-def territory_signal(mine: Place, theirs: Place) -> Reason:
+def territory_signal(mine: Place, theirs: Place, in_person: bool = False) -> Reason:
     for level, points in TERRITORY_POINTS:
         a, b = getattr(mine, level), getattr(theirs, level)
         if a and b and a == b:
+            if in_person:
+                points = IN_PERSON_POINTS.get(level, points)
             name = theirs.names.get(level) or mine.names.get(level) or a
             return Reason("territory", points, f"{TERRITORY_WORDS[level]} : {name}")
     if theirs.national or mine.national:
-        return Reason("territory", NATIONAL_POINTS, "Agit dans toute la France")
+        points = IN_PERSON_POINTS["national"] if in_person else NATIONAL_POINTS
+        return Reason("territory", points, "Agit dans toute la France")
     return Reason("territory", 0, "Territoires éloignés (autre région)")
 
 
@@ -270,7 +282,7 @@ def fit_signal(me: Side, other: Side) -> Reason | None:
         by_activity = sorted(wanted & giver.naf_domains)
         if by_activity:
             names = ", ".join(SKILL_LABELS.get(d, d) for d in by_activity)
-            return Reason("fit", 10, f"Son activité (code NAF) relève des compétences recherchées : {names}")
+            return Reason("fit", 15, f"Son activité (code NAF) relève des compétences recherchées : {names}")
         if giver.item_kind is not None:
             return Reason("fit", 0, "Domaines de compétences différents")
         return None
@@ -284,7 +296,7 @@ def fit_signal(me: Side, other: Side) -> Reason | None:
         by_activity = sorted(wanted & giver.naf_goods)
         if by_activity:
             names = ", ".join(GOODS_LABELS.get(g, g) for g in by_activity)
-            return Reason("fit", 10, f"Son activité (code NAF) fournit ce type de bien : {names}")
+            return Reason("fit", 15, f"Son activité (code NAF) fournit ce type de bien : {names}")
         if giver.goods_types:
             return Reason("fit", 0, "Type de bien différent")
     return None
@@ -296,12 +308,17 @@ def amount_signal(me: Side, other: Side) -> Reason | None:
     if pair is None:
         return None
     need, giver = pair
-    if giver.item_kind is None or (giver.item_type != "call" and giver.item_kind != need.item_kind):
+    if giver.item_kind is None and not naf_fits(need, giver):
+        return None
+    if giver.item_kind is not None and giver.item_type != "call" and giver.item_kind != need.item_kind:
         return None
     if need.item_kind == "skills" and need.hours and giver.hours:
         asked, given, unit = Decimal(need.hours), Decimal(giver.hours), "h"
     elif need.amount and giver.amount:
         asked, given, unit = need.amount, giver.amount, "€"
+    elif (need.item_kind == "skills" and need.hours) or need.amount:
+        # The need says how much; the giver has not (no offer, or an offer without it): neither a plus nor a minus.
+        return Reason("amount", UNKNOWN_AMOUNT_POINTS, "Heures ou montant non précisés par le donateur : à convenir")
     else:
         return None
     ratio = given / asked
@@ -384,7 +401,7 @@ def score(
     network = network or Network()
     reasons: list[Reason | None] = [
         cause_signal(me.causes, other.causes, labels or {}),
-        territory_signal(me.place, other.place),
+        territory_signal(me.place, other.place, _in_person(me, other)),
         kind_signal(me, other),
         fit_signal(me, other),
         amount_signal(me, other),
@@ -400,6 +417,12 @@ def score(
     if named:
         kept.insert(0, Reason("item", 0, named))
     return Match(total, kept)
+
+
+def _in_person(me: Side, other: Side) -> bool:
+    """Whether what is asked is given in person (skills, goods): distance then weighs more beyond the EPCI."""
+    pair = _need_and_giver(me, other)
+    return pair is not None and pair[0].item_kind in IN_PERSON_KINDS
 
 
 def _matched_items(me: Side, other: Side) -> str:

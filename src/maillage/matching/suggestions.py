@@ -252,6 +252,9 @@ def retrieve_items(
         fit_order: tuple[str, ...] = ("-shares", "-published_at")
     else:
         ordered, fit_order = base, ("-published_at",)
+    # The columns once, on the base: every step then only adds its filter and bound (compiling the ~25 steps of a
+    # union, not the database, was a third of a suggestion's time on a loaded server).
+    ordered = ordered.values(*_fields(item_type))
     levels = [
         ("commune", Q(commune_id=place.commune), place.commune),
         ("epci", Q(epci_id=place.epci), place.epci),
@@ -268,7 +271,7 @@ def retrieve_items(
             steps.append(ordered.filter(where, **want).order_by(*fit_order)[: limits["fit"]])
         steps.append(ordered.filter(where).order_by(*fit_order)[: limits["any"]])
     rows: dict[int, dict] = {}
-    for row in fetch_union([queryset.values(*_fields(item_type)) for queryset in steps]):
+    for row in fetch_union(steps):
         if row["organization_id"] not in exclude_orgs:
             rows.setdefault(row["id"], row)
     return list(rows.values())
@@ -307,12 +310,12 @@ def directory_candidates(org: Organization, me: Sequence[Side], targets: Sequenc
     """
     causes = me[0].causes.union(*(side.causes for side in me)) if me else frozenset()
     through = Organization.causes.through
-    anyone = Organization.objects.filter(kind__in=targets).exclude(pk=org.pk).order_by()
+    fields: tuple[str, ...] = ("id", "kind", "name", "commune_id", "epci_id", "departement_id", "region_id")
+    fields += ("budget_band", "workforce_band", "territory_key", "description", "naf_id")
+    anyone = Organization.objects.filter(kind__in=targets).exclude(pk=org.pk).order_by().only(*fields)
     base = anyone
     if causes:
         base = base.filter(Exists(through.objects.filter(organization_id=OuterRef("pk"), cause_id__in=causes)))
-    fields: tuple[str, ...] = ("id", "kind", "name", "commune_id", "epci_id", "departement_id", "region_id")
-    fields += ("budget_band", "workforce_band", "territory_key", "description", "naf_id")
     limit = DIRECTORY_LIMIT
     found: dict[int, Organization] = {}
     steps = []
@@ -332,7 +335,6 @@ def directory_candidates(org: Organization, me: Sequence[Side], targets: Sequenc
         steps.append(base.filter(epci_id=org.epci_id)[:limit])
     if org.departement_id:
         steps.append(base.filter(departement_id=org.departement_id)[:limit])
-    steps = [queryset.only(*fields) for queryset in steps]
     if role_of(org.kind) == "seeker":  # the local authorities of its own territory
         keys = [f"commune:{org.commune_id}", f"epci:{org.epci_id}", f"departement:{org.departement_id}"]
         keys.append(f"region:{org.region_id}")

@@ -31,6 +31,7 @@ from maillage.api.alliances.common import (
 )
 from maillage.api.alliances.common import PartySummary as PartyOut
 from maillage.api.auth import require_role
+from maillage.evaluation.actions import OBJECTIVES_INVITATION
 from maillage.organizations.models import Kind as OrganizationKind
 from maillage.organizations.models import Organization
 
@@ -131,6 +132,11 @@ class StageChangeOut(Schema):
     by: str | None = Field(description="nom de la personne")
     by_organization: str | None
     at: datetime
+    next_steps: list[str] = Field(
+        default_factory=list,
+        description="ce que l'étape invite à faire (formalisée : déclarer les objectifs, "
+        "POST /api/v1/evaluations/alliances/{id}/objectives)",
+    )
 
 
 def territory_out(a: Alliance) -> TerritoryOut | None:
@@ -310,7 +316,10 @@ def move_alliance(request, alliance_id: int, payload: TransitionIn):
         to_stage=payload.to_stage,
         reason=payload.reason,
     )
-    return Status(201, stage_change_out(change))
+    out = stage_change_out(change)
+    if change.to_stage == Stage.FORMALISED:  # issue 25: objectives are stated when the alliance is formalised
+        out.next_steps = [OBJECTIVES_INVITATION]
+    return Status(201, out)
 
 
 @router.get("/{int:alliance_id}/transitions", response=list[StageChangeOut], summary="Le journal des étapes")

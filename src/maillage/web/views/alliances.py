@@ -33,6 +33,7 @@ from maillage.contributions import overview
 from maillage.core.ids import check_id
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_visible_or_404, workspace_required
+from maillage.evaluation.actions import OBJECTIVES_INVITATION
 from maillage.organizations.models import Cause, Organization
 from maillage.organizations.models import Kind as OrganizationKind
 from maillage.organizations.search import DirectoryQuery, search_directory
@@ -326,6 +327,8 @@ def alliance_move(request, alliance_id: int):
         except actions.NotLead as exc:
             error = str(exc)
     done = "" if error else f"« {alliance.name} » passe à l'étape « {Stage(alliance.stage).label} »."
+    if not error and alliance.stage == Stage.FORMALISED and request.POST.get("panel") == "board":
+        done += " " + OBJECTIVES_INVITATION  # issue 25 (the detail page's stage panel shows it with its link)
     target = _safe_next(request)
     if request.htmx and request.POST.get("panel") == "board":
         from urllib.parse import urlsplit

@@ -8,13 +8,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from maillage.core.roles import Role, role_at_least
-from maillage.core.tenancy import workspace_required
+from maillage.core.tenancy import get_visible_or_404, workspace_required
 from maillage.diagnostic import actions, reference
 from maillage.diagnostic.analysis import ENDING_WITHIN_MONTHS, LARGE_ALLIANCE_SHARE, SINGLE_FUNDER_LIMIT, diagnose
 from maillage.diagnostic.models import ResourceYear, Source
 from maillage.evaluation import charts
+from maillage.organizations.models import Organization
 from maillage.web.forms import apply_errors
 
 FUNDER_ROWS = 5
@@ -119,11 +121,18 @@ def diagnostic(request):
     return render(request, "web/diagnostic/page.html", context)
 
 
+def _picked(raw: str) -> int | None:
+    """The directory entry chosen for a funder row: an id, 0 for « not in the directory », None when not chosen."""
+    if raw == "none":
+        return actions.NOT_IN_DIRECTORY
+    return int(raw) if raw.isdigit() and len(raw) < 19 else None
+
+
 @workspace_required(Role.VIEWER)
 def diagnostic_year(request, year: int):
     year = _year_or_404(year)
     record = ResourceYear.objects.visible_to(request.workspace).filter(year=year).first()
-    funders = list(record.funders.all()) if record else []
+    funders = list(record.funders.select_related("organization")) if record else []
     status = 200
     if request.method == "POST":
         if not role_at_least(request.workspace_role, Role.MEMBER):
@@ -135,6 +144,7 @@ def diagnostic_year(request, year: int):
                 request.POST.get(f"funder_name_{i}", ""),
                 request.POST.get(f"funder_source_{i}", ""),
                 request.POST.get(f"funder_amount_{i}", ""),
+                _picked(request.POST.get(f"funder_org_{i}", "")),
             )
             for i in range(FUNDER_ROWS)
         ]
@@ -156,7 +166,8 @@ def diagnostic_year(request, year: int):
         else:
             messages.success(request, f"Les chiffres de {year} sont enregistrés.")
             return redirect(f"{reverse('web:diagnostic')}?annee={year}")
-        funder_rows = [{"name": n, "source": s, "amount": a} for n, s, a in rows]
+        picked = Organization.objects.in_bulk([o for *_, o in rows if o])
+        funder_rows = [{"name": n, "source": s, "amount": a, "organization": picked.get(o)} for n, s, a, o in rows]
     else:
         initial: dict[str, object] = {}
         if record:
@@ -166,8 +177,10 @@ def diagnostic_year(request, year: int):
             initial["closes_on"] = record.closes_on.isoformat() if record.closes_on else ""
             initial["notes"] = record.notes
         form = YearForm(initial=initial)
-        funder_rows = [{"name": f.name, "source": f.source, "amount": f.amount} for f in funders]
-    funder_rows += [{"name": "", "source": "", "amount": ""}] * (FUNDER_ROWS - len(funder_rows))
+        funder_rows = [
+            {"name": f.name, "source": f.source, "amount": f.amount, "organization": f.organization} for f in funders
+        ]
+    funder_rows += [{"name": "", "source": "", "amount": "", "organization": None}] * (FUNDER_ROWS - len(funder_rows))
     return render(
         request,
         "web/diagnostic/year.html",
@@ -180,3 +193,28 @@ def diagnostic_year(request, year: int):
         },
         status=status,
     )
+
+
+@workspace_required(Role.MEMBER)
+@require_POST
+def diagnostic_funder_alliance(request, funder_id: int):
+    """One click: a named funder of the directory becomes (or is linked to) an alliance of the workspace."""
+    funder = get_visible_or_404(
+        actions.funders_of(request.workspace).select_related("organization", "resource_year"), pk=funder_id
+    )
+    try:
+        alliance, created = actions.ally_with_funder(
+            funder=funder, workspace=request.workspace, user=request.user, request=request
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(f"{reverse('web:diagnostic')}?annee={funder.resource_year.year}")
+    if created:
+        messages.success(
+            request,
+            f"Alliance « {alliance.name} » créée avec {funder.organization.name} (financeur) : elle compte dans le "
+            "pilier des alliances. Complétez-la (dates, engagements) ici.",
+        )
+    else:
+        messages.info(request, f"{funder.organization.name} est déjà partie à votre alliance « {alliance.name} ».")
+    return redirect("web:alliance_detail", alliance.pk)

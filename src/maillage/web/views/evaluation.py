@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -160,7 +160,14 @@ def _list_context(request, form=None) -> dict:
     for evaluation in evaluations:
         evaluation.own_response = own.get(evaluation.pk)  # type: ignore[attr-defined]  # for the template
     alliances = list(Alliance.objects.visible_to(workspace).only("id", "name").order_by("name"))
-    return {"evaluations": evaluations, "form": form or OpenEvaluationForm(alliances), "has_alliances": bool(alliances)}
+    # Decision 0017: the evaluations a party that left answered in, for periods before it left (its own answers).
+    former = list(actions.former_evaluations(workspace).select_related("alliance").order_by("-period_end"))
+    return {
+        "evaluations": evaluations,
+        "former": former,
+        "form": form or OpenEvaluationForm(alliances),
+        "has_alliances": bool(alliances),
+    }
 
 
 @workspace_required(Role.VIEWER)
@@ -258,8 +265,15 @@ def _links_context(evaluation: Evaluation, link_form=None) -> dict:
 
 @workspace_required(Role.VIEWER)
 def evaluation_answer(request, evaluation_id: int):
-    evaluation = _evaluation(request, evaluation_id)
-    own = party_of(evaluation.alliance, request.workspace)
+    try:
+        evaluation = _evaluation(request, evaluation_id)
+    except Http404:  # a party that left: its own answers of a period before it left (decision 0017), nothing else
+        evaluation = get_visible_or_404(
+            actions.former_evaluations(request.workspace).select_related("alliance", "questionnaire"),
+            pk=evaluation_id,
+        )
+    own = actions.answering_party(evaluation, request.workspace)
+    left = own.left_at is not None
     response = next((r for r in evaluation.responses.all() if r.party_id == own.pk), None)
     audience = response.audience if response else actions.audience_for(own.organization)
     questionnaire = response.questionnaire if response else evaluation.questionnaire
@@ -295,6 +309,8 @@ def evaluation_answer(request, evaluation_id: int):
                     messages.success(request, "Vos réponses sont envoyées. Merci !")
                 else:
                     messages.info(request, "Brouillon enregistré : vos réponses ne sont pas encore envoyées.")
+                if left:
+                    return redirect("web:evaluation_list")
                 return redirect("web:evaluation_detail", evaluation_id=evaluation.pk)
         status = 400
     else:
@@ -305,6 +321,7 @@ def evaluation_answer(request, evaluation_id: int):
         {
             "evaluation": evaluation,
             "own_party": own,
+            "left": left,
             "response": response,
             "form": form,
             "readonly": readonly,

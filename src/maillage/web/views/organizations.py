@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -159,7 +161,11 @@ def commune_options(request):
 
 @login_required
 def organization_options(request):
-    """Autocomplete for organisations (htmx partial), used to pick a workspace's organisation."""
+    """Autocomplete for organisations (htmx partial), used to pick a workspace's organisation, or (``field``
+    ``funder_org_<n>``) the directory entry of a named funder in the diagnostic, with a « not in the directory »
+    choice."""
     q = (request.GET.get("q") or "").strip()[:200]
     result = search_directory(DirectoryQuery(q=q, page_size=10)) if len(q) >= 2 else None
-    return render(request, "web/partials/organization_options.html", {"result": result, "q": q})
+    field = request.GET.get("field", "")
+    field = field if re.fullmatch(r"funder_org_\d{1,2}", field) else ""
+    return render(request, "web/partials/organization_options.html", {"result": result, "q": q, "field": field})
