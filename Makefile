@@ -11,9 +11,11 @@ PORT ?= 8000
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+$(VENV)/.installed: pyproject.toml requirements/openfisca.txt | $(BIN)/activate
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@# The independent tax engine of tests/receipts/test_openfisca.py, without its web API (see the file).
+	$(BIN)/pip install --quiet --no-deps -r requirements/openfisca.txt
 	touch $@
 
 install: $(VENV)/.installed
