@@ -17,6 +17,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from maillage.alliances import totals
+from maillage.alliances.corrections import correct_agreement as correct_agreement
+from maillage.alliances.corrections import correct_interaction as correct_interaction
 from maillage.alliances.lifecycle import Stage, allowed_moves, is_allowed
 from maillage.alliances.models import (
     Agreement,

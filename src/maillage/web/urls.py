@@ -42,6 +42,7 @@ urlpatterns = [
     path("annuaire/", directory.directory, name="directory"),
     path("annuaire/nouvelle/", directory.organization_create, name="organization_create"),
     path("annuaire/<int:organization_id>/", directory.organization_detail, name="organization_detail"),
+    path("annuaire/<int:organization_id>/corriger/", directory.organization_correct, name="organization_correct"),
     path("annuaire/<int:organization_id>/notes/", directory.organization_note, name="organization_note"),
     path("annuaire/<int:organization_id>/contacts/", directory.organization_contact, name="organization_contact"),
     path("referentiel/communes/", directory.commune_options, name="commune_options"),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django import forms as djforms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from maillage.core.tenancy import get_visible_or_404, workspace_required
 from maillage.organizations import actions
 from maillage.organizations.actions import DuplicateOrganization
 from maillage.organizations.models import Cause, Contact, Kind, Organization, PrivateNote
+from maillage.organizations.queries import corrections_of
 from maillage.organizations.search import DirectoryQuery, search_directory
 from maillage.territories.models import Commune, Departement, Epci, Region
 from maillage.web.forms import ContactForm, NoteForm, OrganizationForm, apply_errors
@@ -67,6 +69,8 @@ def organization_detail(request, organization_id: int):
         "note_form": NoteForm(),
         "contact_form": ContactForm(),
         "shared": shared_with(workspace, organization),
+        "can_correct": actions.can_correct(organization, workspace),
+        "corrections": corrections_of(organization),
     }
     return render(request, "web/directory/detail.html", context)
 
@@ -77,7 +81,9 @@ def organization_create(request):
     duplicate = None
     if request.method == "POST" and form.is_valid():
         try:
-            organization = actions.create_organization(data=form.cleaned_data, created_by=request.user)
+            organization = actions.create_organization(
+                data=form.cleaned_data, created_by=request.user, workspace=getattr(request, "workspace", None)
+            )
         except DuplicateOrganization as exc:
             duplicate = exc.existing
             apply_errors(form, exc)
@@ -95,6 +101,47 @@ def organization_create(request):
         {"form": form, "duplicate": duplicate, "then": request.GET.get("then") or request.POST.get("then", "")},
         status=status,
     )
+
+
+class OrganizationCorrectionForm(OrganizationForm):
+    reason = djforms.CharField(label="Pourquoi cette correction", max_length=500, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("kind", "causes"):
+            self.fields.pop(name, None)
+
+
+@workspace_required(Role.MEMBER)
+def organization_correct(request, organization_id: int):
+    """Correct an entry of the shared directory: only the workspace that added it (decision 0016)."""
+    organization = get_visible_or_404(Organization.objects.all(), pk=organization_id)
+    if not actions.can_correct(organization, request.workspace):
+        messages.error(
+            request, "Seul l'espace qui a ajouté cette organisation à l'annuaire la corrige : l'annuaire est partagé."
+        )
+        return redirect("web:organization_detail", organization.pk)
+    initial = {k: v or "" for k, v in actions._organization_values(organization).items()}
+    form = OrganizationCorrectionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changes = {k: data.get(k) or "" for k in initial if (data.get(k) or "") != initial[k]}
+        try:
+            actions.correct_organization(
+                organization=organization,
+                workspace=request.workspace,
+                user=request.user,
+                changes=changes,
+                reason=data.get("reason", ""),
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Fiche corrigée : l'ancienne valeur reste dans l'historique.")
+            return redirect("web:organization_detail", organization.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "organization": organization}
+    return render(request, "web/directory/correct.html", context, status=status)
 
 
 @workspace_required(Role.MEMBER)
