@@ -132,6 +132,12 @@ def api_matrix(w) -> dict:
             {"answer": "Trop tôt"},
             {**alliance, "proposal_id": w["api_proposal_refuse"].pk},
         ),
+        # A leads; the funder has no workspace yet: A's admins pass the checks of access and get the 422.
+        ("POST", A + "/lead"): (
+            {**api_expect(403, 422, other_workspace=404), "member": 403},
+            {"party_id": w["api_company_party"].pk},
+            alliance,
+        ),
         ("GET", A + "/parties"): (read, None, alliance),
         ("POST", A + "/parties"): (write, "api_party", alliance),
         ("POST", A + "/parties/{party_id}/invitations"): (

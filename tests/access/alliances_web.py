@@ -106,6 +106,14 @@ def web_matrix(w) -> dict:
             {"answer": "Trop tôt"},
             A_WRITE,
         ),
+        # A leads; B shares no alliance with A here (404); the role goes to a party with a workspace: the
+        # funder has none, so A's admins get the page back with the French message (302).
+        "alliance_hand_over": (
+            "post",
+            alliance,
+            {"party": w["web_company_party"].pk},
+            expect(viewer=403, member=403, admin=302, owner=302, other_workspace=404),
+        ),
         "alliance_leave": (
             "post",
             alliance,

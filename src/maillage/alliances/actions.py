@@ -39,6 +39,7 @@ from maillage.alliances.proposals import (  # re-exported: the area's actions in
     NotLead as NotLead,
 )
 from maillage.alliances.proposals import accept_proposal as accept_proposal
+from maillage.alliances.proposals import hand_over_lead as hand_over_lead
 from maillage.alliances.proposals import is_lead as is_lead
 from maillage.alliances.proposals import lead_parties as lead_parties
 from maillage.alliances.proposals import propose_change as propose_change

@@ -64,7 +64,17 @@ class AllianceOut(Schema):
 class AllianceDetail(AllianceOut):
     purpose: str
     abandon_reason: str
-    allowed_next_stages: list[StageOut]
+    allowed_next_stages: list[StageOut] = Field(
+        description="les étapes où MON espace peut faire passer l'alliance : vide quand il ne la pilote pas "
+        "(le pilote décide ; les autres parties proposent, voir proposable_stages)"
+    )
+    you_lead: bool = Field(
+        description="vrai quand mon espace décide de l'étape et de la description (pilote, décision 0016)"
+    )
+    lead_organizations: list[str] = Field(description="les organisations pilotes liées à un espace")
+    proposable_stages: list[StageOut] = Field(
+        description="les étapes que mon espace peut proposer au pilote (vide quand il pilote)"
+    )
     stage_changed_at: datetime
     my_party_id: int | None
     created_at: datetime
@@ -161,11 +171,16 @@ def alliance_detail(a: Alliance, workspace) -> AllianceDetail:
     mine = next((p.pk for p in a.parties.all() if p.workspace_id == workspace.pk and p.left_at is None), None)
     fields = alliance_fields(a)
     fields["is_cold"] = Alliance.objects.filter(pk=a.pk).filter(cold_q(cold_after_days(workspace))).exists()
+    leads = actions.is_lead(a, workspace)
+    moves = [StageOut(code=s, label=Stage(s).label) for s in allowed_moves(a.stage)]
     return AllianceDetail(
         **fields,
         purpose=a.purpose,
         abandon_reason=a.abandon_reason,
-        allowed_next_stages=[StageOut(code=s, label=Stage(s).label) for s in allowed_moves(a.stage)],
+        allowed_next_stages=moves if leads else [],
+        you_lead=leads,
+        lead_organizations=[p.organization.name for p in actions.lead_parties(a)],
+        proposable_stages=[] if leads or mine is None else moves,
         stage_changed_at=a.stage_changed_at,
         my_party_id=mine,
         created_at=a.created_at,
