@@ -19,6 +19,7 @@ from django.utils import timezone
 from maillage.alliances import totals
 from maillage.alliances.corrections import correct_agreement as correct_agreement
 from maillage.alliances.corrections import correct_interaction as correct_interaction
+from maillage.alliances.handover import hand_over_lead as hand_over_lead
 from maillage.alliances.lifecycle import Stage, allowed_moves, is_allowed
 from maillage.alliances.models import (
     Agreement,
@@ -39,7 +40,6 @@ from maillage.alliances.proposals import (  # re-exported: the area's actions in
     NotLead as NotLead,
 )
 from maillage.alliances.proposals import accept_proposal as accept_proposal
-from maillage.alliances.proposals import hand_over_lead as hand_over_lead
 from maillage.alliances.proposals import is_lead as is_lead
 from maillage.alliances.proposals import lead_parties as lead_parties
 from maillage.alliances.proposals import propose_change as propose_change

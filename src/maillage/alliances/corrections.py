@@ -19,8 +19,8 @@ from django.utils import timezone
 from maillage.alliances import totals
 from maillage.alliances.models import Agreement, AgreementKind, Alliance, Attendance, Interaction, InteractionKind
 from maillage.audit.actions import record_event
-from maillage.audit.queries import Correction
-from maillage.audit.queries import corrections_of as _corrections_of
+from maillage.audit.history import Correction
+from maillage.audit.history import corrections_of as _corrections_of
 from maillage.core import formats
 from maillage.core.hostile import single_line_error
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from maillage.audit.queries import Correction
-from maillage.audit.queries import corrections_of as _corrections_of
+from maillage.audit.history import Correction
+from maillage.audit.history import corrections_of as _corrections_of
 from maillage.organizations.actions import CORRECTABLE
 
 
