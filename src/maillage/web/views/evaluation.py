@@ -156,7 +156,12 @@ def _list_context(request, form=None) -> dict:
     for evaluation in evaluations:
         evaluation.own_response = own.get(evaluation.pk)
     alliances = list(Alliance.objects.visible_to(workspace).only("id", "name").order_by("name"))
-    return {"evaluations": evaluations, "form": form or OpenEvaluationForm(alliances), "has_alliances": bool(alliances)}
+    # The start page's « to send » link fills the form in (alliance, period).
+    initial = {
+        k: request.GET[k][:100] for k in ("alliance", "period_label", "period_start", "period_end") if k in request.GET
+    }
+    form = form or OpenEvaluationForm(alliances, initial=initial)
+    return {"evaluations": evaluations, "form": form, "has_alliances": bool(alliances)}
 
 
 @workspace_required(Role.VIEWER)
