@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django import forms as djforms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from maillage.alliances.queries import shared_with
+from maillage.alliances.queries import partners_of, shared_with
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_visible_or_404, workspace_required
 from maillage.organizations import actions
@@ -36,11 +38,25 @@ def _query_from(params) -> DirectoryQuery:
     )
 
 
+def _opening(request, query: DirectoryQuery) -> tuple[DirectoryQuery, list]:
+    """The directory opened with no search (issue 19): the workspace's own partners, and the results on its
+    territory (its département, shown as the chosen filter, which the person clears to see all of France)."""
+    workspace = getattr(request, "workspace", None)
+    if request.GET or workspace is None:
+        return query, []
+    organization = workspace.organization
+    if organization.departement_id:
+        query = replace(query, departement=organization.departement_id)
+    return query, partners_of(workspace)
+
+
 @login_required
 def directory(request):
-    query = _query_from(request.GET)
+    query, partners = _opening(request, _query_from(request.GET))
     result = search_directory(query)
     context = {
+        "partners": partners,
+        "opened_on_territory": not request.GET and bool(query.departement),
         "query": query,
         "result": result,
         "kinds": Kind.choices,
