@@ -73,7 +73,7 @@ def test_the_lead_hands_its_role_over_on_the_page_and_the_new_lead_decides(share
     assert "Imprimerie Rhodanienne pilote désormais l'alliance" in page_text(response)
     roles = dict(Party.objects.filter(alliance=alliance).values_list("organization__name", "role"))
     assert roles == {"Les Jardins de l'Essai": "partner", "Imprimerie Rhodanienne": "lead"}
-    event = AuditEvent.objects.get(action="alliance.lead_handed_over")
+    event = AuditEvent.objects.get(action="sharing.lead_handed_over")
     assert event.details["to"] == "Imprimerie Rhodanienne" and event.details["reason"] == "L'entreprise porte le projet"
     # The new lead moves the stage; the former lead now proposes.
     moved = boss_api.post(

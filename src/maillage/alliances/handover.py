@@ -91,7 +91,7 @@ def hand_over_lead(*, alliance: Alliance, workspace, user, party_id: int, reason
     target.save(update_fields=["role"])
     Alliance.objects.filter(pk=alliance.pk).update(updated_at=timezone.now())
     record_event(
-        action="alliance.lead_handed_over",
+        action="sharing.lead_handed_over",
         actor=user,
         workspace=workspace,
         target=alliance,
