@@ -31,3 +31,6 @@ test: install
 lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	@# The layers of docs/architecture.md, as the contract in pyproject.toml states them (decision 0019).
+	PYTHONPATH=src $(BIN)/lint-imports
+	PYTHONPATH=src $(BIN)/mypy

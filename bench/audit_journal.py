@@ -49,9 +49,9 @@ def main(argv=None) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from maillage.audit import queries
     from maillage.audit.models import AuditEvent
     from maillage.organizations.models import Organization
+    from maillage.workspaces import journal as queries
     from maillage.workspaces.models import Membership, User, Workspace
 
     call_command("migrate", verbosity=0)

@@ -142,7 +142,7 @@ def duckdb_aggregates(paths: dict[str, Path]):
     """The same SQL, run by a plain DuckDB on the Parquet files (each column read as the refresh types it)."""
     import duckdb
 
-    from maillage.observatory import sql
+    from maillage.observatory import duckdb_sql
     from maillage.observatory.engine import SOURCES
     from maillage.observatory.refresh import aggregate_options, observed_years
 
@@ -158,7 +158,7 @@ def duckdb_aggregates(paths: dict[str, Path]):
         return con.execute(statement).fetchall()
 
     steps: dict[str, float] = {}
-    result = sql.run_aggregates(con.execute, fetch, observed_years(fetch), steps, **aggregate_options())
+    result = duckdb_sql.run_aggregates(con.execute, fetch, observed_years(fetch), steps, **aggregate_options())
     print("    " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items()), flush=True)
     return result
 

@@ -112,7 +112,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "maillage.core.middleware.IdleSessionTimeoutMiddleware",
-    "maillage.core.middleware.CurrentWorkspaceMiddleware",
+    "maillage.workspaces.middleware.CurrentWorkspaceMiddleware",
     "maillage.core.hostile.HostileInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -180,7 +180,7 @@ def database_from_url(url: str, **extra) -> dict:
                 "DATABASE_URL sqlite:// doit donner un fichier (sqlite:////chemin/base.sqlite3)."
             )
         return sqlite_database(parsed["NAME"])
-    return parsed
+    return dict(parsed)
 
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
@@ -316,6 +316,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:todo"  # the start page « À faire » (no workspace yet: it sends to the workspace list)
 LOGOUT_REDIRECT_URL = "web:login"
+# Where core.tenancy.workspace_required sends a user without a current workspace (a page name: core knows no page).
+WORKSPACE_CHOICE_URL = "web:workspace_list"
 
 # Login throttling: lock on username + IP after 5 failures, for 15 minutes; never for ever.
 AXES_FAILURE_LIMIT = 5
@@ -446,7 +448,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # Permissions-Policy: every powerful feature off (core.hostile.PermissionsPolicyMiddleware).
-PERMISSIONS_POLICY = dict.fromkeys(
+PERMISSIONS_POLICY: dict[str, list[str]] = dict.fromkeys(
     [
         "accelerometer",
         "autoplay",

@@ -1,6 +1,6 @@
 """Access matrix of the accounts: « Mon compte », proof of the address, change of address and password, reset,
 cancelling an invitation. The matrix's unproved account (``unverified_account``) meets a bad link where the others
-are sent back to « Mon compte »; its whole journey is walked in ``tests/web/test_accounts.py``."""
+are sent back to « Mon compte »; its whole journey is walked in ``tests/workspaces/test_accounts.py``."""
 
 from __future__ import annotations
 

@@ -42,6 +42,7 @@ def web_matrix(w) -> dict:
 
 def api_matrix(w) -> dict:
     job = w["import_job"].pk
+    ready = {"job_id": w["import_job_ready"].pk}
     read = api_expect(200, 200)
     return {
         ("GET", "/api/v1/exchange/jobs"): (read, None, {}),
@@ -52,6 +53,18 @@ def api_matrix(w) -> dict:
             {"job_id": job},
         ),
         ("GET", "/api/v1/exchange/export/{table}"): (read, None, {"table": "contributions"}),
+        # The wizard through the API, on the checked job, in this order: a JSON body carries no file (a member
+        # passes the checks of access and gets the 422 that asks for it); reading it again, choosing its columns
+        # again (checked again), then starting it.
+        ("POST", "/api/v1/exchange/jobs"): (api_expect(403, 422), {}, {}),
+        ("GET", "/api/v1/exchange/jobs/{job_id}/reading"): (api_expect(200, 200, other_workspace=404), None, ready),
+        ("PUT", "/api/v1/exchange/jobs/{job_id}/reading"): (api_expect(403, 200, other_workspace=404), {}, ready),
+        ("PUT", "/api/v1/exchange/jobs/{job_id}/mapping"): (
+            api_expect(403, 200, other_workspace=404),
+            lambda world, role: {"mapping": dict(world["import_job_ready"].mapping)},
+            ready,
+        ),
+        ("POST", "/api/v1/exchange/jobs/{job_id}/start"): (api_expect(403, 202, other_workspace=404), {}, ready),
     }
 
 

@@ -82,7 +82,7 @@ def web_matrix(w) -> dict:
             expect(viewer=302, member=302, admin=302, owner=302, other_workspace=302),
         ),
         "invitation_accept": ("get", {"token": w["invitation"].token}, {}, LOGGED_IN),
-        "directory": ("get", {}, {"q": "jardins"}, LOGGED_IN),
+        "organization_list": ("get", {}, {"q": "jardins"}, LOGGED_IN),
         "organization_create": ("get", {}, {}, LOGGED_IN),
         "organization_detail": ("get", {"organization_id": w["org"].pk}, {}, LOGGED_IN),
         # The shared directory is corrected by the workspace that added the entry only (decision 0016).

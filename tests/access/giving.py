@@ -9,7 +9,7 @@ def extend_world(world) -> None:
     """An eligible association (its own workspace) issues a receipt to a company whose party in the alliance is
     bound to A's workspace: A reads it as the recipient. (Only companies receive 2041-MEC-SD receipts; A's own
     organisation is an association, so the binding is written directly: the matrix tests who reads, not how the
-    company joined; tests/giving joins through the invitation.)"""
+    company joined; tests/contributions/giving joins through the invitation.)"""
     from django.utils import timezone
 
     from maillage.alliances.models import Party
@@ -48,7 +48,7 @@ def api_matrix(w) -> dict:
         ("GET", "/api/v1/giving"): (read, None, {}),
         ("GET", "/api/v1/giving/receipts"): (read, None, {}),
         ("GET", "/api/v1/giving/receipts/{receipt_id}/pdf"): (api_expect(200, 200, other_workspace=404), None, receipt),
-        # Without its turnover the estimate is refused (422) to every workspace; the answer is tested in tests/giving.
+        # Without its turnover the estimate is refused (422) to every workspace; the answer is tested in tests/contributions/giving.
         ("GET", "/api/v1/giving/reduction"): (api_expect(422, 422), None, {}),
     }
 

@@ -412,6 +412,25 @@ def test_going_cold_flag_and_setting(people, workspace_a, alliance):
     assert client_for(member).post(reverse("web:alliance_settings"), {"cold_after_days": "5"}).status_code == 403
 
 
+def test_cold_after_setting_is_an_action_journaled_once(people, workspace_a):
+    """The page calls ``alliances.actions.set_cold_after_days``: the change is journaled with before/after, an
+    unchanged value is not, and the action refuses a member and a value out of bounds itself."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from maillage.alliances.actions import set_cold_after_days
+    from maillage.audit.models import AuditEvent
+
+    client = client_for(people["owner"])
+    client.post(reverse("web:alliance_settings"), {"cold_after_days": "90"})
+    client.post(reverse("web:alliance_settings"), {"cold_after_days": "90"})
+    events = AuditEvent.objects.filter(action="alliance_settings.changed", workspace=workspace_a)
+    assert [e.details for e in events] == [{"cold_after_days": {"before": 60, "after": 90}}]
+    with pytest.raises(ValidationError):
+        set_cold_after_days(workspace=workspace_a, user=people["owner"], days=0)
+    with pytest.raises(PermissionDenied):
+        set_cold_after_days(workspace=workspace_a, user=people["member"], days=10)
+
+
 def test_edit_alliance(people, alliance):
     client = client_for(people["member"])
     url = reverse("web:alliance_edit", args=[alliance.pk])

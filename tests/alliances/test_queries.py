@@ -16,9 +16,10 @@ from django.utils import timezone
 from maillage.alliances import actions as alliance_actions
 from maillage.alliances import queries
 from maillage.alliances.models import Alliance, Party, WorkspaceSettings
+from maillage.contributions import overview
 from maillage.contributions.actions import SkillsInput, record_contribution
 from maillage.contributions.models import Contribution
-from maillage.core.export import neutralise
+from maillage.core.spreadsheets import neutralise
 from maillage.organizations.actions import create_organization
 from tests.alliances.helpers import log, make_alliance, make_company, screen, share_with, walk_to
 from tests.conftest import client_for
@@ -94,7 +95,7 @@ def figures(people, workspace_a, org_a, org_b):
 
 
 def test_dashboard_figures_by_hand(workspace_a, figures):
-    data = queries.dashboard(workspace_a)
+    data = overview.dashboard(workspace_a)
     rows = {row.label: row for row in data.alliance_rows}
     assert set(rows) == {"Alliance un", "Alliance deux"}
     one, two = rows["Alliance un"], rows["Alliance deux"]
@@ -205,16 +206,16 @@ def test_board_columns_counts_and_cold(people, workspace_a, figures):
 
 
 def test_reads_are_scoped(people, workspace_a, workspace_b, figures):
-    assert queries.dashboard(workspace_b).alliance_count == 0
+    assert overview.dashboard(workspace_b).alliance_count == 0
     assert queries.filtered_alliances(workspace_b, queries.AllianceFilters()).count() == 0
     share_with(figures["a1"], workspace_a, people["owner"], workspace_b, people["other_workspace"])
-    data = queries.dashboard(workspace_b)
+    data = overview.dashboard(workspace_b)
     # B sees its own time (3 people at the 60-minute meeting) and nothing received.
     assert data.alliance_count == 1 and data.totals.minutes == 180 and data.totals.resources == 0
 
 
 def test_timeline_in_date_order(people, workspace_a, figures):
-    events, older = queries.timeline(figures["a1"], workspace_a)
+    events, older = overview.timeline(figures["a1"], workspace_a)
     kinds = [e.kind for e in events]
     assert kinds.count("interaction") == 2 and kinds.count("contribution") == 4 and kinds.count("stage") == 1
     assert [e.on for e in events] == sorted(e.on for e in events)
@@ -225,7 +226,7 @@ def read_every_page(alliance, workspace, limit: int) -> tuple[list, list]:
     """Every event, reading the timeline page after page as its "older" links do; and the pages' days."""
     seen, days, older = [], [], None
     while True:
-        events, older = queries.timeline(
+        events, older = overview.timeline(
             alliance, workspace, until=older and older.until, skip=older.skip if older else 0, limit=limit
         )
         seen = events + seen
@@ -240,7 +241,7 @@ def test_timeline_pages_cover_every_event_once_and_never_split_a_day(people, wor
 
     (A page skips the rows of a source older than the page's last day once the sources already read fill it.)
     """
-    everything, _ = queries.timeline(figures["a1"], workspace_a, limit=1000)
+    everything, _ = overview.timeline(figures["a1"], workspace_a, limit=1000)
     seen, days = read_every_page(figures["a1"], workspace_a, limit)
     assert len(days) > 1
     assert [(e.kind, e.obj.pk) for e in seen] == [(e.kind, e.obj.pk) for e in everything]
@@ -253,7 +254,7 @@ def test_timeline_goes_on_within_a_day_that_holds_more_than_a_page(people, works
     busy = timezone.localdate()  # the alliance's newest day (its stage changes are today's)
     for minutes in range(10, 17):  # seven meetings more on that day
         log(figures["a1"], workspace_a, people["owner"], minutes, on=busy)
-    everything, _ = queries.timeline(figures["a1"], workspace_a, limit=1000)
+    everything, _ = overview.timeline(figures["a1"], workspace_a, limit=1000)
     seen, days = read_every_page(figures["a1"], workspace_a, limit)
     assert [(e.kind, e.obj.pk) for e in seen] == [(e.kind, e.obj.pk) for e in everything]
     assert days[0] == days[1] == {busy}  # the busy day spans the first pages
@@ -261,12 +262,12 @@ def test_timeline_goes_on_within_a_day_that_holds_more_than_a_page(people, works
 
 def test_timeline_page_links_to_the_rest_of_a_busy_day(people, workspace_a, figures):
     owner, alliance, today = people["owner"], figures["a1"], timezone.localdate()
-    for minutes in range(1, queries.TIMELINE_PAGE + 3):  # more than a page of meetings, all today
+    for minutes in range(1, overview.TIMELINE_PAGE + 3):  # more than a page of meetings, all today
         log(alliance, workspace_a, owner, minutes, on=today)
     client = client_for(owner)
     url = reverse("web:alliance_timeline", args=[alliance.pk])
     response = client.get(url)
-    first, cursor = screen(response), f"jusqu_au={today:%Y-%m-%d}&passer={queries.TIMELINE_PAGE}"
+    first, cursor = screen(response), f"jusqu_au={today:%Y-%m-%d}&passer={overview.TIMELINE_PAGE}"
     assert f"Suite des événements du {today:%d/%m/%Y}" in first
     assert f'href="?{cursor.replace("&", "&amp;")}"' in response.content.decode()
     assert ", 1 min" not in first  # the day's first meeting is on the next page (newest first, 150 a page)

@@ -15,9 +15,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connections
 
-from maillage.alliances import queries
 from maillage.alliances import totals as alliance_totals
 from maillage.alliances.models import PartyTime
+from maillage.contributions import overview
 from maillage.contributions import totals as contribution_totals
 from maillage.contributions.actions import mark_received
 from maillage.contributions.models import Contribution, ReceivedSum
@@ -32,7 +32,7 @@ def _kept() -> tuple[dict, dict]:
 
 
 def _dashboard_figures(workspace) -> list:
-    data = queries.dashboard(workspace)
+    data = overview.dashboard(workspace)
     return [(r.key, r.minutes, r.resources, r.promised) for r in [data.totals, *data.kind_rows, *data.alliance_rows]]
 
 
@@ -49,7 +49,7 @@ def test_a_rebuild_finds_what_the_actions_kept(people, workspace_a, figures):  #
     assert _kept() == kept
     assert _dashboard_figures(workspace_a) == shown
     # The skills gift moved from promised to received: 1000 + 200 + 500 + 120 received, nothing promised.
-    totals = queries.dashboard(workspace_a).totals
+    totals = overview.dashboard(workspace_a).totals
     assert (totals.resources, totals.promised, totals.minutes) == (Decimal("1820.00"), Decimal("0"), 200)
 
 
@@ -89,7 +89,9 @@ def test_check_sums_command_finds_an_edit_made_in_the_database_and_recomputes(wo
     assert "temps investi diffère" in str(refused.value) and "--recalculer" in str(refused.value)
     call_command("check_sums", "--recalculer")
     assert "Sommes recalculées" in capsys.readouterr().out
-    assert queries.dashboard(workspace_a).totals.resources == Decimal("1500.00") + Decimal("200.00") + Decimal("120.00")
+    assert overview.dashboard(workspace_a).totals.resources == Decimal("1500.00") + Decimal("200.00") + Decimal(
+        "120.00"
+    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -203,3 +203,21 @@ def test_detail_costs_a_fixed_number_of_queries(
         assert client.get(reverse("web:evaluation_detail", args=[evaluation.pk])).status_code == 200
     with django_assert_max_num_queries(30):
         assert client.get(reverse("web:evaluation_report", args=[evaluation.pk])).status_code == 200
+
+
+def test_no_published_questionnaire_is_said_in_french_not_a_500(monkeypatch, alliance, workspace_a, people):
+    # An installation where no version of the questionnaire exists (none shipped, rows removed): the API and the
+    # page that opens an evaluation say so instead of failing on None (issue 20, found by mypy).
+    from maillage.evaluation import questionnaire
+
+    monkeypatch.setattr(questionnaire, "VERSIONS", {})
+    monkeypatch.setattr(questionnaire, "CODE", "aucun")  # the shipped rows are protected by their questions
+    response = api_client_for(people["member"], workspace_a).get("/api/v1/evaluations/questionnaires/current")
+    assert response.status_code == 422, response.content
+    assert "Aucun questionnaire d'évaluation n'est publié" in response.json()["detail"]
+    page = client_for(people["member"]).post(
+        reverse("web:evaluation_open"),
+        {"alliance": alliance.pk, "period_label": "2025", "period_start": "2025-01-01", "period_end": "2025-12-31"},
+    )
+    assert page.status_code == 400 and "Aucun questionnaire d'évaluation n'est publié" in page_text(page)
+    assert not Evaluation.objects.exists()

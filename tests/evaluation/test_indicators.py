@@ -10,7 +10,7 @@ import pytest
 from maillage.alliances.actions import log_interaction
 from maillage.contributions.actions import SkillsInput, record_contribution
 from maillage.diagnostic.actions import save_resource_year
-from maillage.evaluation.indicators import measure, months_between
+from maillage.evaluation.measured_indicators import measure, months_between
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from hypothesis.extra.django import TestCase
 from maillage.contributions.actions import record_contribution
 from maillage.contributions.cleaning import clean_contribution
 from maillage.contributions.models import Contribution
-from maillage.exchange.bulk import write_contributions
+from maillage.exchange.batch_writes import write_contributions
 
 FIELDS = [
     "alliance_id",

@@ -161,9 +161,9 @@ def test_a_batch_refused_at_write_time_lands_nothing(workspace_a, owner, allianc
     monkeypatch.setenv("MAILLAGE_IMPORT_BATCH_SIZE", "2")
     job = job_for(workspace_a, owner, "contribution", contribution_rows(5))
     runner.validate(job)
-    from maillage.exchange import bulk
+    from maillage.exchange import batch_writes
 
-    real = bulk.write_prepared
+    real = batch_writes.write_prepared
     calls = {"n": 0}
 
     def failing(prepared, keep=None):
@@ -173,12 +173,12 @@ def test_a_batch_refused_at_write_time_lands_nothing(workspace_a, owner, allianc
             raise ValidationError({"value": ["refusé"]})
         return real(prepared, keep)
 
-    monkeypatch.setattr(bulk, "write_prepared", failing)
+    monkeypatch.setattr(batch_writes, "write_prepared", failing)
     job = runner.run(job.pk)
     assert job.status == JobStatus.FAILED and "1 lot(s)" in job.message and "lignes 4 à 5" in job.message
     assert list(Contribution.objects.values_list("import_job", flat=True)) == [job.pk, job.pk]
     assert job.batches_done == 1 and job.created_rows == 2 and calls["n"] == 2
-    monkeypatch.setattr(bulk, "write_prepared", real)
+    monkeypatch.setattr(batch_writes, "write_prepared", real)
     job = runner.run(job.pk)
     assert job.status == JobStatus.DONE and Contribution.objects.count() == 5
 
@@ -224,7 +224,7 @@ def test_contribution_keys_recorded_before_decision_0005_move_onto_the_rows(work
 
     from django.apps import apps
 
-    from maillage.exchange import bulk
+    from maillage.exchange import batch_writes
 
     migration = importlib.import_module("maillage.contributions.migrations.0005_import_key")
     job = job_for(workspace_a, owner, "contribution", contribution_rows(3))
@@ -240,7 +240,7 @@ def test_contribution_keys_recorded_before_decision_0005_move_onto_the_rows(work
     migration.keys_onto_contributions(apps, None)
     assert ImportedRow.objects.count() == 0
     assert [(c.import_job_id, c.import_key.hex) for c in Contribution.objects.order_by("pk")] == [
-        (job.pk, bulk.contribution_key(workspace_a.pk, key)) for key in keys
+        (job.pk, batch_writes.contribution_key(workspace_a.pk, key)) for key in keys
     ]
     again = job_for(workspace_a, owner, "contribution", contribution_rows(3))
     runner.validate(again)

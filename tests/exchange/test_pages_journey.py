@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from maillage.contributions.models import Contribution
 from maillage.exchange.models import ImportJob, JobStatus
-from maillage.web.views.exchange import SAMPLES_DIR
+from maillage.exchange.sample_files import SAMPLES_DIR
 from tests.conftest import client_for, page_text
 from tests.exchange.helpers import contribution_rows, csv_bytes, upload
 

@@ -185,3 +185,30 @@ def test_a_viewer_reads_but_never_writes(land):
     assert client.post(f"/rapprochement/besoins/{need.pk}/statut/", {"status": "closed"}).status_code == 403
     need.refresh_from_db()
     assert need.status == Status.PUBLISHED
+
+
+def test_the_api_search_filters_and_checks_as_the_pages_do(land):
+    """One search (``matching.queries.search_items``) for the pages and the API (issue 20): the same filters give
+    the same items, the domain filter included, and an unknown kind or domain is dropped alike, never an error."""
+    from tests.conftest import api_client_for
+
+    ws_c, user_c = land["ws"][land["near"]]
+    publish(ws_c, user_c, "offer", title="Mécénat de compétences juridiques", skill_domains=["juridique"])
+    publish(ws_c, user_c, "offer", title="Prêt de salle", kind="goods", skill_domains=[], causes=["sport"])
+    ws_a, user_a = land["ws"][land["assoc"]]
+    client, api = client_for(user_a), api_client_for(user_a, ws_a)
+    for web, params in [
+        ({"domain": "juridique"}, {"domain": "juridique"}),
+        ({"kind": "goods"}, {"item_kind": "goods"}),
+        ({"domain": "astrologie"}, {"domain": "astrologie"}),  # unknown: dropped by both
+        ({"kind": "nimporte"}, {"item_kind": "nimporte"}),
+        ({"cause": "sport", "q": "salle"}, {"cause": "sport", "q": "salle"}),
+    ]:
+        body = page_text(client.get("/rapprochement/offres/", web))
+        response = api.get("/api/v1/matching/offers", params)
+        assert response.status_code == 200, (params, response.content)
+        titles = {i["title"] for i in response.json()["items"]}
+        on_page = {t for t in ("Mécénat de compétences juridiques", "Prêt de salle") if t in body}
+        assert titles == on_page, (params, titles, on_page)
+    titles = {i["title"] for i in api.get("/api/v1/matching/offers", {"domain": "juridique"}).json()["items"]}
+    assert "Mécénat de compétences juridiques" in titles and "Prêt de salle" not in titles

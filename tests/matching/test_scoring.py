@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from maillage.matching.scoring import WEIGHTS, Network, Place, Side, score
-from maillage.matching.text import similarity
+from maillage.matching.similarity import similarity
 
 LYON = Place("69123", "200046977", "69", "84")
 VILLEURBANNE = Place("69266", "200046977", "69", "84")  # same EPCI (Métropole de Lyon)
@@ -170,7 +170,7 @@ def test_the_reasons_name_the_matched_need_and_offer():
 
 def test_shared_words_weigh_by_their_rarity():
     from maillage.matching.scoring import Rarity
-    from maillage.matching.text import words
+    from maillage.matching.similarity import words
 
     texts = [f"Organisation fictive {i} données ouvertes" for i in range(20)] + ["Atelier de vélo solidaire"]
     rarity = Rarity([words(t) for t in texts])

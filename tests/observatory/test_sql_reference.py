@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from maillage.alliances.models import Alliance, Attendance, Party
 from maillage.demo.generate import generate
+from maillage.observatory.duckdb_sql import COUNT_NAMES, PUBLIC
 from maillage.observatory.refresh import compute_aggregates
-from maillage.observatory.sql import COUNT_NAMES, PUBLIC
 from maillage.organizations.models import Organization
 from maillage.workspaces.models import Workspace
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -20,6 +21,13 @@ from maillage.alliances import totals
 from maillage.alliances.corrections import correct_agreement as correct_agreement
 from maillage.alliances.corrections import correct_interaction as correct_interaction
 from maillage.alliances.handover import hand_over_lead as hand_over_lead
+from maillage.alliances.handover import tell_the_lead
+from maillage.alliances.lead import (  # re-exported: the area's actions in one place
+    NotLead as NotLead,
+)
+from maillage.alliances.lead import is_lead as is_lead
+from maillage.alliances.lead import lead_parties as lead_parties
+from maillage.alliances.lead import require_lead
 from maillage.alliances.lifecycle import Stage, allowed_moves, is_allowed
 from maillage.alliances.models import (
     Agreement,
@@ -33,30 +41,29 @@ from maillage.alliances.models import (
     Party,
     PartyInvitation,
     PartyRole,
+    Proposal,
+    ProposalKind,
+    ProposalStatus,
     StageChange,
     TerritoryLevel,
+    WorkspaceSettings,
 )
-from maillage.alliances.proposals import (  # re-exported: the area's actions in one place
-    NotLead as NotLead,
-)
-from maillage.alliances.proposals import accept_proposal as accept_proposal
-from maillage.alliances.proposals import is_lead as is_lead
-from maillage.alliances.proposals import lead_parties as lead_parties
-from maillage.alliances.proposals import propose_change as propose_change
-from maillage.alliances.proposals import refuse_proposal as refuse_proposal
-from maillage.alliances.proposals import require_lead
+from maillage.alliances.queries import cold_after_days, my_party
 from maillage.audit.actions import record_event
 from maillage.core.hostile import single_line_error
 from maillage.core.mail import send_after_commit
+from maillage.core.roles import Role, role_at_least
 from maillage.organizations.models import Contact, Organization
 from maillage.territories.models import Commune, Departement, Epci, Region
 from maillage.workspaces.claims import is_verified, require_verified
+from maillage.workspaces.models import Membership
 
 logger = logging.getLogger(__name__)
 
 MAX_DURATION_MINUTES = 24 * 60 * 14  # a fortnight: beyond it, split the interaction
 MAX_PDF_BYTES = 10 * 1024 * 1024
 MAX_AGREEMENT_AMOUNT = 1_000_000_000  # 1 Md€: above it an amount is a typing error
+MIN_COLD_AFTER_DAYS, MAX_COLD_AFTER_DAYS = 1, 3650
 
 
 def _errors(errors: dict[str, list[str]]) -> None:
@@ -66,7 +73,7 @@ def _errors(errors: dict[str, list[str]]) -> None:
 
 def party_of(alliance: Alliance, workspace) -> Party:
     """The active party through which ``workspace`` acts in ``alliance``, or 404 (existence not disclosed)."""
-    party = next((p for p in alliance.parties.all() if p.workspace_id == workspace.pk and p.left_at is None), None)
+    party = my_party(alliance, workspace)
     if party is None:
         raise Http404("Alliance introuvable.")
     return party
@@ -89,23 +96,28 @@ def resolve_territory(level: str, code: str) -> dict:
     if level not in TerritoryLevel.values:
         raise ValidationError({"territory_level": ["Échelle inconnue : commune, epci, departement ou region."]})
     code = (code or "").strip().upper()
+    found: dict[str, Any] | None = None
     if level == TerritoryLevel.COMMUNE:
-        place = Commune.objects.filter(code=code).select_related("departement").first()
-        found = place and {"territory_name": place.name, "departement": place.departement, "region_id": place.region_id}
+        commune = Commune.objects.filter(code=code).select_related("departement").first()
+        if commune:
+            found = {"territory_name": commune.name, "departement": commune.departement, "region_id": commune.region_id}
     elif level == TerritoryLevel.EPCI:
-        place = Epci.objects.filter(siren=code).first()
-        member = place and place.communes.order_by("-population").first()
-        found = place and {
-            "territory_name": place.name,
-            "departement": member.departement if member else None,
-            "region_id": member.region_id if member else None,
-        }
+        epci = Epci.objects.filter(siren=code).first()
+        member = epci.communes.order_by("-population").first() if epci else None
+        if epci:
+            found = {
+                "territory_name": epci.name,
+                "departement": member.departement if member else None,
+                "region_id": member.region_id if member else None,
+            }
     elif level == TerritoryLevel.DEPARTEMENT:
-        place = Departement.objects.filter(code=code).first()
-        found = place and {"territory_name": place.name, "departement": place, "region_id": place.region_id}
+        departement = Departement.objects.filter(code=code).first()
+        if departement:
+            found = {"territory_name": departement.name, "departement": departement, "region_id": departement.region_id}
     else:
-        place = Region.objects.filter(code=code).first()
-        found = place and {"territory_name": place.name, "departement": None, "region_id": place.code}
+        region = Region.objects.filter(code=code).first()
+        if region:
+            found = {"territory_name": region.name, "departement": None, "region_id": region.code}
     if not found:
         raise ValidationError(
             {
@@ -263,6 +275,15 @@ def update_alliance(*, alliance: Alliance, workspace, user, **changes) -> Allian
 @transaction.atomic
 def move_alliance(*, alliance: Alliance, workspace, user, to_stage: str, reason: str = "") -> Alliance:
     """Move an alliance to the next stage, if the lifecycle allows it; the lead decides; the move is logged."""
+    return record_stage_move(
+        alliance=alliance, workspace=workspace, user=user, to_stage=to_stage, reason=reason
+    ).alliance
+
+
+@transaction.atomic
+def record_stage_move(*, alliance: Alliance, workspace, user, to_stage: str, reason: str = "") -> StageChange:
+    """``move_alliance``, answering the log entry it wrote (the API shows it: not the latest-dated one of the log,
+    which an imported or restored entry dated later would be)."""
     party_of(alliance, workspace)
     require_lead(alliance, workspace, "de l'étape de l'alliance")
     alliance = Alliance.objects.select_for_update().get(pk=alliance.pk)
@@ -283,7 +304,7 @@ def move_alliance(*, alliance: Alliance, workspace, user, to_stage: str, reason:
         raise ValidationError({"reason": ["Indiquez pourquoi l'alliance est abandonnée."]})
     if len(reason) > 2000:
         raise ValidationError({"reason": ["La raison compte 2 000 caractères au plus."]})
-    StageChange.objects.create(
+    change = StageChange.objects.create(
         alliance=alliance, from_stage=alliance.stage, to_stage=to_stage, reason=reason, by=user, by_workspace=workspace
     )
     alliance.stage = to_stage
@@ -291,7 +312,7 @@ def move_alliance(*, alliance: Alliance, workspace, user, to_stage: str, reason:
     if to_stage == Stage.ABANDONED:
         alliance.abandon_reason = reason
     alliance.save(update_fields=["stage", "stage_changed_at", "abandon_reason", "updated_at"])
-    return alliance
+    return change
 
 
 @transaction.atomic
@@ -348,8 +369,6 @@ def invite_party(
         request=request,
     )
     recipients = [email] if email else []
-    from maillage.core.roles import Role
-    from maillage.workspaces.models import Membership
 
     # Only the organisation's verified workspace hears of it (decision 0008): never a stranger's claim.
     recipients += list(
@@ -604,8 +623,6 @@ def add_alliance_note(*, alliance: Alliance, workspace, user, text: str) -> Alli
 
 
 def require_writer(role: str | None) -> None:
-    from maillage.core.roles import Role, role_at_least
-
     if not role_at_least(role, Role.MEMBER):
         raise PermissionDenied("Votre rôle dans cet espace ne permet pas cette action (lecture seule).")
 
@@ -649,8 +666,6 @@ def send_agreement_reminders(*, today: date | None = None, days: int = RENEWAL_N
 
 def _remind_agreement(agreement: Agreement) -> None:
     """E-mail the admins of every workspace sharing the agreement's alliance, once the reminder is saved."""
-    from maillage.core.roles import Role
-    from maillage.workspaces.models import Membership
 
     workspaces = Party.objects.filter(
         alliance=agreement.alliance, left_at__isnull=True, workspace__isnull=False
@@ -674,3 +689,146 @@ def _remind_agreement(agreement: Agreement) -> None:
             from_email=None,
             recipient_list=recipients,
         )
+
+
+@transaction.atomic
+def set_cold_after_days(*, workspace, user, days: int, request=None) -> bool:
+    """Set after how many days without an interaction the workspace's relationships are "going cold".
+
+    Admins decide; the value is checked here (French message keyed by field), journaled
+    (``alliance_settings.changed``, before and after) when it changes. Returns whether it changed.
+    """
+    membership = Membership.objects.visible_to(workspace).active().filter(user=user).first()
+    if not role_at_least(membership.role if membership else None, Role.ADMIN):
+        raise PermissionDenied("Seuls les administrateurs de l'espace règlent les alliances.")
+    if isinstance(days, bool) or not isinstance(days, int):
+        raise ValidationError({"cold_after_days": ["Indiquez un nombre entier de jours."]})
+    if days < MIN_COLD_AFTER_DAYS:
+        raise ValidationError({"cold_after_days": ["Indiquez au moins 1 jour."]})
+    if days > MAX_COLD_AFTER_DAYS:
+        raise ValidationError({"cold_after_days": ["Indiquez au plus 3 650 jours (10 ans)."]})
+    before = cold_after_days(workspace)
+    WorkspaceSettings.objects.update_or_create(workspace=workspace, defaults={"cold_after_days": days})
+    if before == days:
+        return False
+    record_event(
+        action="alliance_settings.changed",
+        actor=user,
+        workspace=workspace,
+        details={"cold_after_days": {"before": before, "after": days}},
+        request=request,
+    )
+    return True
+
+
+# --- proposals: a party that does not lead proposes, the lead decides (decision 0016, the rule in lead.py) ----------
+
+DESCRIPTION_FIELDS = ("name", "purpose", "forms", "territory_level", "territory_code", "starts_on", "ends_on")
+
+
+def _clean_changes(changes: dict) -> dict:
+    unknown = set(changes) - set(DESCRIPTION_FIELDS)
+    if unknown:
+        raise ValidationError({field: ["Ce champ ne se propose pas ici."] for field in sorted(unknown)})
+    cleaned = {}
+    for key, value in changes.items():
+        cleaned[key] = value.isoformat() if isinstance(value, date) else value
+    if "name" in cleaned and not (cleaned["name"] or "").strip():
+        raise ValidationError({"name": ["Le nom est obligatoire (200 caractères au plus)."]})
+    if not cleaned:
+        raise ValidationError({"changes": ["Indiquez au moins un changement à proposer."]})
+    return cleaned
+
+
+@transaction.atomic
+def propose_change(
+    *, alliance: Alliance, workspace, user, to_stage: str = "", changes: dict | None = None, reason: str = ""
+) -> Proposal:
+    """A party that does not lead proposes a stage (``to_stage``) or a new description (``changes``)."""
+    party = party_of(alliance, workspace)
+    if is_lead(alliance, workspace):
+        raise ValidationError(
+            "Votre organisation pilote cette alliance : changez directement son étape ou sa description."
+        )
+    reason = (reason or "").strip()
+    if len(reason) > 2000:
+        raise ValidationError({"reason": ["La raison compte 2 000 caractères au plus."]})
+    if to_stage:
+        if to_stage not in Stage.values:
+            raise ValidationError({"to_stage": [f"Étape inconnue « {to_stage[:40]} »."]})
+        if not is_allowed(alliance.stage, to_stage):
+            possible = ", ".join(Stage(s).label.lower() for s in allowed_moves(alliance.stage)) or "aucune"
+            raise ValidationError(
+                {
+                    "to_stage": [
+                        f"Passage impossible depuis « {Stage(alliance.stage).label} ». Étapes possibles : {possible}."
+                    ]
+                }
+            )
+        if to_stage == Stage.ABANDONED and not reason:
+            raise ValidationError({"reason": ["Indiquez pourquoi vous proposez d'abandonner l'alliance."]})
+        proposal = Proposal(alliance=alliance, kind=ProposalKind.STAGE, to_stage=to_stage)
+    else:
+        proposal = Proposal(alliance=alliance, kind=ProposalKind.DESCRIPTION, changes=_clean_changes(changes or {}))
+    proposal.reason, proposal.by_workspace, proposal.by = reason, workspace, user
+    proposal.save()
+    record_event(
+        action="sharing.proposal_made",
+        actor=user,
+        workspace=workspace,
+        target=alliance,
+        details={"proposal": proposal.pk, "kind": proposal.kind, "to_stage": to_stage, "party": party.pk},
+    )
+    tell_the_lead(proposal, workspace, user)
+    return proposal
+
+
+def _pending(proposal: Proposal, workspace, what: str) -> Proposal:
+    require_lead(proposal.alliance, workspace, what)
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if not proposal.is_pending:
+        raise ValidationError(f"Cette proposition a déjà reçu sa réponse ({proposal.get_status_display().lower()}).")
+    return proposal
+
+
+@transaction.atomic
+def accept_proposal(*, proposal: Proposal, workspace, user, answer: str = "") -> Proposal:
+    """The lead accepts: the change is made in its name (the proposer is named in the stage log's reason)."""
+    alliance = proposal.alliance
+    proposal = _pending(proposal, workspace, "des propositions")
+    proposer = proposal.by_workspace.organization.name if proposal.by_workspace else "une partie"
+    if proposal.kind == ProposalKind.STAGE:
+        reason = f"Proposé par {proposer}" + (f" : {proposal.reason}" if proposal.reason else "")
+        move_alliance(
+            alliance=alliance, workspace=workspace, user=user, to_stage=proposal.to_stage, reason=reason[:2000]
+        )
+    else:
+        changes = dict(proposal.changes)
+        for key in ("starts_on", "ends_on"):
+            if changes.get(key):
+                changes[key] = date.fromisoformat(changes[key])
+        update_alliance(alliance=alliance, workspace=workspace, user=user, **changes)
+    return _decide(proposal, ProposalStatus.ACCEPTED, workspace, user, answer, "sharing.proposal_accepted")
+
+
+@transaction.atomic
+def refuse_proposal(*, proposal: Proposal, workspace, user, answer: str = "") -> Proposal:
+    proposal = _pending(proposal, workspace, "des propositions")
+    return _decide(proposal, ProposalStatus.REFUSED, workspace, user, answer, "sharing.proposal_refused")
+
+
+def _decide(proposal: Proposal, status: str, workspace, user, answer: str, action: str) -> Proposal:
+    answer = (answer or "").strip()
+    if len(answer) > 2000:
+        raise ValidationError({"answer": ["La réponse compte 2 000 caractères au plus."]})
+    proposal.status, proposal.answer = status, answer
+    proposal.decided_by_workspace, proposal.decided_by, proposal.decided_at = workspace, user, timezone.now()
+    proposal.save(update_fields=["status", "answer", "decided_by_workspace", "decided_by", "decided_at"])
+    record_event(
+        action=action,
+        actor=user,
+        workspace=workspace,
+        target=proposal.alliance,
+        details={"proposal": proposal.pk, "kind": proposal.kind, "answer": answer[:200]},
+    )
+    return proposal

@@ -111,13 +111,13 @@ def correct_interaction(*, interaction: Interaction, workspace, user, changes: d
     for name in ("kind", "occurred_on", "duration_minutes"):
         if name in changes:
             setattr(interaction, name, changes[name])
-    duration = interaction.duration_minutes
+    duration: int | None = interaction.duration_minutes
     if "duration_minutes" in changes:
         try:
             duration = int(changes["duration_minutes"])
         except (TypeError, ValueError):
             duration = None
-        interaction.duration_minutes = duration
+        interaction.duration_minutes = duration if duration is not None else -1
     errors.update(_clean_interaction(interaction.kind, interaction.occurred_on, duration))
     if "subject" in changes:
         subject = (changes["subject"] or "").strip()

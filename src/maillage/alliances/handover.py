@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from maillage.alliances.lead import lead_parties, require_lead
 from maillage.alliances.lifecycle import Stage
 from maillage.alliances.models import Alliance, Party, PartyRole, Proposal, ProposalKind
-from maillage.alliances.proposals import lead_parties, require_lead
 from maillage.audit.actions import record_event
 
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef
 
 from maillage.alliances.lifecycle import Stage
+from maillage.core.tenancy import WorkspaceScopedQuerySet
 
 
 class Form(models.TextChoices):
@@ -40,14 +41,10 @@ class TerritoryLevel(models.TextChoices):
     REGION = "region", "Région"
 
 
-class AllianceQuerySet(models.QuerySet):
-    def visible_to(self, workspace) -> AllianceQuerySet:
-        """Alliances in which the workspace is an active party. ``None`` sees nothing."""
-        if workspace is None:
-            return self.none()
-        return self.filter(
-            Exists(Party.objects.filter(alliance=OuterRef("pk"), workspace=workspace, left_at__isnull=True))
-        )
+class AllianceQuerySet(WorkspaceScopedQuerySet):
+    def scope(self, workspace) -> Exists:
+        """Alliances in which the workspace is an active party (``visible_to(None)`` sees nothing)."""
+        return Exists(Party.objects.visible_to(workspace).filter(alliance=OuterRef("pk"), left_at__isnull=True))
 
 
 class Alliance(models.Model):
@@ -108,6 +105,8 @@ class Party(models.Model):
     joined_at = models.DateTimeField(null=True, blank=True)
     left_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -188,6 +187,8 @@ class Interaction(models.Model):
     contacts = models.ManyToManyField("organizations.Contact", blank=True, related_name="interactions")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_on", "-id"]
@@ -272,6 +273,8 @@ class AllianceNote(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = WorkspaceScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -284,6 +287,8 @@ class WorkspaceSettings(models.Model):
 
     workspace = models.OneToOneField("workspaces.Workspace", on_delete=models.CASCADE, related_name="alliance_settings")
     cold_after_days = models.PositiveSmallIntegerField("relation qui refroidit après (jours sans échange)", default=60)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "réglages des alliances"

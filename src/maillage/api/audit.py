@@ -11,11 +11,10 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from maillage.api.auth import require_role
-from maillage.audit import queries
-from maillage.audit.actions import export_journal
 from maillage.audit.labels import action_label
-from maillage.core.export import csv_response
 from maillage.core.roles import Role
+from maillage.core.spreadsheets import csv_response
+from maillage.workspaces import journal as queries
 
 router = Router(tags=["Journal d'audit"])
 
@@ -95,5 +94,7 @@ def list_events(
 )
 def export(request, family: str = "", actor: str = "", since: str = "", until: str = ""):
     filters, _members = _filters(request, family=family, actor=actor, since=since, until=until)
-    headers, rows = export_journal(workspace=request.workspace, user=request.user, filters=filters, request=request)
+    headers, rows = queries.export_journal(
+        workspace=request.workspace, user=request.user, filters=filters, request=request
+    )
     return csv_response(f"journal-audit-{timezone.localdate():%Y-%m-%d}", headers, rows)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.http.request import RawPostDataException
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-
-try:  # django-ninja ≥ 1.2
-    from ninja.errors import ParseError
-except ImportError:  # pragma: no cover
-    ParseError = None
 
 PYDANTIC_MESSAGES = {
     "missing": "champ obligatoire absent",
@@ -50,7 +48,7 @@ def _location(loc) -> str:
     return ".".join(parts) or "corps de la requête"
 
 
-def translate(errors: list[dict]) -> list[dict]:
+def translate(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     out = []
     for error in errors:
         kind = error.get("type", "")
@@ -79,11 +77,8 @@ def install(api) -> None:
             status=422,
         )
 
-    if ParseError is not None:
-
-        @api.exception_handler(ParseError)
-        def on_parse(request, exc):
-            return api.create_response(request, {"detail": BAD_JSON}, status=400)
+    # A body django-ninja cannot parse arrives as its HttpError 400 « Cannot parse request body » (ninja 1.7 has no
+    # ParseError class): translated in on_http_error below.
 
     @api.exception_handler(ValidationError)
     def on_domain_validation(request, exc):
@@ -91,7 +86,7 @@ def install(api) -> None:
             errors = [{"field": f, "message": f"{f} : {m}"} for f, msgs in exc.message_dict.items() for m in msgs]
         else:
             errors = [{"field": "", "message": m} for m in exc.messages]
-        body = {"detail": " ".join(e["message"] for e in errors), "errors": errors}
+        body: dict[str, Any] = {"detail": " ".join(e["message"] for e in errors), "errors": errors}
         existing = getattr(exc, "existing", None)
         if existing is not None:
             body["existing"] = {"id": existing.pk, "name": existing.name, "url": f"/api/v1/organizations/{existing.pk}"}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema
@@ -14,6 +15,7 @@ from ninja.errors import HttpError
 
 from maillage.contributions.queries import GivenRow, given_by
 from maillage.core.tenancy import get_visible_or_404
+from maillage.receipts.models import Receipt
 from maillage.receipts.pdf import pdf_filename, render_receipt_pdf
 from maillage.receipts.queries import estimated_reduction, received_receipts
 
@@ -66,7 +68,7 @@ class ReductionYearOut(Schema):
 
 
 def _row(row: GivenRow, alliance: bool = False) -> GivenOut:
-    values = {
+    values: dict[str, Any] = {
         name: Decimal(getattr(row, name)).quantize(CENT)  # SQLite's sums come back without their cents
         for name in (
             "money",
@@ -95,6 +97,12 @@ def giving(request):
     )
 
 
+def _alliance_id(receipt: Receipt) -> int:
+    """The alliance of a receipt received by a party: its gift is a contribution (never an individual's gift)."""
+    assert receipt.contribution is not None  # received_receipts reads only receipts of contributions
+    return receipt.contribution.alliance_id
+
+
 @router.get("/receipts", response=list[ReceivedReceiptOut], summary="Reçus fiscaux émis à l'organisation de l'espace")
 def receipts(request):
     return [
@@ -102,7 +110,7 @@ def receipts(request):
             id=r.pk,
             reference=r.reference,
             issuer_name=r.issuer_details.data.get("name", ""),
-            alliance=r.contribution.alliance_id,
+            alliance=_alliance_id(r),
             amount=r.amount,
             nature=r.nature,
             gift_date=r.gift_date,

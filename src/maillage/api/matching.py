@@ -9,6 +9,7 @@ from typing import Literal
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
+from maillage.api.alliances.common import paginate
 from maillage.api.auth import require_role
 from maillage.core.tenancy import get_visible_or_404
 from maillage.matching import actions
@@ -289,23 +290,12 @@ def list_items(
     page: int = 1,
     page_size: int = 20,
 ):
-    if not 1 <= page <= 10000:
-        raise HttpError(422, "page : doit être compris entre 1 et 10 000.")
-    if not 1 <= page_size <= 100:
-        raise HttpError(422, "page_size : doit être compris entre 1 et 100.")
     item_type = KINDS[kind]
     filters = ItemFilters.clean(
         q=q, kind=item_kind, cause=cause, departement=departement, region=region, domain=domain, goods=goods, mine=mine
     )
-    qs = search_items(request.workspace, item_type, filters)
-    start = (page - 1) * page_size
-    rows = list(qs[start : start + page_size + 1])
-    return ItemPage(
-        items=[item_out(item_type, i) for i in rows[:page_size]],
-        page=page,
-        page_size=page_size,
-        has_next=len(rows) > page_size,
-    )
+    rows, counters = paginate(search_items(request.workspace, item_type, filters), page, page_size, count=False)
+    return ItemPage(items=[item_out(item_type, i) for i in rows], **counters)
 
 
 @router.post("/{kind}", response={201: ItemOut}, summary="Publier un besoin, une offre ou un appel à projets")

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from maillage.observatory import export, queries
+from maillage.observatory import published, queries
 from maillage.observatory.models import Level
 
 router = Router(tags=["Observatoire"])
@@ -18,10 +18,10 @@ class CellFilters(Schema):
     cause: str = ""
     band: str = ""
     code: str = ""
-    page: int = Field(1, ge=1, le=export.MAX_PAGE)
+    page: int = Field(1, ge=1, le=published.MAX_PAGE)
 
 
-def _query(filters: CellFilters) -> export.ExportQuery:
+def _query(filters: CellFilters) -> published.ExportQuery:
     if filters.level not in Level.values:
         raise HttpError(422, f"Niveau inconnu « {filters.level} » : choisissez parmi {', '.join(Level.values)}.")
     if filters.cause and filters.cause not in dict(queries.CAUSE_CHOICES):
@@ -32,23 +32,25 @@ def _query(filters: CellFilters) -> export.ExportQuery:
         raise HttpError(422, "Choisissez une cause ou une tranche de budget, pas les deux.")
     if filters.page < 1:
         raise HttpError(422, "La page commence à 1.")
-    return export.ExportQuery(filters.level, filters.year, filters.cause, filters.band, filters.code[:9], filters.page)
+    return published.ExportQuery(
+        filters.level, filters.year, filters.cause, filters.band, filters.code[:9], filters.page
+    )
 
 
 @router.get("/indicators", auth=None, summary="Définitions des indicateurs et règles de secret")
 def indicators(request: HttpRequest):
-    return export.definitions()
+    return published.definitions()
 
 
 @router.get("/cells", auth=None, summary="Cases publiées (JSON, 5 000 par page)")
 def cells(request: HttpRequest, filters: Query[CellFilters]):
-    return export.as_json(_query(filters))
+    return published.as_json(_query(filters))
 
 
 @router.get("/cells.csv", auth=None, summary="Cases publiées (CSV)")
 def cells_csv(request: HttpRequest, filters: Query[CellFilters]):
     query = _query(filters)
-    response = HttpResponse("".join(export.csv_lines(query)), content_type="text/csv; charset=utf-8")
+    response = HttpResponse("".join(published.csv_lines(query)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{query.filename}.csv"'
     return response
 
@@ -60,4 +62,4 @@ def territory(request: HttpRequest, level: str, code: str):
     except queries.NotFound as error:
         raise HttpError(404, f"Territoire inconnu : {level} {code}.") from error
     trend = queries.trend(level, code, queries.Filters(None, "", ""))
-    return {"level": level, "code": code, "name": name, "cells": [export.row_of(c) for c in trend]}
+    return {"level": level, "code": code, "name": name, "cells": [published.row_of(c) for c in trend]}

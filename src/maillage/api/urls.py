@@ -3,7 +3,6 @@ from ninja import NinjaAPI
 from maillage.api import (
     alliances,
     audit,
-    contributions,
     diagnostic,
     errors,
     evaluation,
@@ -14,8 +13,9 @@ from maillage.api import (
     privacy,
     receipts,
 )
+from maillage.api.alliances import contributions_all
 from maillage.api.auth import TokenAuth
-from maillage.api.directory import router as directory_router
+from maillage.api.organizations import router as organizations_router
 from maillage.api.territories import router as territories_router
 from maillage.api.workspace import router as workspace_router
 
@@ -29,11 +29,11 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("/", workspace_router)
-api.add_router("/organizations", directory_router)
+api.add_router("/organizations", organizations_router)
 api.add_router("/territories", territories_router)
 # One router per area, each in its own module (one owner per file).
 api.add_router("/alliances", alliances.router)
-api.add_router("/contributions", contributions.router)
+api.add_router("/contributions", contributions_all.router)
 api.add_router("/receipts", receipts.router)
 api.add_router("/giving", giving.router)
 api.add_router("/evaluations", evaluation.router)

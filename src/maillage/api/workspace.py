@@ -82,5 +82,5 @@ def workspace(request):
 def members(request):
     return [
         MemberOut(id=m.pk, email=m.user.email, full_name=m.user.full_name, role=m.role)
-        for m in Membership.objects.active().filter(workspace=request.workspace).select_related("user")
+        for m in Membership.objects.visible_to(request.workspace).active().select_related("user")
     ]

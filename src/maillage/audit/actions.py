@@ -53,7 +53,7 @@ def record_event(
     target=None,
     target_label: str = "",
     details: dict[str, Any] | None = None,
-    request: HttpRequest | None = None,
+    request: HttpRequest | Origin | None = None,
 ) -> AuditEvent:
     """Append one event. ``action`` is a dotted name (``membership.role_changed``, ``receipt.issued``…).
 
@@ -82,7 +82,7 @@ def record_events(
     actor=None,
     workspace=None,
     details_of=None,
-    request: HttpRequest | None = None,
+    request: HttpRequest | Origin | None = None,
 ) -> list[AuditEvent]:
     """One event per target, in one INSERT (a batch of receipts): same fields as :func:`record_event`."""
     events = [
@@ -116,14 +116,3 @@ def origin(request) -> Origin | None:
     return Origin(
         META={k: meta[k] for k in ("REMOTE_ADDR", "HTTP_USER_AGENT") if isinstance(meta.get(k), str)},
     )
-
-
-def export_journal(*, workspace, user, filters, request: HttpRequest | None = None):
-    """The rows of the journal's CSV export. The export itself is journaled first (``audit.exported``, with its
-    filters): it shows in the file when the filters let it in."""
-    from maillage.audit import queries
-
-    record_event(
-        action="audit.exported", actor=user, workspace=workspace, details=filters.as_details(), request=request
-    )
-    return queries.EXPORT_HEADERS, queries.export_rows(queries.journal(workspace, filters))

@@ -22,6 +22,7 @@ FAMILIES: dict[str, str] = {
     "archive": "Archive complète",
     "backup": "Sauvegardes",
     "sharing": "Partage d'alliances",
+    "alliance_settings": "Réglages des alliances",
     "contribution": "Contributions",
     "interaction": "Échanges des alliances",
     "agreement": "Accords des alliances",
@@ -78,6 +79,7 @@ ACTIONS: dict[str, str] = {
     "backup.created": "Sauvegarde de l'instance réalisée",
     "backup.restored": "Sauvegarde de l'instance restaurée",
     # alliances
+    "alliance_settings.changed": "Délai de refroidissement des relations modifié",
     "sharing.invitation_sent": "Invitation à partager une alliance envoyée",
     "sharing.invitation_accepted": "Invitation à partager une alliance acceptée",
     "sharing.invitation_declined": "Invitation à partager une alliance refusée",

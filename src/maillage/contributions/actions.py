@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -15,38 +16,42 @@ from maillage.alliances.actions import party_of
 from maillage.alliances.models import Alliance, Party
 from maillage.audit.actions import record_event
 from maillage.contributions import totals
-from maillage.contributions.cleaning import (  # noqa: F401 (inputs and limits are part of the actions' interface)
+from maillage.contributions.cleaning import (  # inputs and limits are part of the actions' interface: re-exported
     MAX_AMOUNT,
-    MAX_VOLUNTEER_HOURS,
     ZERO,
-    CounterpartInput,
-    SkillsInput,
     check_amount,
     clean_contribution,
     parse_decimal,
 )
+from maillage.contributions.cleaning import MAX_VOLUNTEER_HOURS as MAX_VOLUNTEER_HOURS
+from maillage.contributions.cleaning import CounterpartInput as CounterpartInput
+from maillage.contributions.cleaning import SkillsInput as SkillsInput
 from maillage.contributions.models import Contribution, Counterpart, Kind, SkillsLine, Status
 from maillage.contributions.valuation import to_cents
+
+if TYPE_CHECKING:
+    from maillage.receipts.models import Receipt
+    from maillage.workspaces.models import User, Workspace
 
 
 @transaction.atomic
 def record_contribution(
     *,
     alliance: Alliance,
-    workspace,
-    user,
+    workspace: Workspace,
+    user: User | None,
     giver: Party,
     receiver: Party,
     kind: str,
     description: str,
-    value=None,
+    value: object = None,
     valuation_method: str = "",
     status: str = Status.PROMISED,
     promised_on: date | None = None,
     received_on: date | None = None,
     evidence: str = "",
-    hours=None,
-    hourly_rate=None,
+    hours: object = None,
+    hourly_rate: object = None,
     signed_timesheet: bool = False,
     skills_lines: Iterable[SkillsInput] = (),
     counterparts: Iterable[CounterpartInput] = (),
@@ -86,13 +91,15 @@ def record_contribution(
     return contribution
 
 
-def _raise(errors: dict) -> None:
+def _raise(errors: dict[str, list[str]]) -> None:
     if errors:
         raise ValidationError(errors)
 
 
 @transaction.atomic
-def mark_received(*, contribution: Contribution, workspace, user, received_on: date) -> Contribution:
+def mark_received(
+    *, contribution: Contribution, workspace: Workspace, user: User | None, received_on: date
+) -> Contribution:
     party_of(contribution.alliance, workspace)
     # Locked and read again: two requests marking it at once must not both move its value in the sums.
     status = Contribution.objects.select_for_update().values_list("status", flat=True).get(pk=contribution.pk)
@@ -114,7 +121,9 @@ def mark_received(*, contribution: Contribution, workspace, user, received_on: d
 
 
 @transaction.atomic
-def add_counterpart(*, contribution: Contribution, workspace, user, description: str, value) -> Counterpart:
+def add_counterpart(
+    *, contribution: Contribution, workspace: Workspace, user: User | None, description: str, value: object
+) -> Counterpart:
     party_of(contribution.alliance, workspace)
     errors: dict[str, list[str]] = {}
     amount = parse_decimal(value, "value", errors)
@@ -127,6 +136,7 @@ def add_counterpart(*, contribution: Contribution, workspace, user, description:
             "Total des contreparties invraisemblable (1 milliard d'euros ou plus) : vérifiez la saisie."
         )
     _raise(errors)
+    assert amount is not None  # refused above
     counterpart = Counterpart.objects.create(
         contribution=contribution, description=description.strip()[:300], value=to_cents(amount)
     )
@@ -153,7 +163,7 @@ CORRECTABLE = (
 class ReceiptLocked(ValidationError):
     """The contribution has an active receipt: only cancelling the receipt unlocks it."""
 
-    def __init__(self, receipt):
+    def __init__(self, receipt: Receipt) -> None:
         self.receipt = receipt
         super().__init__(
             f"Un reçu fiscal (n° {receipt.reference}) est émis pour cette contribution : elle ne se corrige "
@@ -162,8 +172,8 @@ class ReceiptLocked(ValidationError):
         )
 
 
-def _snapshot(contribution: Contribution) -> dict:
-    values = {}
+def _snapshot(contribution: Contribution) -> dict[str, object]:
+    values: dict[str, object] = {}
     for name in CORRECTABLE:
         value = getattr(contribution, name)
         values[name] = (
@@ -174,7 +184,7 @@ def _snapshot(contribution: Contribution) -> dict:
 
 @transaction.atomic
 def correct_contribution(
-    *, contribution: Contribution, workspace, user, changes: dict, reason: str = ""
+    *, contribution: Contribution, workspace: Workspace, user: User | None, changes: dict[str, Any], reason: str = ""
 ) -> Contribution:
     """Correct what a workspace recorded; every change is kept (who, when, before and after) in the journal.
 
@@ -187,7 +197,7 @@ def correct_contribution(
         raise PermissionDenied(
             "Seul l'espace qui a enregistré cette contribution la corrige : demandez-lui la correction."
         )
-    receipt = contribution.receipts.filter(cancelled_at__isnull=True).first()  # the receipts area's rows, read only
+    receipt = contribution.receipts.active().first()  # the receipts area's rows, read only
     if receipt is not None:
         raise ReceiptLocked(receipt)
     unknown = set(changes) - set(CORRECTABLE)

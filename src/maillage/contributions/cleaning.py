@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -27,6 +27,10 @@ from maillage.contributions.models import (
 )
 from maillage.contributions.valuation import to_cents, value_skills_month
 from maillage.core.legal import LEGAL_MONTHLY_HOURS
+
+if TYPE_CHECKING:
+    from maillage.alliances.models import Alliance, Party
+
 
 MAX_AMOUNT = Decimal("1000000000")  # 1 Md€: above it an amount is a typing error
 ZERO = Decimal("0")
@@ -43,11 +47,13 @@ DEFAULT_METHOD = {kind: methods[0] for kind, methods in METHODS_BY_KIND.items()}
 
 @dataclass
 class SkillsInput:
+    """One employee-month as typed (numbers as text, or missing: checked by ``clean_contribution``)."""
+
     employee_name: str
-    month: date
-    hours: Decimal
-    monthly_cost: Decimal
-    monthly_hours: Decimal = LEGAL_MONTHLY_HOURS.value
+    month: date | None
+    hours: Decimal | str | None
+    monthly_cost: Decimal | str | None
+    monthly_hours: Decimal | str | None = LEGAL_MONTHLY_HOURS.value
     employee_role: str = ""
 
 
@@ -58,14 +64,14 @@ class CounterpartInput:
 
 
 class CleanContribution(NamedTuple):
-    fields: dict  # Contribution's values by attribute name (``alliance_id``…), all but its author
+    fields: dict[str, Any]  # Contribution's values by attribute name (``alliance_id``…), all but its author
     skills_lines: list[SkillsLine]  # unsaved, without their contribution
     counterparts: list[Counterpart]  # unsaved, without their contribution
 
 
-def parse_decimal(value, field: str, errors: dict) -> Decimal | None:
+def parse_decimal(value: object, field: str, errors: dict[str, list[str]]) -> Decimal | None:
     """A number typed by a person (``12,5``, ``1 000``), or ``None`` when empty; an error on ``field`` otherwise."""
-    if value.__class__ is Decimal:
+    if isinstance(value, Decimal):
         if value.is_finite():
             return value
     elif value is None or value == "":
@@ -81,7 +87,7 @@ def parse_decimal(value, field: str, errors: dict) -> Decimal | None:
     return None
 
 
-def check_amount(amount: Decimal | None, field: str, errors: dict, *, required: bool = True) -> None:
+def check_amount(amount: Decimal | None, field: str, errors: dict[str, list[str]], *, required: bool = True) -> None:
     if amount is None:
         if required:
             errors.setdefault(field, []).append("Le montant est obligatoire.")
@@ -94,7 +100,7 @@ def check_amount(amount: Decimal | None, field: str, errors: dict, *, required: 
         )
 
 
-def _skills_lines(lines: Iterable[SkillsInput], errors: dict) -> list[SkillsLine]:
+def _skills_lines(lines: Iterable[SkillsInput], errors: dict[str, list[str]]) -> list[SkillsLine]:
     built = []
     for index, line in enumerate(lines, start=1):
         where = f"salarié n° {index}"
@@ -140,7 +146,7 @@ def _skills_lines(lines: Iterable[SkillsInput], errors: dict) -> list[SkillsLine
     return built
 
 
-def _counterparts(counterparts: Iterable[CounterpartInput], errors: dict) -> list[Counterpart]:
+def _counterparts(counterparts: Iterable[CounterpartInput], errors: dict[str, list[str]]) -> list[Counterpart]:
     parsed = []
     for index, counterpart in enumerate(counterparts, start=1):
         cp_value = parse_decimal(counterpart.value, "counterparts", errors)
@@ -159,19 +165,19 @@ def _counterparts(counterparts: Iterable[CounterpartInput], errors: dict) -> lis
 
 def clean_contribution(
     *,
-    alliance,
-    giver,
-    receiver,
+    alliance: Alliance,
+    giver: Party,
+    receiver: Party,
     kind: str,
     description: str,
-    value=None,
+    value: object = None,
     valuation_method: str = "",
     status: str = Status.PROMISED,
     promised_on: date | None = None,
     received_on: date | None = None,
     evidence: str = "",
-    hours=None,
-    hourly_rate=None,
+    hours: object = None,
+    hourly_rate: object = None,
     signed_timesheet: bool = False,
     skills_lines: Iterable[SkillsInput] = (),
     counterparts: Iterable[CounterpartInput] = (),
@@ -242,7 +248,8 @@ def clean_contribution(
     parsed_counterparts = _counterparts(counterparts, errors) if counterparts else []
     if errors:
         raise ValidationError(errors)
-    fields = {
+    assert amount is not None  # each kind above refused a missing amount (errors raised)
+    fields: dict[str, Any] = {
         "alliance_id": alliance_id,
         "giver_id": giver_id,
         "giver_kind": giver.organization_kind,

@@ -7,12 +7,18 @@ valued amount in euros (Decimal), computed by :mod:`maillage.contributions.valua
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 
 from maillage.core.formats import money
+from maillage.core.tenancy import ThroughAllianceQuerySet
+
+if TYPE_CHECKING:
+    pass
 
 
 class Kind(models.TextChoices):
@@ -52,11 +58,8 @@ METHODS_BY_KIND: dict[str, tuple[str, ...]] = {
 }
 
 
-class ContributionQuerySet(models.QuerySet):
-    def visible_to(self, workspace):
-        from maillage.alliances.models import Alliance
-
-        return self.filter(alliance__in=Alliance.objects.visible_to(workspace))
+class ContributionQuerySet(ThroughAllianceQuerySet["Contribution"]):
+    """Contributions are visible with their alliance."""
 
 
 class Contribution(models.Model):
@@ -131,7 +134,8 @@ class Contribution(models.Model):
         return self.kind in GIFT_KINDS
 
     @property
-    def date(self):
+    def date(self) -> datetime.date:
+
         return self.received_on or self.promised_on or self.created_at.date()
 
     @property

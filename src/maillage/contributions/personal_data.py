@@ -3,12 +3,16 @@ hours) and names written in a contribution's description or evidence."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from django.conf import settings
+from django.db.models import QuerySet
 
 from maillage.core.personal_data import REDACT, Retention, Source, years_before
 
 
-def _old_skills_lines(queryset, today):
+def _old_skills_lines(queryset: QuerySet[Any], today: date) -> QuerySet[Any]:
     """Lines of months older than the accounting retention (C. com. art. L. 123-22: 10 years)."""
     return queryset.filter(month__lt=years_before(today, settings.MAILLAGE_RETENTION_ACCOUNTING_YEARS)).exclude(
         employee_name__startswith="Salarié effacé"

@@ -7,17 +7,26 @@ in three queries whatever the number of gifts (the sums are computed by the data
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, DateField, Q, Sum
+from django.db.models import Count, DateField, Q, QuerySet, Sum
 from django.db.models.functions import Cast, Coalesce, ExtractYear
 
 from maillage.alliances.models import Party
+from maillage.audit.models import AuditEvent
 from maillage.contributions.models import Contribution, Kind, Status
 from maillage.core import formats
+from maillage.core.legal import MONTHLY_PSS, SKILLS_PSS_MULTIPLIER
 from maillage.organizations.models import PUBLIC_KINDS
 from maillage.organizations.models import Kind as OrganizationKind
+
+if TYPE_CHECKING:
+    from maillage.organizations.models import Organization
+    from maillage.workspaces.models import Workspace
+
 
 ZERO = Decimal("0")
 
@@ -26,7 +35,7 @@ ZERO = Decimal("0")
 GIVER_SIDE_KINDS = frozenset({OrganizationKind.COMPANY, OrganizationKind.FOUNDATION, *PUBLIC_KINDS})
 
 
-def is_giver_side(organization) -> bool:
+def is_giver_side(organization: Organization | None) -> bool:
     return organization is not None and organization.kind in GIVER_SIDE_KINDS
 
 
@@ -52,8 +61,10 @@ class GivenRow:
         """The gifts and contributions received by the partners (service contracts excluded: they are sales)."""
         return self.money + self.in_kind + self.skills + self.volunteering
 
-    def add(self, other: GivenRow | dict) -> None:
-        get = other.get if isinstance(other, dict) else lambda name: getattr(other, name)
+    def add(self, other: GivenRow | Mapping[str, Any]) -> None:
+        def get(name: str) -> Any:
+            return other.get(name) if isinstance(other, Mapping) else getattr(other, name)
+
         for name in (
             "money",
             "in_kind",
@@ -76,19 +87,19 @@ class Given:
     total: GivenRow = field(default_factory=lambda: GivenRow(key="total", label="Total"))
 
 
-def own_parties(workspace):
+def own_parties(workspace: Workspace | None) -> QuerySet[Party]:
     """The workspace's active party in each alliance it sees."""
     if workspace is None:
         return Party.objects.none()
-    return Party.objects.filter(workspace=workspace, left_at__isnull=True).order_by()
+    return Party.objects.visible_to(workspace).filter(left_at__isnull=True).order_by()
 
 
-def gift_year():
+def gift_year() -> ExtractYear:
     """The year a contribution counts for: received, else promised, else recorded."""
     return ExtractYear(Coalesce("received_on", "promised_on", Cast("created_at", DateField())))
 
 
-def _sums() -> dict:
+def _sums() -> dict[str, Sum | Count]:
     received = Q(status=Status.RECEIVED)
     return {
         "money": Sum("value", filter=received & Q(kind=Kind.MONEY), default=ZERO),
@@ -103,7 +114,7 @@ def _sums() -> dict:
     }
 
 
-def given_by(workspace) -> Given:
+def given_by(workspace: Workspace | None) -> Given:
     """What the workspace's organisation gave, per alliance and year, per year, per alliance and in total.
 
     Counts the contributions whose giver is the workspace's own active party; "received" ones by kind (money,
@@ -116,12 +127,15 @@ def given_by(workspace) -> Given:
         .values("alliance_id", "alliance__name", "year")
         .annotate(**_sums())
     )
-    rows, years, alliances = [], {}, {}
+    rows: list[GivenRow] = []
+    years: dict[int, GivenRow] = {}
+    alliances: dict[int, GivenRow] = {}
     total = GivenRow(key="total", label="Total")
     for data in grouped:
-        alliance_id, name, year = data.pop("alliance_id"), data.pop("alliance__name"), data.pop("year")
+        sums: dict[str, Any] = dict(data)  # the row's sums, once its keys are taken out
+        alliance_id, name, year = sums.pop("alliance_id"), sums.pop("alliance__name"), sums.pop("year")
         row = GivenRow(key=alliance_id, label=name, year=year)
-        row.add(data)
+        row.add(sums)
         rows.append(row)
         years.setdefault(year, GivenRow(key=year, label=str(year), year=year)).add(row)
         alliances.setdefault(alliance_id, GivenRow(key=alliance_id, label=name)).add(row)
@@ -156,7 +170,7 @@ class Correction:
     changes: list[tuple[str, object, object]]  # (French field label, before, after)
 
 
-def _shown(name: str, value) -> str:
+def _shown(name: str, value: object) -> str:
     """A value of the history as the pages print it (French amounts, hours and dates)."""
     if value in (None, ""):
         return "—"
@@ -172,10 +186,9 @@ def _shown(name: str, value) -> str:
     return str(value)
 
 
-def corrections_of(contribution) -> list[Correction]:
+def corrections_of(contribution: Contribution) -> list[Correction]:
     """Every correction of a contribution (who, when, before and after), the most recent first, read from the
     audit journal where :func:`~maillage.contributions.actions.correct_contribution` writes them."""
-    from maillage.audit.models import AuditEvent
 
     events = (
         AuditEvent.objects.filter(action="contribution.corrected", target_type="Contribution")
@@ -196,3 +209,12 @@ def corrections_of(contribution) -> list[Correction]:
             )
         )
     return result
+
+
+def skills_ceilings(years: int = 3) -> list[dict[str, Any]]:
+    """The monthly ceiling of a skills gift's valued salary (``SKILLS_PSS_MULTIPLIER`` × the monthly social
+    security ceiling) for the last ``years`` years known to ``core.legal``, newest first: year, pss, ceiling."""
+    return [
+        {"year": year, "pss": pss, "ceiling": SKILLS_PSS_MULTIPLIER.value * pss}
+        for year, pss in sorted(MONTHLY_PSS.items(), reverse=True)[:years]
+    ]

@@ -11,11 +11,12 @@ concurrent writes). :func:`rebuild` recomputes everything (bulk loads, the migra
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from maillage.alliances.totals import upsert_adding
 from maillage.contributions.models import Contribution, Kind, ReceivedSum, Status
@@ -40,7 +41,7 @@ def add_received(items: Iterable[Item], *, sign: int = 1) -> None:
     add_summed(summed(items, sign=sign))
 
 
-def summed(items: Iterable[Item], *, sign: int = 1) -> list[tuple]:
+def summed(items: Iterable[Item], *, sign: int = 1) -> list[tuple[Any, ...]]:
     """What contributions add to the sums, per receiver and giver kind: ``(receiver id, giver kind, *COLUMNS)``
     rows for :func:`add_summed` (computed without the database: the importer does it off its writing thread)."""
     sums: dict[tuple[int, str], dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(COLUMNS, ZERO))
@@ -51,7 +52,7 @@ def summed(items: Iterable[Item], *, sign: int = 1) -> list[tuple]:
     return [(*key, *(values[c] for c in COLUMNS)) for key, values in sums.items()]
 
 
-def add_summed(rows: list[tuple]) -> None:
+def add_summed(rows: list[tuple[Any, ...]]) -> None:
     upsert_adding(ReceivedSum._meta.db_table, ["receiver_id", "giver_kind"], COLUMNS, rows)
 
 
@@ -65,12 +66,12 @@ def item(contribution: Contribution) -> Item:
     )
 
 
-def items(contributions) -> list[Item]:
+def items(contributions: QuerySet[Contribution]) -> list[Item]:
     """The :data:`Item` of each contribution of a queryset (before deleting them, say)."""
     return list(contributions.values_list("receiver_id", "giver_kind", "kind", "status", "value"))
 
 
-def _summed():
+def _summed() -> QuerySet[Contribution, Any]:  # rows: receiver_id, giver_kind and one sum per column
     """The sums, computed from the contributions (one row per receiver and giver kind)."""
     filters = {c: Q(status=Status.PROMISED) if c == "promised" else Q(kind=c, status=Status.RECEIVED) for c in COLUMNS}
     return (
@@ -89,11 +90,12 @@ def rebuild() -> None:
         cursor.execute(f"INSERT INTO {ReceivedSum._meta.db_table} ({names}) {sql}", params)  # noqa: S608
 
 
-def drift() -> list[tuple]:
+def drift() -> list[tuple[Any, ...]]:
     """(receiver, giver kind, kept sums, summed sums) wherever the kept sums disagree with the contributions."""
     cents = Decimal("0.01")
 
-    def rounded(row: dict) -> tuple:
+    def rounded(row: Mapping[str, Any]) -> tuple[Decimal, ...]:
+
         return tuple(Decimal(row[c] or 0).quantize(cents) for c in COLUMNS)
 
     zero = tuple(ZERO.quantize(cents) for _ in COLUMNS)

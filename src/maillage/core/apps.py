@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
-def create_cache_tables(sender, using="default", **kwargs) -> None:
+def create_cache_tables(sender: object, using: str = "default", **kwargs: object) -> None:
     """``maillage migrate`` creates the database cache's table when CACHE_URL is db://… (idempotent).
 
     Connected for every app (``core`` has no models, so it gets no signal of its own); after the first app the

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.db import connection
+from django.db.models import Model
 
 
-def copy_rows(model, columns: list[str], rows) -> None:
+def copy_rows(model: type[Model], columns: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
     """PostgreSQL: ``COPY`` ``rows`` (tuples in ``columns`` order) into ``model``'s table; the columns left out
     take their database default."""
     table = connection.ops.quote_name(model._meta.db_table)
@@ -17,7 +21,7 @@ def copy_rows(model, columns: list[str], rows) -> None:
                 write(row)
 
 
-def insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
+def insert_rows(model: type[Model], columns: list[str], rows: list[tuple[Any, ...]]) -> None:
     """SQLite: multi-row ``INSERT``s of ``rows`` (tuples in ``columns`` order)."""
     table = connection.ops.quote_name(model._meta.db_table)
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
@@ -30,7 +34,7 @@ def insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
             cursor.execute(sql, [value for row in chunk for value in row])
 
 
-def write_rows(model, columns: list[str], rows: list[tuple]) -> None:
+def write_rows(model: type[Model], columns: list[str], rows: list[tuple[Any, ...]]) -> None:
     """Insert ``rows`` (tuples in ``columns`` order, ids left to the table): ``COPY`` on PostgreSQL, multi-row
     ``INSERT`` on SQLite. No model instance, no query compiled per row."""
     if not rows:
@@ -41,7 +45,7 @@ def write_rows(model, columns: list[str], rows: list[tuple]) -> None:
         insert_rows(model, columns, rows)
 
 
-def insert_returning_ids(model, columns: list[str], rows: list[tuple]) -> list[int]:
+def insert_returning_ids(model: type[Model], columns: list[str], rows: list[tuple[Any, ...]]) -> list[int]:
     """Multi-row ``INSERT … RETURNING id`` of ``rows`` (values already prepared for the database); the ids in
     the order of the rows (PostgreSQL and SQLite ≥ 3.35 return them in the order of the VALUES, as Django's own
     ``bulk_create`` relies on)."""

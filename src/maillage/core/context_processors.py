@@ -3,7 +3,7 @@ from django.http import HttpRequest
 from maillage.core.roles import Role, role_at_least
 
 
-def workspace(request: HttpRequest) -> dict:
+def workspace(request: HttpRequest) -> dict[str, object]:
     role = getattr(request, "workspace_role", None)
     return {
         "current_workspace": getattr(request, "workspace", None),

@@ -24,10 +24,14 @@ import hashlib
 import logging
 import random
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
+from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger(__name__)
 
@@ -89,13 +93,13 @@ def pick_replica() -> str:
 
 
 class ReplicaRouter:
-    def db_for_read(self, model, **hints):
+    def db_for_read(self, model: type[Model], **hints: Any) -> str:
         mode = _mode.get()
         if mode == PRIMARY_ONLY or connections[DEFAULT_DB_ALIAS].in_atomic_block:
             return DEFAULT_DB_ALIAS
         instance = hints.get("instance")
         if instance is not None and instance._state.db:
-            return instance._state.db  # related rows from where their object came: one snapshot per page
+            return str(instance._state.db)  # related rows from where their object came: one snapshot per page
         app = model._meta.app_label
         if app in PRIMARY_ONLY_APPS:
             return DEFAULT_DB_ALIAS
@@ -103,20 +107,20 @@ class ReplicaRouter:
             return pick_replica()
         return DEFAULT_DB_ALIAS
 
-    def db_for_write(self, model, **hints):
+    def db_for_write(self, model: type[Model], **hints: Any) -> str:
         return DEFAULT_DB_ALIAS
 
-    def allow_relation(self, obj1, obj2, **hints):
+    def allow_relation(self, obj1: Model, obj2: Model, **hints: Any) -> bool | None:
         same_data = {DEFAULT_DB_ALIAS, *replica_aliases()}
         if obj1._state.db in same_data and obj2._state.db in same_data:
             return True
         return None
 
-    def allow_migrate(self, db, app_label, model_name=None, **hints):
+    def allow_migrate(self, db: str, app_label: str, model_name: str | None = None, **hints: Any) -> bool:
         return db == DEFAULT_DB_ALIAS  # replicas follow the primary's WAL
 
 
-def _token_pin_key(request) -> str | None:
+def _token_pin_key(request: HttpRequest) -> str | None:
     header = request.headers.get("Authorization", "")
     if not header:
         return None
@@ -131,10 +135,10 @@ def _is_write(sql: str) -> bool:
 class ReplicaMiddleware:
     """Decides, per request, whether reads may use a replica; pins a client that wrote to the primary."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         from django.core.cache import cache
 
         token_key = _token_pin_key(request)
@@ -142,7 +146,9 @@ class ReplicaMiddleware:
         safe = request.method in SAFE_METHODS
         reset = _mode.set(TOLERANT_MODELS if safe and not pinned else PRIMARY_ONLY)
 
-        def switch_to_primary_after_a_write(execute, sql, params, many, context):
+        def switch_to_primary_after_a_write(
+            execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
+        ) -> Any:
             if _mode.get() != PRIMARY_ONLY and _is_write(sql):
                 _mode.set(PRIMARY_ONLY)  # what this request wrote, it reads back from the primary
             return execute(sql, params, many, context)
@@ -166,7 +172,10 @@ class ReplicaMiddleware:
                 cache.set(token_key, 1, timeout=seconds)
         return response
 
-    def process_view(self, request, view_func, view_args, view_kwargs):
+    def process_view(
+        self, request: HttpRequest, view_func: object, view_args: object, view_kwargs: object
+    ) -> HttpResponse | None:
+
         match = request.resolver_match
         if _mode.get() == TOLERANT_MODELS and match is not None and match.view_name in settings.REPLICA_READ_VIEWS:
             _mode.set(LIST_PAGE)

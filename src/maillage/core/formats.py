@@ -20,7 +20,7 @@ NBSP = "\u00a0"
 __all__ = ["NBSP", "amount", "hours", "money", "percent", "of", "to", "to_decimal"]
 
 
-def to_decimal(value) -> Decimal | None:
+def to_decimal(value: object) -> Decimal | None:
     """``value`` as an exact Decimal, or None when it is empty or not a number."""
     if value is None or value == "":
         return None
@@ -37,7 +37,7 @@ def to_decimal(value) -> Decimal | None:
     return result if result.is_finite() else None
 
 
-def amount(value, decimals: int = 2) -> str:
+def amount(value: object, decimals: int = 2) -> str:
     """``1 234,56``: grouped by thousands, decimal comma, ``decimals`` places (rounded half up); "" when empty."""
     number = to_decimal(value)
     if number is None:
@@ -50,26 +50,26 @@ def amount(value, decimals: int = 2) -> str:
     return text.replace(",", NBSP).replace(".", ",")
 
 
-def money(value, decimals: int = 2) -> str:
+def money(value: object, decimals: int = 2) -> str:
     """``1 234,56 €``; ``decimals=0`` for rounded figures (``12 000 €``); "" when empty."""
     text = amount(value, decimals)
     return f"{text}{NBSP}€" if text else ""
 
 
-def _trimmed(value, decimals: int) -> str:
+def _trimmed(value: object, decimals: int) -> str:
     text = amount(value, decimals)
     if "," in text:
         text = text.rstrip("0").rstrip(",")
     return text
 
 
-def hours(value, decimals: int = 2) -> str:
+def hours(value: object, decimals: int = 2) -> str:
     """``35 h``, ``7,5 h``, ``1 200 h``: hours without trailing zeros; "" when empty."""
     text = _trimmed(value, decimals)
     return f"{text}{NBSP}h" if text else ""
 
 
-def percent(value, decimals: int = 1) -> str:
+def percent(value: object, decimals: int = 1) -> str:
     """``28,0 %`` (French spacing before the sign); "" when empty."""
     text = amount(value, decimals)
     return f"{text}{NBSP}%" if text else ""

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import BadRequest, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.urls import get_resolver, get_urlconf
 
@@ -28,7 +30,7 @@ class HostileInput(BadRequest):
     """A 400 whose message is French and meant for the person (shown by the 400 page)."""
 
 
-def nul_in_json(data, max_depth: int = MAX_JSON_DEPTH) -> str | None:
+def nul_in_json(data: object, max_depth: int = MAX_JSON_DEPTH) -> str | None:
     """The dotted path of the first string (key or value) holding a NUL, ``None`` when there is none.
 
     Iterative, so that a deeply nested document cannot exhaust the stack; deeper than ``max_depth`` raises
@@ -53,11 +55,11 @@ def nul_in_json(data, max_depth: int = MAX_JSON_DEPTH) -> str | None:
     return None
 
 
-def has_line_break(value) -> bool:
+def has_line_break(value: object) -> bool:
     return isinstance(value, str) and _LINE_BREAKS.search(value) is not None
 
 
-def single_line_error(value, what: str) -> list[str]:
+def single_line_error(value: object, what: str) -> list[str]:
     """``[message]`` when ``value`` holds a line break (CR, LF…), else ``[]``; ``what`` is « Le nom de l'alliance ».
 
     Single-line fields (names, titles) refuse line breaks at the domain action, so that the page, the API and the
@@ -75,30 +77,31 @@ def one_line(text: str, limit: int = 200) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _refusal(request: HttpRequest, message: str, *, field: str = "", status: int = 400):
+def _refusal(request: HttpRequest, message: str, *, field: str = "", status: int = 400) -> HttpResponse:
     """Pages: the project's 400 page with the message. API: JSON; 422 when a field is named (as the API answers
     for any invalid parameter), else ``status``."""
     if request.path.startswith("/api/"):
-        body: dict = {"detail": message}
+        body: dict[str, Any] = {"detail": message}
         if field:
             body["errors"] = [{"field": field, "message": message}]
             status = 422
         return JsonResponse(body, status=status)
     # The project's 400 page (handler400), with the message; the same in DEBUG as in production.
-    return get_resolver(get_urlconf()).resolve_error_handler(400)(request, HostileInput(message))
+    handler: Callable[..., HttpResponse] = get_resolver(get_urlconf()).resolve_error_handler(400)
+    return handler(request, HostileInput(message))
 
 
 class HostileInputMiddleware:
     """Refuse NUL bytes anywhere in the parameters, malformed multipart and JSON too deep, before any view runs."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         refusal = self.check(request)
         return refusal if refusal is not None else self.get_response(request)
 
-    def check(self, request: HttpRequest):
+    def check(self, request: HttpRequest) -> HttpResponse | None:
         if NUL in request.path:
             return _refusal(request, "L'adresse contient un caractère nul (\\0) : retirez-le.")
         for name, values in request.GET.lists():
@@ -152,15 +155,16 @@ class HostileInputMiddleware:
 class PermissionsPolicyMiddleware:
     """Send ``Permissions-Policy`` on every response: no page of Maillage needs a camera, a microphone, a position…"""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         from django.conf import settings
 
         self.get_response = get_response
         features = getattr(settings, "PERMISSIONS_POLICY", {})
         self.header = ", ".join(f"{name}=({' '.join(allow)})" for name, allow in features.items())
 
-    def __call__(self, request: HttpRequest):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+
         if self.header:
             response.headers.setdefault("Permissions-Policy", self.header)
         return response

@@ -32,7 +32,7 @@ def send_after_commit(
 
 def message_after_commit(message: EmailMessage, then: Callable[[], None] | None = None) -> None:
     """Send a prepared ``EmailMessage`` (attachments…) after the commit, then run ``then`` (e.g. note the date)."""
-    message.subject = one_line(message.subject)
+    message.subject = one_line(str(message.subject))
 
     def send() -> None:
         message.send(fail_silently=False)

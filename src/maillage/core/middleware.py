@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 SESSION_WORKSPACE_KEY = "workspace_id"
 SESSION_LAST_SEEN_KEY = "last_seen"
@@ -13,10 +14,10 @@ SESSION_LAST_SEEN_KEY = "last_seen"
 class IdleSessionTimeoutMiddleware:
     """Log out a session idle for longer than ``SESSION_IDLE_TIMEOUT`` seconds (30 minutes)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             now = int(time.time())
             last_seen = request.session.get(SESSION_LAST_SEEN_KEY)
@@ -26,34 +27,4 @@ class IdleSessionTimeoutMiddleware:
                 # Write at most once a minute, so that a page does not always rewrite the session.
                 if last_seen is None or now - int(last_seen) > 60:
                     request.session[SESSION_LAST_SEEN_KEY] = now
-        return self.get_response(request)
-
-
-class CurrentWorkspaceMiddleware:
-    """Set ``request.workspace`` and ``request.workspace_role`` from the session, checked against memberships."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest):
-        request.workspace = None
-        request.workspace_role = None
-        if request.user.is_authenticated:
-            from maillage.workspaces.models import Membership
-
-            # The organisation comes along: every page chooses its words by its kind (web.context_processors.side).
-            memberships = (
-                Membership.objects.active().filter(user=request.user).select_related("workspace__organization")
-            )
-            wanted = request.session.get(SESSION_WORKSPACE_KEY)
-            membership = None
-            if wanted is not None:
-                membership = memberships.filter(workspace_id=wanted).first()
-            if membership is None:
-                membership = memberships.order_by("created_at").first()
-                if membership is not None:
-                    request.session[SESSION_WORKSPACE_KEY] = membership.workspace_id
-            if membership is not None:
-                request.workspace = membership.workspace
-                request.workspace_role = membership.role
         return self.get_response(request)

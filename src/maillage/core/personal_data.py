@@ -48,7 +48,7 @@ class Retention:
     the purge erases them as the source says (``action``: its own erasure unless told). ``setting`` names the
     Django setting holding the period (configurable), ``describe`` says it in French for the register."""
 
-    expired: Callable[[models.QuerySet, date], models.QuerySet]
+    expired: Callable[[models.QuerySet[Any], date], models.QuerySet[Any]]
     describe: str
     setting: str = ""
     action: str = ""
@@ -75,9 +75,9 @@ class Source:
     retention: Retention | None = None
     # Replaces the generic erasure for sources that need more than field updates (files, JSON blobs):
     # custom_erase(queryset, terms) -> number of rows touched.
-    custom_erase: Callable[[models.QuerySet, list[str]], int] | None = None
+    custom_erase: Callable[[models.QuerySet[Any], list[str]], int] | None = None
     # Replaces the generic search for sources not searchable by SQL (file contents): custom_find(queryset, terms).
-    custom_find: Callable[[models.QuerySet, list[str]], models.QuerySet] | None = None
+    custom_find: Callable[[models.QuerySet[Any], list[str]], models.QuerySet[Any]] | None = None
     category: str = ""  # the category of people (register of processing, docs/privacy.md)
 
     @property
@@ -170,10 +170,10 @@ def _file_mentions(name: str, terms: list[str]) -> bool:
     return False
 
 
-def files_containing(field_name: str):
+def files_containing(field_name: str) -> Callable[[models.QuerySet[Any], list[str]], models.QuerySet[Any]]:
     """A ``custom_find`` for a FileField: the rows whose stored file names or holds a term."""
 
-    def find(queryset: models.QuerySet, terms: list[str]) -> models.QuerySet:
+    def find(queryset: models.QuerySet[Any], terms: list[str]) -> models.QuerySet[Any]:
         rows = queryset.exclude(**{field_name: ""}).exclude(**{f"{field_name}__isnull": True})
         keep = [pk for pk, name in rows.values_list("pk", field_name) if name and _file_mentions(name, terms)]
         return queryset.filter(pk__in=keep)
@@ -181,10 +181,10 @@ def files_containing(field_name: str):
     return find
 
 
-def erase_files(field_name: str):
+def erase_files(field_name: str) -> Callable[[models.QuerySet[Any], list[str]], int]:
     """A ``custom_erase`` for a FileField: the stored file is deleted and the field emptied (the row stays)."""
 
-    def erase(queryset: models.QuerySet, terms: list[str]) -> int:
+    def erase(queryset: models.QuerySet[Any], terms: list[str]) -> int:
         from django.core.files.storage import default_storage
 
         count = 0

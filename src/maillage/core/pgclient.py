@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from typing import Any
 
 
 class ClientMissing(RuntimeError):
     pass
 
 
-def pg_client(db: dict) -> tuple[list[str], dict]:
+def pg_client(db: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
     """Connection arguments and environment for a client program, from a ``DATABASES`` entry."""
     args = [
         "-h",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django_tasks import task_backends
 
@@ -22,7 +23,7 @@ def uses_database_backend() -> bool:
     return isinstance(task_backends["default"], DatabaseBackend)
 
 
-def is_waiting_or_running(task) -> bool:
+def is_waiting_or_running(task: Any) -> bool:
     """True when ``task`` is queued or being run (database backend only; the others keep no queue)."""
     if not uses_database_backend():
         return False

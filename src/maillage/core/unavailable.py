@@ -12,12 +12,13 @@ database error in three places:
 The 503 page is rendered without the request's context processors, so it reads nothing from the database. Django
 closes a connection that failed and was found unusable at the end of the request; with ``CONN_HEALTH_CHECKS``
 (settings) a persistent connection is checked before its first use. Maillage therefore recovers by itself as soon
-as the database answers again, with no restart (``tests/serving/test_outage.py``).
+as the database answers again, with no restart (``tests/operations/serving/test_outage.py``).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
@@ -64,7 +65,7 @@ def unavailable_response(request: HttpRequest, exc: BaseException) -> HttpRespon
     return response
 
 
-def _mark_database_error(sender, request=None, **kwargs):
+def _mark_database_error(sender: object, request: HttpRequest | None = None, **kwargs: object) -> None:
     import sys
 
     exc = sys.exc_info()[1]
@@ -78,7 +79,7 @@ got_request_exception.connect(_mark_database_error, dispatch_uid="maillage-datab
 class DatabaseUnavailableMiddleware:
     """First in ``MIDDLEWARE``: turns a database error anywhere below it into a 503 page."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -87,9 +88,10 @@ class DatabaseUnavailableMiddleware:
         except DATABASE_ERRORS as exc:
             self._log(request, exc)
             return unavailable_response(request, exc)
-        exc = getattr(request, _MARK, None)
-        if exc is not None and response.status_code == 500:
-            return unavailable_response(request, exc)
+        marked: Exception | None = getattr(request, _MARK, None)
+        if marked is not None and response.status_code == 500:
+            return unavailable_response(request, marked)
+
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

@@ -34,7 +34,7 @@ def _walk(alliance, workspace, user, to_stage: str, reason: str = "") -> None:
             alliance=alliance, workspace=workspace, user=user, to_stage=Stage.ABANDONED, reason=reason
         )
         return
-    targets = PATH if to_stage == Stage.CLOSED else PATH[: PATH.index(to_stage) + 1]
+    targets = PATH if to_stage == Stage.CLOSED else PATH[: PATH.index(Stage(to_stage)) + 1]
     for stage in targets:
         actions.move_alliance(alliance=alliance, workspace=workspace, user=user, to_stage=stage)
     if to_stage == Stage.CLOSED:
@@ -182,13 +182,13 @@ def seed(ctx: dict) -> None:
         territory=("epci", "200046977"),
     )
     if ressourcerie is not None:
-        parties = list(ressourcerie.parties.all())
+        ressourcerie_parties = list(ressourcerie.parties.all())
         record_contribution(
             alliance=ressourcerie,
             workspace=workspace,
             user=user,
-            giver=parties[0],
-            receiver=parties[1],
+            giver=ressourcerie_parties[0],
+            receiver=ressourcerie_parties[1],
             kind=Kind.SERVICE,
             description="Collecte mensuelle des déchets verts",
             value=Decimal("3600"),

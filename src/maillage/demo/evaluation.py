@@ -120,7 +120,7 @@ def _value(question, note: int, audience: str):
                 "rel_value": 2000,
             }.get(question.code, 1)
         }
-    return {"text_value": TEXTS[audience]} if question.code == "perf_comment" else None
+    return {"text_value": TEXTS[Audience(audience)]} if question.code == "perf_comment" else None
 
 
 def _periods(alliance: Alliance, today: date) -> list[tuple[str, date, date]]:
@@ -201,7 +201,7 @@ def _evaluate(alliance: Alliance, index: int, period, questionnaire, objectives)
         )
         rows = []
         for question in questions_for(questionnaire, audience):
-            value = _value(question, NOTES[index][audience][question.impact], audience)
+            value = _value(question, NOTES[index][Audience(audience)][question.impact], audience)
             if value:
                 rows.append(Answer(response=response, question=question, **value))
         Answer.objects.bulk_create(rows)

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from maillage.alliances import totals as alliance_totals
 from maillage.contributions import totals as contribution_totals
-from maillage.observatory.bulk import next_id, reset_sequence, write_rows
+from maillage.observatory.bulk_copy import next_id, reset_sequence, write_rows
 from maillage.territories.models import Commune, Zone
 
 NATIONAL_ASSOCIATIONS = 1_500_000  # Tchernonog & Prouteau 2019 (2017 data)
@@ -132,6 +132,7 @@ class Generator:
         self.scale = scale
         self.departement = departement
         self.say = progress
+        self.next_org: int = 0  # the next organisation id, read from the table at the start of run()
         self.last_year = timezone.localdate().year
         self.first_year = self.last_year - YEARS + 1
         self.start_years = list(range(self.first_year - 2, self.last_year + 1))

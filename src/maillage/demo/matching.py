@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
@@ -16,7 +17,7 @@ from maillage.matching.models import CallForProjects, Need, Offer
 from maillage.organizations.models import Organization
 from maillage.workspaces.models import Workspace
 
-NEEDS = [
+NEEDS: list[dict[str, Any]] = [
     {"title": "Aide à la comptabilité annuelle", "kind": "skills", "skill_domain": "comptabilite", "hours": 24,
      "causes": ["environnement", "loisirs_vie_sociale"], "territory_level": "commune",
      "description": "Clôture des comptes et préparation du bilan présenté à l'assemblée générale."},
@@ -26,7 +27,7 @@ NEEDS = [
      "causes": ["environnement", "education_jeunesse"], "territory_level": "commune",
      "description": "Un jardin pédagogique avec les écoles du quartier des Gratte-Ciel."},
 ]  # fmt: skip
-OFFERS = {
+OFFERS: dict[str, list[dict[str, Any]]] = {
     "Cabinet Comptable Saône Conseil": [
         {"title": "Mécénat de compétences en comptabilité", "kind": "skills", "skill_domains": ["comptabilite"],
          "hours_per_year": 80, "causes": ["developpement_local", "environnement"], "territory_level": "epci",

@@ -79,6 +79,7 @@ def seed(ctx: dict) -> None:
         for d in Contribution.objects.visible_to(workspace)
         .filter(receiver__organization_id=workspace.organization_id, received_on__isnull=False)
         .values_list("received_on", flat=True)
+        if d is not None  # filtered out above: the type checker does not see the filter
     } | {today.year}
     for year in sorted(years):
         for contribution in pending_contributions(workspace, year):

@@ -15,6 +15,10 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from maillage.alliances.models import Alliance, StageChange
+from maillage.demo.generate import generate
+from maillage.workspaces.models import Workspace
+
 DEMO_STEPS: list[str] = [
     "maillage.demo.alliances.seed",
     "maillage.demo.steps.date_the_past",
@@ -41,7 +45,6 @@ def date_the_past(ctx: dict) -> None:
     """Date the demo alliances' history in the past: identified some months before they started, each stage change
     spread between then and a few weeks ago (a closed alliance ended a year ago). Idempotent: an alliance whose
     first stage change is older than yesterday is left alone."""
-    from maillage.alliances.models import Alliance, StageChange
 
     today = timezone.localdate()
     workspaces = list(ctx["workspaces"].values())
@@ -70,8 +73,6 @@ def date_the_past(ctx: dict) -> None:
 
 def national_slice(ctx: dict) -> None:
     """A small national synthetic data set from the existing generator (``maillage generate``), once."""
-    from maillage.demo.generate import generate
-    from maillage.workspaces.models import Workspace
 
     if Workspace.objects.filter(name__startswith="Espace synthétique").exists():
         return

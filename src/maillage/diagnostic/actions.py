@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -103,7 +104,7 @@ def save_resource_year(
     unknown_human = set(human) - set(HUMAN_LIMITS)
     if unknown_human:
         errors["human"] = [f"Champ(s) inconnu(s) : {', '.join(sorted(map(str, unknown_human)))}."]
-    people = {
+    people: dict[str, Any] = {  # Decimal amounts; the volunteers become an int once checked
         field: parse_amount(human.get(field), field, label, errors, limit)
         for field, (limit, label) in HUMAN_LIMITS.items()
     }

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import DecimalField, ExpressionWrapper, F, Prefetch, Q
 from django.utils import timezone
@@ -223,7 +224,7 @@ def _peer_comparison(workspace, record: ResourceYear) -> dict:
         if organization.departement_id
         else base.none()
     )
-    result = {"band": band[0], "groups": {}}
+    result: dict[str, Any] = {"band": band[0], "groups": {}}
     for name, qs in groups.items():
         rows = list(qs.values(*Source.values, "total_amount")[:5000])
         if len(rows) < reference.MIN_PEERS:
@@ -447,7 +448,11 @@ def _ending(alliances: list, by_alliance_year: dict, record: ResourceYear, today
 def _alerts(d: Diagnosis, alliances: list) -> list[Alert]:
     alerts = []
     small = d.size == "small"
-    if d.largest_funder_share is not None and d.largest_funder_share > SINGLE_FUNDER_LIMIT:
+    if (
+        d.largest_funder is not None
+        and d.largest_funder_share is not None
+        and d.largest_funder_share > SINGLE_FUNDER_LIMIT
+    ):
         alerts.append(
             Alert(
                 "danger",

@@ -39,6 +39,7 @@ from maillage.evaluation.models import (
 )
 from maillage.evaluation.questionnaire import current_questionnaire
 from maillage.organizations.models import PUBLIC_KINDS, Kind
+from maillage.workspaces.models import Membership
 
 MAX_TEXT = 1000
 REMINDER_INTERVAL = timedelta(hours=20)
@@ -113,16 +114,18 @@ def open_evaluation(
     errors = _check_period(label, period_start, period_end)
     if not errors:
         errors = _check_alliance_dates(alliance, period_start, period_end, "la période évaluée")
-    if (
-        not errors
-        and Evaluation.objects.filter(alliance=alliance, period_start=period_start, period_end=period_end).exists()
-    ):
-        errors["period_start"] = [
-            f"Une évaluation de cette alliance existe déjà pour la période du {period_start:%d/%m/%Y} au "
-            f"{period_end:%d/%m/%Y} : ouvrez-la plutôt que d'en créer une autre."
-        ]
     if errors:
         raise ValidationError(errors)
+    assert period_start is not None and period_end is not None  # _check_period refused a missing date
+    if Evaluation.objects.filter(alliance=alliance, period_start=period_start, period_end=period_end).exists():
+        raise ValidationError(
+            {
+                "period_start": [
+                    f"Une évaluation de cette alliance existe déjà pour la période du {period_start:%d/%m/%Y} au "
+                    f"{period_end:%d/%m/%Y} : ouvrez-la plutôt que d'en créer une autre."
+                ]
+            }
+        )
     evaluation = Evaluation.objects.create(
         alliance=alliance,
         questionnaire=current_questionnaire(),
@@ -335,8 +338,6 @@ def close_evaluation(*, evaluation: Evaluation, workspace, user) -> Evaluation:
 
 
 def _recipients(workspace_ids: list[int]) -> dict[int, list[str]]:
-    from maillage.workspaces.models import Membership
-
     by_workspace: dict[int, list[str]] = {}
     rows = (
         Membership.objects.active()
@@ -374,10 +375,10 @@ def send_reminders(*, evaluation: Evaluation, workspace=None, user=None, force: 
         if not force and response.last_reminded_at and now - response.last_reminded_at < REMINDER_INTERVAL:
             continue
         pending.append((party, response))
-    emails = _recipients([p.workspace_id for p, _ in pending])
+    emails = _recipients([p.workspace_id for p, _ in pending if p.workspace_id is not None])
     reminded = []
     for party, response in pending:
-        recipients = sorted(set(emails.get(party.workspace_id, [])))
+        recipients = sorted(set(emails.get(party.workspace_id, []) if party.workspace_id is not None else []))
         if not recipients:
             continue
         send_after_commit(  # once the reminder dates are saved
@@ -476,6 +477,7 @@ def declare_objective(
         errors.update(_check_alliance_dates(alliance, period_start, period_end, "l'objectif", looks_ahead=True))
     if errors:
         raise ValidationError(errors)
+    assert period_start is not None and period_end is not None  # _check_period refused a missing date
     return Objective.objects.create(
         alliance=alliance,
         party=None if common_good else own,

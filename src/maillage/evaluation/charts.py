@@ -5,6 +5,7 @@ Each chart has a ``<title>`` and ``role="img"`` with an ``aria-label``; the figu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.utils.html import escape
@@ -24,7 +25,7 @@ def _num(value) -> str:
     return f"{value:,}".replace(",", "\u202f")
 
 
-def hbar(rows: list[tuple[str, object]], *, title: str, unit: str = "", maximum=None, colors=None) -> SafeString:
+def hbar(rows: Sequence[tuple[str, object]], *, title: str, unit: str = "", maximum=None, colors=None) -> SafeString:
     """Horizontal bars: one row per (label, value); ``maximum`` fixes the scale (e.g. 100 for scores)."""
     values = [Decimal(str(v)) for _, v in rows if v is not None]
     top = Decimal(str(maximum)) if maximum else (max(values) if values else Decimal("1")) or Decimal("1")

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from maillage.core.tenancy import ThroughAllianceQuerySet
+
 
 class Impact(models.TextChoices):
     """The three impacts of alliances named by the Observatoire des partenariats (Le RAMEAU)."""
@@ -102,14 +104,8 @@ class EvaluationStatus(models.TextChoices):
     CLOSED = "closed", "Clôturée"
 
 
-class EvaluationQuerySet(models.QuerySet):
-    def visible_to(self, workspace) -> EvaluationQuerySet:
-        """Evaluations of the alliances in which the workspace is an active party. ``None`` sees nothing."""
-        from maillage.alliances.models import Alliance
-
-        if workspace is None:
-            return self.none()
-        return self.filter(alliance__in=Alliance.objects.visible_to(workspace))
+class EvaluationQuerySet(ThroughAllianceQuerySet):
+    """Evaluations of the alliances in which the workspace is an active party. ``None`` sees nothing."""
 
 
 class Evaluation(models.Model):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from maillage.evaluation.models import Audience, Impact, Question, QuestionKind, Questionnaire, ScaleType
@@ -334,4 +335,9 @@ def current_questionnaire() -> Questionnaire:
     if questionnaire is None:
         sync_questionnaires()
         questionnaire = Questionnaire.objects.filter(code=CODE).order_by("-version").first()
+    if questionnaire is None:  # no version shipped (or the database refused the writing): said, not a 500
+        raise ValidationError(
+            "Aucun questionnaire d'évaluation n'est publié sur cette installation : l'administrateur de Maillage "
+            "doit lancer « maillage migrate », qui crée les versions livrées."
+        )
     return questionnaire

@@ -26,7 +26,7 @@ from django.db.models.functions import Lower, Trim
 from maillage.alliances.models import Attendance
 from maillage.contributions.models import Contribution, Kind, SkillsLine
 from maillage.core.formats import amount
-from maillage.evaluation.indicators import Indicators, in_period
+from maillage.evaluation.measured_indicators import Indicators, in_period
 from maillage.evaluation.models import Measure, Objective
 from maillage.evaluation.scoring import DIVERGENCE_FACTOR, CrossView
 
@@ -69,24 +69,24 @@ def measured_by_party(alliance, start, end) -> dict[int, PartyMeasure]:
             m.hours += row["hours"] or 0
             m.volunteers += row["n"]
     skills = SkillsLine.objects.filter(contribution__alliance=alliance, month__gte=start.replace(day=1), month__lte=end)
-    for row in skills.values("contribution__giver_id").annotate(h=Sum("hours")).order_by():
-        of(row["contribution__giver_id"]).hours += row["h"] or 0
+    for lent in skills.values("contribution__giver_id").annotate(h=Sum("hours")).order_by():
+        of(lent["contribution__giver_id"]).hours += lent["h"] or 0
     people = (
         skills.annotate(person=Lower(Trim("employee_name")))
         .values("contribution__giver_id", "person")
         .distinct()
         .order_by()
     )
-    for row in people:
-        of(row["contribution__giver_id"]).employees += 1
+    for person in people:
+        of(person["contribution__giver_id"]).employees += 1
     attendance = (
         Attendance.objects.filter(interaction__alliance=alliance, interaction__occurred_on__range=(start, end))
         .values("party_id")
         .annotate(minutes=Sum("minutes"))
         .order_by()
     )
-    for row in attendance:
-        of(row["party_id"]).hours += Decimal(row["minutes"] or 0) / 60
+    for attended in attendance:
+        of(attended["party_id"]).hours += Decimal(attended["minutes"] or 0) / 60
     for m in result.values():
         m.hours = m.hours.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return result
@@ -232,8 +232,8 @@ def objective_lines(
             continue
         owner = (
             "Objectif commun (intérêt général)"
-            if objective.party_id is None
-            else names.get(objective.party_id, objective.party.organization.name)
+            if objective.party is None
+            else names.get(objective.party.pk, objective.party.organization.name)
         )
         line = ObjectiveLine(objective=objective, owner=owner)
         values = []

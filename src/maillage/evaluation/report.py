@@ -14,7 +14,7 @@ from maillage.alliances.actions import party_of
 from maillage.alliances.models import Party
 from maillage.evaluation import charts
 from maillage.evaluation.actions import audience_for
-from maillage.evaluation.indicators import METHODS, measure
+from maillage.evaluation.measured_indicators import METHODS, measure
 from maillage.evaluation.models import Audience, Evaluation, Impact, Objective, Question
 from maillage.evaluation.reconcile import RECONCILE_METHOD, measured_by_party, objective_lines, reconcile
 from maillage.evaluation.scoring import SCORE_METHOD, cross_view, history, responses_prefetch

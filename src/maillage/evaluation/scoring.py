@@ -261,11 +261,11 @@ def cross_view(evaluation: Evaluation, viewer_party_id: int | None, *, questions
                 scored=question.is_scored,
             )
             notes, numbers = [], []
-            for column, response in pairs:
+            for column, respondent in pairs:
                 cell = Cell(
                     party_id=column.party_id,
                     hidden=column.state in ("hidden", "pending", "no_account"),
-                    asked=response is not None and question.asked_to(response.audience),
+                    asked=respondent is not None and question.asked_to(respondent.audience),
                 )
                 answer = answers.get((column.party_id, question.id))
                 if answer is not None and not cell.hidden:

@@ -30,6 +30,7 @@ from maillage.core.hostile import nul_in_json
 from maillage.core.text import normalize
 from maillage.exchange.export import organizations_of
 from maillage.exchange.models import ImportedRow, ImportJob, JobStatus
+from maillage.exchange.outcomes import BatchRefused, Plan, record_outcome
 from maillage.exchange.readers import FileRefused, check_zip_limits
 from maillage.organizations import actions as org_actions
 from maillage.organizations.models import Contact, Organization, PrivateNote
@@ -99,7 +100,7 @@ def build_archive(workspace, *, user=None, request=None) -> bytes:
         "agreements": [],
         "alliance_notes": [
             {"alliance": n.alliance_id, "text": n.text}
-            for n in AllianceNote.objects.filter(alliance_id__in=alliance_ids, workspace=workspace).order_by("id")
+            for n in AllianceNote.objects.visible_to(workspace).filter(alliance_id__in=alliance_ids).order_by("id")
         ],
     }
     for a in alliances:
@@ -229,8 +230,8 @@ def read_archive(content: bytes) -> tuple[dict, zipfile.ZipFile]:
     return data, archive
 
 
-SECTIONS = ("organizations", "contacts", "notes", "alliances", "contributions", "interactions", "agreements")
-SECTIONS += ("alliance_notes",)
+SECTIONS: tuple[str, ...] = ("organizations", "contacts", "notes", "alliances", "contributions", "interactions")
+SECTIONS += ("agreements", "alliance_notes")
 MAX_DEPTH = 16  # an export nests four levels deep; anything far deeper is not one of ours
 
 
@@ -285,9 +286,13 @@ class Replay:
         self.report: list[list] = []
         self.records: list[ImportedRow] = []
         self.seen: Counter = Counter()
-        self.known_keys = dict(
-            ImportedRow.objects.filter(workspace=self.ws, entity="archive").values_list("natural_key", "object_id")
-        )
+        self.known_keys: dict[str, int] = {
+            key: pk
+            for key, pk in ImportedRow.objects.visible_to(self.ws)
+            .filter(entity="archive")
+            .values_list("natural_key", "object_id")
+            if pk is not None
+        }
         self.done = 0
 
     def _key(self, *parts, repeatable=False) -> str:
@@ -561,8 +566,6 @@ class _Rollback(Exception):
 
 
 def validate_archive(job: ImportJob):
-    from maillage.exchange.runner import Plan
-
     try:
         data, archive = read_archive(bytes(job.content))
     except FileRefused as exc:
@@ -587,8 +590,6 @@ def validate_archive(job: ImportJob):
 
 def run_archive(job: ImportJob) -> None:
     """All or nothing: the whole archive in one transaction."""
-    from maillage.exchange.runner import _BatchRefused, record_outcome
-
     data, archive = read_archive(bytes(job.content))
     total = _count(data)
     ImportJob.objects.filter(pk=job.pk).update(total_rows=total, batches_total=1)
@@ -608,6 +609,6 @@ def run_archive(job: ImportJob) -> None:
             )
             record_outcome(job, JobStatus.DONE)
     except ValidationError as exc:
-        raise _BatchRefused(
+        raise BatchRefused(
             f"Archive refusée en entier, rien n'a été enregistré : {' ; '.join(exc.messages[:3])}"
         ) from exc

@@ -1,6 +1,6 @@
 """Exports of a workspace: every list as CSV or XLSX, neutralised against formula injection.
 
-The files are written by :mod:`maillage.core.export` (shared with the other areas' downloads).
+The files are written by :mod:`maillage.core.spreadsheets` (shared with the other areas' downloads).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.db.models import Q
 from maillage.alliances.models import Alliance, Interaction, Party
 from maillage.audit.actions import record_event
 from maillage.contributions.models import Contribution
-from maillage.core.export import csv_response, xlsx_response
+from maillage.core.spreadsheets import csv_response, xlsx_response
 from maillage.organizations.models import Contact, Organization
 
 

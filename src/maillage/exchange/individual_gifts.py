@@ -6,7 +6,7 @@ Each row goes through :func:`maillage.receipts.actions.record_individual_gift` (
 donor is found again among the workspace's donors (name and e-mail, else name and address) or created: an import
 never duplicates a donor. The natural key is the tool's reference when the file has one (a re-import of the same
 export skips the payments already imported), else donor, date and amount. Registered in ``fields.FIELDS`` and
-``rows.IMPORTERS`` (entity ``donation``). Undo deletes the gifts it created (never a receipted one: the receipt
+``importers.IMPORTERS`` (entity ``donation``). Undo deletes the gifts it created (never a receipted one: the receipt
 protects it); the donor records stay.
 
 HelloAsso's column names are taken as synonyms below; they were not checked against a real export file of 2026.
@@ -20,6 +20,7 @@ from maillage.exchange.fields import parse_date_in_range, parse_decimal
 from maillage.exchange.individual_gift_fields import FIELDS  # noqa: F401 (registered by fields.py)
 from maillage.exchange.models import Entity
 from maillage.exchange.rows import RowError, _collect
+from maillage.receipts.actions import find_or_create_donor, record_individual_gift
 
 METHODS = {
     "cheque": "cheque",
@@ -94,8 +95,6 @@ class IndividualGiftRows:
 
     def execute(self, payload: dict, ctx, row: int) -> list[tuple[str, int, bool]]:
         from datetime import date
-
-        from maillage.receipts.actions import find_or_create_donor, record_individual_gift
 
         donor, _ = find_or_create_donor(
             workspace=ctx.workspace,

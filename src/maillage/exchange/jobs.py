@@ -3,6 +3,7 @@ headers; and reading it again when the person changes the encoding or the separa
 
 from __future__ import annotations
 
+from maillage.exchange.archive import read_archive
 from maillage.exchange.fields import guess_mapping
 from maillage.exchange.models import Entity, ImportJob, JobStatus
 from maillage.exchange.parsed import pack, parse
@@ -34,7 +35,6 @@ def create_job(
     if entity == Entity.ARCHIVE:
         if file_format != "zip":
             raise FileRefused("Une archive complète est le fichier ZIP exporté par Maillage.")
-        from maillage.exchange.archive import read_archive
 
         read_archive(content)
     else:

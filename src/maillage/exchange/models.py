@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from maillage.core.tenancy import WorkspaceScopedQuerySet
+
 
 class Entity(models.TextChoices):
     ORGANIZATION = "organization", "Organisations"
@@ -65,6 +67,8 @@ class ImportJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    objects = WorkspaceScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = "import"
@@ -99,6 +103,8 @@ class ImportedRow(models.Model):
     model = models.CharField(max_length=40, help_text="app_label.ModelName of the created object")
     object_id = models.BigIntegerField(null=True)
     created = models.BooleanField(default=True, help_text="False when the row matched an existing object")
+
+    objects = WorkspaceScopedQuerySet.as_manager()
 
     class Meta:
         constraints = [

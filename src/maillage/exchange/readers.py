@@ -330,7 +330,7 @@ def _read_xlsx(data: bytes) -> Table:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
             raise FileRefused("Le classeur ne contient aucune feuille.")
-        rows = []
+        rows: list[list[str]] = []
         for values in sheet.iter_rows(values_only=True):
             if len(rows) > MAX_ROWS:
                 raise FileRefused(f"Le classeur compte plus de {MAX_ROWS} lignes : découpez-le.")
@@ -356,7 +356,7 @@ def _table(rows: list[list[str]], file_format: str, numbers: list[int] | None = 
         raise FileRefused("La première ligne doit porter les noms des colonnes (elle est vide).")
     if len(headers) > MAX_COLUMNS:
         raise FileRefused(f"Le fichier compte {len(headers)} colonnes ; {MAX_COLUMNS} au plus.")
-    body = []
+    body: list[list[str]] = []
     width, strip = len(headers), str.strip  # cells are strings (csv, or ``_cell`` for XLSX)
     for index, row in enumerate(rows[1:], start=1):
         cells = list(map(strip, row[:width]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import cast
 
 from django.db import connection
 from rapidfuzz import fuzz, process
@@ -79,10 +80,10 @@ class Directory:
                     found.setdefault((field, getattr(org, field)), org)
         for field, values_ in wanted.items():
             for compact in values_:
-                org = found.get((field, compact))
-                if org is None and field == "siret":
-                    org = found.get(("siren", compact[:9]))
-                self._cache[field, compact] = org
+                hit = found.get((field, compact))
+                if hit is None and field == "siret":
+                    hit = found.get(("siren", compact[:9]))
+                self._cache[field, compact] = hit
 
     def prefetch_names(self, pairs) -> None:
         """The candidates of every (name, commune) of the file, read together: the organisations whose name is
@@ -99,7 +100,8 @@ class Directory:
         org_table = connection.ops.quote_name(Organization._meta.db_table)
         token_table = connection.ops.quote_name(SearchToken._meta.db_table)
         for chunk in _chunks(pending, ROWS_PER_STATEMENT):
-            terms, params = [], []
+            terms: list[str] = []
+            params: list[str | int] = []
             for number, (_, target, commune) in enumerate(chunk):
                 words = sorted(search_words(target), key=len, reverse=True)[:1]
                 for word in words:
@@ -162,7 +164,8 @@ class Directory:
                     if org is None and field == "siret":
                         org = Organization.objects.filter(siren=compact[:9]).first()
                     self._cache[key] = org
-                org = self._cache[key]
+                cached = self._cache[key]  # an organisation or None under an identifier's key
+                org = cached if isinstance(cached, Organization) else None
                 return Match(org, 100.0 if org else 0.0, org is not None, field if org else "")
         return None
 
@@ -171,8 +174,9 @@ class Directory:
         if not target:
             return Match(None, 0.0, False, "")
         key = ("name", target, commune.code if commune else "")
-        if key in self._cache:
-            return self._cache[key]  # type: ignore[return-value]
+        cached = self._cache.get(key)
+        if isinstance(cached, Match):  # a name's key holds its Match
+            return cached
         block = self._blocks.get(key[1:])
         candidates = list({o.pk: o for o in block}.values()) if block is not None else self._candidates(target, commune)
         # Names that differ by a number ("Section 12" / "Section 13") are different organisations, however close.
@@ -228,7 +232,8 @@ def _organizations(ids) -> dict[int, Organization]:
                 chunk,
             )
             for row in cursor.fetchall():
-                found[row[0]] = Found(*row)
+                # A stand-in with the fields a match shows (duck-typed: built ~10× faster than a model instance).
+                found[row[0]] = cast(Organization, Found(*row))
     return found
 
 
@@ -237,7 +242,10 @@ class Found:
 
     __slots__ = LOOKED_UP
 
-    def __init__(self, *values):
+    id: int
+
+    def __init__(self, *values: object) -> None:
+
         for name, value in zip(LOOKED_UP, values, strict=True):
             setattr(self, name, value)
 

@@ -1,7 +1,7 @@
 """Each kind of import: a row of cells → a planned action (or French errors), and the action that writes it.
 
 ``plan`` reads and resolves (no write); ``execute`` calls the domain action and returns what it created, as
-``(model label, id, created)``. Contributions go through :mod:`maillage.exchange.bulk` in batches.
+``(model label, id, created)``. Contributions go through :mod:`maillage.exchange.batch_writes` in batches.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 
@@ -24,6 +25,7 @@ from maillage.exchange.resolve import Directory, organization_label
 from maillage.organizations import actions as org_actions
 from maillage.organizations import identifiers
 from maillage.organizations.models import Contact, Kind, Organization
+from maillage.territories.models import Naf
 
 
 class RowError(Exception):
@@ -185,8 +187,6 @@ class OrganizationRows:
         directory.prefetch_communes(columns.get("commune", []))
         directory.prefetch_identifiers([v for f in ("siren", "siret", "rna") for v in columns.get(f, [])])
         if ctx.nafs is None and any(columns.get("naf", [])):
-            from maillage.territories.models import Naf
-
             ctx.nafs = set(Naf.objects.values_list("code", flat=True))
         names, communes = columns.get("name", []), columns.get("commune", [])
         idents = [columns.get(f, []) for f in ("siren", "siret", "rna")]
@@ -242,7 +242,7 @@ class OrganizationRows:
                 raise RowError(exc.message_dict) from exc
         else:
             cleaned = None
-        payload = {"data": data, "match": None, "certain": False, "cleaned": cleaned}
+        payload: dict[str, Any] = {"data": data, "match": None, "certain": False, "cleaned": cleaned}
         proposal = None
         preview = {"Nom": name, "Type": Kind(kind).label, "Commune": commune.name if commune else ""}
         if match and match.organization:
@@ -470,7 +470,7 @@ def _number_or_text(value: str):
 
 class ContributionRows:
     """Validated by :func:`maillage.contributions.cleaning.clean_contribution` (the checks of
-    ``record_contribution``) in ``plan``, then written in bulk by :mod:`maillage.exchange.bulk`. Each distinct
+    ``record_contribution``) in ``plan``, then written in bulk by :mod:`maillage.exchange.batch_writes`. Each distinct
     cell (nature, statut, dates, amounts) and each alliance and partner is parsed or looked up once per file."""
 
     entity = Entity.CONTRIBUTION
@@ -504,7 +504,9 @@ class ContributionRows:
             errors["kind"] = [SKILLS_REFUSED]
         if errors:
             raise RowError(errors)
+        assert giver is not None and receiver is not None  # a party not found is an error above
         hours, rate = get("hours", ""), get("hourly_rate", "")
+
         try:
             row = clean_contribution(
                 alliance=alliance,
@@ -596,21 +598,6 @@ class InteractionRows:
             notes=payload["notes"],
         )
         return [("alliances.Interaction", interaction.pk, True)]
-
-
-IMPORTERS = {
-    Entity.ORGANIZATION: OrganizationRows(),
-    Entity.CONTACT: ContactRows(),
-    Entity.ALLIANCE: AllianceRows(),
-    Entity.CONTRIBUTION: ContributionRows(),
-    Entity.INTERACTION: InteractionRows(),
-}
-
-
-# Individuals' gifts (receipts area), in their own module.
-from maillage.exchange.individual_gifts import IndividualGiftRows  # noqa: E402
-
-IMPORTERS[Entity.DONATION] = IndividualGiftRows()
 
 
 def natural_key(entity: str, base: str, occurrence: int) -> str:

@@ -26,7 +26,7 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -34,12 +34,15 @@ from django.db.models import F
 from django.utils import timezone
 
 from maillage.audit.actions import record_event
-from maillage.exchange import bulk
+from maillage.exchange import batch_writes
+from maillage.exchange.archive import run_archive, validate_archive
 from maillage.exchange.fields import label_of
+from maillage.exchange.importers import IMPORTERS
 from maillage.exchange.models import Entity, ImportedRow, ImportJob, JobStatus
+from maillage.exchange.outcomes import BatchRefused, Plan, record_outcome
 from maillage.exchange.parsed import load
 from maillage.exchange.readers import FileRefused, Table
-from maillage.exchange.rows import IMPORTERS, Context, Planned, RowError, natural_key
+from maillage.exchange.rows import Context, Planned, RowError, natural_key
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 1000  # rows per transaction through the domain actions
@@ -59,14 +62,6 @@ PREVIEW_ROWS = 10
 
 class Rollback(Exception):
     pass
-
-
-@dataclass
-class Plan:
-    rows: list[Planned] = field(default_factory=list)
-    report: list[list] = field(default_factory=list)  # [row, column, value, message]
-    total: int = 0
-    refused: int = 0  # rows refused (one row may have several messages in the report)
 
 
 def _column(job: ImportJob, headers: list[str], field_name: str) -> str:
@@ -146,8 +141,6 @@ def _errors_to_report(job, headers, planned: Planned, exc: ValidationError) -> l
 def validate(job: ImportJob) -> Plan:
     """Check every row without writing anything: the report and counts are saved on the job."""
     if job.entity == Entity.ARCHIVE:
-        from maillage.exchange.archive import validate_archive
-
         return validate_archive(job)
     ctx = _context(job)
     try:
@@ -219,12 +212,10 @@ def run(job_id: int) -> ImportJob:
     )
     try:
         if job.entity == Entity.ARCHIVE:
-            from maillage.exchange.archive import run_archive
-
             run_archive(job)
         else:
             _run_rows(job)
-    except _BatchRefused as exc:
+    except BatchRefused as exc:
         _failed(job, message=str(exc))
     except FileRefused as exc:
         _failed(job, message=str(exc))
@@ -238,24 +229,6 @@ def run(job_id: int) -> ImportJob:
         )
     job.refresh_from_db()
     return job
-
-
-class _BatchRefused(Exception):
-    pass
-
-
-def record_outcome(job: ImportJob, status: str, message: str = "") -> None:
-    """Journal the end of an import (``import.finished`` / ``import.failed``), inside the transaction that writes
-    the job's final state. Nobody acts: the import ran in the background."""
-    details = {"filename": job.filename, "entity": job.entity}
-    if message:
-        details["message"] = message[:500]
-    record_event(
-        action="import.finished" if status == JobStatus.DONE else "import.failed",
-        workspace=job.workspace,
-        target=job,
-        details=details,
-    )
 
 
 def _finished(job: ImportJob, **fields) -> None:
@@ -305,10 +278,10 @@ def _run_rows(job: ImportJob) -> None:
     _finished(job, status=JobStatus.DONE, finished_at=timezone.now(), message="")
 
 
-def _refused(job: ImportJob, size: int, batch: list[Planned], exc: Exception) -> _BatchRefused:
+def _refused(job: ImportJob, size: int, batch: list[Planned], exc: Exception) -> BatchRefused:
     landed = ImportJob.objects.get(pk=job.pk).batches_done
     detail = " ; ".join(exc.messages[:3]) if isinstance(exc, ValidationError) else ""
-    return _BatchRefused(
+    return BatchRefused(
         f"{landed} lot(s) de {size} lignes au plus enregistré(s) ; le lot suivant "
         f"(lignes {batch[0].row} à {batch[-1].row}) a été refusé en entier : {detail or 'conflit en base'}. "
         "Rien de ce lot n'est enregistré ; corrigez le fichier puis relancez l'import."
@@ -318,7 +291,7 @@ def _refused(job: ImportJob, size: int, batch: list[Planned], exc: Exception) ->
 def recorded_keys(job: ImportJob, keys: list[str]) -> set[str]:
     """Those of ``keys`` already imported into the job's workspace (by any import of the same entity)."""
     if job.entity == Entity.CONTRIBUTION:
-        by_short = {bulk.contribution_key(job.workspace_id, k): k for k in keys}
+        by_short = {batch_writes.contribution_key(job.workspace_id, k): k for k in keys}
         return {by_short[short] for short in _imported_contributions(list(by_short))}
     found: set[str] = set()
     if connection.vendor == "postgresql":  # one text parameter (hex keys, no comma), not thousands of placeholders
@@ -342,7 +315,7 @@ def recorded_keys(job: ImportJob, keys: list[str]) -> set[str]:
 
 def _imported_contributions(import_keys: list[str]) -> dict[str, int | None]:
     """{import key: its import job} of the contributions already carrying one of ``import_keys``
-    (:func:`bulk.contribution_key`: the workspace is in the key)."""
+    (:func:`batch_writes.contribution_key`: the workspace is in the key)."""
     found: dict[str, int | None] = {}
     step = 50_000 if connection.vendor == "postgresql" else 900
     sql = "SELECT import_key, import_job_id FROM contributions_contribution WHERE import_key "
@@ -373,7 +346,7 @@ def _write_batch(job: ImportJob, ctx: Context, importer, batch: list[Planned], *
         for p, result in zip(fresh, results, strict=True)
         for model, pk, was_created in result
     ]
-    bulk.write_records(records)
+    batch_writes.write_records(records)
     ImportJob.objects.filter(pk=job.pk).update(
         processed_rows=F("processed_rows") + len(batch),
         created_rows=F("created_rows") + sum(1 for r in records if r[-1]),
@@ -390,7 +363,7 @@ def _write_batch(job: ImportJob, ctx: Context, importer, batch: list[Planned], *
 @dataclass(slots=True)
 class _Batch:
     rows: list[Planned]
-    prepared: bulk.Prepared
+    prepared: batch_writes.Prepared
     refused: int  # rows refused by the checks since the previous batch
 
 
@@ -399,7 +372,7 @@ _END = object()
 
 class _Checking:
     """Checks the file's rows in a thread and hands them over in batches, already formatted for the database
-    (:func:`bulk.prepare_contributions`), so that checking the next batch overlaps PostgreSQL's work on this one.
+    (:func:`batch_writes.prepare_contributions`), so that checking the next batch overlaps PostgreSQL's work on this one.
 
     The thread reads no database: the alliances named in the file are looked up before it starts, and their
     parties come with them. It stops at the next row when :meth:`close` is called (a batch refused, a crash).
@@ -436,8 +409,8 @@ class _Checking:
             nonlocal rows, refused
             for p in rows:
                 p.payload["import_job_id"] = job.pk
-                p.payload["import_key"] = bulk.contribution_key(job.workspace_id, p.key)
-            prepared = bulk.prepare_contributions(
+                p.payload["import_key"] = batch_writes.contribution_key(job.workspace_id, p.key)
+            prepared = batch_writes.prepare_contributions(
                 [p.payload for p in rows], workspace_id=job.workspace_id, user_id=user_id
             )
             self._put(_Batch(rows, prepared, plan.refused - refused))
@@ -530,7 +503,7 @@ def _write_contributions(job: ImportJob, batch: _Batch, *, look: bool) -> None:
     _lock_workspace(job)
     present = _imported_contributions([p.payload["import_key"] for p in batch.rows]) if look else {}
     keep = [p.payload["import_key"] not in present for p in batch.rows] if present else None
-    created = bulk.write_prepared(batch.prepared, keep)
+    created = batch_writes.write_prepared(batch.prepared, keep)
     ImportJob.objects.filter(pk=job.pk).update(
         processed_rows=F("processed_rows") + len(batch.rows) + batch.refused,
         created_rows=F("created_rows") + created,

@@ -66,9 +66,10 @@ def undo_import(*, job: ImportJob, user=None, request=None) -> int:
         raise ValidationError("Cet import a déjà été annulé.")
     if job.is_active:
         raise ValidationError("L'import est en cours : attendez qu'il se termine pour l'annuler.")
-    created = defaultdict(set)
+    created: defaultdict[str, set[int]] = defaultdict(set)
     for model, pk in ImportedRow.objects.filter(job=job, created=True).values_list("model", "object_id"):
-        created[model].add(pk)
+        if pk is not None:  # a created row always names its object
+            created[model].add(pk)
     imported = Contribution.objects.filter(created_by_workspace=job.workspace_id, import_job=job)  # decision 0005
     for pk in imported.values_list("pk", flat=True):
         created["contributions.Contribution"].add(pk)
@@ -107,20 +108,20 @@ def _delete_checked(objects: list, created: dict) -> None:
     try:
         collector.collect(objects)
     except (ProtectedError, RestrictedError) as exc:
-        blockers = defaultdict(int)
+        refused: defaultdict[str, int] = defaultdict(int)
         for obj in exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects:
-            blockers[_label(type(obj))] += 1
-        raise ValidationError(_refusal(blockers)) from exc
-    blockers = defaultdict(int)
+            refused[_label(type(obj))] += 1
+        raise ValidationError(_refusal(refused)) from exc
+    counted: defaultdict[str, int] = defaultdict(int)
     for model, instances in collector.data.items():
         label = _label(model)
         if label not in COMPANIONS:
-            blockers[label] += sum(1 for obj in instances if obj.pk not in created.get(label, ()))
+            counted[label] += sum(1 for obj in instances if obj.pk not in created.get(label, ()))
     for qs in collector.fast_deletes:
         label = _label(qs.model)
         if label not in COMPANIONS:
-            blockers[label] += qs.exclude(pk__in=created.get(label, ())).count()
-    blockers = {k: v for k, v in blockers.items() if v}
+            counted[label] += qs.exclude(pk__in=created.get(label, ())).count()
+    blockers = {k: v for k, v in counted.items() if v}
     if blockers:
         raise ValidationError(_refusal(blockers))
     collector.delete()

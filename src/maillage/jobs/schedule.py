@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tasks.base import Task
 
 from maillage.alliances.tasks import remind_agreements
 from maillage.evaluation.tasks import remind_evaluations
@@ -32,7 +34,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Periodic:
     name: str
-    task: object  # a django-tasks Task
+    task: Task[[], Any]  # a django-tasks Task (called without arguments)
     at: time  # due every day from this local time on
     label: str
 

@@ -36,6 +36,7 @@ from maillage.matching.scoring import KIND_FORM, METHOD_VERSION
 from maillage.matching.suggestions import MODELS, cause_mask, explain, suggestions_for
 from maillage.organizations.models import PUBLIC_KINDS, Cause, Kind, Organization
 from maillage.territories.models import Commune, Departement, Epci, Region
+from maillage.workspaces.models import Membership
 
 ITEM_TYPES = ("need", "offer", "call")
 # Who may publish what: needs by associations and the like, offers by companies and foundations, calls by
@@ -71,7 +72,7 @@ def _resolve_territory(level: str, code: str, organization: Organization) -> dic
             "departement": organization.departement_id,
             "region": organization.region_id,
         }[level] or ""
-    place = None
+    place: Commune | Epci | Departement | Region | None = None
     chain: dict = {"commune": None, "epci": None, "departement": None, "region": None}
     if level == TerritoryLevel.COMMUNE:
         place = Commune.objects.filter(code=code).select_related("departement", "region", "epci").first()
@@ -386,8 +387,6 @@ def send_digests(*, now=None, force: bool = False, subscriptions=None) -> dict[s
 
 
 def _send_digest(subscription: AlertSubscription, now) -> int:
-    from maillage.workspaces.models import Membership
-
     found = digest_for(subscription, now)
     recipients = sorted(
         set(

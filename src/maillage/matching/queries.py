@@ -50,7 +50,7 @@ def search_items(workspace, item_type: str, filters: ItemFilters):
     ``mine``: the workspace's own items whatever their status or dates.
     """
     qs = MODELS[item_type].objects.readable_by(workspace).select_related("organization", "departement")
-    qs = qs.filter(workspace=workspace) if filters.mine else current(qs.filter(status=Status.PUBLISHED), item_type)
+    qs = qs.visible_to(workspace) if filters.mine else current(qs.filter(status=Status.PUBLISHED), item_type)
     if filters.kind and item_type != "call":
         qs = qs.filter(kind=filters.kind)
     if filters.cause:

@@ -1,7 +1,7 @@
 """The score of a suggestion and its reasons, computed from signals: pure functions on plain data, no database.
 
 Structured signals carry 95 of the 100 points; text similarity (shared words weighted by their rarity among the
-candidates, offline, :mod:`maillage.matching.text`) at most 5. What is asked and what is given (complementarity,
+candidates, offline, :mod:`maillage.matching.similarity`) at most 5. What is asked and what is given (complementarity,
 skills domain or goods sub-type, amount or hours) weighs as much as the territory; a cause is a soft signal: a
 different declared cause lowers the score, it never hides a good fit (an accounting firm files its skills offer
 under « développement local » as often as under the association's own cause). The method is written out in
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from maillage.matching.text import rare_shared_words, weighted_similarity
+from maillage.matching.similarity import rare_shared_words, weighted_similarity
 
 METHOD_VERSION = "2"
 
@@ -243,14 +243,13 @@ def kind_signal(me: Side, other: Side) -> Reason | None:
     if me.gives == other.gives:
         return None  # two needs or two offers: no complementarity to weigh
     if me.item_kind == other.item_kind:
-        need = me if not me.gives else other
         words = {
             "skills": "des compétences",
             "goods": "des biens ou des locaux",
             "funding": "un financement",
             "partner": "un partenaire pour co-construire",
         }
-        return Reason("kind", 10, f"Le besoin ({words[need.item_kind]}) correspond à ce qui est proposé")
+        return Reason("kind", 10, f"Le besoin ({words[me.item_kind]}) correspond à ce qui est proposé")  # same kind
     return Reason("kind", 0, "Ce qui est proposé n'est pas ce qui est cherché")
 
 
@@ -355,7 +354,7 @@ def network_signal(other: Side, network: Network) -> Reason | None:
 def history_signal(other: Side, network: Network) -> Reason | None:
     form = KIND_FORM.get(other.item_kind or "")
     count = network.worked_forms.get(form, 0) if form else 0
-    if not count:
+    if not count or not form:
         return None
     verb = "ont abouti" if count > 1 else "a abouti"
     return Reason("history", 5, f"{count} de vos alliances de {FORM_LABELS[form]} {verb}")

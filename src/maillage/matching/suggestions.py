@@ -24,7 +24,7 @@ from maillage.alliances.models import Alliance, Party
 from maillage.matching import naf
 from maillage.matching.models import CallForProjects, Need, Offer, Status
 from maillage.matching.scoring import Match, Network, Place, Rarity, Side, best_match, score
-from maillage.matching.text import words
+from maillage.matching.similarity import words
 from maillage.organizations.causes import CAUSE_LABELS, CAUSES
 from maillage.organizations.models import PUBLIC_KINDS, Kind, Organization
 
@@ -33,16 +33,20 @@ GIVER_KINDS = {Kind.COMPANY, Kind.FOUNDATION}
 WORKED_STAGES = {Stage.ACTIVE, Stage.EVALUATION, Stage.RENEWED, Stage.CLOSED}
 # Bounds of each retrieval step (rows read from the database at most, per item type): ``fit`` for each kind the
 # acting organisation asks or gives, ``any`` for the newest others.
-LIMITS = {
+LIMITS: dict[str, dict[str, int]] = {
     "commune": {"fit": 40, "any": 40},
     "epci": {"fit": 40, "any": 30},
     "departement": {"fit": 60, "any": 30},
     "region": {"fit": 40, "any": 20},
     "national": {"fit": 40, "any": 20},
-    "directory": 80,
 }
+DIRECTORY_LIMIT = 80  # organisations of the directory read as candidate partners
 MAX_WANTS = 4  # distinct (kind, domain) of the acting side's own items that drive a fit step
-MODELS = {"need": Need, "offer": Offer, "call": CallForProjects}
+MODELS: dict[str, type[Need] | type[Offer] | type[CallForProjects]] = {
+    "need": Need,
+    "offer": Offer,
+    "call": CallForProjects,
+}
 # What each kind of organisation may publish (see matching.actions.ALLOWED): its own items shape its profile.
 PUBLISHES = {Kind.COMPANY: ("offer",), Kind.FOUNDATION: ("need", "offer", "call")}
 PUBLISHES.update(dict.fromkeys(PUBLIC_KINDS, ("call",)))
@@ -68,7 +72,7 @@ class Suggestion:
     item_type: str | None = None
     item_id: int | None = None
     organization: Organization | None = None
-    item: object | None = None
+    item: Need | Offer | CallForProjects | None = None
     slug: str = ""  # the page's URL word of the item type (set by the pages)
 
     @property
@@ -245,7 +249,7 @@ def retrieve_items(
         ordered = base.annotate(shared=F("cause_mask").bitand(mask)).annotate(
             shares=Case(When(shared__gt=0, then=Value(1)), default=Value(0), output_field=IntegerField())
         )
-        fit_order = ("-shares", "-published_at")
+        fit_order: tuple[str, ...] = ("-shares", "-published_at")
     else:
         ordered, fit_order = base, ("-published_at",)
     levels = [
@@ -307,9 +311,9 @@ def directory_candidates(org: Organization, me: Sequence[Side], targets: Sequenc
     base = anyone
     if causes:
         base = base.filter(Exists(through.objects.filter(organization_id=OuterRef("pk"), cause_id__in=causes)))
-    fields = ("id", "kind", "name", "commune_id", "epci_id", "departement_id", "region_id", "budget_band")
-    fields += ("workforce_band", "territory_key", "description", "naf_id")
-    limit = LIMITS["directory"]
+    fields: tuple[str, ...] = ("id", "kind", "name", "commune_id", "epci_id", "departement_id", "region_id")
+    fields += ("budget_band", "workforce_band", "territory_key", "description", "naf_id")
+    limit = DIRECTORY_LIMIT
     found: dict[int, Organization] = {}
     steps = []
     if org.commune_id:
@@ -382,7 +386,7 @@ def acting_sides(org: Organization, workspaces: Sequence, org_causes: frozenset[
     """The acting organisation, and each of its own open items (drafts included: they are its own)."""
     sides = [org_side(org, org_causes)]
     for item_type, model in MODELS.items():
-        if item_type not in PUBLISHES.get(org.kind, ("need",)):
+        if item_type not in PUBLISHES.get(Kind(org.kind), ("need",)):
             continue
         items = current(
             model.objects.filter(workspace__in=workspaces).exclude(status=Status.CLOSED), item_type
@@ -447,8 +451,7 @@ def suggestions_for(org: Organization, *, workspaces: Sequence = (), limit: int 
     result.partners = [s for s in ranked if s.organization_id not in network.partners][:limit]
     result.known = [s for s in ranked if s.organization_id in network.partners][:limit]
     result.network = network_suggestions(org, me, network, workspaces, limit, today)
-    result.bridges = [(org_id, sorted(kinds)) for org_id, kinds in neighbours.items()]
-    hydrate(result)
+    hydrate(result, [(org_id, sorted(kinds)) for org_id, kinds in neighbours.items()])
     return result
 
 
@@ -472,11 +475,12 @@ def network_suggestions(org, me: list[Side], network: Network, workspaces, limit
     return found[:limit]
 
 
-def hydrate(result: Suggestions) -> None:
-    """Attach the organisations and items to show: one query per model, whatever the number of suggestions."""
+def hydrate(result: Suggestions, bridge_ids: Sequence[tuple[int, list[str]]] = ()) -> None:
+    """Attach the organisations and items to show: one query per model, whatever the number of suggestions;
+    ``bridge_ids`` (organisation id, kinds met) become ``result.bridges`` when they do bridge."""
     every = result.items + result.partners + result.known + result.network
     org_ids = {s.organization_id for s in every}
-    bridge_kinds = dict(result.bridges)
+    bridge_kinds = dict(bridge_ids)
     org_ids |= set(bridge_kinds)
     orgs = Organization.objects.select_related("commune", "departement").in_bulk(org_ids)
     for item_type, model in MODELS.items():
@@ -488,7 +492,7 @@ def hydrate(result: Suggestions) -> None:
     for s in every:
         s.organization = orgs.get(s.organization_id)
     bridges = []
-    for org_id, kinds in result.bridges:
+    for org_id, kinds in bridge_ids:
         o = orgs.get(org_id)
         if (
             o is not None

@@ -22,10 +22,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-Key = Hashable
+from maillage.observatory.disclosure import AMOUNT_NOISE_MAX, COUNT_NOISE
+from maillage.observatory.indicators import MIN_ASSOCIATIONS, MONEY_ROUNDING
+
+Key = tuple[Any, ...]  # a cell, as the refresh builds them
 INF = math.inf
 COUNT_PROTECTION = 3  # a secret count's interval must be at least 3 wide: 4 possible values or more
 AMOUNT_PROTECTION = 0.10  # ±10 % of the largest giver's total
@@ -232,8 +236,6 @@ class Published:
 
 
 def count_bounds(table: Published) -> dict[Key, list[float]]:
-    from maillage.observatory.disclosure import COUNT_NOISE
-    from maillage.observatory.indicators import MIN_ASSOCIATIONS
 
     bounds: dict[Key, list[float]] = {}
     for key, value in table.associations.items():
@@ -252,8 +254,6 @@ def count_bounds(table: Published) -> dict[Key, list[float]]:
 
 
 def amount_bounds(table: Published, kind: str) -> dict[Key, list[float]]:
-    from maillage.observatory.disclosure import AMOUNT_NOISE_MAX
-    from maillage.observatory.indicators import MONEY_ROUNDING
 
     half = MONEY_ROUNDING / 2
     bounds: dict[Key, list[float]] = {}
@@ -269,7 +269,7 @@ def amount_bounds(table: Published, kind: str) -> dict[Key, list[float]]:
     return bounds
 
 
-def equations_for(relations, values: dict[Key, float], extra: Iterable = ()) -> list[Equation]:
+def equations_for(relations, values: Mapping[Key, float], extra: Iterable = ()) -> list[Equation]:
     """Equations from the refresh's relations (parent, children); the remainder is known empty to the outsider
     when it is (worst case), otherwise only non-negative."""
     out = []

@@ -24,13 +24,14 @@ Former rules (docs/observatory.md before 0013):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from maillage.observatory.duckdb_sql import KEY_SPACE
 from maillage.observatory.indicators import DOMINANCE_SHARE, MIN_ASSOCIATIONS, MIN_CONTRIBUTORS, MONEY_ROUNDING
-from maillage.observatory.sql import KEY_SPACE
 
-Key = Hashable
+Key = tuple[Any, ...]  # a cell: (indicator, level, code…), as the refresh builds them
 
 
 @dataclass
@@ -77,7 +78,7 @@ def relation_index(relations: list[Relation]) -> dict[Key, list[int]]:
 
 
 def protect(
-    values: dict[Key, float],
+    values: Mapping[Key, float],
     hidden: set[Key],
     relations: Iterable[Relation],
     index: dict[Key, list[int]] | None = None,

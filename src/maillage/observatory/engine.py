@@ -3,7 +3,7 @@
 The rows the indicators read (:data:`SOURCES`: a few columns of 14 tables) are copied out of the database in one
 snapshot (``COPY`` as CSV on PostgreSQL, by two ``psql`` processes sharing the refresh's snapshot; a plain
 ``SELECT`` on SQLite) into CSV files of a temporary directory, loaded with their types into an in-memory DuckDB, and the set-based SQL of
-:mod:`maillage.observatory.sql` runs there, columnar and on every core. The files and the DuckDB database live
+:mod:`maillage.observatory.duckdb_sql` runs there, columnar and on every core. The files and the DuckDB database live
 for one refresh only; nothing of them is kept.
 """
 
@@ -190,10 +190,11 @@ def _copy_with_psql(snapshot: str, paths: dict[str, Path]) -> None:
             env=env,
             text=True,
         )
+        assert process.stdin is not None  # opened with stdin=PIPE
         process.stdin.write("\n".join(script) + "\n")
         process.stdin.close()
         processes.append(process)
-    errors = [process.stderr.read().strip() for process in processes if process.wait() != 0]
+    errors = [process.stderr.read().strip() for process in processes if process.wait() != 0 and process.stderr]
     if errors:
         raise RuntimeError(f"psql a échoué pendant la copie de l'observatoire : {errors[0]}")
 
@@ -213,7 +214,7 @@ def _load(con: duckdb.DuckDBPyConnection, paths: dict[str, Path]) -> None:
 
 def connect(directory: Path) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB, spilling to ``directory`` beyond its memory limit (``OBSERVATORY_DUCKDB_MEMORY``)."""
-    config = {"temp_directory": str(directory / "spill")}
+    config: dict[str, str | bool | int | float | list[str]] = {"temp_directory": str(directory / "spill")}
     memory = settings.OBSERVATORY_DUCKDB_MEMORY
     if memory:
         config["memory_limit"] = memory

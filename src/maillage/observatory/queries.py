@@ -13,7 +13,7 @@ from maillage.territories.models import Commune, Departement, Epci, Region
 MIN_YEAR, MAX_YEAR = 1900, 2200  # filters outside these are ignored (never an overflow in the database)
 CAUSE_CHOICES = [("", "Toutes les causes"), *CAUSE_LABELS.items(), ("none", "Cause non renseignée")]
 BAND_CHOICES = [("", "Tous les budgets"), *BudgetBand.choices, ("unknown", "Budget non renseigné")]
-CHILD_LEVEL = {
+CHILD_LEVEL: dict[str, str] = {
     Level.FRANCE: Level.REGION,
     Level.REGION: Level.DEPARTEMENT,
     Level.DEPARTEMENT: Level.COMMUNE,
@@ -57,7 +57,12 @@ def years() -> list[int]:
 
 def territory_name(level: str, code: str) -> str:
     """The name of a territory of the reference data; NotFound for an unknown one."""
-    model = {Level.REGION: Region, Level.DEPARTEMENT: Departement, Level.EPCI: Epci, Level.COMMUNE: Commune}
+    model: dict[str, type[Region] | type[Departement] | type[Epci] | type[Commune]] = {
+        Level.REGION: Region,
+        Level.DEPARTEMENT: Departement,
+        Level.EPCI: Epci,
+        Level.COMMUNE: Commune,
+    }
     if level == Level.FRANCE:
         if code != "FR":
             raise NotFound

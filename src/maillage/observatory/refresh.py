@@ -2,7 +2,7 @@
 
 Runs from the CLI (``maillage refresh_observatory``), from the staff page and every night (the
 ``refresh_observatory`` task, run by ``maillage worker``). The
-aggregates are set-based SQL (:mod:`maillage.observatory.sql`) that DuckDB runs on a copy of the source rows, in
+aggregates are set-based SQL (:mod:`maillage.observatory.duckdb_sql`) that DuckDB runs on a copy of the source rows, in
 one snapshot (:mod:`maillage.observatory.engine`); the disclosure decisions are taken in Python on the aggregated
 cells (a few hundred thousand at national scale), and the cells are written in one transaction.
 """
@@ -15,15 +15,16 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from maillage.observatory import engine, sql
+from maillage.observatory import duckdb_sql, engine
 from maillage.observatory.audit import Published, audit_publication
 from maillage.observatory.audit import Report as AuditReport
-from maillage.observatory.bulk import write_rows
+from maillage.observatory.bulk_copy import write_rows
 from maillage.observatory.disclosure import (
     Amount,
     Relation,
@@ -46,7 +47,7 @@ CELL_COLUMNS = [
     "cause",
     "band",
     "suppression",
-    *[name for name in sql.COUNT_NAMES if name != "minutes"],
+    *[name for name in duckdb_sql.COUNT_NAMES if name != "minutes"],
     "hours",
     "companies_tied",
     "public_tied",
@@ -59,7 +60,7 @@ CELL_COLUMNS = [
 def observed_years(fetch: Callable[[str], list[tuple]]) -> list[int]:
     current = timezone.localdate().year
     firsts = []
-    for query in sql.year_bounds_queries():
+    for query in duckdb_sql.year_bounds_queries():
         value = fetch(query)[0][0]
         if value is not None:
             firsts.append(int(value))
@@ -92,7 +93,7 @@ def compute_aggregates(timings: dict[str, float] | None = None) -> dict[str, dic
         def fetch(statement: str) -> list[tuple]:
             return con.execute(statement).fetchall()
 
-        return sql.run_aggregates(con.execute, fetch, observed_years(fetch), timings, **options)
+        return duckdb_sql.run_aggregates(con.execute, fetch, observed_years(fetch), timings, **options)
 
     return engine.run(compute, timings)
 
@@ -302,7 +303,7 @@ def publish_rows(aggregates: dict[str, dict]) -> tuple[list[tuple], int, AuditRe
     """Perturb, audit and decide what may be published (decision 0013); return the Cell rows (CELL_COLUMNS order),
     how many are published, and the auditor's report. Raises :class:`DisclosureRefused` when the auditor still
     finds a narrowed value after hiding."""
-    names_ = sql.COUNT_NAMES
+    names_ = duckdb_sql.COUNT_NAMES
     n_counts = len(names_)
     counts, amounts, gift_keys = truth_of(aggregates)
     truth_counts = {k: int(v[0]) for k, v in counts.items()}
@@ -314,9 +315,9 @@ def publish_rows(aggregates: dict[str, dict]) -> tuple[list[tuple], int, AuditRe
     hierarchy = _hierarchy()
     relations = build_relations(set(counts), hierarchy)
     # 1. Perturbation: every figure moves by its cell key's noise; a cell under the threshold once perturbed is secret.
-    perturbed: dict[tuple, dict[str, int]] = {}
+    perturbed: dict[tuple[Any, ...], dict[str, Any]] = {}
     for key, values in counts.items():
-        figures = {
+        figures: dict[str, Any] = {  # the perturbed counts; the tied ones may be None (no network)
             name: perturb_count(values[i], values[n_counts + i], slot=i)
             for i, name in enumerate(names_) if name != "minutes"
         }  # fmt: skip

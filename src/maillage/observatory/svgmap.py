@@ -58,7 +58,7 @@ def shapes() -> list[Shape]:
     text = SVG_PATH.read_text(encoding="utf-8")
     found = []
     for match in re.finditer(r"<path\s+([^>]*)/?>", text, flags=re.S):
-        attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', match.group(1)))
+        attrs: dict[str, str] = dict(re.findall(r'([\w-]+)="([^"]*)"', match.group(1)))
         if "id" in attrs and "d" in attrs:
             found.append(Shape(attrs["id"], attrs.get("aria-label", attrs["id"]), attrs["d"]))
     box = (WIDTH - 20) / len(OVERSEAS)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from maillage.core.bulk_sql import insert_returning_ids, write_rows
 from maillage.core.hostile import single_line_error
 from maillage.core.text import normalize
 from maillage.organizations import identifiers
@@ -18,9 +19,11 @@ from maillage.organizations.models import (
     Kind,
     Organization,
     PrivateNote,
+    SearchToken,
     WorkforceBand,
 )
-from maillage.organizations.search import index_organizations
+from maillage.organizations.search import index_organizations, tokens_for
+from maillage.territories.models import Commune
 
 
 class DuplicateOrganization(ValidationError):
@@ -35,7 +38,6 @@ class DuplicateOrganization(ValidationError):
 def _clean(data: dict, *, communes: dict | None = None, nafs: set[str] | None = None) -> dict:
     """The checked fields of a new organisation, or ``ValidationError``. ``communes`` (code → Commune) and
     ``nafs`` (the NAF codes) read in advance spare the queries (an import checks thousands of rows)."""
-    from maillage.territories.models import Commune
 
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
@@ -187,12 +189,9 @@ def create_organizations(rows: list[dict], *, created_by=None) -> list[Organizat
                 created_by=created_by,
             )
         )
-    from maillage.core.bulk_sql import insert_returning_ids, write_rows
-    from maillage.organizations.models import SearchToken
-    from maillage.organizations.search import tokens_for
 
     fields = [f for f in Organization._meta.concrete_fields if not f.primary_key]
-    columns = [f.column for f in fields]
+    columns = [str(f.column) for f in fields]  # a concrete field always has its column (typed Optional)
     values = [tuple(f.get_db_prep_save(f.pre_save(o, add=True), connection) for f in fields) for o in organizations]
     for organization, pk in zip(organizations, insert_returning_ids(Organization, columns, values), strict=True):
         organization.pk = organization.id = pk

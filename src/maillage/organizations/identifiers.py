@@ -13,6 +13,8 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
+from maillage.territories.models import Naf
+
 # RNA (Répertoire national des associations): "W" then 9 characters, the first three being the code of the
 # prefecture that registered it (``W2A`` / ``W2B`` for Corsica), e.g. W751234567 or W2A1002345.
 RNA_RE = re.compile(r"^W[0-9][0-9AB][0-9]{7}$")
@@ -61,7 +63,6 @@ def clean_rna(value: str) -> str:
 def clean_naf(value: str, known: set[str] | None = None) -> str:
     """A NAF rév. 2 sub-class that exists in the nomenclature, e.g. ``88.99B`` (``8899B`` is accepted);
     ``known``: the nomenclature's codes read in advance."""
-    from maillage.territories.models import Naf
 
     compact = _compact(value)
     if re.match(r"^[0-9]{4}[A-Z]$", compact):

@@ -4,15 +4,17 @@ Built from the territorial reference data; called after each load of that data (
 ``territory_key``). Collectivités d'outre-mer (Saint-Pierre-et-Miquelon, Polynésie…) keep their communes but
 get no région/département body, since they are neither; municipal arrondissements are places, not bodies.
 Régions and départements carry no SIREN: the reference package has none, and we do not invent identifiers.
-Written with plain SQL upserts (``core.sql``): ~40,000 rows, reloaded after each test database flush.
+Written with plain SQL upserts (``core.bulk_upsert``): ~40,000 rows, reloaded after each test database flush.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
-from maillage.core.sql import insert, upsert
+from maillage.core.bulk_upsert import insert, upsert
 from maillage.core.text import normalize
 from maillage.organizations.models import Kind, Organization, SearchToken
 from maillage.organizations.search import tokens_of
@@ -80,11 +82,11 @@ def _build() -> list[dict]:
             region_id=dep.region_id,
             commune_id=dep.chef_lieu if dep.chef_lieu in communes else None,
         )
-    biggest: dict[str, dict] = {}
+    biggest: dict[str, dict[str, Any]] = {}
     for commune in communes.values():
-        epci = commune["epci_id"]
-        if epci and (epci not in biggest or commune["population"] > biggest[epci]["population"]):
-            biggest[epci] = commune
+        epci_id = commune["epci_id"]
+        if epci_id and (epci_id not in biggest or commune["population"] > biggest[epci_id]["population"]):
+            biggest[epci_id] = dict(commune)
     for epci in Epci.objects.all():
         main = biggest.get(epci.siren)
         body(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -32,6 +33,7 @@ from django.db.models.expressions import RawSQL
 
 from maillage.core.text import normalize, search_words
 from maillage.organizations.models import Cause, Organization, SearchToken
+from maillage.territories.models import Commune
 
 # A word whose prefix matches at most this many index entries is read from the index first.
 SELECTIVE_LIMIT = 2000
@@ -144,8 +146,6 @@ def _identifier_filter(q: str) -> Q | None:
     if re.match(r"^W[0-9][0-9AB][0-9]{7}$", compact):
         return Q(rna=compact)
     if re.match(r"^(?:[0-9]{5}|2[AB][0-9]{3})$", compact):
-        from maillage.territories.models import Commune
-
         communes = Commune.objects.filter(Q(code=compact) | Q(postal_codes__contains=compact)).values("code")
         return Q(commune__in=communes)
     return None
@@ -162,8 +162,6 @@ def _territory_filter(query: DirectoryQuery) -> Q:
     if query.epci:
         condition &= Q(epci_id=query.epci)
     if query.commune:
-        from maillage.territories.models import Commune
-
         # A commune with arrondissements (Paris, Lyon, Marseille) covers the organisations placed in them.
         codes = [query.commune, *Commune.objects.filter(parent_id=query.commune).values_list("code", flat=True)]
         condition &= Q(commune_id=codes[0]) if len(codes) == 1 else Q(commune_id__in=codes)
@@ -203,7 +201,8 @@ def prefix_tokens(word: str, limit: int) -> list[str]:
 
 def capped_counts(querysets: list[QuerySet]) -> list[int]:
     """How many rows each queryset has, counting to COUNT_CAP at most, in one query."""
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for i, qs in enumerate(querysets):
         sql, part_params = qs.order_by().values("pk")[:COUNT_CAP].query.sql_with_params()
         parts.append(f"(SELECT count(*) FROM ({sql}) c{i})")  # noqa: S608 (compiled by Django, with parameters)
@@ -220,7 +219,8 @@ def _word_exists(word: str, outer: str) -> Exists:
 def _postings_in_name_order(tokens: list[str], others: list[str], scope: QuerySet | None, window: int) -> RawSQL:
     """The first ``window`` organisations of each token in name order, that have the other words and are in
     ``scope``; their union holds the first ``window`` organisations of the whole query."""
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for i, token in enumerate(tokens):
         arm = SearchToken.objects.filter(token=token)
         for word in others:
@@ -281,7 +281,7 @@ def search_directory(query: DirectoryQuery, base: QuerySet[Organization] | None 
             # Every word is common: read in name order the smaller stream, the postings of the rarest word or
             # the (filter, name_search) index, and check the rest on each row; stop after one page.
             filtered = bool(territory) or base is not None
-            streams = [SearchToken.objects.filter(token_filter(word)) for word in common]
+            streams: list[QuerySet[Any]] = [SearchToken.objects.filter(token_filter(word)) for word in common]
             if filtered:
                 streams.append(_walkable(query, base))
             counts = capped_counts(streams) if len(streams) > 1 else [COUNT_CAP]

@@ -18,11 +18,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from maillage.audit.actions import record_event
-from maillage.core.export import neutralise
-from maillage.core.personal_data import ANONYMISE, DELETE, ERASED, REDACT, Source, redact, sources
+from maillage.audit.guard import redaction_allowed
+from maillage.audit.models import AuditEvent
+from maillage.core.personal_data import ANONYMISE, DELETE, ERASED, REDACT, Source, redact, redact_value, sources
 from maillage.core.roles import Role, role_at_least
+from maillage.core.spreadsheets import neutralise
 from maillage.privacy.models import HeldErasure
 from maillage.privacy.queries import Found, clean_query, find_person, held_until, rows_as_dicts
+from maillage.workspaces.models import ApiToken, Invitation, JoinRequest, Membership, Workspace
 
 
 def _require_admin(workspace, role: str | None) -> None:
@@ -270,7 +273,6 @@ def delete_own_account(*, user, password: str, request=None) -> None:
     workspace must first name another owner. The account is anonymised (not deleted: the rows that point to it
     keep their meaning, « compte supprimé »), its memberships and tokens revoked, its name and address replaced in
     the journal, its login attempts forgotten."""
-    from maillage.workspaces.models import ApiToken, Invitation, JoinRequest, Membership
 
     if not user.is_authenticated:
         raise PermissionDenied("Connectez-vous pour supprimer votre compte.")
@@ -306,8 +308,6 @@ def delete_own_account(*, user, password: str, request=None) -> None:
     user.email_verified_at = None
     user.set_unusable_password()
     user.save()
-    from maillage.audit.guard import redaction_allowed
-    from maillage.audit.models import AuditEvent
 
     events = AuditEvent.objects.filter(
         Q(actor_id=user.pk)
@@ -324,7 +324,8 @@ def delete_own_account(*, user, password: str, request=None) -> None:
                 target_label=redact(event.target_label, old),
                 details=_redact_json(event.details, old),
             )
-    for workspace_id in workspaces or [None]:
+    journaled: list[int | None] = [*workspaces] or [None]  # no workspace: one event without one
+    for workspace_id in journaled:
         record_event(
             action="auth.account_deleted",
             actor=user,
@@ -335,14 +336,10 @@ def delete_own_account(*, user, password: str, request=None) -> None:
 
 
 def _workspace(pk):
-    from maillage.workspaces.models import Workspace
-
     return Workspace.objects.get(pk=pk)
 
 
 def _redact_json(value, terms):
-    from maillage.core.personal_data import redact_value
-
     return redact_value(value, terms)
 
 

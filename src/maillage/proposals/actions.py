@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,11 +29,12 @@ from maillage.alliances.actions import create_alliance
 from maillage.alliances.models import Form
 from maillage.core.hostile import single_line_error
 from maillage.core.mail import send_after_commit
-from maillage.core.roles import Role
+from maillage.core.roles import Role, role_at_least
 from maillage.organizations.actions import DuplicateOrganization, create_organization
 from maillage.organizations.models import Kind, Organization
 from maillage.proposals.models import PartnershipRequest, RequestStatus
 from maillage.workspaces.claims import require_verified
+from maillage.workspaces.models import Membership, Workspace
 
 PER_IP_PER_HOUR = 5
 PER_EMAIL_PER_DAY = 3
@@ -54,14 +56,14 @@ def receives_requests(organization: Organization) -> bool:
 
 
 def _verified_workspace(organization: Organization):
-    from maillage.workspaces.models import Workspace
-
     return Workspace.objects.filter(organization=organization, verified_at__isnull=False).first()
 
 
 def _clean(data: dict) -> dict:
     errors: dict[str, list[str]] = {}
-    cleaned = {k: str(data.get(k) or "").strip() for k in ("proposer_name", "contact_name", "email", "phone")}
+    cleaned: dict[str, Any] = {
+        k: str(data.get(k) or "").strip() for k in ("proposer_name", "contact_name", "email", "phone")
+    }
     cleaned["message"] = str(data.get("message") or "").strip()
     cleaned["proposer_kind"] = str(data.get("proposer_kind") or "")
     cleaned["proposer_siren"] = str(data.get("proposer_siren") or "").replace(" ", "")
@@ -133,8 +135,6 @@ def submit_request(*, organization: Organization, data: dict, address: str) -> P
 
 
 def _notify(request: PartnershipRequest, workspace) -> None:
-    from maillage.workspaces.models import Membership
-
     recipients = sorted(
         set(
             Membership.objects.active()
@@ -157,8 +157,6 @@ def _notify(request: PartnershipRequest, workspace) -> None:
 
 
 def _decidable(request: PartnershipRequest, workspace, role: str | None) -> None:
-    from maillage.core.roles import role_at_least
-
     if not role_at_least(role, Role.MEMBER):
         raise PermissionDenied("Votre rôle dans cet espace ne permet pas cette action (lecture seule).")
     require_verified(workspace, "répondre aux propositions de partenariat")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from maillage.core.tenancy import WorkspaceScopedQuerySet
+
 
 class RequestStatus(models.TextChoices):
     PENDING = "pending", "À examiner"
@@ -18,11 +20,10 @@ class RequestStatus(models.TextChoices):
     UNDELIVERED = "undelivered", "Non remise"
 
 
-class PartnershipRequestQuerySet(models.QuerySet):
-    def visible_to(self, workspace) -> PartnershipRequestQuerySet:
-        if workspace is None:
-            return self.none()
-        return self.filter(workspace=workspace).exclude(status=RequestStatus.UNDELIVERED)
+class PartnershipRequestQuerySet(WorkspaceScopedQuerySet):
+    def scope(self, workspace) -> models.Q:
+        """The requests addressed to the workspace, except those never delivered."""
+        return models.Q(workspace=workspace) & ~models.Q(status=RequestStatus.UNDELIVERED)
 
 
 class PartnershipRequest(models.Model):

@@ -20,10 +20,14 @@ import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from maillage.contributions.models import Contribution, Kind, Status, ValuationMethod
 from maillage.organizations.models import PUBLIC_KINDS
 from maillage.receipts.models import IndividualGift, Receipt, gift_year_bounds
+
+if TYPE_CHECKING:
+    from maillage.workspaces.models import Workspace
 
 ACCOUNTS = {
     "512": "Banque",
@@ -85,7 +89,7 @@ def _in_kind_accounts(kind: str, valuation_method: str) -> tuple[str, str, str]:
     return "CVN", "860", "875"
 
 
-def entries_for_period(workspace, start: date, end: date) -> list[Entry]:
+def entries_for_period(workspace: Workspace, start: date, end: date) -> list[Entry]:
     """Every gift received by the workspace's organisation between ``start`` and ``end`` (included)."""
     receipted_c = dict(
         Receipt.objects.visible_to(workspace)
@@ -126,7 +130,9 @@ def entries_for_period(workspace, start: date, end: date) -> list[Entry]:
                 if c.kind == Kind.VOLUNTEERING
                 else f"{c.get_kind_display()} {giver.name}"
             )
+        assert c.received_on is not None  # only received gifts are read (received_on in the period)
         reference = receipted_c.get(c.pk, "")
+
         raw.append(
             Entry(
                 journal,
@@ -175,7 +181,7 @@ def entries_for_period(workspace, start: date, end: date) -> list[Entry]:
     return entries
 
 
-def entries_for_year(workspace, year: int) -> list[Entry]:
+def entries_for_year(workspace: Workspace, year: int) -> list[Entry]:
     start, end = gift_year_bounds(year)
     return entries_for_period(workspace, start, end)
 

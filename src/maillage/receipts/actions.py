@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Field, OuterRef, QuerySet
 from django.utils import timezone
 
 from maillage.audit.actions import record_event
@@ -25,6 +28,8 @@ from maillage.contributions.models import Contribution, Kind, Status
 from maillage.core import legal
 from maillage.core.formats import money
 from maillage.core.legal import RECEIPT_RETENTION_YEARS
+from maillage.core.roles import Role
+from maillage.organizations.models import Contact
 from maillage.organizations.models import Kind as OrgKind
 from maillage.receipts.models import (
     MONEY_PAYMENT_METHODS,
@@ -44,22 +49,29 @@ from maillage.receipts.models import (
 )
 from maillage.receipts.numbering import reserve_numbers
 from maillage.workspaces.claims import mail_after_commit, require_verified
+from maillage.workspaces.models import Membership
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from maillage.organizations.models import Organization
+    from maillage.workspaces.models import User, Workspace
 
 MAX_AMOUNT = Decimal("1000000000")
 SIGNATURE_MAX_BYTES = 500_000
 NATURE_BY_KIND = {Kind.MONEY: Nature.MONEY, Kind.IN_KIND: Nature.IN_KIND, Kind.SKILLS: Nature.SKILLS}
 
 
-def _raise(errors: dict) -> None:
+def _raise(errors: dict[str, list[str]]) -> None:
     if errors:
         raise ValidationError(errors)
 
 
-def _text(value, limit: int) -> str:
+def _text(value: str | None, limit: int) -> str:
     return (value or "").strip()[:limit]
 
 
-def eligibility_of(workspace) -> Eligibility | None:
+def eligibility_of(workspace: Workspace) -> Eligibility | None:
     """The organisation's eligibility, unchecked: for code that already checked the workspace is verified."""
     return Eligibility.objects.filter(organization_id=workspace.organization_id).first()
 
@@ -68,7 +80,7 @@ SEE_ELIGIBILITY = "consulter ni modifier l'habilitation de l'organisation à ém
 ISSUE = "émettre, rectifier ni annuler de reçu fiscal au nom de l'organisation"
 
 
-def eligibility_for(workspace) -> Eligibility | None:
+def eligibility_for(workspace: Workspace) -> Eligibility | None:
     """The eligibility as a workspace may read it: only the organisation's verified workspace (decision 0008)."""
     require_verified(workspace, SEE_ELIGIBILITY)
     return eligibility_of(workspace)
@@ -92,7 +104,7 @@ ELIGIBILITY_FIELDS = (
 )
 
 
-def _eligibility_state(eligibility: Eligibility | None) -> dict:
+def _eligibility_state(eligibility: Eligibility | None) -> dict[str, Any]:
     if eligibility is None or eligibility.pk is None:
         return {}
     state = {}
@@ -104,10 +116,13 @@ def _eligibility_state(eligibility: Eligibility | None) -> dict:
     return state
 
 
-def _journal_eligibility(workspace, user, eligibility: Eligibility, before: dict, request) -> None:
-    from maillage.audit.actions import record_event
-    from maillage.core.roles import Role
-    from maillage.workspaces.models import Membership
+def _journal_eligibility(
+    workspace: Workspace,
+    user: User | None,
+    eligibility: Eligibility,
+    before: dict[str, Any],
+    request: HttpRequest | None,
+) -> None:
 
     after = _eligibility_state(eligibility)
     changed = sorted(k for k in after if before.get(k) != after[k])
@@ -124,7 +139,7 @@ def _journal_eligibility(workspace, user, eligibility: Eligibility, before: dict
     owners = list(
         Membership.objects.active().filter(workspace=workspace, role=Role.OWNER).values_list("user__email", flat=True)
     )
-    label = {k: Eligibility._meta.get_field(k).verbose_name for k in changed}
+    label = {k: cast(Field[Any, Any], Eligibility._meta.get_field(k)).verbose_name for k in changed}  # own columns
     lines = "\n".join(f"- {label[k]} : « {before.get(k, '')} » → « {after[k]} »" for k in changed)
     mail_after_commit(
         subject=f"Maillage : habilitation à émettre des reçus modifiée ({workspace.organization})",
@@ -139,7 +154,13 @@ def _journal_eligibility(workspace, user, eligibility: Eligibility, before: dict
 
 @transaction.atomic
 def declare_eligibility(
-    *, workspace, user, data: dict, signature=None, remove_signature: bool = False, request=None
+    *,
+    workspace: Workspace,
+    user: User | None,
+    data: dict[str, Any],
+    signature: UploadedFile[bytes] | None = None,
+    remove_signature: bool = False,
+    request: HttpRequest | None = None,
 ) -> Eligibility:
     """Create or update the eligibility of the workspace's organisation (receipts already issued keep theirs).
 
@@ -194,7 +215,7 @@ def declare_eligibility(
         signature.seek(0)
         if not (head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8")):
             errors["signature_image"] = ["La signature doit être une image PNG ou JPEG."]
-        elif signature.size > SIGNATURE_MAX_BYTES:
+        elif (signature.size or 0) > SIGNATURE_MAX_BYTES:
             errors["signature_image"] = ["Image de signature trop lourde (500 Ko au plus)."]
     _raise(errors)
     eligibility = Eligibility.objects.select_for_update().filter(
@@ -202,8 +223,8 @@ def declare_eligibility(
     ).first() or Eligibility(organization_id=workspace.organization_id)
     before = _eligibility_state(eligibility)
     eligibility.status = status
-    for key, value in arts.items():
-        setattr(eligibility, key, value)
+    for key, flag in arts.items():
+        setattr(eligibility, key, flag)
     eligibility.evidence_kind = evidence_kind
     eligibility.evidence_reference = reference
     eligibility.evidence_date = evidence_date
@@ -221,7 +242,7 @@ def declare_eligibility(
     return eligibility
 
 
-def _amount(value, errors: dict, field: str = "amount") -> Decimal | None:
+def _amount(value: object, errors: dict[str, list[str]], field: str = "amount") -> Decimal | None:
     try:
         amount = Decimal(str(value).replace(",", ".").replace(" ", "").replace("\u202f", ""))
     except (InvalidOperation, TypeError):
@@ -247,7 +268,7 @@ def donor_match_key(full_name: str, email: str = "", address: str = "") -> str:
 
 def find_or_create_donor(
     *,
-    workspace,
+    workspace: Workspace,
     full_name: str,
     email: str = "",
     street: str = "",
@@ -277,7 +298,7 @@ def find_or_create_donor(
             ("city", city),
         ):
             if value and not getattr(donor, field):
-                setattr(donor, field, value[: Donor._meta.get_field(field).max_length])
+                setattr(donor, field, value[: cast(Field[Any, Any], Donor._meta.get_field(field)).max_length])
                 changed.append(field)
         if changed:
             donor.save(update_fields=changed)
@@ -296,7 +317,7 @@ def find_or_create_donor(
 
 def check_individual_counterparts(
     *,
-    workspace,
+    workspace: Workspace,
     donor_name: str,
     donor: Donor | None,
     amount: Decimal,
@@ -332,11 +353,11 @@ def check_individual_counterparts(
 @transaction.atomic
 def record_individual_gift(
     *,
-    workspace,
-    user,
+    workspace: Workspace,
+    user: User | None,
     donor_name: str,
     donor_address: str,
-    amount,
+    amount: object,
     received_on: date | None,
     donor_email: str = "",
     in_kind: bool = False,
@@ -344,7 +365,7 @@ def record_individual_gift(
     payment_method: str = "",
     listed_securities: bool = False,
     gift_form: str = "",
-    counterparts_value=None,
+    counterparts_value: object = None,
     counterparts_description: str = "",
     donor: Donor | None = None,
     import_key: str = "",
@@ -396,6 +417,7 @@ def record_individual_gift(
         donor, _ = find_or_create_donor(
             workspace=workspace, full_name=donor_name, email=_text(donor_email, 254), address=donor_address
         )
+    assert value is not None and received_on is not None  # both refused above when missing (errors raised)
     reason = check_individual_counterparts(
         workspace=workspace, donor_name=donor_name, donor=donor, amount=value, counterparts=counterparts, on=received_on
     )
@@ -421,7 +443,7 @@ def record_individual_gift(
     )
 
 
-def issuer_snapshot(eligibility: Eligibility, organization) -> IssuerSnapshot:
+def issuer_snapshot(eligibility: Eligibility, organization: Organization) -> IssuerSnapshot:
     """The frozen issuer block of the receipts issued now (one row per distinct content)."""
     data = _issuer_data(eligibility, organization)
     digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
@@ -429,7 +451,7 @@ def issuer_snapshot(eligibility: Eligibility, organization) -> IssuerSnapshot:
     return snapshot
 
 
-def _issuer_data(eligibility: Eligibility, organization) -> dict:
+def _issuer_data(eligibility: Eligibility, organization: Organization) -> dict[str, Any]:
     return {
         "name": organization.name,
         "siren": organization.siren or "",
@@ -449,7 +471,7 @@ def _issuer_data(eligibility: Eligibility, organization) -> dict:
     }
 
 
-def _company_address(organization, street: str = "") -> str:
+def _company_address(organization: Organization, street: str = "") -> str:
     """The company's full address: street (entered once per company, see :class:`CompanyDonorDetails`), postal
     code and commune (from the directory)."""
     commune = organization.commune
@@ -460,7 +482,7 @@ def _company_address(organization, street: str = "") -> str:
     return ", ".join(p for p in (street.strip(), town) if p)
 
 
-def company_details(workspace, organization_ids) -> dict[int, CompanyDonorDetails]:
+def company_details(workspace: Workspace, organization_ids: Iterable[int]) -> dict[int, CompanyDonorDetails]:
     """The legal form, street and last payment method the workspace entered for each donor company."""
     return {
         d.organization_id: d
@@ -469,7 +491,7 @@ def company_details(workspace, organization_ids) -> dict[int, CompanyDonorDetail
 
 
 def remember_company_details(
-    workspace, organization_id: int, *, legal_form: str = "", street: str = "", payment_method: str = ""
+    workspace: Workspace, organization_id: int, *, legal_form: str = "", street: str = "", payment_method: str = ""
 ) -> None:
     details, _ = CompanyDonorDetails.objects.get_or_create(workspace=workspace, organization_id=organization_id)
     changed = []
@@ -508,8 +530,12 @@ NO_ELIGIBILITY = (
 )
 
 
-def check_contribution(contribution: Contribution, workspace, eligibility: Eligibility | None, active: bool) -> None:
-    """Raise :class:`Refusal` with the French reason a receipt cannot be issued for this contribution."""
+def check_contribution(
+    contribution: Contribution, workspace: Workspace, eligibility: Eligibility | None, active: bool
+) -> Eligibility:
+    """Raise :class:`Refusal` with the French reason a receipt cannot be issued for this contribution; answer the
+    eligibility, then known to exist."""
+
     if eligibility is None:
         raise Refusal("eligibility", NO_ELIGIBILITY)
     require_signature(eligibility)
@@ -558,14 +584,15 @@ def check_contribution(contribution: Contribution, workspace, eligibility: Eligi
         raise Refusal(
             "contribution", "Ce don a déjà un reçu en cours de validité : annulez-le pour en émettre un rectificatif."
         )
+    return eligibility
 
 
 def build_company_receipt(
     contribution: Contribution,
-    workspace,
+    workspace: Workspace,
     eligibility: Eligibility,
     *,
-    user,
+    user: User | None,
     legal_form: str = "",
     payment_method: str = "",
     street: str = "",
@@ -608,6 +635,8 @@ def build_company_receipt(
         }
         for line in (contribution.skills_lines.all() if contribution.kind == Kind.SKILLS else ())
     ]
+    received_on = contribution.received_on
+    assert received_on is not None  # check_contribution refused a gift not yet received
     return Receipt(
         workspace=workspace,
         issuer_id=workspace.organization_id,
@@ -622,8 +651,8 @@ def build_company_receipt(
         donor_legal_form=_text(legal_form, 100),
         donor_address=_company_address(giver, _text(street, 200)),
         amount=contribution.value,
-        gift_date=contribution.received_on,
-        nature=NATURE_BY_KIND[contribution.kind],
+        gift_date=received_on,
+        nature=NATURE_BY_KIND[Kind(contribution.kind)],
         payment_method=payment_method,
         description=contribution.description[:1000],
         valuation_method=contribution.get_valuation_method_display() if contribution.kind != Kind.MONEY else "",
@@ -654,9 +683,8 @@ def save_numbered(receipts: list[Receipt], issuer_id: int) -> list[Receipt]:
     return Receipt.objects.bulk_create(receipts)
 
 
-def donor_emails(workspace, organization_ids) -> dict[int, str]:
+def donor_emails(workspace: Workspace, organization_ids: Iterable[int]) -> dict[int, str]:
     """The first e-mail address the workspace keeps for each donor organisation (its private contacts)."""
-    from maillage.organizations.models import Contact
 
     found: dict[int, str] = {}
     contacts = (
@@ -667,10 +695,10 @@ def donor_emails(workspace, organization_ids) -> dict[int, str]:
     return found
 
 
-def receipt_details(receipt: Receipt) -> dict:
+def receipt_details(receipt: Receipt) -> dict[str, Any]:
     """What the journal keeps of an issued receipt (its number, form, amount; the one it replaces)."""
     details = {"reference": receipt.reference, "form": receipt.form, "amount": str(receipt.amount)}
-    if receipt.replaces_id:
+    if receipt.replaces is not None:
         details["replaces"] = receipt.replaces.reference
     return details
 
@@ -679,16 +707,14 @@ def _active_exists(contribution: Contribution) -> bool:
     return Receipt.objects.active().filter(contribution=contribution).exists()
 
 
-def with_receipt_flag(queryset):
-    return queryset.annotate(
-        has_receipt=Exists(Receipt.objects.filter(contribution=OuterRef("pk"), cancelled_at__isnull=True))
-    )
+def with_receipt_flag(queryset: QuerySet[Contribution]) -> QuerySet[Any]:  # rows annotated with has_receipt
+    return queryset.annotate(has_receipt=Exists(Receipt.objects.active().filter(contribution=OuterRef("pk"))))
 
 
 def issue_receipt(
     *,
-    workspace,
-    user,
+    workspace: Workspace,
+    user: User | None,
     contribution: Contribution | None = None,
     individual_gift: IndividualGift | None = None,
     legal_form: str = "",
@@ -696,7 +722,7 @@ def issue_receipt(
     street: str = "",
     gift_form: str = "",
     replaces: Receipt | None = None,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> Receipt:
     """Issue one receipt, numbered, for a received gift of a company (alliance) or of an individual.
 
@@ -723,7 +749,15 @@ def issue_receipt(
 
 
 def _issue(
-    workspace, user, contribution, individual_gift, legal_form, payment_method, street, gift_form, replaces
+    workspace: Workspace,
+    user: User | None,
+    contribution: Contribution | None,
+    individual_gift: IndividualGift | None,
+    legal_form: str,
+    payment_method: str,
+    street: str,
+    gift_form: str,
+    replaces: Receipt | None,
 ) -> Receipt:
     require_verified(workspace, ISSUE)
     eligibility = eligibility_of(workspace)
@@ -741,11 +775,11 @@ def _issue(
         street = _text(street, 200) or (known.street if known else "")
         payment_method = payment_method or (known.payment_method if known else "")
         try:
-            check_contribution(contribution, workspace, eligibility, _active_exists(contribution))
+            checked = check_contribution(contribution, workspace, eligibility, _active_exists(contribution))
             receipt = build_company_receipt(
                 contribution,
                 workspace,
-                eligibility,
+                checked,
                 user=user,
                 legal_form=legal_form,
                 payment_method=payment_method,
@@ -760,6 +794,7 @@ def _issue(
         receipt.donor_email = donor_emails(workspace, [company_id]).get(company_id, "")
     else:
         # Locked, like the contribution above: a second issuer waits, then sees the receipt and is refused.
+        assert individual_gift is not None  # exactly one of the two, checked above
         individual_gift = IndividualGift.objects.select_for_update().get(pk=individual_gift.pk)
         receipt = _individual_receipt(individual_gift, workspace, eligibility, user)
     receipt.replaces = replaces
@@ -773,7 +808,11 @@ def individual_articles(eligibility: Eligibility) -> str:
 
 
 def _individual_receipt(
-    gift: IndividualGift, workspace, eligibility: Eligibility | None, user, snapshot: IssuerSnapshot | None = None
+    gift: IndividualGift,
+    workspace: Workspace,
+    eligibility: Eligibility | None,
+    user: User | None,
+    snapshot: IssuerSnapshot | None = None,
 ) -> Receipt:
     if eligibility is None:
         raise ValidationError({"eligibility": [NO_ELIGIBILITY]})
@@ -843,7 +882,9 @@ def _individual_receipt(
 
 
 @transaction.atomic
-def cancel_receipt(*, receipt: Receipt, workspace, user, reason: str, request=None) -> Receipt:
+def cancel_receipt(
+    *, receipt: Receipt, workspace: Workspace, user: User | None, reason: str, request: HttpRequest | None = None
+) -> Receipt:
     """Cancel a receipt: it keeps its number and stays on file; a cancellation document is produced from it."""
     require_verified(workspace, ISSUE)
     receipt = Receipt.objects.select_for_update().get(pk=receipt.pk, workspace=workspace)
@@ -871,12 +912,12 @@ def cancel_receipt(*, receipt: Receipt, workspace, user, reason: str, request=No
 def correct_receipt(
     *,
     receipt: Receipt,
-    workspace,
-    user,
+    workspace: Workspace,
+    user: User | None,
     reason: str,
     legal_form: str | None = None,
     payment_method: str | None = None,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> Receipt:
     """Cancel a receipt and issue its correction under a new number, linked to the one it replaces.
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from maillage.receipts.models import Receipt, gift_year_bounds
 from maillage.receipts.pdf import pdf_filename, render_cancellation_pdf, render_receipt_pdf
 
+if TYPE_CHECKING:
+    from maillage.workspaces.models import Workspace
 
-def write_year_zip(workspace, year: int, output: Path) -> int:
+
+def write_year_zip(workspace: Workspace, year: int, output: Path) -> int:
     """Write the PDFs of the receipts of ``year``'s gifts into ``output``. Returns the number of receipts."""
     start, end = gift_year_bounds(year)
     receipts = (

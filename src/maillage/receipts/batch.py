@@ -16,16 +16,17 @@ from __future__ import annotations
 import logging
 import os
 import time
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from maillage.alliances.models import Party
 from maillage.audit.actions import Origin, origin, record_event, record_events
-from maillage.contributions.models import GIFT_KINDS, Contribution, Kind, SkillsLine, Status
+from maillage.contributions.models import Contribution, Kind, SkillsLine
 from maillage.core.formats import money
 from maillage.receipts.actions import (
     ISSUE,
@@ -42,7 +43,13 @@ from maillage.receipts.actions import (
 )
 from maillage.receipts.models import BatchRun, BatchStatus, IndividualGift, Receipt, gift_year_bounds
 from maillage.receipts.pdf import pdf_filename, render_receipt_pdf
+from maillage.receipts.queries import pending_gifts, pending_individual_gifts
 from maillage.workspaces.claims import is_verified, require_verified, unverified_message
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from maillage.workspaces.models import User, Workspace
 
 log = logging.getLogger(__name__)
 CHUNK = 500
@@ -62,19 +69,8 @@ def _inside_chunk_hook() -> None:
         time.sleep(float(delay))
 
 
-def _pending_contributions_query(workspace, year: int):
-    start, end = gift_year_bounds(year)
-    return (
-        Contribution.objects.visible_to(workspace)
-        .filter(
-            receiver__organization_id=workspace.organization_id,
-            status=Status.RECEIVED,
-            received_on__range=(start, end),
-            kind__in=list(GIFT_KINDS),
-        )
-        .exclude(Exists(Receipt.objects.filter(contribution=OuterRef("pk"), cancelled_at__isnull=True)))
-        .order_by("received_on", "pk")
-    )
+def _pending_contributions_query(workspace: Workspace, year: int) -> QuerySet[Contribution]:
+    return pending_gifts(workspace, year)
 
 
 def _attach(contributions: list[Contribution]) -> list[Contribution]:
@@ -89,28 +85,24 @@ def _attach(contributions: list[Contribution]) -> list[Contribution]:
         contribution.giver = parties[contribution.giver_id]
         contribution.receiver = parties[contribution.receiver_id]
         if contribution.kind == Kind.SKILLS:
-            contribution._prefetched_objects_cache = {"skills_lines": lines.get(contribution.pk, [])}
+            # Django's private prefetch cache, filled by hand (not in the stubs: it exists only once prefetched)
+            contribution._prefetched_objects_cache = {"skills_lines": lines.get(contribution.pk, [])}  # type: ignore[attr-defined]
     return contributions
 
 
-def pending_contributions(workspace, year: int) -> list[Contribution]:
+def pending_contributions(workspace: Workspace, year: int) -> list[Contribution]:
     """Received gifts of the year to the workspace's organisation without an active receipt."""
     return _attach(list(_pending_contributions_query(workspace, year)))
 
 
-def pending_individual_gifts(workspace, year: int):
-    start, end = gift_year_bounds(year)
-    return (
-        IndividualGift.objects.visible_to(workspace)
-        .filter(received_on__range=(start, end))
-        .exclude(Exists(Receipt.objects.filter(individual_gift=OuterRef("pk"), cancelled_at__isnull=True)))
-        .select_related("donor")
-        .order_by("received_on", "pk")
-    )
-
-
 def start_batch(
-    *, workspace, user, year: int, send_emails: bool = True, background: bool = True, request=None
+    *,
+    workspace: Workspace,
+    user: User | None,
+    year: int,
+    send_emails: bool = True,
+    background: bool = True,
+    request: HttpRequest | Origin | None = None,
 ) -> BatchRun:
     """Create the batch; ``background`` queues it for the worker (the page), otherwise it runs here (the CLI).
 
@@ -196,7 +188,7 @@ def _run(run: BatchRun, where: Origin | None) -> None:
     run.save(update_fields=["status", "finished_at"])
 
 
-def _issue_chunk(run: BatchRun, chunk: list[tuple[str, int]], where) -> tuple[list[Receipt], list[str]]:
+def _issue_chunk(run: BatchRun, chunk: list[tuple[str, int]], where: Origin | None) -> tuple[list[Receipt], list[str]]:
     """One transaction: lock the chunk's gifts (by id, in order: the same order as a single issue, gift then
     counter), read again which still have no receipt, number and insert the receipts. Returns (saved, messages);
     ``run.issued`` and ``run.skipped`` are updated once it is committed."""
@@ -238,11 +230,11 @@ def _issue_chunk(run: BatchRun, chunk: list[tuple[str, int]], where) -> tuple[li
         for contribution in sorted(contributions, key=lambda c: (c.received_on, c.pk)):
             known = details.get(contribution.giver.organization_id)
             try:
-                check_contribution(contribution, workspace, eligibility, active=False)
+                checked = check_contribution(contribution, workspace, eligibility, active=False)
                 receipt = build_company_receipt(
                     contribution,
                     workspace,
-                    eligibility,
+                    checked,
                     user=user,
                     legal_form=known.legal_form if known else "",
                     street=known.street if known else "",
@@ -280,23 +272,25 @@ def _issue_chunk(run: BatchRun, chunk: list[tuple[str, int]], where) -> tuple[li
     return saved, messages
 
 
-def _of_run(run: BatchRun):
+def _of_run(run: BatchRun) -> QuerySet[Receipt]:
     """The receipts this run issued with a donor's address (its issuer and person, since it started, its year)."""
     start, end = gift_year_bounds(run.year)
     return (
-        Receipt.objects.filter(
+        Receipt.objects.active()
+        .filter(
             issuer_id=run.workspace.organization_id,
             issued_by_id=run.started_by_id,
             issued_at__gte=run.started_at,
             gift_date__range=(start, end),
-            cancelled_at__isnull=True,
         )
         .exclude(donor_email="")
         .order_by("number")
     )
 
 
-def send_receipts(receipts: list[Receipt], *, actor=None, request=None) -> int:
+def send_receipts(
+    receipts: list[Receipt], *, actor: User | None = None, request: HttpRequest | Origin | None = None
+) -> int:
     """E-mail each receipt (PDF attached) to its donor when an address is known. Returns how many were sent.
 
     At most once per receipt: the message is built (its PDF rendered) first, then the receipt is marked

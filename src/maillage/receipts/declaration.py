@@ -14,10 +14,22 @@ import calendar as _calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from maillage.core import legal
 from maillage.receipts.calendar import nth_working_day_after
-from maillage.receipts.models import Nature, Receipt, ReceiptForm, fiscal_year_bounds
+from maillage.receipts.models import (
+    Eligibility,
+    Nature,
+    Receipt,
+    ReceiptForm,
+    closing_in,
+    fiscal_year_bounds,
+    last_closing,
+)
+
+if TYPE_CHECKING:
+    from maillage.workspaces.models import Workspace
 
 
 def declaration_deadline(gift_year: int, fiscal_year_end: date | None = None) -> date:
@@ -74,7 +86,7 @@ class Declaration:
         return ""
 
 
-def build_declaration(workspace, gift_year: int, fiscal_year_end: date | None = None) -> Declaration:
+def build_declaration(workspace: Workspace, gift_year: int, fiscal_year_end: date | None = None) -> Declaration:
     """The declaration of the fiscal year closing in ``gift_year`` (on ``fiscal_year_end``; 31 December if none)."""
     end = fiscal_year_end or date(gift_year, 12, 31)
     start, end = fiscal_year_bounds(end)
@@ -84,7 +96,8 @@ def build_declaration(workspace, gift_year: int, fiscal_year_end: date | None = 
         .filter(issuer_id=workspace.organization_id, gift_date__range=(start, end))
         .values_list("form", "nature", "amount")
     )
-    found: dict[tuple[str, str], list] = {}
+    found: dict[tuple[str, str], list[Any]] = {}  # [count, amount]
+
     for form, nature, amount in receipts:  # summed in Python: exact Decimal on every database (no float noise)
         line = found.setdefault((form, nature), [0, Decimal("0")])
         line[0] += 1
@@ -107,10 +120,9 @@ def build_declaration(workspace, gift_year: int, fiscal_year_end: date | None = 
     return declaration
 
 
-def declaration_for(workspace, today: date, gift_year: int | None = None) -> Declaration:
+def declaration_for(workspace: Workspace, today: date, gift_year: int | None = None) -> Declaration:
     """The declaration of the workspace's last closed fiscal year (or of the one closing in ``gift_year``), from the
     closing date declared with its eligibility."""
-    from maillage.receipts.models import Eligibility, closing_in, last_closing
 
     closing = (
         Eligibility.objects.filter(organization_id=workspace.organization_id)
@@ -124,7 +136,7 @@ def declaration_for(workspace, today: date, gift_year: int | None = None) -> Dec
     return build_declaration(workspace, end.year, end if closing != "31/12" else None)
 
 
-def reminder_for(workspace, today: date) -> str:
+def reminder_for(workspace: Workspace, today: date) -> str:
     """The reminder to show on the receipts pages for last year's declaration, if due soon or overdue."""
     declaration = declaration_for(workspace, today)
     if today > declaration.deadline + timedelta(days=60):

@@ -20,6 +20,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.apps.registry import Apps
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 TABLE = "receipts_receipt"
 SQLITE_FUNCTION = "maillage_receipt_erasable"
@@ -114,13 +120,13 @@ def _statements(vendor: str, *, install: bool) -> list[str]:
     raise NotImplementedError(f"Reçus fiscaux : base {vendor} non prise en charge (SQLite ou PostgreSQL).")
 
 
-def install_op(apps, schema_editor) -> None:
+def install_op(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Migration operation: (re)create the triggers. Run it again after any rebuild of the table on SQLite."""
     for sql in _statements(schema_editor.connection.vendor, install=True):
         schema_editor.execute(sql, params=None)
 
 
-def uninstall_op(apps, schema_editor) -> None:
+def uninstall_op(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     for sql in _statements(schema_editor.connection.vendor, install=False):
         schema_editor.execute(sql, params=None)
 
@@ -131,14 +137,14 @@ def _sqlite_erasable() -> int:
     return 1 if (_purgeable.get() or _erasable.get()) else 0
 
 
-def register_sqlite_function(sender, connection, **kwargs) -> None:
+def register_sqlite_function(sender: object, connection: BaseDatabaseWrapper, **kwargs: object) -> None:
     """``connection_created`` receiver: give each SQLite connection the function its DELETE trigger asks."""
     if connection.vendor == "sqlite":
         connection.connection.create_function(SQLITE_FUNCTION, 0, _sqlite_erasable)
 
 
 @contextlib.contextmanager
-def purge_allowed(connection) -> Iterator[None]:
+def purge_allowed(connection: BaseDatabaseWrapper) -> Iterator[None]:
     """Let DELETE through on the receipts for this connection: only the retention purge enters it."""
     token = _purgeable.set(True)
     postgres = connection.vendor == "postgresql"

@@ -8,6 +8,7 @@ cancellation, and deletion is refused everywhere but in the retention purge (aft
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, NoReturn, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -225,11 +226,11 @@ class IssuerSnapshot(models.Model):
         return f"{self.data.get('name', '')} ({self.digest[:8]})"
 
 
-class ReceiptQuerySet(WorkspaceScopedQuerySet):
-    def delete(self):
+class ReceiptQuerySet(WorkspaceScopedQuerySet["Receipt"]):
+    def delete(self) -> NoReturn:
         raise ValidationError("Un reçu fiscal ne se supprime pas : annulez-le en indiquant la raison.")
 
-    def active(self):
+    def active(self) -> Self:
         return self.filter(cancelled_at__isnull=True)
 
 
@@ -308,7 +309,7 @@ class Receipt(models.Model):
     def __str__(self) -> str:
         return f"Reçu n° {self.reference}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             fields = kwargs.get("update_fields")
             if fields is None or not set(fields) <= CANCELLATION_FIELDS:
@@ -317,12 +318,13 @@ class Receipt(models.Model):
                 )
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise ValidationError("Un reçu fiscal ne se supprime pas : annulez-le en indiquant la raison.")
 
     @property
-    def issuer_snapshot(self) -> dict:
-        return self.issuer_details.data
+    def issuer_snapshot(self) -> dict[str, Any]:
+        data: dict[str, Any] = self.issuer_details.data
+        return data
 
     @property
     def is_cancelled(self) -> bool:

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
@@ -31,12 +32,12 @@ def _signature_data_uri(name: str) -> str:
     return f"data:{kind};base64,{base64.b64encode(data).decode()}"
 
 
-def money(value) -> str:
+def money(value: Decimal | str | int) -> str:
     """« 1 234,50 » (French grouping, decimal comma): :func:`maillage.core.formats.amount`."""
     return amount(Decimal(value))
 
 
-def receipt_context(receipt: Receipt) -> dict:
+def receipt_context(receipt: Receipt) -> dict[str, Any]:
     issuer = receipt.issuer_snapshot
     evidence = issuer.get("evidence_date") or ""
     skills = [{**line, "value_display": money(line["value"])} for line in receipt.skills_detail]
@@ -82,7 +83,7 @@ STYLESHEET = Path(__file__).with_name("receipt.css")
 
 
 @lru_cache(maxsize=1)
-def _weasy():
+def _weasy() -> tuple[Any, Any, Any]:  # WeasyPrint ships no types
     """WeasyPrint, its font configuration and the parsed stylesheet: loaded once per process (pango costs ~0.5 s)."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
@@ -97,7 +98,8 @@ _render_lock = threading.Lock()
 def html_to_pdf(html: str, *, styled: bool = True) -> bytes:
     html_class, stylesheet, fonts = _weasy()
     with _render_lock:  # the shared font configuration is not meant for concurrent use
-        return html_class(string=html).write_pdf(stylesheets=[stylesheet] if styled else None, font_config=fonts)
+        pdf: bytes = html_class(string=html).write_pdf(stylesheets=[stylesheet] if styled else None, font_config=fonts)
+        return pdf
 
 
 def render_receipt_pdf(receipt: Receipt) -> bytes:

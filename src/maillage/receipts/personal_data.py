@@ -8,41 +8,47 @@ daily purge when the hold ends.
 
 from __future__ import annotations
 
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import connections, models, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, QuerySet
 
 from maillage.core.personal_data import DELETE, Retention, Source, years_before
 from maillage.receipts.guard import purge_allowed
 
+if TYPE_CHECKING:
+    from maillage.receipts.models import Donor, IndividualGift
 
-def _gift_hold(gift):
+
+def _gift_hold(gift: IndividualGift) -> date | None:
     dates = [r.retain_until for r in gift.receipts.all()]
     return max(dates) if dates else None
 
 
-def _old_gifts(queryset, today):
+def _old_gifts(queryset: QuerySet[Any], today: date) -> QuerySet[Any]:
     return queryset.filter(received_on__lt=years_before(today, settings.MAILLAGE_RETENTION_ACCOUNTING_YEARS)).exclude(
         donor_name="Donateur effacé"
     )
 
 
-def _donor_hold(donor):
+def _donor_hold(donor: Donor) -> date | None:
     dates = [r.retain_until for gift in donor.gifts.all() for r in gift.receipts.all()]
     return max(dates) if dates else None
 
 
-def _old_donors(queryset, today):
+def _old_donors(queryset: QuerySet[Any], today: date) -> QuerySet[Any]:
     """Donors none of whose gifts is younger than the accounting period (a donor without gifts goes too)."""
     cutoff = years_before(today, settings.MAILLAGE_RETENTION_ACCOUNTING_YEARS)
     return queryset.exclude(gifts__received_on__gte=cutoff).exclude(full_name="Donateur effacé")
 
 
-def _expired_receipts(queryset, today):
+def _expired_receipts(queryset: QuerySet[Any], today: date) -> QuerySet[Any]:
     return queryset.filter(retain_until__lt=today)
 
 
-def _delete_receipts(queryset, terms) -> int:
+def _delete_receipts(queryset: QuerySet[Any], terms: list[str]) -> int:
     """Receipts go only past their retention (the hold is checked before); a receipt replaced by a kept one stays
     (PROTECT) until its replacement goes too."""
     deleted = 0

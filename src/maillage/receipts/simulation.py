@@ -32,9 +32,11 @@ Person (art. 200; service-public.fr F426; BOI-IR-RICI-250-30):
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
 
 from maillage.core import legal
 
@@ -118,7 +120,10 @@ class YearResult:
         return self.gifts - self.reduction
 
 
-def _check_years(years: list) -> list:
+YearT = TypeVar("YearT", CompanyYear, IndividualYear)
+
+
+def _check_years(years: Sequence[YearT]) -> list[YearT]:
     ordered = sorted(years, key=lambda y: y.year)
     if not ordered:
         raise ValueError("Indiquez au moins une année.")
@@ -143,7 +148,8 @@ def _check_years(years: list) -> list:
 
 def _opening(opening: dict[int, Decimal] | None, first_year: int, rate: Decimal) -> deque[Portion]:
     carried: deque[Portion] = deque()
-    for origin in sorted(opening or {}):
+    opening = opening or {}
+    for origin in sorted(opening):
         amount = Decimal(opening[origin])
         if amount < 0:
             raise ValueError(f"Report de {origin} : le montant doit être positif ou nul.")
@@ -259,7 +265,17 @@ def simulate_company(years: list[CompanyYear], opening: dict[int, Decimal] | Non
     return results
 
 
-def _result(year, gifts, ceiling, taken_now, taken_old, ledger, carried, expired) -> YearResult:
+def _result(
+    year: int,
+    gifts: Decimal,
+    ceiling: Decimal,
+    taken_now: Decimal,
+    taken_old: Decimal,
+    ledger: _Ledger,
+    carried: deque[Portion],
+    expired: dict[int, Decimal],
+) -> YearResult:
+
     remaining = _remaining(carried)
     return YearResult(
         year=year,

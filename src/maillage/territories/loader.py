@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from maillage.core.sql import upsert
+from maillage.core.bulk_upsert import upsert
 from maillage.core.text import normalize
 from maillage.territories.models import Commune, Departement, Epci, Naf, ReferenceDataVersion, Region
 
@@ -34,7 +34,7 @@ def data_checksum() -> str:
     return digest.hexdigest()
 
 
-def load_reference_data(*, force: bool = False, after_load: Callable[[], None] | None = None) -> dict[str, int]:
+def load_reference_data(*, force: bool = False, after_load: Callable[[], object] | None = None) -> dict[str, int]:
     """Load régions, départements, EPCI, communes and NAF codes; return the counts, or {} when up to date."""
     checksum = data_checksum()
     current = ReferenceDataVersion.objects.filter(name=VERSION_KEY).first()

@@ -18,7 +18,7 @@ from maillage.web import (
     urls_receipts,
     urls_records,
 )
-from maillage.web.views import auth, directory, home, workspaces
+from maillage.web.views import auth, home, organizations, workspaces
 
 app_name = "web"
 
@@ -39,14 +39,14 @@ urlpatterns = [
     path("espace/jetons/", workspaces.api_tokens, name="api_tokens"),
     path("espace/jetons/<int:token_id>/revoquer/", workspaces.api_token_revoke, name="api_token_revoke"),
     path("invitations/<str:token>/", workspaces.invitation_accept, name="invitation_accept"),
-    path("annuaire/", directory.directory, name="directory"),
-    path("annuaire/nouvelle/", directory.organization_create, name="organization_create"),
-    path("annuaire/<int:organization_id>/", directory.organization_detail, name="organization_detail"),
-    path("annuaire/<int:organization_id>/corriger/", directory.organization_correct, name="organization_correct"),
-    path("annuaire/<int:organization_id>/notes/", directory.organization_note, name="organization_note"),
-    path("annuaire/<int:organization_id>/contacts/", directory.organization_contact, name="organization_contact"),
-    path("referentiel/communes/", directory.commune_options, name="commune_options"),
-    path("referentiel/organisations/", directory.organization_options, name="organization_options"),
+    path("annuaire/", organizations.organization_list, name="organization_list"),
+    path("annuaire/nouvelle/", organizations.organization_create, name="organization_create"),
+    path("annuaire/<int:organization_id>/", organizations.organization_detail, name="organization_detail"),
+    path("annuaire/<int:organization_id>/corriger/", organizations.organization_correct, name="organization_correct"),
+    path("annuaire/<int:organization_id>/notes/", organizations.organization_note, name="organization_note"),
+    path("annuaire/<int:organization_id>/contacts/", organizations.organization_contact, name="organization_contact"),
+    path("referentiel/communes/", organizations.commune_options, name="commune_options"),
+    path("referentiel/organisations/", organizations.organization_options, name="organization_options"),
 ]
 # Each area keeps its pages in its own module (one owner per file).
 for area in (

@@ -26,6 +26,7 @@ from maillage.audit.actions import record_event
 from maillage.audit.models import AuditEvent
 from maillage.core.roles import Role, role_at_least
 from maillage.workspaces import tokens
+from maillage.workspaces.claims import require_proved_email, verified_workspace_of
 from maillage.workspaces.models import ApiToken, Invitation, Membership, User, Workspace, hash_token
 
 UrlBuilder = Callable[[str], str]
@@ -57,7 +58,6 @@ def create_workspace(*, user: User, name: str, organization) -> Workspace:
     An organisation that already has a verified workspace gets no second seat: ask to join it
     (:func:`maillage.workspaces.claims.request_to_join`).
     """
-    from maillage.workspaces.claims import require_proved_email, verified_workspace_of
 
     name = (name or "").strip()
     refuse_control_characters(name, field="name", label="Le nom de l'espace")
@@ -90,9 +90,9 @@ def _role_of(user: User, workspace: Workspace) -> str | None:
 
 def _require(user: User, workspace: Workspace, minimum: str) -> str:
     role = _role_of(user, workspace)
-    if not role_at_least(role, minimum):
+    if role is None or not role_at_least(role, minimum):
         raise PermissionDenied("Votre rôle dans cet espace ne permet pas cette action.")
-    return role  # type: ignore[return-value]
+    return role
 
 
 UNPROVED_ADDRESS = (

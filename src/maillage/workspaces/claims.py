@@ -355,11 +355,11 @@ def _decidable(join_request: JoinRequest, actor) -> tuple[JoinRequest, str]:
         JoinRequest.objects.select_for_update(of=("self",)).select_related("workspace", "user").get(pk=join_request.pk)
     )
     actor_role = _role_of(actor, join.workspace)
-    if not role_at_least(actor_role, Role.ADMIN):
+    if actor_role is None or not role_at_least(actor_role, Role.ADMIN):
         raise PermissionDenied("Seuls les propriétaires et administrateurs de l'espace répondent aux demandes.")
     if join.status != JoinStatus.PENDING:
         raise ValidationError(f"Cette demande a déjà reçu une réponse ({join.get_status_display().lower()}).")
-    return join, actor_role  # type: ignore[return-value]
+    return join, actor_role
 
 
 @transaction.atomic

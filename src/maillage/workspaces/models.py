@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from typing import Self
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -14,9 +15,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from maillage.core.roles import Role
+from maillage.core.tenancy import WorkspaceScopedQuerySet
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def create_user(self, email: str, password: str | None = None, **extra):
@@ -101,8 +103,8 @@ class Workspace(models.Model):
         return self.verified_at is not None
 
 
-class MembershipQuerySet(models.QuerySet):
-    def active(self):
+class MembershipQuerySet(WorkspaceScopedQuerySet["Membership"]):
+    def active(self) -> Self:
         return self.filter(revoked_at__isnull=True, user__is_active=True)
 
 
@@ -138,6 +140,8 @@ class Invitation(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
+    objects = WorkspaceScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -164,6 +168,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -211,6 +217,8 @@ class OrganizationClaim(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     decision_reason = models.CharField("motif", max_length=500, blank=True)
 
+    objects = WorkspaceScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-submitted_at", "-id"]
         verbose_name = "revendication d'organisation"
@@ -242,6 +250,8 @@ class JoinRequest(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     decision_reason = models.CharField("motif", max_length=500, blank=True)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

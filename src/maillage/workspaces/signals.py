@@ -29,7 +29,7 @@ def _login_failed(sender, credentials, request=None, **kwargs) -> None:
 
     email = axes_username(request, credentials)
     user = User.objects.filter(email=email).first() if email else None
-    details = {"email": email}
+    details: dict[str, object] = {"email": email}
     if getattr(request, "axes_locked_out", False):
         details["locked"] = True
     record_event(action="auth.login_failed", actor=user, details=details, request=request)

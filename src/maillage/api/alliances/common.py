@@ -19,11 +19,12 @@ from ninja.errors import HttpError
 from pydantic import BeforeValidator
 
 from maillage.alliances.models import Alliance, Party
+from maillage.core import ids
 from maillage.core.tenancy import get_visible_or_404
 
 router = Router(tags=["Alliances"])
 
-MAX_ID = 2**31 - 1
+MAX_ID = ids.MAX_ID  # the bound of a row id, the same for pages and API
 MAX_PAGE = 10_000
 AMOUNT_DOC = (
     "Montant en euros : nombre JSON ou chaîne décimale avec un point (« 1500.50 ») ; "
@@ -63,11 +64,18 @@ def check_page(page: int, page_size: int) -> None:
         raise HttpError(422, "page_size : doit être compris entre 1 et 100.")
 
 
-def paginate(queryset: QuerySet, page: int, page_size: int) -> tuple[list, dict]:
-    """One page of rows and its counters: two queries (count and page) plus the queryset's prefetches."""
+def paginate(queryset: QuerySet, page: int, page_size: int, *, count: bool = True) -> tuple[list, dict]:
+    """One page of rows and its counters: two queries (count and page) plus the queryset's prefetches.
+
+    ``count=False`` (searches whose count would cost a second scan): one query, one row more than the page to
+    know ``has_next``, and no ``total``.
+    """
     check_page(page, page_size)
-    total = queryset.count()
     start = (page - 1) * page_size
+    if not count:
+        rows = list(queryset[start : start + page_size + 1])
+        return rows[:page_size], {"page": page, "page_size": page_size, "has_next": len(rows) > page_size}
+    total = queryset.count()
     rows = list(queryset[start : start + page_size])
     return rows, {"page": page, "page_size": page_size, "total": total, "has_next": start + len(rows) < total}
 

@@ -5,13 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Value, When
 from ninja import Field, Schema, Status
 
 from maillage.alliances import actions
 from maillage.alliances.lifecycle import Stage, allowed_moves
 from maillage.alliances.models import Alliance, Form, PartyRole, StageChange
-from maillage.alliances.queries import AllianceFilters, cold_after_days, cold_q, filtered_alliances
+from maillage.alliances.queries import (
+    AllianceFilters,
+    cold_after_days,
+    filtered_alliances,
+    is_cold,
+    my_party,
+    with_cold,
+)
 from maillage.api.alliances.common import (
     Id,
     Text,
@@ -168,9 +174,9 @@ def alliance_fields(a: Alliance) -> dict:
 
 
 def alliance_detail(a: Alliance, workspace) -> AllianceDetail:
-    mine = next((p.pk for p in a.parties.all() if p.workspace_id == workspace.pk and p.left_at is None), None)
+    mine = my_party(a, workspace)
     fields = alliance_fields(a)
-    fields["is_cold"] = Alliance.objects.filter(pk=a.pk).filter(cold_q(cold_after_days(workspace))).exists()
+    fields["is_cold"] = is_cold(a, workspace)
     leads = actions.is_lead(a, workspace)
     moves = [StageOut(code=s, label=Stage(s).label) for s in allowed_moves(a.stage)]
     return AllianceDetail(
@@ -182,7 +188,7 @@ def alliance_detail(a: Alliance, workspace) -> AllianceDetail:
         lead_organizations=[p.organization.name for p in actions.lead_parties(a)],
         proposable_stages=[] if leads or mine is None else moves,
         stage_changed_at=a.stage_changed_at,
-        my_party_id=mine,
+        my_party_id=mine.pk if mine else None,
         created_at=a.created_at,
     )
 
@@ -195,7 +201,7 @@ def stage_change_out(c: StageChange) -> StageChangeOut:
         to_stage_label=c.get_to_stage_display(),
         reason=c.reason,
         by=str(c.by) if c.by_id else None,
-        by_organization=c.by_workspace.organization.name if c.by_workspace_id else None,
+        by_organization=c.by_workspace.organization.name if c.by_workspace is not None else None,
         at=c.at,
     )
 
@@ -248,9 +254,7 @@ def list_alliances(
         cold=cold,
     )
     days = cold_after_days(request.workspace)
-    queryset = filtered_alliances(request.workspace, filters, cold_days=days).annotate(
-        is_cold=Case(When(cold_q(days), then=Value(True)), default=Value(False))
-    )
+    queryset = with_cold(filtered_alliances(request.workspace, filters, cold_days=days), days)
     rows, counters = paginate(queryset.prefetch_related(parties_prefetch()), page, page_size)
     return AlliancePage(items=[AllianceOut(**alliance_fields(a)) for a in rows], **counters)
 
@@ -314,14 +318,13 @@ def update_alliance(request, alliance_id: int, payload: AlliancePatch):
 def move_alliance(request, alliance_id: int, payload: TransitionIn):
     alliance = visible_alliance(request, alliance_id)
     require_role(request)
-    actions.move_alliance(
+    change = actions.record_stage_move(
         alliance=alliance,
         workspace=request.workspace,
         user=request.user,
         to_stage=payload.to_stage,
         reason=payload.reason,
     )
-    change = StageChange.objects.select_related("by", "by_workspace__organization").filter(alliance=alliance).last()
     return Status(201, stage_change_out(change))
 
 

@@ -1,6 +1,6 @@
 """Proposals to the lead party (decision 0016): the lead's workspace decides the stage and the description of a
 shared alliance (PATCH and /transitions answer 403 to the others); the other parties propose, the lead accepts
-or refuses. No business rule here: :mod:`maillage.alliances.proposals`.
+or refuses. No business rule here: :mod:`maillage.alliances.actions` (the rule in :mod:`maillage.alliances.lead`).
 """
 
 from __future__ import annotations

@@ -252,7 +252,7 @@ def record_signed_agreement(
     request,
     alliance_id: int,
     metadata: FormField[str] = None,  # type: ignore[assignment]  # optional here, so that 404/403 come first
-    file: File[UploadedFile] = None,  # type: ignore[assignment]
+    file: File[UploadedFile] = None,  # type: ignore[assignment]  # the same: ninja's File is not Optional
 ):
     alliance = visible_alliance(request, alliance_id)
     require_role(request)
@@ -270,7 +270,7 @@ def record_signed_agreement(
             errors["metadata"] = [
                 " ".join(d["message"] for d in details) or "Le champ « metadata » n'est pas un objet JSON valide."
             ]
-    if errors:
+    if errors or payload is None:  # no payload: an error on « metadata » above
         raise ValidationError(errors)
     return Status(201, agreement_out(_record(request, alliance, payload, file=file)))
 
@@ -420,7 +420,7 @@ def note_out(n: AllianceNote) -> NoteOut:
 )
 def list_notes(request, alliance_id: int):
     alliance = visible_alliance(request, alliance_id)
-    notes = AllianceNote.objects.filter(alliance=alliance, workspace=request.workspace).select_related("author")
+    notes = AllianceNote.objects.visible_to(request.workspace).filter(alliance=alliance).select_related("author")
     return [note_out(n) for n in notes]
 
 

@@ -11,7 +11,7 @@ CHUNK = 2000
 
 
 def contribution_key(workspace_id: int, natural_key: str) -> str:
-    """As ``maillage.exchange.bulk.contribution_key`` (copied: a migration keeps working if that module changes)."""
+    """As ``maillage.exchange.batch_writes.contribution_key`` (copied: a migration keeps working if that module changes)."""
     return hashlib.sha256(f"{workspace_id}\x1f{natural_key}".encode()).hexdigest()[:32]
 
 

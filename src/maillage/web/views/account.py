@@ -166,7 +166,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @workspace_required(Role.ADMIN)
 @require_POST
 def invitation_cancel(request, invitation_id: int):
-    invitation = get_visible_or_404(Invitation.objects.filter(workspace=request.workspace), pk=invitation_id)
+    invitation = get_visible_or_404(Invitation.objects.visible_to(request.workspace), pk=invitation_id)
     try:
         actions.cancel_invitation(actor=request.user, invitation=invitation, request=request)
     except (ValidationError, PermissionDenied) as exc:

@@ -10,7 +10,6 @@ from django import forms as djforms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_date
@@ -29,8 +28,9 @@ from maillage.alliances.models import (
     PartyRole,
     Proposal,
     StageChange,
-    WorkspaceSettings,
 )
+from maillage.contributions import overview
+from maillage.core.ids import check_id
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_visible_or_404, workspace_required
 from maillage.organizations.models import Cause, Organization
@@ -38,7 +38,7 @@ from maillage.organizations.models import Kind as OrganizationKind
 from maillage.organizations.search import DirectoryQuery, search_directory
 from maillage.territories.models import Departement, Region
 from maillage.web.forms import apply_errors
-from maillage.web.forms_alliances import (
+from maillage.web.forms.alliances import (
     AllianceEditForm,
     AllianceForm,
     AllianceNoteForm,
@@ -49,14 +49,8 @@ from maillage.web.forms_alliances import (
 )
 from maillage.web.views.workspaces import verified_required
 
-MAX_PK = 2**63 - 1
-
-
-def check_pk(value: int) -> int:
-    """An id from a URL or a form that no database row can have answers 404 (SQLite would overflow)."""
-    if not 0 < value <= MAX_PK:
-        raise Http404("Objet introuvable.")
-    return value
+# An id from a URL or a form that no database row can have answers 404 (one bound for pages and API).
+check_pk = check_id
 
 
 def get_alliance(request, alliance_id: int) -> Alliance:
@@ -129,14 +123,14 @@ def alliance_board(request):
 def alliance_settings(request):
     form = SettingsForm(request.POST)
     if form.is_valid():
-        WorkspaceSettings.objects.update_or_create(
-            workspace=request.workspace, defaults={"cold_after_days": form.cleaned_data["cold_after_days"]}
+        actions.set_cold_after_days(
+            workspace=request.workspace, user=request.user, days=form.cleaned_data["cold_after_days"], request=request
         )
         messages.success(
             request, f"Une relation sans échange depuis {form.cleaned_data['cold_after_days']} jours est signalée."
         )
     else:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("web:alliance_board")
 
 
@@ -221,9 +215,10 @@ def _detail_context(request, alliance: Alliance) -> dict:
         )
     }
     for party in parties:
-        party.minutes = minutes.get(party.pk, 0)
-        party.hours = round(party.minutes / 60, 1)
-        party.pending_invitation = pending.get(party.pk)
+        # attached for the template (the page's own figures, not the model's)
+        party.minutes = minutes.get(party.pk, 0)  # type: ignore[attr-defined]
+        party.hours = round(party.minutes / 60, 1)  # type: ignore[attr-defined]
+        party.pending_invitation = pending.get(party.pk)  # type: ignore[attr-defined]
     return {
         "alliance": alliance,
         "parties": parties,
@@ -231,10 +226,10 @@ def _detail_context(request, alliance: Alliance) -> dict:
         "moves": [(s, Stage(s).label) for s in allowed_moves(alliance.stage) if s != Stage.ABANDONED],
         "can_abandon": Stage.ABANDONED in allowed_moves(alliance.stage),
         "stage_log": StageChange.objects.filter(alliance=alliance).select_related("by", "by_workspace__organization"),
-        "notes": AllianceNote.objects.filter(alliance=alliance, workspace=workspace).select_related("author"),
+        "notes": AllianceNote.objects.visible_to(workspace).filter(alliance=alliance).select_related("author"),
         "interactions": Interaction.objects.filter(alliance=alliance).select_related("workspace__organization")[:5],
         "agreements": alliance.agreements.all(),
-        "contributions": queries.latest_contributions(alliance, 10),
+        "contributions": overview.latest_contributions(alliance, 10),
         "note_form": AllianceNoteForm(),
         "invite_form": InvitePartyForm(),
         # Decision 0016: the lead decides the stage and the description; the others propose.
@@ -362,7 +357,7 @@ def alliance_invite(request, alliance_id: int):
     form = InvitePartyForm(request.POST)
     if not form.is_valid():
         messages.error(
-            request, "Invitation non envoyée : " + " ".join(e for errs in form.errors.values() for e in errs)
+            request, "Invitation non envoyée : " + " ".join(str(e) for errs in form.errors.values() for e in errs)
         )
         return redirect("web:alliance_detail", alliance.pk)
     party = next((p for p in alliance.parties.all() if p.pk == form.cleaned_data["party"]), None)
@@ -507,11 +502,11 @@ def alliance_timeline(request, alliance_id: int):
         until = None
     skip = request.GET.get("passer") or ""
     skip = int(skip) if skip.isdecimal() and len(skip) < 9 else 0  # events of that day already shown
-    events, older = queries.timeline(alliance, request.workspace, until=until, skip=skip)
+    events, older = overview.timeline(alliance, request.workspace, until=until, skip=skip)
     contribution_url = _url_of_id("web:contribution_detail")
     for event in events:  # up to 150 events: one reverse() for all, not one per contribution
         if event.kind == "contribution":
-            event.obj.detail_url = contribution_url(event.obj.pk)
+            event.obj.detail_url = contribution_url(event.obj.pk)  # type: ignore[attr-defined]  # for the template
     return render(
         request, "web/alliances/timeline.html", {"alliance": alliance, "events": events, "older": older, "until": until}
     )

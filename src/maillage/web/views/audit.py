@@ -7,12 +7,11 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 
-from maillage.audit import queries
-from maillage.audit.actions import export_journal
 from maillage.audit.labels import FAMILIES, action_label, target_label
-from maillage.core.export import csv_response
 from maillage.core.roles import Role
+from maillage.core.spreadsheets import csv_response
 from maillage.core.tenancy import workspace_required
+from maillage.workspaces import journal as queries
 
 PAGE_SIZE = 50
 
@@ -30,8 +29,8 @@ def journal(request):
     filters, errors = _filters(request, members)
     page = Paginator(queries.journal(request.workspace, filters, members), PAGE_SIZE).get_page(request.GET.get("page"))
     for event in page:
-        event.label = action_label(event.action)
-        event.target_name = target_label(event.target_type)
+        event.label = action_label(event.action)  # type: ignore[attr-defined]  # attached for the template
+        event.target_name = target_label(event.target_type)  # type: ignore[attr-defined]  # attached for the template
     querystring = request.GET.copy()
     querystring.pop("page", None)
     return render(
@@ -55,5 +54,7 @@ def journal_export(request):
     filters, errors = _filters(request, members)
     if errors:
         return journal(request)
-    headers, rows = export_journal(workspace=request.workspace, user=request.user, filters=filters, request=request)
+    headers, rows = queries.export_journal(
+        workspace=request.workspace, user=request.user, filters=filters, request=request
+    )
     return csv_response(f"journal-audit-{timezone.localdate():%Y-%m-%d}", headers, rows)

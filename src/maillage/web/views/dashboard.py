@@ -12,12 +12,13 @@ from django.utils import timezone
 from maillage.alliances import queries
 from maillage.alliances.lifecycle import Stage
 from maillage.audit.actions import record_event
+from maillage.contributions import overview
 from maillage.contributions.queries import given_by, is_giver_side
-from maillage.core.export import csv_response, xlsx_response
 from maillage.core.roles import Role
+from maillage.core.spreadsheets import csv_response, xlsx_response
 from maillage.core.tenancy import workspace_required
 
-RESOURCE_HEADERS = [label for _key, _kind, label in queries.RESOURCE_KINDS]
+RESOURCE_HEADERS = [label for _key, _kind, label in overview.RESOURCE_KINDS]
 
 
 def _resources(row) -> list:
@@ -28,7 +29,7 @@ def _table(name: str, workspace) -> tuple[str, list[str], list[list]]:
     """(title, French headers, rows) of one dashboard table, every row included."""
     if name == "alliances":
         headers = ["Alliance", "Étape", "Heures investies", *RESOURCE_HEADERS, "Total obtenu (€)", "Promis (€)"]
-        rows = [[row.label, row.stage_label, row.hours, *_resources(row)] for row in queries.alliance_table(workspace)]
+        rows = [[row.label, row.stage_label, row.hours, *_resources(row)] for row in overview.alliance_table(workspace)]
         return "Par alliance", headers, rows
     if name == "refroidissement":
         days = queries.cold_after_days(workspace)
@@ -38,7 +39,7 @@ def _table(name: str, workspace) -> tuple[str, list[str], list[list]]:
             for a in queries.cold_list(workspace, days=days)
         ]
         return "Relations qui refroidissent", headers, rows
-    data = queries.dashboard(workspace)
+    data = overview.dashboard(workspace)
     if name == "types-partenaires":
         headers = [
             "Type de partenaire",
@@ -66,7 +67,7 @@ EXPORTS = {
 
 @workspace_required(Role.VIEWER)
 def dashboard(request):
-    data = queries.dashboard(request.workspace)
+    data = overview.dashboard(request.workspace)
     # A company, a commune or a foundation mostly gives: its first figures are what it gave (decision 0016).
     given = given_by(request.workspace) if is_giver_side(request.workspace.organization) else None
     return render(request, "web/dashboard/dashboard.html", {"data": data, "exports": EXPORTS, "given": given})

@@ -158,7 +158,7 @@ def diagnostic_year(request, year: int):
             return redirect(f"{reverse('web:diagnostic')}?annee={year}")
         funder_rows = [{"name": n, "source": s, "amount": a} for n, s, a in rows]
     else:
-        initial = {}
+        initial: dict[str, object] = {}
         if record:
             initial = {s: record.amount(s) for s in Source.values}
             initial.update({n: getattr(record, n) for n, _ in HUMAN_FIELDS})

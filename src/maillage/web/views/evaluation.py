@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, cast
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -44,7 +47,7 @@ class OpenEvaluationForm(forms.Form):
 
     def __init__(self, alliances, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["alliance"].choices = [(a.pk, a.name) for a in alliances]
+        cast(forms.ChoiceField, self.fields["alliance"]).choices = [(a.pk, a.name) for a in alliances]
 
 
 NSP = "__nsp"  # suffix of the « ne sait pas / non applicable » box beside a number
@@ -54,12 +57,13 @@ class AnswerForm(forms.Form):
     """One field per question of the party's variant, and one per objective it reports on; values are checked by
     the action (French messages). Every scale offers « ne sait pas / non applicable », every number a box for it."""
 
-    def __init__(self, questions, *args, objectives=(), disabled: bool = False, **kwargs):
+    def __init__(self, questions, *args: Any, objectives=(), disabled: bool = False, **kwargs: Any):
         initial = dict(kwargs.pop("initial", None) or {})
         for key, value in list(initial.items()):
             if value == NOT_KNOWN and not any(q.code == key and q.kind == QuestionKind.SCALE for q in questions):
                 initial[key], initial[key + NSP] = "", True
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
         self.questions = questions
         self.objectives = list(objectives)
         for q in questions:
@@ -154,7 +158,7 @@ def _list_context(request, form=None) -> dict:
         for r in Response.objects.filter(evaluation__in=[e.pk for e in evaluations], party__workspace=workspace)
     }
     for evaluation in evaluations:
-        evaluation.own_response = own.get(evaluation.pk)
+        evaluation.own_response = own.get(evaluation.pk)  # type: ignore[attr-defined]  # for the template
     alliances = list(Alliance.objects.visible_to(workspace).only("id", "name").order_by("name"))
     # The start page's « to send » link fills the form in (alliance, period).
     initial = {
@@ -236,7 +240,7 @@ class LinkForm(forms.Form):
 
     def __init__(self, parties, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["party"].choices = [(p.pk, p.organization.name) for p in parties]
+        cast(forms.ChoiceField, self.fields["party"]).choices = [(p.pk, p.organization.name) for p in parties]
 
 
 def _links_context(evaluation: Evaluation, link_form=None) -> dict:
@@ -245,8 +249,9 @@ def _links_context(evaluation: Evaluation, link_form=None) -> dict:
         ResponseLink.objects.filter(response__evaluation=evaluation).select_related("response__party__organization")
     )
     for link in links:
-        link.state_code = link.state(now)
-        link.state_label = LINK_STATES[link.state_code]
+        # attached for the template
+        link.state_code = link.state(now)  # type: ignore[attr-defined]
+        link.state_label = LINK_STATES[link.state_code]  # type: ignore[attr-defined]
     outside = _outside_parties(evaluation)
     return {
         "links": links,
@@ -314,7 +319,7 @@ def evaluation_answer(request, evaluation_id: int):
     )
 
 
-def _post_action(request, evaluation_id: int, run, success: str):
+def _post_action(request, evaluation_id: int, run, success: str | Callable[[Any], str]):
     evaluation = _evaluation(request, evaluation_id)
     try:
         result = run(evaluation)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
@@ -11,18 +9,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-import maillage.demo
 from maillage.audit.actions import record_event
 from maillage.core.roles import Role, role_at_least
 from maillage.core.tenancy import get_visible_or_404, workspace_required
-from maillage.exchange import runner
+from maillage.exchange import actions, queries
 from maillage.exchange.archive import build_archive
 from maillage.exchange.export import TABLES, table_response
-from maillage.exchange.fields import FIELDS, missing_required
-from maillage.exchange.jobs import create_job, read_again
-from maillage.exchange.models import Entity, ImportJob, JobStatus
-from maillage.exchange.parsed import load
+from maillage.exchange.fields import FIELDS
+from maillage.exchange.models import Entity, ImportJob
 from maillage.exchange.readers import DELIMITER_NAMES, ENCODING_NAMES, MAX_FILE_BYTES, FileRefused
+from maillage.exchange.sample_files import SAMPLES, SAMPLES_DIR
 from maillage.exchange.undo import undo_import
 
 JOBS_SHOWN = 20
@@ -37,13 +33,10 @@ PREVIEW_ORDER = {
         + ["Formes", "Partenaires", "De", "À", "Nature", "Valeur (€)", "Statut", "Date", "Durée"]
     )
 }
-# Files to try the import with on the demo data, offered on the page: file name → what it holds.
-SAMPLES_DIR = Path(maillage.demo.__file__).parent / "samples"
-SAMPLES = {"contributions-demo.csv": Entity.CONTRIBUTION}
 
 
 def _jobs(request):
-    return ImportJob.objects.filter(workspace=request.workspace).defer("content", "parsed")
+    return queries.import_jobs(request.workspace)
 
 
 def _job(request, job_id):
@@ -77,42 +70,31 @@ def exchange_sample(request, name):
 @require_POST
 def import_upload(request):
     upload = request.FILES.get("file")
-    entity = request.POST.get("entity", "")
-    error = None
-    if upload is None:
-        error = "Choisissez un fichier à importer (CSV, XLSX ou archive ZIP de Maillage)."
-    elif upload.size > MAX_FILE_BYTES:
-        error = f"Le fichier pèse {upload.size / 1024 / 1024:.1f} Mo ; {MAX_FILE_BYTES // 1024 // 1024} Mo au plus."
-    else:
-        try:
-            job = create_job(
-                workspace=request.workspace,
-                user=request.user,
-                entity=entity,
-                filename=upload.name,
-                content=upload.read(),
-            )
-        except FileRefused as exc:
-            error = str(exc)
-    if error:
-        messages.error(request, f"Fichier refusé : {error}")
+    content = None
+    if upload is not None:  # a file too large is not read: the action refuses it by its size
+        content = upload.read() if upload.size <= MAX_FILE_BYTES else b""
+    try:
+        uploaded = actions.upload_import(
+            workspace=request.workspace,
+            user=request.user,
+            entity=request.POST.get("entity", ""),
+            filename=upload.name if upload else "",
+            content=content,
+            size=upload.size if upload else None,
+        )
+    except FileRefused as exc:
+        messages.error(request, f"Fichier refusé : {exc}")
         return redirect("web:exchange_home")
-    same_file = _jobs(request).filter(content_hash=job.content_hash, entity=job.entity).exclude(pk=job.pk)
-    previous = same_file.filter(status=JobStatus.DONE).first()
-    if previous:
+    job = uploaded.job
+    if uploaded.previous_done_at:
         messages.warning(
             request,
-            f"Ce fichier a déjà été importé le {timezone.localtime(previous.finished_at):%d/%m/%Y} : les lignes "
+            f"Ce fichier a déjà été importé le {timezone.localtime(uploaded.previous_done_at):%d/%m/%Y} : les lignes "
             "déjà enregistrées seront reconnues et ne seront pas dupliquées.",
         )
-    # The same file again: offer the columns chosen last time (the natural keys, hence idempotency, depend on them).
-    checked = same_file.exclude(status=JobStatus.UPLOADED).only("mapping").first()
-    if checked and checked.mapping != job.mapping:
-        job.mapping = checked.mapping
-        job.save(update_fields=["mapping"])
+    if uploaded.mapping_reused:
         messages.info(request, "Les colonnes choisies lors du dépôt précédent de ce fichier ont été reprises.")
     if job.entity == Entity.ARCHIVE:
-        runner.validate(job)
         return redirect("web:import_report", job_id=job.pk)
     return redirect("web:import_mapping", job_id=job.pk)
 
@@ -120,75 +102,61 @@ def import_upload(request):
 @workspace_required(Role.MEMBER)
 def import_mapping(request, job_id):
     job = _job(request, job_id)
-    if job.entity == Entity.ARCHIVE or job.status not in {JobStatus.UPLOADED, JobStatus.VALIDATED}:
+    if not queries.is_mappable(job):
         return redirect("web:import_report", job_id=job.pk)
     job = ImportJob.objects.get(pk=job.pk)
     if request.method == "POST" and "reread" in request.POST:
         # The person's encoding and separator (empty: detected): read the file again, guess the columns again.
         encoding, delimiter = request.POST.get("encoding", ""), request.POST.get("delimiter", "")
         try:
-            read_again(
-                job,
+            actions.choose_reading(
+                job=job,
                 encoding=encoding if encoding in ENCODING_NAMES else "",
                 delimiter=delimiter if delimiter in DELIMITER_NAMES else "",
             )
         except FileRefused as exc:
             messages.error(request, str(exc))
         return redirect("web:import_mapping", job_id=job.pk)
-    table = None
-    if job.parsed is not None or not job.message:
-        try:
-            table = load(job)
-        except FileRefused as exc:
-            job.message = str(exc)
-    reading = {
-        "encodings": list(ENCODING_NAMES.items()),
-        "delimiters": list(DELIMITER_NAMES.items()),
-        "refused": job.message if table is None else "",
-    }
-    if table is None:  # rows that do not fit the header: the person chooses the separator or the encoding
-        return render(request, "web/exchange/mapping.html", {"job": job, "columns": [], "reading": reading})
-    fields = FIELDS[job.entity]
     errors = []
     if request.method == "POST":
-        valid = {f.name for f in fields}
-        mapping = {}
-        for index in range(len(table.headers)):
+        valid = {f.name for f in FIELDS[job.entity]}
+        reading = queries.reading_of(job)
+        columns = len(reading.table.headers) if reading.table else 0
+        mapping: dict[str, str] = {}
+        for index in range(columns):
             chosen = request.POST.get(f"col-{index}", "")
             if chosen in valid:
-                if chosen in mapping.values():
-                    errors.append(
-                        f"Le champ « {next(f.label for f in fields if f.name == chosen)} » est choisi deux fois."
-                    )
-                mapping[str(index)] = chosen
-        missing = missing_required(job.entity, mapping)
-        errors += [f"Choisissez la colonne du champ obligatoire « {f.label} »." for f in missing]
-        job.mapping = mapping
-        if not errors:
-            job.save(update_fields=["mapping"])
-            runner.validate(job)
+                mapping.setdefault(str(index), chosen)
+        try:
+            actions.set_mapping(job=job, mapping=mapping)
+        except ValidationError as exc:
+            errors = exc.message_dict.get("mapping", exc.messages) if hasattr(exc, "error_dict") else exc.messages
+            job.mapping = mapping  # shown again as chosen, not saved
+        except FileRefused:
+            pass  # shown below with the choice of separator and encoding
+        else:
             return redirect("web:import_report", job_id=job.pk)
-    columns = [
-        {
-            "index": i,
-            "header": h,
-            "chosen": job.mapping.get(str(i), ""),
-            "samples": [r[i] for r in table.rows[:3] if i < len(r)],
-        }
-        for i, h in enumerate(table.headers)
-    ]
+    reading = queries.reading_of(job)
+    context = {
+        "encodings": list(ENCODING_NAMES.items()),
+        "delimiters": list(DELIMITER_NAMES.items()),
+        "refused": reading.refused if reading.table is None else "",
+    }
+    if reading.table is None:  # rows that do not fit the header: the person chooses the separator or the encoding
+        return render(request, "web/exchange/mapping.html", {"job": job, "columns": [], "reading": context})
+    table = reading.table
     return render(
         request,
         "web/exchange/mapping.html",
         {
             "job": job,
-            "columns": columns,
-            "fields": fields,
+            "columns": [vars(c) for c in reading.columns],
+            "fields": reading.fields,
             "errors": errors,
             "table": table,
             "encoding": ENCODINGS.get(table.encoding, table.encoding),
             "delimiter": DELIMITERS.get(table.delimiter, table.delimiter),
-            "reading": reading,
+            "reading": context,
         },
     )
 
@@ -207,7 +175,7 @@ def import_report(request, job_id):
             "can_import": role_at_least(request.workspace_role, Role.MEMBER),
             "report_head": job.report[:200],
             # Checked, not yet run: the accepted rows not imported before (the others will be skipped).
-            "new_rows": job.accepted_rows - job.skipped_rows if job.status == JobStatus.VALIDATED else None,
+            "new_rows": queries.new_rows(job),
         },
     )
 
@@ -216,18 +184,12 @@ def import_report(request, job_id):
 @require_POST
 def import_start(request, job_id):
     job = _job(request, job_id)
-    if job.status not in {JobStatus.VALIDATED, JobStatus.FAILED} or (
-        job.status == JobStatus.FAILED and not job.total_rows
-    ):
-        messages.error(request, "Cet import ne peut pas être lancé dans son état actuel.")
+    decisions = {str(p["row"]): request.POST.get(f"match-{p['row']}", "match") for p in job.proposals}
+    try:
+        actions.start_import(job=job, user=request.user, decisions=decisions, request=request)
+    except actions.NotReady as exc:
+        messages.error(request, " ".join(exc.messages))
         return redirect("web:import_report", job_id=job.pk)
-    decisions = {}
-    for proposal in job.proposals:
-        choice = request.POST.get(f"match-{proposal['row']}", "match")
-        decisions[str(proposal["row"])] = "new" if choice == "new" else "match"
-    job.decisions = decisions
-    job.save(update_fields=["decisions"])
-    runner.start(job, user=request.user, request=request)
     messages.success(request, "Import lancé : suivez sa progression ci-dessous.")
     return redirect("web:import_report", job_id=job.pk)
 
@@ -241,7 +203,7 @@ def import_progress(request, job_id):
 @workspace_required(Role.VIEWER)
 def import_report_csv(request, job_id):
     job = _job(request, job_id)
-    from maillage.core.export import csv_response
+    from maillage.core.spreadsheets import csv_response
 
     rows = [[r[0], r[1], r[2], r[3]] for r in job.report]
     record_event(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -102,7 +104,7 @@ class ItemForm(forms.Form):
 
     def __init__(self, *args, item_type: str, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["causes"].choices = [(c.code, c.label) for c in Cause.objects.all()]
+        cast(forms.ChoiceField, self.fields["causes"]).choices = [(c.code, c.label) for c in Cause.objects.all()]
         keep = self.FIELDS[item_type] + ([] if editing else ["publish"])
         for name in list(self.fields):
             if name not in keep:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from maillage.core.roles import Role
 from maillage.core.tenancy import workspace_required
-from maillage.observatory import export, position, queries, svgmap
+from maillage.observatory import position, published, queries, svgmap
 from maillage.observatory.indicators import BY_CODE, INDICATORS, MAP_INDICATORS, format_value, value_of
 from maillage.observatory.models import Level, RefreshRun
 
@@ -136,7 +137,7 @@ def territory(request, level: str = Level.FRANCE, code: str = "FR"):
     def level_url(lvl, cd):
         return reverse("web:observatory_territory", kwargs={"level": lvl, "code": cd})
 
-    context = {
+    context: dict[str, Any] = {
         "level": level,
         "level_label": Level(level).label,
         "code": code,
@@ -186,34 +187,34 @@ def open_data(request):
     return render(
         request,
         "web/observatory/open_data.html",
-        {"indicators": INDICATORS, "levels": Level.choices, "years": queries.years(), "rules": export.RULES},
+        {"indicators": INDICATORS, "levels": Level.choices, "years": queries.years(), "rules": published.RULES},
     )
 
 
 def data_csv(request):
-    query = export.ExportQuery.parse(request.GET)
-    response = HttpResponse("".join(export.csv_lines(query)), content_type="text/csv; charset=utf-8")
+    query = published.ExportQuery.parse(request.GET)
+    response = HttpResponse("".join(published.csv_lines(query)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{query.filename}.csv"'
     return response
 
 
 def data_json(request):
-    query = export.ExportQuery.parse(request.GET)
-    return JsonResponse(export.as_json(query), json_dumps_params={"ensure_ascii": False})
+    query = published.ExportQuery.parse(request.GET)
+    return JsonResponse(published.as_json(query), json_dumps_params={"ensure_ascii": False})
 
 
 def definitions_csv(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="observatoire-definitions.csv"'
     writer = csv.writer(response)
-    for row in export.definition_rows():
+    for row in published.definition_rows():
         writer.writerow(row)
     return response
 
 
 def definitions_json(request):
     return HttpResponse(
-        json.dumps(export.definitions(), ensure_ascii=False), content_type="application/json; charset=utf-8"
+        json.dumps(published.definitions(), ensure_ascii=False), content_type="application/json; charset=utf-8"
     )
 
 

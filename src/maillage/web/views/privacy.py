@@ -3,6 +3,7 @@ deletion of one's own account, and the public legal pages. No rule here: ``maill
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -38,7 +39,7 @@ def _results(workspace, query):
 @workspace_required(Role.ADMIN)
 def person(request):
     raw = request.GET.get("q")
-    context = {"q": raw or "", "results": None, "errors": {}, "rules": actions.retention_rules()}
+    context: dict[str, Any] = {"q": raw or "", "results": None, "errors": {}, "rules": actions.retention_rules()}
     status = 200
     if raw is not None:
         try:

@@ -12,20 +12,20 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from maillage.audit.actions import record_event
-from maillage.contributions.models import GIFT_KINDS, Contribution
+from maillage.contributions.models import Contribution
 from maillage.contributions.queries import is_giver_side
 from maillage.core.formats import money, of
 from maillage.core.legal import RECEIPT_RETENTION_YEARS
 from maillage.core.roles import Role, role_at_least
 from maillage.core.tenancy import get_visible_or_404, workspace_required
 from maillage.receipts import accounting, actions, simulation
+from maillage.receipts import queries as receipts_queries
 from maillage.receipts.batch import start_batch
 from maillage.receipts.declaration import declaration_for, reminder_for
 from maillage.receipts.models import (
@@ -176,8 +176,7 @@ def receipts_home(request):
         Receipt.objects.visible_to(workspace).select_related("replaces").order_by("-year", "-number"), 50
     ).get_page(request.GET.get("page"))
     pending = list(
-        actions.with_receipt_flag(Contribution.objects.visible_to(workspace))
-        .filter(receiver__organization_id=workspace.organization_id, kind__in=list(GIFT_KINDS), has_receipt=False)
+        receipts_queries.pending_gifts(workspace)
         .select_related("giver__organization", "receiver", "alliance")
         .order_by("-received_on", "-pk")[:100]
     )
@@ -190,9 +189,7 @@ def receipts_home(request):
             reason = refusal.message
         rows.append((contribution, reason))
     individual = list(
-        IndividualGift.objects.visible_to(workspace)
-        .exclude(Exists(Receipt.objects.filter(individual_gift=OuterRef("pk"), cancelled_at__isnull=True)))
-        .order_by("-received_on", "-pk")[:100]
+        receipts_queries.pending_individual_gifts(workspace).select_related(None).order_by("-received_on", "-pk")[:100]
     )
     today = timezone.localdate()
     context = {
@@ -417,7 +414,7 @@ def _parse_rows(text: str) -> list[tuple[int, Decimal, Decimal, Decimal]]:
             ) from None
         if not 2019 <= year <= 2100 or any(not v.is_finite() or v < 0 or v > Decimal("1e12") for v in values):
             raise ValueError(f"ligne {number} : année entre 2019 et 2100 et montants positifs attendus.")
-        rows.append((year, *values))
+        rows.append((year, values[0], values[1], values[2]))
     if not rows:
         raise ValueError("indiquez au moins une année.")
     if len(rows) > 30:
@@ -485,15 +482,19 @@ def receipts_simulation(request):
             rows = _parse_rows(data["rows"])
             opening = _parse_opening(data["opening"])
             if data["donor"] == "company":
-                years = [simulation.CompanyYear(y, a, g, d, _closing(data["closing"], y)) for y, a, g, d in rows]
-                results = simulation.simulate_company(years, opening)
+                company_years = [
+                    simulation.CompanyYear(y, a, g, d, _closing(data["closing"], y)) for y, a, g, d in rows
+                ]
+                results = simulation.simulate_company(company_years, opening)
             else:
                 dated = _parse_dated(data["dated"])
                 known = {row[0] for row in rows}
                 if set(dated) - known:
                     raise ValueError(f"des dons datés de {min(set(dated) - known)} n'ont pas leur ligne d'année.")
-                years = [simulation.IndividualYear(y, a, g, d, tuple(dated.get(y, ()))) for y, a, g, d in rows]
-                results = simulation.simulate_individual(years, opening)
+                individual_years = [
+                    simulation.IndividualYear(y, a, g, d, tuple(dated.get(y, ()))) for y, a, g, d in rows
+                ]
+                results = simulation.simulate_individual(individual_years, opening)
         except ValueError as exc:
             form.add_error("rows", f"Simulation impossible : {exc}")
     return render(request, "web/receipts/simulation.html", {"form": form, "results": results})

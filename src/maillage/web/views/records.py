@@ -18,18 +18,19 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from maillage.alliances import actions
-from maillage.alliances.models import Agreement, Alliance, Party
+from maillage.alliances.models import Agreement, Alliance, InteractionKind, Party
 from maillage.contributions import actions as contribution_actions
+from maillage.contributions import queries as contributions_queries
 from maillage.contributions.actions import CounterpartInput, SkillsInput
 from maillage.contributions.models import Contribution, Kind
 from maillage.contributions.queries import corrections_of
 from maillage.core.formats import money
-from maillage.core.legal import COUNTERPART_TOLERATED_SHARE, MONTHLY_PSS, SKILLS_PSS_MULTIPLIER, skills_ceiling
+from maillage.core.legal import COUNTERPART_TOLERATED_SHARE, SKILLS_PSS_MULTIPLIER, skills_ceiling
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_visible_or_404, workspace_required
 from maillage.organizations.models import Contact
 from maillage.web.forms import apply_errors
-from maillage.web.forms_alliances import (
+from maillage.web.forms.alliances import (
     COUNTERPART_ROWS,
     SKILLS_ROWS,
     AgreementForm,
@@ -158,13 +159,6 @@ def _skills_inputs(rows: list[dict]) -> tuple[list[SkillsInput], list[str]]:
     return inputs, errors
 
 
-def _ceilings() -> list[dict]:
-    return [
-        {"year": year, "pss": pss, "ceiling": SKILLS_PSS_MULTIPLIER.value * pss}
-        for year, pss in sorted(MONTHLY_PSS.items(), reverse=True)[:3]
-    ]
-
-
 @workspace_required(Role.MEMBER)
 def contribution_create(request, alliance_id: int):
     alliance = get_alliance(request, alliance_id)
@@ -228,7 +222,7 @@ def contribution_create(request, alliance_id: int):
         "skills_rows": skills_rows,
         "counterpart_rows": counterpart_rows,
         "line_errors": line_errors,
-        "ceilings": _ceilings(),
+        "ceilings": contributions_queries.skills_ceilings(),
         "multiplier": SKILLS_PSS_MULTIPLIER,
         "tolerated_pct": int(COUNTERPART_TOLERATED_SHARE.value * 100),
     }
@@ -258,9 +252,9 @@ def contribution_detail(request, contribution_id: int):
     lines = list(contribution.skills_lines.all())
     for line in lines:
         try:
-            line.ceiling = skills_ceiling(line.month)
+            line.ceiling = skills_ceiling(line.month)  # type: ignore[attr-defined]  # for the template
         except ValueError:
-            line.ceiling = None
+            line.ceiling = None  # type: ignore[attr-defined]  # for the template
     share = contribution.counterparts_share
     context = {
         "contribution": contribution,
@@ -275,7 +269,7 @@ def contribution_detail(request, contribution_id: int):
         "counterpart_form": CounterpartForm(),
         # Corrections (decision 0016): who may correct, the receipt that locks it, the history.
         "can_correct": contribution.created_by_workspace_id == request.workspace.pk,
-        "active_receipt": contribution.receipts.filter(cancelled_at__isnull=True).first(),
+        "active_receipt": contribution.receipts.active().first(),
         "corrections": corrections_of(contribution),
     }
     return render(request, "web/records/contribution_detail.html", context)
@@ -287,7 +281,7 @@ def contribution_receive(request, contribution_id: int):
     contribution = get_contribution(request, contribution_id)
     form = ReceiveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect("web:contribution_detail", contribution.pk)
     try:
         contribution_actions.mark_received(
@@ -356,7 +350,7 @@ def contribution_correct(request, contribution_id: int):
     )
     initial = {name: getattr(contribution, name) for name in fields}
     form = CorrectionForm(request.POST or None, initial=initial)
-    active_receipt = contribution.receipts.filter(cancelled_at__isnull=True).first()
+    active_receipt = contribution.receipts.active().first()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         changes = {}
@@ -396,7 +390,7 @@ def contribution_correct(request, contribution_id: int):
 
 
 class InteractionCorrectionForm(djforms.Form):
-    kind = djforms.ChoiceField(label="Type d'échange", choices=InteractionForm.base_fields["kind"].choices)
+    kind = djforms.ChoiceField(label="Type d'échange", choices=InteractionKind.choices)
     occurred_on = _date("Date", required=True)
     duration_minutes = InteractionForm.base_fields["duration_minutes"]
     subject = djforms.CharField(label="Objet", required=False, max_length=200)
@@ -434,7 +428,7 @@ def _correct_page(request, *, obj, alliance, author_id, form_class, fields, acti
     if request.method == "POST" and not is_author:
         messages.error(request, f"Seul l'espace qui a enregistré {what} le corrige : demandez-lui la correction.")
         return redirect("web:alliance_detail", alliance.pk)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form is not None and form.is_valid():
         try:
             action(
                 workspace=request.workspace,

@@ -17,13 +17,14 @@ from django.utils import timezone
 from maillage.alliances import queries
 from maillage.alliances.actions import RENEWAL_NOTICE_DAYS, pending_invitations_for
 from maillage.alliances.models import Agreement, Proposal
+from maillage.contributions import overview
 from maillage.contributions.models import GIFT_KINDS, Contribution, Status
 from maillage.contributions.queries import given_by, is_giver_side, own_parties
 from maillage.core.roles import Role, role_at_least
 from maillage.core.tenancy import workspace_required
 from maillage.evaluation.models import Evaluation, EvaluationStatus, Response
 from maillage.evaluation.queries import periods_to_send
-from maillage.receipts.models import Receipt
+from maillage.receipts.queries import has_active_receipt
 from maillage.workspaces.models import JoinRequest, JoinStatus
 
 LIMIT = 10
@@ -65,7 +66,7 @@ def todo(request):
     if not giver_side:
         unreceipted = list(
             Contribution.objects.filter(receiver__in=parties, kind__in=list(GIFT_KINDS), status=Status.RECEIVED)
-            .exclude(Exists(Receipt.objects.filter(contribution=OuterRef("pk"), cancelled_at__isnull=True)))
+            .exclude(has_active_receipt())
             .select_related("giver__organization", "alliance")
             .order_by("-received_on")[:LIMIT]
         )
@@ -80,7 +81,7 @@ def todo(request):
         "unreceipted": unreceipted,
         "invitations": list(pending_invitations_for(workspace)[:LIMIT]) if is_admin else [],
         "join_requests": list(
-            JoinRequest.objects.filter(workspace=workspace, status=JoinStatus.PENDING).select_related("user")[:LIMIT]
+            JoinRequest.objects.visible_to(workspace).filter(status=JoinStatus.PENDING).select_related("user")[:LIMIT]
         )
         if is_admin
         else [],
@@ -89,7 +90,7 @@ def todo(request):
             .exclude(by_workspace=workspace)
             .select_related("alliance", "by_workspace__organization")[:LIMIT]
         ),
-        "figures": queries.dashboard(workspace, top=0),
+        "figures": overview.dashboard(workspace, top=0),
         "given": given_by(workspace) if giver_side else None,
         "giver_side": giver_side,
     }

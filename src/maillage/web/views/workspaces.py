@@ -170,7 +170,8 @@ def _members_context(request, **extra) -> dict:
     can_admin = role_at_least(request.workspace_role, Role.ADMIN)
     join_requests = (
         list(
-            JoinRequest.objects.filter(workspace=workspace, status=JoinStatus.PENDING)
+            JoinRequest.objects.visible_to(workspace)
+            .filter(status=JoinStatus.PENDING)
             .select_related("user")
             .order_by("created_at", "pk")
         )
@@ -178,10 +179,12 @@ def _members_context(request, **extra) -> dict:
         else []
     )
     return {
-        "memberships": Membership.objects.active().filter(workspace=workspace).select_related("user"),
+        "memberships": Membership.objects.visible_to(workspace).active().select_related("user"),
         "invitations": [
             i
-            for i in Invitation.objects.filter(workspace=workspace, accepted_at__isnull=True, cancelled_at__isnull=True)
+            for i in Invitation.objects.visible_to(workspace).filter(
+                accepted_at__isnull=True, cancelled_at__isnull=True
+            )
             if i.is_pending
         ],
         "form": InvitationForm(),
@@ -199,7 +202,7 @@ def members(request):
 
 def _join_request(request, join_request_id: int) -> JoinRequest:
     return get_visible_or_404(
-        JoinRequest.objects.filter(workspace=request.workspace, status=JoinStatus.PENDING).select_related("user"),
+        JoinRequest.objects.visible_to(request.workspace).filter(status=JoinStatus.PENDING).select_related("user"),
         pk=join_request_id,
     )
 
@@ -328,7 +331,7 @@ def invite(request):
 @workspace_required(Role.ADMIN)
 @require_POST
 def member_role(request, membership_id: int):
-    membership = get_visible_or_404(Membership.objects.active().filter(workspace=request.workspace), pk=membership_id)
+    membership = get_visible_or_404(Membership.objects.visible_to(request.workspace).active(), pk=membership_id)
     form = RoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Rôle inconnu : choisissez lecteur, membre, administrateur ou propriétaire.")
@@ -345,7 +348,7 @@ def member_role(request, membership_id: int):
 @workspace_required(Role.ADMIN)
 @require_POST
 def member_revoke(request, membership_id: int):
-    membership = get_visible_or_404(Membership.objects.active().filter(workspace=request.workspace), pk=membership_id)
+    membership = get_visible_or_404(Membership.objects.visible_to(request.workspace).active(), pk=membership_id)
     try:
         actions.revoke_membership(actor=request.user, membership=membership, request=request)
     except (ValidationError, PermissionDenied) as exc:
@@ -383,14 +386,14 @@ def api_tokens(request):
             apply_errors(form, exc)
         else:
             form = ApiTokenForm()
-    tokens = ApiToken.objects.filter(user=request.user, workspace=request.workspace, revoked_at__isnull=True)
+    tokens = ApiToken.objects.visible_to(request.workspace).filter(user=request.user, revoked_at__isnull=True)
     return render(request, "web/workspaces/tokens.html", {"form": form, "tokens": tokens, "raw_key": raw_key})
 
 
 @workspace_required(Role.VIEWER)
 @require_POST
 def api_token_revoke(request, token_id: int):
-    token = get_visible_or_404(ApiToken.objects.filter(user=request.user, workspace=request.workspace), pk=token_id)
+    token = get_visible_or_404(ApiToken.objects.visible_to(request.workspace).filter(user=request.user), pk=token_id)
     actions.revoke_api_token(user=request.user, token=token, request=request)
     messages.success(request, f"Le jeton « {token.name} » est révoqué.")
     return redirect("web:api_tokens")

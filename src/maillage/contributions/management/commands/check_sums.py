@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from maillage.alliances import totals as alliance_totals
@@ -11,14 +13,15 @@ class Command(BaseCommand):
         "partie) égalent celles recalculées depuis les échanges et les contributions ; --recalculer les refait."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--recalculer",
             action="store_true",
             help="recalcule toutes les sommes (après une correction faite directement en base ; site arrêté)",
         )
 
-    def handle(self, *args, recalculer: bool, **options):
+    def handle(self, *args: Any, recalculer: bool, **options: Any) -> None:
+
         if recalculer:
             with transaction.atomic():
                 alliance_totals.rebuild()

@@ -9,12 +9,16 @@ Without it, Django's ``runserver`` serves, as ``make demo`` does.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 from gunicorn.app.base import BaseApplication
+
+if TYPE_CHECKING:
+    from gunicorn._types import _WSGIAppType  # the stubs' own name for what load() answers
 
 
 def normalize_bind(addrport: str) -> str:
@@ -29,7 +33,7 @@ class Command(BaseCommand):
         "démarrage), sinon le serveur de développement de Django sur http://127.0.0.1:8000."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000", help="adresse:port, ou unix:/chemin")
         parser.add_argument("--workers", type=int, help="processus gunicorn (défaut : WEB_CONCURRENCY, 2 × cœurs)")
         parser.add_argument("--threads", type=int, help="fils par processus (défaut : WEB_THREADS, 2)")
@@ -39,7 +43,15 @@ class Command(BaseCommand):
             help="ne pas collecter les fichiers statiques (ils doivent déjà l'être dans STATIC_ROOT)",
         )
 
-    def handle(self, *args, addrport: str, workers, threads, no_collectstatic: bool, **options):
+    def handle(
+        self,
+        *args: Any,
+        addrport: str,
+        workers: int | None,
+        threads: int | None,
+        no_collectstatic: bool,
+        **options: Any,
+    ) -> None:
         bind = normalize_bind(addrport)
         if not settings.PRODUCTION:
             self.stdout.write(f"Maillage : ouvrez http://{bind}/ dans votre navigateur (Ctrl+C pour arrêter).")
@@ -104,15 +116,15 @@ def sources_fingerprint() -> str:
 class MaillageServer(BaseApplication):
     """gunicorn run in this process (no ``gunicorn`` executable needed on the PATH), configured from a dict."""
 
-    def __init__(self, config: dict):
+    def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
         super().__init__()
 
-    def load_config(self):
+    def load_config(self) -> None:
         for name, value in self.config.items():
             self.cfg.set(name, value)
 
-    def load(self):
+    def load(self) -> _WSGIAppType:
         from maillage.wsgi import application
 
-        return application
+        return application  # type: ignore[return-value]  # stub gap: django-stubs types environ as dict, gunicorn-stubs as MutableMapping

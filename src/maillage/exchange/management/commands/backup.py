@@ -6,6 +6,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from maillage.exchange.backup import BackupError, backup
+
 
 class Command(BaseCommand):
     help = "Sauvegarde toute l'instance (base de données et fichiers déposés) dans une archive .tar.gz."
@@ -14,8 +16,6 @@ class Command(BaseCommand):
         parser.add_argument("output")
 
     def handle(self, *args, output, **kw):
-        from maillage.exchange.backup import BackupError, backup
-
         try:
             manifest = backup(Path(output))
         except BackupError as exc:

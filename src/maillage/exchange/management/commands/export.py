@@ -6,6 +6,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from maillage.core.files import write_private
+from maillage.exchange.archive import build_archive
+from maillage.exchange.export import TABLES, table_response
+from maillage.workspaces.models import Workspace
+
 
 class Command(BaseCommand):
     help = "Exporte une liste (CSV ou XLSX) ou l'archive complète (ZIP) d'un espace de travail."
@@ -18,10 +23,6 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", required=True)
 
     def handle(self, *args, workspace, table, format, archive, output, **kw):
-        from maillage.core.files import write_private
-        from maillage.exchange.archive import build_archive
-        from maillage.exchange.export import TABLES, table_response
-        from maillage.workspaces.models import Workspace
 
         ws = Workspace.objects.filter(pk=workspace).first()
         if ws is None:

@@ -12,6 +12,13 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from maillage.exchange import runner
+from maillage.exchange.jobs import create_job
+from maillage.exchange.models import ImportJob, JobStatus
+from maillage.exchange.parsed import load
+from maillage.exchange.readers import FileRefused
+from maillage.workspaces.models import User, Workspace
+
 
 class Command(BaseCommand):
     help = "Importe un fichier (ou exécute un import déjà préparé) dans un espace de travail."
@@ -45,11 +52,6 @@ class Command(BaseCommand):
         delimiter="",
         **kw,
     ):
-        from maillage.exchange import runner
-        from maillage.exchange.jobs import create_job
-        from maillage.exchange.models import ImportJob, JobStatus
-        from maillage.exchange.readers import FileRefused
-        from maillage.workspaces.models import User, Workspace
 
         if job_id is None:
             if not (file and entity and workspace):
@@ -83,8 +85,6 @@ class Command(BaseCommand):
                 f"{job.rejected_rows} refusée(s)."
             )
             if job.file_format == "csv":
-                from maillage.exchange.parsed import load
-
                 table = load(job)
                 self.stdout.write(f"Encodage : {table.why_encoding}\nSéparateur : {table.why_delimiter}")
             self._report(job)
@@ -92,9 +92,10 @@ class Command(BaseCommand):
                 return
             runner.mark_started(job, user=person)
         else:
-            job = ImportJob.objects.filter(pk=job_id).first()
-            if job is None:
+            found = ImportJob.objects.filter(pk=job_id).first()
+            if found is None:
                 raise CommandError(f"Import {job_id} introuvable.")
+            job = found
         job = runner.run(job.pk)
         self.stdout.write(
             f"Import {job.pk} : {job.get_status_display()} — sur {job.total_rows} ligne(s) : {job.created_rows} "

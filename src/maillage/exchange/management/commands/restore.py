@@ -6,6 +6,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from maillage.audit.actions import record_event
+from maillage.exchange.backup import BackupError, restore
+
 
 class Command(BaseCommand):
     help = "Restaure une sauvegarde (remplace le contenu de la base configurée) puis compare les nombres de lignes."
@@ -15,8 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--yes", action="store_true", help="ne pas demander de confirmation")
 
     def handle(self, *args, archive, yes=False, **kw):
-        from maillage.exchange.backup import BackupError, restore
-
         if not Path(archive).is_file():
             raise CommandError(f"Fichier introuvable : {archive}")
         if not yes and input("La base configurée sera remplacée. Continuer ? [oui/non] ").strip().lower() != "oui":
@@ -28,7 +29,6 @@ class Command(BaseCommand):
         if differences:
             detail = ", ".join(f"{t} : {a} attendues, {b} trouvées" for t, (a, b) in differences.items())
             raise CommandError(f"Restauration incomplète : {detail}")
-        from maillage.audit.actions import record_event
 
         record_event(action="backup.restored", details={"file": Path(archive).name})
         self.stdout.write("Restauration terminée : le nombre de lignes de chaque table est identique à la sauvegarde.")

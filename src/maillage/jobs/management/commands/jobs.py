@@ -57,10 +57,10 @@ class Command(BaseCommand):
                 f"  {result.pk} {timezone.localtime(result.finished_at):%d/%m %H:%M} {result.task_path} : {last[:200]}"
             )
         self.stdout.write("Tâches quotidiennes (heure de Paris) :")
-        last_runs = {}
+        last_runs: dict[str, PeriodicRun] = {}
         for run in PeriodicRun.objects.order_by("enqueued_at"):
             last_runs[run.job] = run
         for job in active_schedule():
-            run = last_runs.get(job.name)
-            when = f"dernière : {run.period}" if run else "jamais lancée"
+            last = last_runs.get(job.name)
+            when = f"dernière : {last.period}" if last else "jamais lancée"
             self.stdout.write(f"  {job.at:%H:%M} {job.name} — {job.label} ({when})")

@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import threading
+from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, connection
@@ -80,10 +81,13 @@ class Command(DatabaseWorkerCommand):
             help="secondes entre deux battements (reprise des tâches orphelines, planification)",
         )
 
-    def handle(self, *args, no_scheduler: bool = False, beat: float = 10, worker_id: str, **options):
+    # django-tasks-db types its **options as dicts (each option a dict): ours are bools and floats, hence the ignore.
+    def handle(  # type: ignore[override]
+        self, *, no_scheduler: bool = False, beat: float = 10, worker_id: str, **options: Any
+    ) -> None:
         housekeeping = Housekeeping(worker_id, every=beat, schedule=not no_scheduler)
         housekeeping.start()
         try:
-            super().handle(*args, worker_id=worker_id, **options)
+            super().handle(worker_id=worker_id, **options)
         finally:
             housekeeping.stop()

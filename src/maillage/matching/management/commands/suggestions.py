@@ -41,16 +41,19 @@ class Command(BaseCommand):
             out.write(f"       {' ; '.join(s.match.reason_texts)}\n")
         out.write("\nNouveaux partenaires :\n")
         for rank, s in enumerate(result.partners, 1):
-            out.write(f"{rank:>3}. [{s.score:>3}/100] {s.organization} ({s.organization.get_kind_display()})\n")
+            kind = s.organization.get_kind_display() if s.organization else "?"
+            out.write(f"{rank:>3}. [{s.score:>3}/100] {s.organization} ({kind})\n")
             out.write(f"       {' ; '.join(s.match.reason_texts)}\n")
         if result.known:
             out.write("\nVos partenaires actuels :\n")
             for s in result.known:
-                out.write(f"  - [{s.score:>3}/100] {s.organization} ({s.organization.get_kind_display()})\n")
+                kind = s.organization.get_kind_display() if s.organization else "?"
+                out.write(f"  - [{s.score:>3}/100] {s.organization} ({kind})\n")
         if result.network:
             out.write("\nDans votre réseau :\n")
             for s in result.network:
-                out.write(f"  - [{s.score:>3}/100] {s.item_label} « {s.item.title} » — {s.organization}\n")
+                title = s.item.title if s.item else "?"
+                out.write(f"  - [{s.score:>3}/100] {s.item_label} « {title} » — {s.organization}\n")
         if method:
             out.write("\nMéthode du score (sur 100) :\n")
             for name, text in METHOD:

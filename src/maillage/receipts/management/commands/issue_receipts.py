@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from maillage.receipts.batch import start_batch
@@ -13,12 +15,12 @@ from maillage.workspaces.models import Workspace
 class Command(BaseCommand):
     help = "Émet les reçus fiscaux de tous les dons reçus d'une année et pas encore reçus (par lot)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--workspace", type=int, required=True, help="identifiant de l'espace de travail")
         parser.add_argument("--year", type=int, required=True, help="année des dons")
         parser.add_argument("--no-email", action="store_true", help="ne pas envoyer les reçus par e-mail")
 
-    def handle(self, *args, workspace: int, year: int, no_email: bool, **options):
+    def handle(self, *args: Any, workspace: int, year: int, no_email: bool, **options: Any) -> None:
         space = Workspace.objects.select_related("organization").filter(pk=workspace).first()
         if space is None:
             raise CommandError(f"Espace de travail {workspace} introuvable.")

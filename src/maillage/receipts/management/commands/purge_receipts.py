@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from maillage.receipts.purge import purge_receipts
@@ -12,10 +14,10 @@ from maillage.receipts.purge import purge_receipts
 class Command(BaseCommand):
     help = "Supprime les reçus fiscaux émis avant l'année indiquée, s'ils ont passé leur durée de conservation (6 ans)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--before-year", type=int, required=True, help="purger les reçus émis avant cette année")
 
-    def handle(self, *args, before_year: int, **options):
+    def handle(self, *args: Any, before_year: int, **options: Any) -> None:
         try:
             deleted = purge_receipts(issued_before_year=before_year, today=timezone.localdate())
         except ValidationError as exc:

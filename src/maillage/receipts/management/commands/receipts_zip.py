@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from maillage.receipts.archive import write_year_zip
@@ -14,12 +15,12 @@ from maillage.workspaces.models import Workspace
 class Command(BaseCommand):
     help = "Écrit dans un fichier ZIP les reçus fiscaux (PDF) des dons d'une année, avec les avis d'annulation."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--workspace", type=int, required=True, help="identifiant de l'espace de travail")
         parser.add_argument("--year", type=int, required=True, help="année des dons")
         parser.add_argument("--output", required=True, help="chemin du fichier ZIP à écrire")
 
-    def handle(self, *args, workspace: int, year: int, output: str, **options):
+    def handle(self, *args: Any, workspace: int, year: int, output: str, **options: Any) -> None:
         space = Workspace.objects.select_related("organization").filter(pk=workspace).first()
         if space is None:
             raise CommandError(f"Espace de travail {workspace} introuvable.")
