@@ -7,6 +7,8 @@ leave the one A shares with C; members and viewers get 403 there, B gets 404.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.utils import timezone
 
 from maillage.alliances import actions
@@ -43,6 +45,12 @@ def extend_world(world) -> None:
         kind="money",
         description="Don de l'API",
         value="100",
+    )
+    world["api_interaction"] = actions.log_interaction(
+        alliance=alliance, workspace=a, user=owner, kind="call", occurred_on=date(2026, 1, 2), duration_minutes=20
+    )
+    world["api_agreement"] = actions.record_agreement(
+        alliance=alliance, workspace=a, user=owner, kind="mecenat", title="Convention API", signed_on=date(2026, 1, 1)
     )
     # Workspace C invites A to three alliances: one A joins (then leaves), one to accept, one to decline.
     from tests.conftest import make_user
@@ -96,6 +104,8 @@ def api_matrix(w) -> dict:
     multipart = api_expect(403, 422, other_workspace=404)
     alliance = {"alliance_id": w["api_alliance"].pk}
     contribution = {"contribution_id": w["api_contribution"].pk}
+    interaction = {**alliance, "interaction_id": w["api_interaction"].pk}
+    agreement = {**alliance, "agreement_id": w["api_agreement"].pk}
     # Decision 0008: the claimant's unverified workspace neither sees nor answers the invitations of the organisation.
     unverified_403 = {"claimant": 403}
     return {
@@ -121,6 +131,12 @@ def api_matrix(w) -> dict:
             update,
             {"answer": "Trop tôt"},
             {**alliance, "proposal_id": w["api_proposal_refuse"].pk},
+        ),
+        # A leads; the funder has no workspace yet: A's admins pass the checks of access and get the 422.
+        ("POST", A + "/lead"): (
+            {**api_expect(403, 422, other_workspace=404), "member": 403},
+            {"party_id": w["api_company_party"].pk},
+            alliance,
         ),
         ("GET", A + "/parties"): (read, None, alliance),
         ("POST", A + "/parties"): (write, "api_party", alliance),
@@ -154,6 +170,11 @@ def api_matrix(w) -> dict:
             alliance,
         ),
         ("POST", A + "/agreements/signed"): (multipart, {}, alliance),
+        # Corrections (decision 0016): by the workspace that recorded it; B never reaches A's alliance.
+        ("PATCH", A + "/interactions/{interaction_id}"): (update, {"subject": "Appel corrigé"}, interaction),
+        ("GET", A + "/interactions/{interaction_id}/corrections"): (read, None, interaction),
+        ("PATCH", A + "/agreements/{agreement_id}"): (update, {"title": "Convention corrigée"}, agreement),
+        ("GET", A + "/agreements/{agreement_id}/corrections"): (read, None, agreement),
         ("GET", A + "/notes"): (read, None, alliance),
         ("POST", A + "/notes"): (write, {"text": "Une note privée"}, alliance),
         ("GET", A + "/contributions"): (read, None, alliance),

@@ -45,6 +45,9 @@ def extend_world(world) -> None:
         signed_on=date(2026, 1, 1),
         file=SimpleUploadedFile("c.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"),
     )
+    world["web_interaction"] = actions.log_interaction(
+        alliance=alliance, workspace=a, user=owner, kind="call", occurred_on=date(2026, 1, 2), duration_minutes=20
+    )
     # Invitations meant for B, each on its own alliance so that accepting one opens nothing else to B.
     world["web_decline_invitation"] = actions.invite_party(alliance=alliance, workspace=a, user=owner, party=partner_b)
     other = actions.create_alliance(
@@ -103,6 +106,14 @@ def web_matrix(w) -> dict:
             {"answer": "Trop tôt"},
             A_WRITE,
         ),
+        # A leads; B shares no alliance with A here (404); the role goes to a party with a workspace: the
+        # funder has none, so A's admins get the page back with the French message (302).
+        "alliance_hand_over": (
+            "post",
+            alliance,
+            {"party": w["web_company_party"].pk},
+            expect(viewer=403, member=403, admin=302, owner=302, other_workspace=404),
+        ),
         "alliance_leave": (
             "post",
             alliance,
@@ -112,6 +123,9 @@ def web_matrix(w) -> dict:
         "interaction_create": ("get", alliance, {}, a_form),
         "agreement_create": ("get", alliance, {}, a_form),
         "agreement_file": ("get", {**alliance, "agreement_id": w["web_agreement"].pk}, {}, A_READ),
+        # Corrections (decision 0016): the author's writers get the form, its other parties the history.
+        "agreement_correct": ("get", {**alliance, "agreement_id": w["web_agreement"].pk}, {}, a_form),
+        "interaction_correct": ("get", {**alliance, "interaction_id": w["web_interaction"].pk}, {}, a_form),
         "contribution_create": ("get", alliance, {}, a_form),
         "contribution_detail": ("get", contribution, {}, A_READ),
         "contribution_correct": ("get", contribution, {}, a_form),

@@ -7,7 +7,12 @@ from tests.access.common import LOGGED_IN, PUBLIC, ROLES, api_expect, expect
 
 
 def extend_world(world) -> None:
-    pass
+    from maillage.organizations.actions import create_organization
+
+    # An organisation A's workspace added to the shared directory: only A corrects it (decision 0016).
+    world["added_org"] = create_organization(
+        data={"kind": "company", "name": "Entreprise ajoutée par A"}, workspace=world["a"]
+    )
 
 
 def own_token(world, role):
@@ -80,6 +85,13 @@ def web_matrix(w) -> dict:
         "organization_list": ("get", {}, {"q": "jardins"}, LOGGED_IN),
         "organization_create": ("get", {}, {}, LOGGED_IN),
         "organization_detail": ("get", {"organization_id": w["org"].pk}, {}, LOGGED_IN),
+        # The shared directory is corrected by the workspace that added the entry only (decision 0016).
+        "organization_correct": (
+            "get",
+            {"organization_id": w["added_org"].pk},
+            {},
+            expect(viewer=403, other_workspace=302),
+        ),
         "organization_note": (
             "post",
             {"organization_id": w["org"].pk},
@@ -108,6 +120,16 @@ def api_matrix(w) -> dict:
         ("POST", "/api/v1/organizations"): (write, "organization", {}),
         ("GET", "/api/v1/organizations/{organization_id}"): (read, None, {"organization_id": org}),
         ("GET", "/api/v1/organizations/{organization_id}/notes"): (read, None, {"organization_id": org}),
+        ("PATCH", "/api/v1/organizations/{organization_id}"): (
+            api_expect(403, 200, other_workspace=403),
+            {"description": "Présentation corrigée"},
+            {"organization_id": w["added_org"].pk},
+        ),
+        ("GET", "/api/v1/organizations/{organization_id}/corrections"): (
+            read,
+            None,
+            {"organization_id": w["added_org"].pk},
+        ),
         ("POST", "/api/v1/organizations/{organization_id}/notes"): (
             write,
             {"text": "une note"},

@@ -101,15 +101,17 @@ def test_next_prefix_bounds_every_word_with_that_prefix(word):
         assert upper is None or word + suffix < upper
 
 
-def brute_force(words: list[str], **filters) -> list[int]:
-    """The reference answer: every organisation having all the words, in name order (no index strategy)."""
+def brute_force(words: list[str], exact: str = "", **filters) -> list[int]:
+    """The reference answer: every organisation having all the words, those whose whole name is the query first
+    (``exact``, normalised), then in name order (no index strategy)."""
     from maillage.organizations.models import Organization, SearchToken
     from maillage.organizations.search import token_filter
 
     qs = Organization.objects.filter(**filters)
     for word in words:
         qs = qs.filter(pk__in=SearchToken.objects.filter(token_filter(word)).values("organization_id"))
-    return list(qs.order_by("name_search", "id").values_list("pk", flat=True))
+    rows = qs.values_list("pk", "name_search")
+    return [pk for pk, name in sorted(rows, key=lambda r: (r[1] != exact, r[1], r[0]))]
 
 
 @pytest.mark.parametrize(
@@ -122,6 +124,8 @@ def brute_force(words: list[str], **filters) -> list[int]:
         ("ville", {"departement_id": "13"}, 1),  # the filter is smaller than the word
         ("la", {}, 1),  # a stopword only: nothing
         ("lyon", {}, 1),  # a selective word
+        ("saint", {"kind": "association"}, 1),  # common word, the filter smaller: exact name ranked in the sort
+        ("lyon", {"kind": "commune"}, 1),  # the commune of Lyon before its arrondissements
         ("c", {"kind": "epci"}, 1),  # a one-letter prefix
     ],
 )
@@ -132,8 +136,24 @@ def test_every_strategy_returns_the_brute_force_page(orgs, q, filters, page):
         "kind": filters.get("kind", ""),
         "departement": filters.get("departement_id", ""),
     }
+    from maillage.core.text import normalize
+
+    create_organization(data={"kind": "association", "name": "Saint"})  # a whole name far in name order
     result = search_directory(DirectoryQuery(q=q, page=page, page_size=20, **query_filters))
-    expected = brute_force(search_words(q), **filters) if search_words(q) else []
+    # The ranking rule changed by design (issue 19): the whole name first, then name order. A prefix of one letter
+    # (the last case) is not ranked: see decision 0002.
+    exact = normalize(q) if len(q) > 1 else ""
+    expected = brute_force(search_words(q), exact=exact, **filters) if search_words(q) else []
     start = (page - 1) * 20
     assert [o.pk for o in result.results] == expected[start : start + 20]
     assert result.has_next == (len(expected) > start + 20)
+
+
+def test_an_exact_name_comes_first(orgs):
+    """« lyon » shows the commune of Lyon first, not « Aide alimentaire de Lyon » nor Lyon's arrondissements; a
+    name that is the whole query leads even when many names before it in name order share the word."""
+    assert names(q="lyon")[0] == "Lyon"
+    assert names(q="LYON", kind="commune")[0] == "Lyon"
+    create_organization(data={"kind": "association", "name": "Saint"})
+    assert names(q="saint")[0] == "Saint"
+    assert names(q="saint", kind="association")[0] == "Saint"

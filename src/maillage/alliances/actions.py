@@ -18,6 +18,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from maillage.alliances import totals
+from maillage.alliances.corrections import correct_agreement as correct_agreement
+from maillage.alliances.corrections import correct_interaction as correct_interaction
+from maillage.alliances.handover import hand_over_lead as hand_over_lead
+from maillage.alliances.handover import tell_the_lead
 from maillage.alliances.lead import (  # re-exported: the area's actions in one place
     NotLead as NotLead,
 )
@@ -775,6 +779,7 @@ def propose_change(
         target=alliance,
         details={"proposal": proposal.pk, "kind": proposal.kind, "to_stage": to_stage, "party": party.pk},
     )
+    tell_the_lead(proposal, workspace, user)
     return proposal
 
 

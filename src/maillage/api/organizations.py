@@ -163,7 +163,9 @@ def get_organization(request, organization_id: int):
 @router.post("", response={201: OrganizationOut}, summary="Ajouter une organisation à l'annuaire")
 def create_organization(request, payload: OrganizationIn):
     require_role(request)
-    organization = actions.create_organization(data=payload.dict(), created_by=request.user)
+    organization = actions.create_organization(
+        data=payload.dict(), created_by=request.user, workspace=getattr(request, "workspace", None)
+    )
     return Status(201, organization_out(organization))
 
 
@@ -207,3 +209,60 @@ def add_contact(request, organization_id: int, payload: ContactIn):
     return Status(
         201, ContactOut(id=contact.pk, name=contact.name, role=contact.role, email=contact.email, phone=contact.phone)
     )
+
+
+class OrganizationCorrectionIn(Schema):
+    name: str | None = Field(None, max_length=200)
+    siren: str | None = Field(None, max_length=20)
+    siret: str | None = Field(None, max_length=25)
+    rna: str | None = Field(None, max_length=15)
+    naf: str | None = Field(None, max_length=10)
+    commune: str | None = Field(None, max_length=10, description="code INSEE")
+    website: str | None = Field(None, max_length=200)
+    description: str | None = Field(None, max_length=5000)
+    budget_band: str | None = Field(None, max_length=10)
+    workforce_band: str | None = Field(None, max_length=10)
+    reason: str = Field("", max_length=500, description="pourquoi cette correction (gardé dans l'historique)")
+
+
+@router.patch(
+    "/{int:organization_id}",
+    response=OrganizationOut,
+    summary="Corriger une organisation que mon espace a ajoutée (l'historique garde avant et après)",
+    description="L'annuaire est partagé : seul l'espace qui a ajouté l'organisation la corrige (403 sinon, et "
+    "pour les collectivités et les organismes du référentiel).",
+)
+def correct_organization(request, organization_id: int, payload: OrganizationCorrectionIn):
+    organization = get_visible_or_404(Organization.objects.all(), pk=organization_id)
+    require_role(request)
+    changes = payload.dict(exclude_unset=True)
+    reason = changes.pop("reason", "")
+    actions.correct_organization(
+        organization=organization, workspace=request.workspace, user=request.user, changes=changes, reason=reason
+    )
+    return organization_out(get_visible_or_404(Organization.objects.prefetch_related("causes"), pk=organization_id))
+
+
+class CorrectionOut(Schema):
+    at: datetime
+    by: str
+    organization: str
+    reason: str
+    changes: list[list[str]] = Field(description="[champ, avant, après], tels que les pages les affichent")
+
+
+@router.get(
+    "/{int:organization_id}/corrections",
+    response=list[CorrectionOut],
+    summary="L'historique des corrections d'une organisation",
+)
+def organization_corrections(request, organization_id: int):
+    from maillage.organizations.queries import corrections_of
+
+    organization = get_visible_or_404(Organization.objects.all(), pk=organization_id)
+    return [
+        CorrectionOut(
+            at=c.at, by=c.by, organization=c.organization, reason=c.reason, changes=[list(x) for x in c.changes]
+        )
+        for c in corrections_of(organization)
+    ]

@@ -138,7 +138,7 @@ def _check_duplicates(cleaned: dict) -> None:
 
 
 @transaction.atomic
-def create_organization(*, data: dict, created_by=None) -> Organization:
+def create_organization(*, data: dict, created_by=None, workspace=None) -> Organization:
     """Add an organisation to the shared directory, with validated identifiers; refuse a duplicate."""
     cleaned = _clean(data)
     _check_duplicates(cleaned)
@@ -153,6 +153,7 @@ def create_organization(*, data: dict, created_by=None) -> Organization:
         departement_id=commune.departement_id if commune else None,
         region_id=commune.region_id if commune else None,
         created_by=created_by,
+        created_by_workspace=workspace,
     )
     organization.save()
     organization.causes.set(causes)
@@ -240,3 +241,101 @@ def add_contact(
 
 def causes_of(organizations: Iterable[Organization]) -> dict[int, list[Cause]]:
     return {o.pk: list(o.causes.all()) for o in organizations}
+
+
+# --- corrections (decision 0016) ---------------------------------------------------------------------------------
+
+CORRECTABLE = {
+    "name": "Nom",
+    "siren": "SIREN",
+    "siret": "SIRET",
+    "rna": "Numéro RNA",
+    "naf": "Code NAF",
+    "commune": "Commune",
+    "website": "Site web",
+    "description": "Présentation",
+    "budget_band": "Budget annuel",
+    "workforce_band": "Effectif",
+}
+
+
+def _organization_values(organization: Organization) -> dict:
+    return {
+        "name": organization.name,
+        "siren": organization.siren or "",
+        "siret": organization.siret or "",
+        "rna": organization.rna or "",
+        "naf": organization.naf_id or "",
+        "commune": organization.commune_id or "",
+        "website": organization.website,
+        "description": organization.description,
+        "budget_band": organization.budget_band,
+        "workforce_band": organization.workforce_band,
+    }
+
+
+def can_correct(organization: Organization, workspace) -> bool:
+    """The shared directory is corrected only by the workspace that added the entry (never the reference bodies)."""
+    return workspace is not None and organization.created_by_workspace_id == workspace.pk
+
+
+@transaction.atomic
+def correct_organization(
+    *, organization: Organization, workspace, user, changes: dict, reason: str = ""
+) -> Organization:
+    """Correct an organisation the workspace added to the directory; every change is kept in the journal (who,
+    when, before and after) and shown on its page. Identifiers are checked as at creation, duplicates refused."""
+    from django.core.exceptions import PermissionDenied
+
+    from maillage.audit.actions import record_event
+
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if not can_correct(organization, workspace):
+        raise PermissionDenied(
+            "Seul l'espace qui a ajouté cette organisation à l'annuaire la corrige : l'annuaire est partagé."
+        )
+    unknown = set(changes) - set(CORRECTABLE)
+    if unknown:
+        raise ValidationError({name: ["Ce champ ne se corrige pas ici."] for name in sorted(unknown)})
+    before = _organization_values(organization)
+    data = {**before, **{k: ("" if v is None else v) for k, v in changes.items()}, "kind": organization.kind}
+    data["causes"] = []
+    cleaned = _clean(data)
+    for field in ("siren", "siret", "rna"):
+        value = cleaned.get(field)
+        if value and Organization.objects.filter(**{field: value}).exclude(pk=organization.pk).exists():
+            labels = {"siren": "ce SIREN", "siret": "ce SIRET", "rna": "ce numéro RNA"}
+            raise ValidationError({field: [f"Une autre organisation de l'annuaire porte déjà {labels[field]}."]})
+    commune = cleaned["commune"]
+    organization.name = cleaned["name"]
+    organization.name_search = normalize(cleaned["name"])
+    for field in ("siren", "siret", "rna"):
+        setattr(organization, field, cleaned[field])
+    organization.naf_id = cleaned["naf_id"]
+    organization.commune = commune
+    organization.epci_id = (
+        (commune.epci_id or (commune.parent.epci_id if commune.parent_id else None)) if commune else None
+    )
+    organization.departement_id = commune.departement_id if commune else None
+    organization.region_id = commune.region_id if commune else None
+    for field in ("website", "description", "budget_band", "workforce_band"):
+        setattr(organization, field, cleaned[field])
+    after = _organization_values(organization)
+    changed = [k for k in CORRECTABLE if before[k] != after[k]]
+    if not changed:
+        raise ValidationError("Rien n'a changé : modifiez au moins un champ.")
+    organization.save()
+    if "name" in changed or "commune" in changed:
+        index_organizations([organization], replace=True)
+    record_event(
+        action="organization.corrected",
+        actor=user,
+        workspace=workspace,
+        target=organization,
+        details={
+            "before": {k: before[k] for k in changed},
+            "after": {k: after[k] for k in changed},
+            "reason": (reason or "").strip()[:500],
+        },
+    )
+    return organization

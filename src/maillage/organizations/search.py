@@ -15,10 +15,23 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import CharField, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 
-from maillage.core.text import search_words
+from maillage.core.text import normalize, search_words
 from maillage.organizations.models import Cause, Organization, SearchToken
 from maillage.territories.models import Commune
 
@@ -238,6 +251,7 @@ def search_directory(query: DirectoryQuery, base: QuerySet[Organization] | None 
     offset = (max(query.page, 1) - 1) * query.page_size
     window = offset + query.page_size + 1
     order: tuple = ("name_search", "id")
+    exact = ""  # decision 0002: an organisation whose whole name is the query comes first (« lyon » → Lyon)
     if identifier is not None:
         qs = qs.filter(identifier)
     elif q:
@@ -254,6 +268,7 @@ def search_directory(query: DirectoryQuery, base: QuerySet[Organization] | None 
                 candidate_ids = set(ids) if candidate_ids is None else candidate_ids & set(ids)
             else:
                 common.append(word)
+        exact = normalize(q)
         if not words:
             qs = qs.none()
         elif candidate_ids is not None:
@@ -275,10 +290,18 @@ def search_directory(query: DirectoryQuery, base: QuerySet[Organization] | None 
             if (filtered and counts[-1] < counts[driver]) or len(tokens) > PREFIX_TOKENS_LIMIT:
                 for word in common:
                     qs = qs.filter(_word_exists(word, "pk"))
+                if len(tokens) > PREFIX_TOKENS_LIMIT:
+                    # A prefix of a letter or two walks the name index and stops after a page: ranking would sort
+                    # every match. Nobody types a whole name that short.
+                    exact = ""
             else:
                 others = [word for i, word in enumerate(common) if i != driver]
-                qs = qs.filter(pk__in=_postings_in_name_order(tokens, others, qs if filtered else None, window))
+                postings = _postings_in_name_order(tokens, others, qs if filtered else None, window)
+                # The exact name may lie beyond each word's first page in name order: it joins the candidates.
+                qs = qs.filter(Q(pk__in=postings) | Q(name_search=exact))
                 order = (_unindexed("name_search"), "id")
+    if exact:
+        order = (Case(When(name_search=exact, then=Value(0)), default=Value(1), output_field=IntegerField()), *order)
     rows = list(
         qs.select_related("commune", "departement")
         .prefetch_related(Prefetch("causes", queryset=Cause.objects.order_by("position")))

@@ -42,6 +42,7 @@ urlpatterns = [
     path("annuaire/", organizations.organization_list, name="organization_list"),
     path("annuaire/nouvelle/", organizations.organization_create, name="organization_create"),
     path("annuaire/<int:organization_id>/", organizations.organization_detail, name="organization_detail"),
+    path("annuaire/<int:organization_id>/corriger/", organizations.organization_correct, name="organization_correct"),
     path("annuaire/<int:organization_id>/notes/", organizations.organization_note, name="organization_note"),
     path("annuaire/<int:organization_id>/contacts/", organizations.organization_contact, name="organization_contact"),
     path("referentiel/communes/", organizations.commune_options, name="commune_options"),

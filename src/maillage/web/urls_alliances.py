@@ -25,6 +25,7 @@ urlpatterns: list = [
     path("alliances/<int:alliance_id>/modifier/", alliances.alliance_edit, name="alliance_edit"),
     path("alliances/<int:alliance_id>/etape/", alliances.alliance_move, name="alliance_move"),
     path("alliances/<int:alliance_id>/propositions/", alliances.alliance_propose, name="alliance_propose"),
+    path("alliances/<int:alliance_id>/pilote/", alliances.alliance_hand_over, name="alliance_hand_over"),
     path(
         "alliances/<int:alliance_id>/propositions/<int:proposal_id>/accepter/",
         alliances.alliance_proposal_accept,

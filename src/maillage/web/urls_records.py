@@ -8,6 +8,16 @@ urlpatterns: list = [
     path("alliances/<int:alliance_id>/echanges/nouveau/", records.interaction_create, name="interaction_create"),
     path("alliances/<int:alliance_id>/accords/nouveau/", records.agreement_create, name="agreement_create"),
     path(
+        "alliances/<int:alliance_id>/echanges/<int:interaction_id>/corriger/",
+        records.interaction_correct,
+        name="interaction_correct",
+    ),
+    path(
+        "alliances/<int:alliance_id>/accords/<int:agreement_id>/corriger/",
+        records.agreement_correct,
+        name="agreement_correct",
+    ),
+    path(
         "alliances/<int:alliance_id>/accords/<int:agreement_id>/document/",
         records.agreement_file,
         name="agreement_file",

@@ -43,3 +43,36 @@ def test_the_start_page_lists_what_waits(giving, people, workspace_a):
     assert "Relations qui refroidissent" in page
     company = page_text(client_for(giving["boss"]).get("/a-faire/"))
     assert "Donné à vos partenaires" in company and "Reçus fiscaux à émettre" not in company
+
+
+def test_the_start_page_lists_the_evaluations_to_send(giving, people, workspace_a):
+    """A twelve-month period of an alliance under way that the workspace leads, ended without an evaluation, is
+    « to send »; the link fills the opening form in; once an evaluation covers it, it leaves the list."""
+    from maillage.alliances.models import Alliance
+    from maillage.evaluation.actions import open_evaluation
+
+    owner, alliance = people["owner"], giving["alliance"]
+    today = timezone.localdate()
+    start = today.replace(year=today.year - 2) + timedelta(days=20)
+    Alliance.objects.filter(pk=alliance.pk).update(stage="active", starts_on=start, ends_on=None)
+    client = client_for(owner)
+    page = page_text(client.get("/a-faire/"))
+    first_end = start.replace(year=start.year + 1) - timedelta(days=1)
+    assert "À envoyer aux parties" in page and "année 1 de l'alliance" in page
+    assert f"du {start:%d/%m/%Y} au {first_end:%d/%m/%Y}" in page
+    # The company does not lead: it answers, it does not send.
+    assert "À envoyer aux parties" not in page_text(client_for(giving["boss"]).get("/a-faire/"))
+    link = f"/evaluations/?alliance={alliance.pk}&period_start={start:%Y-%m-%d}"
+    assert link in client.get("/a-faire/").content.decode().replace("&amp;", "&")
+    form = client.get(f"{link}&period_end={first_end:%Y-%m-%d}&period_label=Ann%C3%A9e%201").content.decode()
+    assert f'value="{start:%Y-%m-%d}"' in form and 'value="Année 1"' in form
+    alliance.refresh_from_db()
+    open_evaluation(
+        alliance=alliance,
+        workspace=workspace_a,
+        user=owner,
+        period_label="Année 1",
+        period_start=start,
+        period_end=first_end,
+    )
+    assert "À envoyer aux parties" not in page_text(client.get("/a-faire/"))

@@ -71,7 +71,17 @@ class AllianceOut(Schema):
 class AllianceDetail(AllianceOut):
     purpose: str
     abandon_reason: str
-    allowed_next_stages: list[StageOut]
+    allowed_next_stages: list[StageOut] = Field(
+        description="les étapes où MON espace peut faire passer l'alliance : vide quand il ne la pilote pas "
+        "(le pilote décide ; les autres parties proposent, voir proposable_stages)"
+    )
+    you_lead: bool = Field(
+        description="vrai quand mon espace décide de l'étape et de la description (pilote, décision 0016)"
+    )
+    lead_organizations: list[str] = Field(description="les organisations pilotes liées à un espace")
+    proposable_stages: list[StageOut] = Field(
+        description="les étapes que mon espace peut proposer au pilote (vide quand il pilote)"
+    )
     stage_changed_at: datetime
     my_party_id: int | None
     created_at: datetime
@@ -173,11 +183,16 @@ def alliance_detail(a: Alliance, workspace) -> AllianceDetail:
     mine = my_party(a, workspace)
     fields = alliance_fields(a)
     fields["is_cold"] = is_cold(a, workspace)
+    leads = actions.is_lead(a, workspace)
+    moves = [StageOut(code=s, label=Stage(s).label) for s in allowed_moves(a.stage)]
     return AllianceDetail(
         **fields,
         purpose=a.purpose,
         abandon_reason=a.abandon_reason,
-        allowed_next_stages=[StageOut(code=s, label=Stage(s).label) for s in allowed_moves(a.stage)],
+        allowed_next_stages=moves if leads else [],
+        you_lead=leads,
+        lead_organizations=[p.organization.name for p in actions.lead_parties(a)],
+        proposable_stages=[] if leads or mine is None else moves,
         stage_changed_at=a.stage_changed_at,
         my_party_id=mine.pk if mine else None,
         created_at=a.created_at,

@@ -123,3 +123,40 @@ def refuse_proposal(request, alliance_id: int, proposal_id: int, payload: Answer
         proposal=_proposal(alliance, proposal_id), workspace=request.workspace, user=request.user, answer=payload.answer
     )
     return proposal_out(proposal)
+
+
+class HandOverIn(Schema):
+    party_id: int = Field(..., description="la partie qui pilotera (elle partage l'alliance : elle a un espace)")
+    reason: Text = Field("", max_length=2000)
+
+
+class HandOverOut(Schema):
+    detail: str
+    lead_party_id: int
+    lead_organization: str
+
+
+@router.post(
+    "/{int:alliance_id}/lead",
+    response=HandOverOut,
+    summary="Transmettre le rôle de pilote à une autre partie",
+    description="Réservé au pilote (403 sinon), par un administrateur ou propriétaire de son espace ; la nouvelle "
+    "pilote partage l'alliance. Mon organisation devient partenaire ; le passage est journalisé.",
+)
+def hand_over_lead(request, alliance_id: int, payload: HandOverIn):
+    from maillage.api.alliances.sharing import require_admin
+
+    alliance = visible_alliance(request, alliance_id)
+    require_admin(request, "transmettre le rôle de pilote")
+    party = actions.hand_over_lead(
+        alliance=alliance,
+        workspace=request.workspace,
+        user=request.user,
+        party_id=payload.party_id,
+        reason=payload.reason,
+    )
+    return HandOverOut(
+        detail=f"{party.organization} pilote désormais l'alliance « {alliance.name} ».",
+        lead_party_id=party.pk,
+        lead_organization=str(party.organization),
+    )

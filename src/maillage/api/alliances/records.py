@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.http import Http404
 from ninja import Field, File, Schema, Status, UploadedFile
 from ninja import Form as FormField
 from pydantic import ValidationError as PydanticValidationError
@@ -17,6 +18,7 @@ from maillage.alliances.models import Agreement, AgreementKind, AllianceNote, At
 from maillage.api.alliances.common import Amount, Id, Text, paginate, router, visible_alliance
 from maillage.api.auth import require_role
 from maillage.api.errors import translate
+from maillage.core.tenancy import get_visible_or_404
 from maillage.organizations.models import Contact
 
 # --- Interactions --------------------------------------------------------------------------------------------------
@@ -271,6 +273,125 @@ def record_signed_agreement(
     if errors or payload is None:  # no payload: an error on « metadata » above
         raise ValidationError(errors)
     return Status(201, agreement_out(_record(request, alliance, payload, file=file)))
+
+
+# --- Corrections (decision 0016) -----------------------------------------------------------------------------------
+
+
+class CorrectionOut(Schema):
+    at: datetime
+    by: str = Field(description="la personne, telle qu'elle s'appelait ce jour-là")
+    organization: str = Field(description="l'organisation de l'espace qui a corrigé")
+    reason: str
+    changes: list[list[str]] = Field(description="[champ, avant, après], tels que les pages les affichent")
+
+
+def corrections_out(corrections) -> list[CorrectionOut]:
+    return [
+        CorrectionOut(
+            at=c.at, by=c.by, organization=c.organization, reason=c.reason, changes=[list(x) for x in c.changes]
+        )
+        for c in corrections
+    ]
+
+
+class InteractionCorrectionIn(Schema):
+    kind: InteractionKind | None = None
+    occurred_on: date | None = None
+    duration_minutes: int | None = None
+    subject: Text | None = Field(None, max_length=200)
+    notes: Text | None = Field(None, max_length=10000)
+    reason: Text = Field("", max_length=500, description="pourquoi cette correction (gardé dans l'historique)")
+
+
+class AgreementCorrectionIn(Schema):
+    kind: AgreementKind | None = None
+    title: Text | None = Field(None, max_length=200)
+    signed_on: date | None = None
+    duration_months: int | None = None
+    amount: Amount | None = None
+    renewal_on: date | None = None
+    reason: Text = Field("", max_length=500, description="pourquoi cette correction (gardé dans l'historique)")
+
+
+def _changes(payload) -> tuple[dict, str]:
+    changes = payload.dict(exclude_unset=True)
+    reason = changes.pop("reason", "")
+    if "kind" in changes and changes["kind"] is not None:
+        changes["kind"] = getattr(changes["kind"], "value", changes["kind"])
+    return changes, reason
+
+
+def _interaction(request, alliance_id: int, interaction_id: int):
+    alliance = visible_alliance(request, alliance_id)
+    if not 1 <= interaction_id <= 2**63 - 1:
+        raise Http404("Échange introuvable.")
+    return alliance, get_visible_or_404(interactions_of(alliance, request.workspace), pk=interaction_id)
+
+
+def _agreement(request, alliance_id: int, agreement_id: int):
+    alliance = visible_alliance(request, alliance_id)
+    if not 1 <= agreement_id <= 2**63 - 1:
+        raise Http404("Accord introuvable.")
+    queryset = Agreement.objects.filter(alliance=alliance).select_related("created_by_workspace__organization")
+    return alliance, get_visible_or_404(queryset, pk=agreement_id)
+
+
+@router.patch(
+    "/{int:alliance_id}/interactions/{int:interaction_id}",
+    response=InteractionOut,
+    summary="Corriger un échange (seuls les champs envoyés changent ; l'historique garde avant et après)",
+    description="Par l'espace qui l'a noté (403 sinon). Une nouvelle durée change le temps investi des présents.",
+)
+def correct_interaction(request, alliance_id: int, interaction_id: int, payload: InteractionCorrectionIn):
+    alliance, interaction = _interaction(request, alliance_id, interaction_id)
+    require_role(request)
+    changes, reason = _changes(payload)
+    actions.correct_interaction(
+        interaction=interaction, workspace=request.workspace, user=request.user, changes=changes, reason=reason
+    )
+    return interaction_out(interactions_of(alliance, request.workspace).get(pk=interaction.pk))
+
+
+@router.get(
+    "/{int:alliance_id}/interactions/{int:interaction_id}/corrections",
+    response=list[CorrectionOut],
+    summary="L'historique des corrections d'un échange",
+)
+def interaction_corrections(request, alliance_id: int, interaction_id: int):
+    from maillage.alliances.corrections import interaction_corrections as history
+
+    _alliance, interaction = _interaction(request, alliance_id, interaction_id)
+    return corrections_out(history(interaction))
+
+
+@router.patch(
+    "/{int:alliance_id}/agreements/{int:agreement_id}",
+    response=AgreementOut,
+    summary="Corriger une convention (seuls les champs envoyés changent ; l'historique garde avant et après)",
+    description="Par l'espace qui l'a enregistrée (403 sinon). Le PDF signé ne se remplace pas : "
+    "enregistrez la nouvelle version.",
+)
+def correct_agreement(request, alliance_id: int, agreement_id: int, payload: AgreementCorrectionIn):
+    _alliance, agreement = _agreement(request, alliance_id, agreement_id)
+    require_role(request)
+    changes, reason = _changes(payload)
+    actions.correct_agreement(
+        agreement=agreement, workspace=request.workspace, user=request.user, changes=changes, reason=reason
+    )
+    return agreement_out(_agreement(request, alliance_id, agreement_id)[1])
+
+
+@router.get(
+    "/{int:alliance_id}/agreements/{int:agreement_id}/corrections",
+    response=list[CorrectionOut],
+    summary="L'historique des corrections d'une convention",
+)
+def agreement_corrections(request, alliance_id: int, agreement_id: int):
+    from maillage.alliances.corrections import agreement_corrections as history
+
+    _alliance, agreement = _agreement(request, alliance_id, agreement_id)
+    return corrections_out(history(agreement))
 
 
 # --- Private notes -------------------------------------------------------------------------------------------------

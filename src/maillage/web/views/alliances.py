@@ -236,6 +236,10 @@ def _detail_context(request, alliance: Alliance) -> dict:
         # Decision 0016: the lead decides the stage and the description; the others propose.
         "is_lead": actions.is_lead(alliance, workspace),
         "lead_names": ", ".join(str(p.organization) for p in actions.lead_parties(alliance)),
+        # Who the lead may hand its role over to: the other parties sharing the alliance.
+        "lead_candidates": [
+            p for p in parties if p.workspace_id and p.left_at is None and p.workspace_id != workspace.pk
+        ],
         "proposals": list(
             Proposal.objects.filter(alliance=alliance).select_related("by_workspace__organization", "by")[:10]
         ),
@@ -434,6 +438,43 @@ def alliance_leave(request, alliance_id: int):
         return redirect("web:alliance_detail", alliance.pk)
     messages.success(request, f"Votre organisation a quitté l'alliance « {alliance.name} » ; son historique reste.")
     return redirect("web:alliance_list")
+
+
+class HandOverForm(djforms.Form):
+    party = djforms.IntegerField(label="Nouvelle organisation pilote")
+    reason = djforms.CharField(label="Pourquoi (facultatif)", required=False, max_length=2000)
+
+
+@workspace_required(Role.ADMIN)
+@require_POST
+def alliance_hand_over(request, alliance_id: int):
+    """The lead hands its role over to another party that shares the alliance (decision 0016)."""
+    from django.core.exceptions import PermissionDenied
+
+    alliance = get_alliance(request, alliance_id)
+    form = HandOverForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Rôle non transmis : choisissez l'organisation qui pilotera l'alliance.")
+        return redirect("web:alliance_detail", alliance.pk)
+    try:
+        party = actions.hand_over_lead(
+            alliance=alliance,
+            workspace=request.workspace,
+            user=request.user,
+            party_id=form.cleaned_data["party"],
+            reason=form.cleaned_data["reason"],
+        )
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, "Rôle non transmis : " + _messages_of(exc))
+    else:
+        messages.success(
+            request,
+            f"{party.organization} pilote désormais l'alliance : elle décide de son étape et de sa description ; "
+            "votre organisation lui propose ses changements.",
+        )
+    return redirect("web:alliance_detail", alliance.pk)
 
 
 @workspace_required(Role.MEMBER)

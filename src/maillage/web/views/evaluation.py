@@ -162,10 +162,14 @@ def _list_context(request, form=None) -> dict:
     alliances = list(Alliance.objects.visible_to(workspace).only("id", "name").order_by("name"))
     # Decision 0017: the evaluations a party that left answered in, for periods before it left (its own answers).
     former = list(actions.former_evaluations(workspace).select_related("alliance").order_by("-period_end"))
+    # The start page's « to send » link fills the form in (alliance, period).
+    initial = {
+        k: request.GET[k][:100] for k in ("alliance", "period_label", "period_start", "period_end") if k in request.GET
+    }
     return {
         "evaluations": evaluations,
         "former": former,
-        "form": form or OpenEvaluationForm(alliances),
+        "form": form or OpenEvaluationForm(alliances, initial=initial),
         "has_alliances": bool(alliances),
     }
 

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
+from django import forms as djforms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from maillage.alliances.queries import partners_of
 from maillage.contributions.overview import shared_with
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_visible_or_404, workspace_required
@@ -15,6 +18,7 @@ from maillage.core.text import normalize
 from maillage.organizations import actions
 from maillage.organizations.actions import DuplicateOrganization
 from maillage.organizations.models import Cause, Contact, Kind, Organization, PrivateNote
+from maillage.organizations.queries import corrections_of
 from maillage.organizations.search import DirectoryQuery, search_directory
 from maillage.territories.models import Commune, Departement, Epci, Region
 from maillage.web.forms import ContactForm, NoteForm, OrganizationForm, apply_errors
@@ -37,11 +41,25 @@ def _query_from(params) -> DirectoryQuery:
     )
 
 
+def _opening(request, query: DirectoryQuery) -> tuple[DirectoryQuery, list]:
+    """The directory opened with no search (issue 19): the workspace's own partners, and the results on its
+    territory (its département, shown as the chosen filter, which the person clears to see all of France)."""
+    workspace = getattr(request, "workspace", None)
+    if request.GET or workspace is None:
+        return query, []
+    organization = workspace.organization
+    if organization.departement_id:
+        query = replace(query, departement=organization.departement_id)
+    return query, partners_of(workspace)
+
+
 @login_required
 def organization_list(request):
-    query = _query_from(request.GET)
+    query, partners = _opening(request, _query_from(request.GET))
     result = search_directory(query)
     context = {
+        "partners": partners,
+        "opened_on_territory": not request.GET and bool(query.departement),
         "query": query,
         "result": result,
         "kinds": Kind.choices,
@@ -70,6 +88,8 @@ def organization_detail(request, organization_id: int):
         "note_form": NoteForm(),
         "contact_form": ContactForm(),
         "shared": shared_with(workspace, organization),
+        "can_correct": actions.can_correct(organization, workspace),
+        "corrections": corrections_of(organization),
     }
     return render(request, "web/organizations/detail.html", context)
 
@@ -80,7 +100,9 @@ def organization_create(request):
     duplicate = None
     if request.method == "POST" and form.is_valid():
         try:
-            organization = actions.create_organization(data=form.cleaned_data, created_by=request.user)
+            organization = actions.create_organization(
+                data=form.cleaned_data, created_by=request.user, workspace=getattr(request, "workspace", None)
+            )
         except DuplicateOrganization as exc:
             duplicate = exc.existing
             apply_errors(form, exc)
@@ -98,6 +120,47 @@ def organization_create(request):
         {"form": form, "duplicate": duplicate, "then": request.GET.get("then") or request.POST.get("then", "")},
         status=status,
     )
+
+
+class OrganizationCorrectionForm(OrganizationForm):
+    reason = djforms.CharField(label="Pourquoi cette correction", max_length=500, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("kind", "causes"):
+            self.fields.pop(name, None)
+
+
+@workspace_required(Role.MEMBER)
+def organization_correct(request, organization_id: int):
+    """Correct an entry of the shared directory: only the workspace that added it (decision 0016)."""
+    organization = get_visible_or_404(Organization.objects.all(), pk=organization_id)
+    if not actions.can_correct(organization, request.workspace):
+        messages.error(
+            request, "Seul l'espace qui a ajouté cette organisation à l'annuaire la corrige : l'annuaire est partagé."
+        )
+        return redirect("web:organization_detail", organization.pk)
+    initial = {k: v or "" for k, v in actions._organization_values(organization).items()}
+    form = OrganizationCorrectionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changes = {k: data.get(k) or "" for k in initial if (data.get(k) or "") != initial[k]}
+        try:
+            actions.correct_organization(
+                organization=organization,
+                workspace=request.workspace,
+                user=request.user,
+                changes=changes,
+                reason=data.get("reason", ""),
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Fiche corrigée : l'ancienne valeur reste dans l'historique.")
+            return redirect("web:organization_detail", organization.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "organization": organization}
+    return render(request, "web/organizations/correct.html", context, status=status)
 
 
 @workspace_required(Role.MEMBER)

@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from maillage.alliances import actions
-from maillage.alliances.models import Agreement, Alliance, Party
+from maillage.alliances.models import Agreement, Alliance, InteractionKind, Party
 from maillage.contributions import actions as contribution_actions
 from maillage.contributions import queries as contributions_queries
 from maillage.contributions.actions import CounterpartInput, SkillsInput
@@ -384,3 +384,111 @@ def contribution_correct(request, contribution_id: int):
         "active_receipt": active_receipt,
     }
     return render(request, "web/records/contribution_correct.html", context, status=status)
+
+
+# --- corrections of exchanges and agreements (decision 0016) --------------------------------------------------------
+
+
+class InteractionCorrectionForm(djforms.Form):
+    kind = djforms.ChoiceField(label="Type d'échange", choices=InteractionKind.choices)
+    occurred_on = _date("Date", required=True)
+    duration_minutes = InteractionForm.base_fields["duration_minutes"]
+    subject = djforms.CharField(label="Objet", required=False, max_length=200)
+    notes = djforms.CharField(
+        label="Compte rendu", required=False, max_length=10000, widget=djforms.Textarea(attrs={"rows": 4})
+    )
+    reason = djforms.CharField(label="Pourquoi cette correction", max_length=500, required=False)
+
+
+class AgreementCorrectionForm(djforms.Form):
+    kind = AgreementForm.base_fields["kind"]
+    title = AgreementForm.base_fields["title"]
+    signed_on = _date("Signée le", required=True)
+    duration_months = AgreementForm.base_fields["duration_months"]
+    amount = AgreementForm.base_fields["amount"]
+    renewal_on = _date("À renouveler le", help_text="Un rappel est prévu à l'approche de cette date.")
+    reason = djforms.CharField(label="Pourquoi cette correction", max_length=500, required=False)
+
+
+def _changed(form, initial: dict) -> dict:
+    data = form.cleaned_data
+    return {
+        name: data.get(name)
+        for name in initial
+        if not (data.get(name) == initial[name] or (data.get(name) in ("", None) and initial[name] in ("", None)))
+    }
+
+
+def _correct_page(request, *, obj, alliance, author_id, form_class, fields, action, history, template, what):
+    """The correction page of an exchange or an agreement: the form for the workspace that recorded it, the
+    history of its corrections for every party."""
+    initial = {name: getattr(obj, name) for name in fields}
+    is_author = author_id == request.workspace.pk
+    form = form_class(request.POST or None, initial=initial) if is_author else None
+    if request.method == "POST" and not is_author:
+        messages.error(request, f"Seul l'espace qui a enregistré {what} le corrige : demandez-lui la correction.")
+        return redirect("web:alliance_detail", alliance.pk)
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            action(
+                workspace=request.workspace,
+                user=request.user,
+                changes=_changed(form, initial),
+                reason=form.cleaned_data.get("reason", ""),
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Correction enregistrée : l'ancienne valeur reste dans l'historique.")
+            return redirect(request.path)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "alliance": alliance, "record": obj, "corrections": history(obj), "what": what}
+    return render(request, template, context, status=status)
+
+
+@workspace_required(Role.MEMBER)
+def interaction_correct(request, alliance_id: int, interaction_id: int):
+    from maillage.alliances.corrections import interaction_corrections
+    from maillage.alliances.models import Interaction
+
+    alliance = get_alliance(request, alliance_id)
+    check_pk(interaction_id)
+    interaction = get_visible_or_404(
+        Interaction.objects.filter(alliance=alliance).select_related("workspace__organization"), pk=interaction_id
+    )
+    return _correct_page(
+        request,
+        obj=interaction,
+        alliance=alliance,
+        author_id=interaction.workspace_id,
+        form_class=InteractionCorrectionForm,
+        fields=("kind", "occurred_on", "duration_minutes", "subject", "notes"),
+        action=lambda **kw: actions.correct_interaction(interaction=interaction, **kw),
+        history=interaction_corrections,
+        template="web/records/interaction_correct.html",
+        what="cet échange",
+    )
+
+
+@workspace_required(Role.MEMBER)
+def agreement_correct(request, alliance_id: int, agreement_id: int):
+    from maillage.alliances.corrections import agreement_corrections
+
+    alliance = get_alliance(request, alliance_id)
+    check_pk(agreement_id)
+    agreement = get_visible_or_404(
+        Agreement.objects.filter(alliance=alliance).select_related("created_by_workspace__organization"),
+        pk=agreement_id,
+    )
+    return _correct_page(
+        request,
+        obj=agreement,
+        alliance=alliance,
+        author_id=agreement.created_by_workspace_id,
+        form_class=AgreementCorrectionForm,
+        fields=("kind", "title", "signed_on", "duration_months", "amount", "renewal_on"),
+        action=lambda **kw: actions.correct_agreement(agreement=agreement, **kw),
+        history=agreement_corrections,
+        template="web/records/agreement_correct.html",
+        what="cet accord",
+    )

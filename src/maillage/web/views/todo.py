@@ -2,7 +2,7 @@
 
 The landing page after login (``LOGIN_REDIRECT_URL``). Each block is one bounded read of its area: agreements to
 renew within 30 days, relationships going cold, evaluations to answer (open, the workspace's party has not
-submitted) or to close, received gifts without a receipt (receiving side), alliance invitations and join requests
+submitted), to close, or to send (a twelve-month period of an alliance it leads ended without one), received gifts without a receipt (receiving side), alliance invitations and join requests
 waiting, proposals waiting for the lead's answer.
 """
 
@@ -23,6 +23,7 @@ from maillage.contributions.queries import given_by, is_giver_side, own_parties
 from maillage.core.roles import Role, role_at_least
 from maillage.core.tenancy import workspace_required
 from maillage.evaluation.models import Evaluation, EvaluationStatus, Response
+from maillage.evaluation.queries import periods_to_send
 from maillage.receipts.queries import has_active_receipt
 from maillage.workspaces.models import JoinRequest, JoinStatus
 
@@ -59,6 +60,7 @@ def todo(request):
         .select_related("alliance")
         .order_by("period_end")[:LIMIT]
     )
+    to_send = periods_to_send(workspace, today=today, limit=LIMIT)
     giver_side = is_giver_side(workspace.organization)
     unreceipted = []
     if not giver_side:
@@ -75,6 +77,7 @@ def todo(request):
         "cold_after_days": days,
         "to_answer": to_answer,
         "to_close": to_close,
+        "to_send": to_send,
         "unreceipted": unreceipted,
         "invitations": list(pending_invitations_for(workspace)[:LIMIT]) if is_admin else [],
         "join_requests": list(
