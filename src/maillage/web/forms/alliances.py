@@ -8,7 +8,13 @@ from typing import cast
 from django import forms as djforms
 
 from maillage.alliances.lifecycle import Stage
-from maillage.alliances.models import AgreementKind, Form, InteractionKind, PartyRole, TerritoryLevel
+from maillage.alliances.models import (
+    AgreementKind,
+    Form,
+    InteractionKind,
+    PartyRole,
+    TerritoryLevel,
+)
 from maillage.contributions.models import Kind, Status, ValuationMethod
 
 SKILLS_ROWS = 3
@@ -265,3 +271,17 @@ class ReceiveForm(djforms.Form):
 class CounterpartForm(djforms.Form):
     description = djforms.CharField(label="Contrepartie", max_length=300)
     value = djforms.CharField(label="Valeur (€)", max_length=30)
+
+
+class HandOverForm(djforms.Form):
+    party = djforms.IntegerField(label="Nouvelle organisation pilote")
+    reason = djforms.CharField(label="Pourquoi (facultatif)", required=False, max_length=2000)
+
+
+class ProposeStageForm(djforms.Form):
+    to_stage = djforms.ChoiceField(label="Étape proposée", choices=Stage.choices)
+    reason = djforms.CharField(label="Pourquoi", required=False, max_length=2000)
+
+
+class AnswerForm(djforms.Form):
+    answer = djforms.CharField(label="Votre réponse", required=False, max_length=2000)

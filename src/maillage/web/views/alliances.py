@@ -6,7 +6,6 @@ No rule here: every change goes through ``maillage.alliances.actions``, every re
 
 from __future__ import annotations
 
-from django import forms as djforms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -43,8 +42,11 @@ from maillage.web.forms.alliances import (
     AllianceEditForm,
     AllianceForm,
     AllianceNoteForm,
+    AnswerForm,
+    HandOverForm,
     InvitePartyForm,
     MoveForm,
+    ProposeStageForm,
     SettingsForm,
     parse_partners,
 )
@@ -440,11 +442,6 @@ def alliance_leave(request, alliance_id: int):
     return redirect("web:alliance_list")
 
 
-class HandOverForm(djforms.Form):
-    party = djforms.IntegerField(label="Nouvelle organisation pilote")
-    reason = djforms.CharField(label="Pourquoi (facultatif)", required=False, max_length=2000)
-
-
 @workspace_required(Role.ADMIN)
 @require_POST
 def alliance_hand_over(request, alliance_id: int):
@@ -513,15 +510,6 @@ def alliance_timeline(request, alliance_id: int):
     return render(
         request, "web/alliances/timeline.html", {"alliance": alliance, "events": events, "older": older, "until": until}
     )
-
-
-class ProposeStageForm(djforms.Form):
-    to_stage = djforms.ChoiceField(label="Étape proposée", choices=Stage.choices)
-    reason = djforms.CharField(label="Pourquoi", required=False, max_length=2000)
-
-
-class AnswerForm(djforms.Form):
-    answer = djforms.CharField(label="Votre réponse", required=False, max_length=2000)
 
 
 @workspace_required(Role.MEMBER)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import mimetypes
 from functools import wraps
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from maillage.core.tenancy import get_visible_or_404
+from maillage.web.forms.operators import RefuseForm
 from maillage.workspaces import claims
 from maillage.workspaces.models import ClaimStatus, OrganizationClaim, Workspace
 
@@ -32,15 +32,6 @@ def operator_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-class RefuseForm(forms.Form):
-    reason = forms.CharField(
-        label="Motif du refus (envoyé au demandeur)",
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Ex. : « Le Kbis joint est celui d'une autre société » ; 5 caractères au moins.",
-    )
 
 
 def _claims():

@@ -3,7 +3,6 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from django import forms as djforms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -22,6 +21,7 @@ from maillage.organizations.queries import corrections_of
 from maillage.organizations.search import DirectoryQuery, search_directory
 from maillage.territories.models import Commune, Departement, Epci, Region
 from maillage.web.forms import ContactForm, NoteForm, OrganizationForm, apply_errors
+from maillage.web.forms.organizations import OrganizationCorrectionForm
 
 
 def _query_from(params) -> DirectoryQuery:
@@ -120,15 +120,6 @@ def organization_create(request):
         {"form": form, "duplicate": duplicate, "then": request.GET.get("then") or request.POST.get("then", "")},
         status=status,
     )
-
-
-class OrganizationCorrectionForm(OrganizationForm):
-    reason = djforms.CharField(label="Pourquoi cette correction", max_length=500, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("kind", "causes"):
-            self.fields.pop(name, None)
 
 
 @workspace_required(Role.MEMBER)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -10,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from maillage.alliances.models import Form
 from maillage.audit.actions import client_ip
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_visible_or_404, workspace_required
@@ -18,37 +16,12 @@ from maillage.organizations.models import Kind, Organization
 from maillage.proposals import actions
 from maillage.proposals.models import PartnershipRequest, RequestStatus
 from maillage.web.forms import apply_errors
+from maillage.web.forms.proposals import ProposalForm
 
 SENT = (
     "Merci : votre proposition est transmise. Si l'association utilise Maillage, elle la recevra et vous répondra "
     "directement ; Maillage ne vous écrira pas."
 )
-
-
-class ProposalForm(forms.Form):
-    proposer_name = forms.CharField(label="Votre organisation", max_length=200)
-    proposer_kind = forms.ChoiceField(
-        label="Type d'organisation", choices=[(k.value, k.label) for k in actions.PROPOSER_KINDS]
-    )
-    proposer_siren = forms.CharField(label="SIREN (facultatif)", max_length=11, required=False)
-    contact_name = forms.CharField(label="Votre nom", max_length=150)
-    email = forms.EmailField(label="Votre e-mail", max_length=254)
-    phone = forms.CharField(label="Téléphone (facultatif)", max_length=30, required=False)
-    kinds = forms.MultipleChoiceField(
-        label="Formes de partenariat envisagées",
-        choices=Form.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-    )
-    message = forms.CharField(
-        label="Votre proposition", max_length=3000, widget=forms.Textarea(attrs={"rows": 6, "maxlength": 3000})
-    )
-    # Honeypot: hidden to people by CSS (class « honeypot »), filled by robots.
-    website = forms.CharField(
-        label="Ne remplissez pas ce champ",
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-    )
 
 
 def _target(organization_id: int) -> Organization:

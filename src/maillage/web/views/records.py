@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django import forms as djforms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -18,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from maillage.alliances import actions
-from maillage.alliances.models import Agreement, Alliance, InteractionKind, Party
+from maillage.alliances.models import Agreement, Alliance, Party
 from maillage.contributions import actions as contribution_actions
 from maillage.contributions import queries as contributions_queries
 from maillage.contributions.actions import CounterpartInput, SkillsInput
@@ -38,10 +37,10 @@ from maillage.web.forms.alliances import (
     CounterpartForm,
     InteractionForm,
     ReceiveForm,
-    _date,
     parse_month,
     row_count,
 )
+from maillage.web.forms.records import AgreementCorrectionForm, CorrectionForm, InteractionCorrectionForm
 from maillage.web.views.alliances import check_pk, get_alliance
 
 
@@ -316,24 +315,6 @@ def contribution_counterpart(request, contribution_id: int):
     return redirect("web:contribution_detail", contribution.pk)
 
 
-class CorrectionForm(djforms.Form):
-    description = djforms.CharField(label="Description", max_length=500)
-    value = djforms.CharField(
-        label="Valeur (€)", max_length=20, required=False, help_text="dons financiers, en nature et prestations"
-    )
-    hours = djforms.CharField(label="Heures (bénévolat)", max_length=20, required=False)
-    hourly_rate = djforms.CharField(label="Taux horaire (€, bénévolat)", max_length=20, required=False)
-    promised_on = _date("Promise le")
-    received_on = _date("Reçue le")
-    signed_timesheet = djforms.BooleanField(
-        label="Liste des jours signée par les deux parties (compétences)", required=False
-    )
-    evidence = djforms.CharField(
-        label="Justificatifs", max_length=2000, required=False, widget=djforms.Textarea(attrs={"rows": 2})
-    )
-    reason = djforms.CharField(label="Pourquoi cette correction", max_length=500, required=False)
-
-
 @workspace_required(Role.MEMBER)
 def contribution_correct(request, contribution_id: int):
     """Correct a contribution the workspace recorded; the history keeps every change (decision 0016)."""
@@ -387,27 +368,6 @@ def contribution_correct(request, contribution_id: int):
 
 
 # --- corrections of exchanges and agreements (decision 0016) --------------------------------------------------------
-
-
-class InteractionCorrectionForm(djforms.Form):
-    kind = djforms.ChoiceField(label="Type d'échange", choices=InteractionKind.choices)
-    occurred_on = _date("Date", required=True)
-    duration_minutes = InteractionForm.base_fields["duration_minutes"]
-    subject = djforms.CharField(label="Objet", required=False, max_length=200)
-    notes = djforms.CharField(
-        label="Compte rendu", required=False, max_length=10000, widget=djforms.Textarea(attrs={"rows": 4})
-    )
-    reason = djforms.CharField(label="Pourquoi cette correction", max_length=500, required=False)
-
-
-class AgreementCorrectionForm(djforms.Form):
-    kind = AgreementForm.base_fields["kind"]
-    title = AgreementForm.base_fields["title"]
-    signed_on = _date("Signée le", required=True)
-    duration_months = AgreementForm.base_fields["duration_months"]
-    amount = AgreementForm.base_fields["amount"]
-    renewal_on = _date("À renouveler le", help_text="Un rappel est prévu à l'approche de cette date.")
-    reason = djforms.CharField(label="Pourquoi cette correction", max_length=500, required=False)
 
 
 def _changed(form, initial: dict) -> dict:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,11 +15,11 @@ from maillage.core.tenancy import get_visible_or_404, workspace_required
 from maillage.observatory.actions import set_observatory_consent
 from maillage.organizations.models import Organization
 from maillage.web.forms import ApiTokenForm, InvitationForm, RoleForm, WorkspaceForm, apply_errors
+from maillage.web.forms.workspaces import ClaimForm, JoinDecisionForm, JoinRefusalForm
 from maillage.workspaces import actions, claims
 from maillage.workspaces.models import (
     ApiToken,
     ClaimStatus,
-    EvidenceKind,
     Invitation,
     JoinRequest,
     JoinStatus,
@@ -157,14 +156,6 @@ def workspace_switch(request, workspace_id: int):
     return redirect("web:home")
 
 
-class JoinDecisionForm(forms.Form):
-    role = forms.ChoiceField(label="Rôle accordé", choices=Role.choices, initial=Role.MEMBER)
-
-
-class JoinRefusalForm(forms.Form):
-    reason = forms.CharField(label="Motif (facultatif, envoyé au demandeur)", max_length=500, required=False)
-
-
 def _members_context(request, **extra) -> dict:
     workspace = request.workspace
     can_admin = role_at_least(request.workspace_role, Role.ADMIN)
@@ -239,21 +230,6 @@ def join_request_refuse(request, join_request_id: int):
     else:
         messages.success(request, f"La demande de {join.user} est refusée ; elle en est prévenue par e-mail.")
     return redirect("web:members")
-
-
-class ClaimForm(forms.Form):
-    evidence_kind = forms.ChoiceField(label="Type de justificatif", choices=EvidenceKind.choices)
-    evidence = forms.FileField(
-        label="Justificatif (PDF, PNG ou JPEG, 5 Mo au plus)",
-        help_text="Récépissé de déclaration en préfecture, extrait Kbis, page du JOAFE ou délibération.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"}),
-    )
-    statement = forms.CharField(
-        label="Qui êtes-vous dans l'organisation ?",
-        help_text="Votre fonction ou mandat, et tout ce qui aide l'opérateur à vérifier (2 000 caractères au plus).",
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
 
 
 @workspace_required(Role.VIEWER)
