@@ -81,8 +81,11 @@ def test_organizations_matched_by_identifier_and_fuzzy_name(workspace_a, owner, 
     before = Organization.objects.count()
     job = runner.run(job.pk)
     assert job.created_rows == 1 and Organization.objects.count() == before + 1
-    assert Organization.objects.filter(name="Ateliers Nouveaux", commune_id="69266").exists()
+    added = Organization.objects.get(name="Ateliers Nouveaux", commune_id="69266")
     assert ImportedRow.objects.filter(job=job, created=False).count() == 2
+    # The workspace that imported it added it: it alone may correct it later (issue 19), as for one typed in a page.
+    assert added.created_by_workspace_id == workspace_a.pk
+    assert Organization.objects.get(pk=foundation.pk).created_by_workspace_id is None  # matched, not added
 
 
 def test_contacts_alliances_and_interactions(workspace_a, owner, company, foundation):

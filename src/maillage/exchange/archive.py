@@ -380,6 +380,7 @@ class Replay:
                 }
                 | {"causes": o.get("causes") or []},
                 created_by=self.user,
+                workspace=self.ws,
             )
             if key not in self.known_keys:
                 self._record(key, "organizations.Organization", found.pk)

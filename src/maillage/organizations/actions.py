@@ -167,10 +167,11 @@ def check_organization(data: dict, *, communes: dict | None = None, nafs: set[st
     return _clean(data, communes=communes, nafs=nafs)
 
 
-def create_organizations(rows: list[dict], *, created_by=None) -> list[Organization]:
+def create_organizations(rows: list[dict], *, created_by=None, workspace=None) -> list[Organization]:
     """Add checked organisations (``check_organization``'s results, with their ``commune``) to the directory at
     once, with their search index: one insert for the organisations, one for their index words. A duplicate
-    identifier is refused by the unique constraints (``IntegrityError``): the caller looked them up before."""
+    identifier is refused by the unique constraints (``IntegrityError``): the caller looked them up before.
+    ``workspace`` is the workspace that adds them: the only one that may correct them later."""
     organizations = []
     for cleaned in rows:
         cleaned = dict(cleaned)
@@ -187,6 +188,7 @@ def create_organizations(rows: list[dict], *, created_by=None) -> list[Organizat
                 departement_id=commune.departement_id if commune else None,
                 region_id=commune.region_id if commune else None,
                 created_by=created_by,
+                created_by_workspace=workspace,
             )
         )
 

@@ -173,11 +173,13 @@ def accept_request(*, request: PartnershipRequest, workspace, user, role: str | 
     if request.proposer_siren:
         data["siren"] = request.proposer_siren
     try:
-        proposer = create_organization(data=data, created_by=user)
+        proposer = create_organization(data=data, created_by=user, workspace=workspace)
     except DuplicateOrganization as duplicate:
         proposer = duplicate.existing
     except ValidationError:
-        proposer = create_organization(data={"kind": request.proposer_kind, "name": request.proposer_name})
+        proposer = create_organization(
+            data={"kind": request.proposer_kind, "name": request.proposer_name}, created_by=user, workspace=workspace
+        )
     if proposer.pk == request.organization_id:
         raise ValidationError({"request": ["L'organisation qui propose est votre propre organisation."]})
     alliance = create_alliance(
