@@ -22,6 +22,7 @@ FAMILIES: dict[str, str] = {
     "archive": "Archive complète",
     "backup": "Sauvegardes",
     "sharing": "Partage d'alliances",
+    "alliance": "Alliances",
     "alliance_settings": "Réglages des alliances",
     "contribution": "Contributions",
     "interaction": "Échanges des alliances",
@@ -80,6 +81,7 @@ ACTIONS: dict[str, str] = {
     "backup.restored": "Sauvegarde de l'instance restaurée",
     # alliances
     "alliance_settings.changed": "Délai de refroidissement des relations modifié",
+    "alliance.created_from_funder": "Alliance ouverte avec un financeur du diagnostic",
     "sharing.invitation_sent": "Invitation à partager une alliance envoyée",
     "sharing.invitation_accepted": "Invitation à partager une alliance acceptée",
     "sharing.invitation_declined": "Invitation à partager une alliance refusée",
