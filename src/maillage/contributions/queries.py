@@ -16,7 +16,8 @@ from django.db.models import Count, DateField, Q, QuerySet, Sum
 from django.db.models.functions import Cast, Coalesce, ExtractYear
 
 from maillage.alliances.models import Party
-from maillage.audit.models import AuditEvent
+from maillage.audit import history
+from maillage.audit.history import Correction
 from maillage.contributions.models import Contribution, Kind, Status
 from maillage.core import formats
 from maillage.core.legal import MONTHLY_PSS, SKILLS_PSS_MULTIPLIER
@@ -161,15 +162,6 @@ FIELD_LABELS = {
 }
 
 
-@dataclass
-class Correction:
-    at: object
-    by: str
-    organization: str
-    reason: str
-    changes: list[tuple[str, object, object]]  # (French field label, before, after)
-
-
 def _shown(name: str, value: object) -> str:
     """A value of the history as the pages print it (French amounts, hours and dates)."""
     if value in (None, ""):
@@ -189,26 +181,7 @@ def _shown(name: str, value: object) -> str:
 def corrections_of(contribution: Contribution) -> list[Correction]:
     """Every correction of a contribution (who, when, before and after), the most recent first, read from the
     audit journal where :func:`~maillage.contributions.actions.correct_contribution` writes them."""
-
-    events = (
-        AuditEvent.objects.filter(action="contribution.corrected", target_type="Contribution")
-        .filter(target_id=str(contribution.pk))
-        .select_related("workspace__organization")
-        .order_by("-created_at", "-id")
-    )
-    result = []
-    for event in events:
-        before, after = event.details.get("before", {}), event.details.get("after", {})
-        result.append(
-            Correction(
-                at=event.created_at,
-                by=event.actor_label,
-                organization=event.workspace.organization.name if event.workspace else "",
-                reason=event.details.get("reason", ""),
-                changes=[(FIELD_LABELS.get(k, k), _shown(k, before.get(k)), _shown(k, after.get(k))) for k in after],
-            )
-        )
-    return result
+    return history.corrections_of(contribution, "contribution.corrected", FIELD_LABELS, _shown)
 
 
 def skills_ceilings(years: int = 3) -> list[dict[str, Any]]:
