@@ -9,6 +9,7 @@ import pytest
 
 from maillage.demo.generate import generate
 from maillage.observatory import svgmap
+from maillage.observatory.models import Cell
 from maillage.observatory.refresh import refresh
 
 
@@ -47,6 +48,7 @@ def test_map_page_draws_insets_and_distinct_legend(client):
     generate(scale=0.0008, seed=11, departement="69")
     generate(scale=0.0004, seed=12, departement="974")
     refresh()
+    year = Cell.objects.filter(level="france").order_by("-year").values_list("year", flat=True).first()
     page = client.get("/observatoire/")
     assert page.status_code == 200
     text = page.content.decode()
@@ -67,6 +69,16 @@ def test_map_page_draws_insets_and_distinct_legend(client):
     labels = [re.sub(r"<[^>]+>", "", item).strip() for item in legend.split("</li>") if item.strip()]
     assert len(labels) == len(set(labels)) >= 3
     assert not [label for label in labels if re.fullmatch(r"(.+) à \1", label)]
+    # Issue 23: each class says how many départements it holds and the base behind their shading.
+    classes = re.findall(
+        r"<strong>([^<]+)</strong> <span class=\"legend-base\">(\d+) départements?, base ([\d\u202f]+) associations</span>",
+        legend,
+    )
+    others = re.findall(r"(?:secret statistique|aucune donnée) <span class=\"legend-base\">(\d+) département", legend)
+    assert len(classes) >= 2 and len(others) == 2
+    assert sum(int(n) for _, n, _ in classes) + sum(int(n) for n in others) == len(svgmap.shapes())
+    published = Cell.objects.filter(level="departement", year=year, cause="", band="", suppression="")
+    assert sum(int(b.replace("\u202f", "")) for _, _, b in classes) == sum(c.associations for c in published)
 
 
 @pytest.mark.django_db

@@ -106,16 +106,90 @@ def test_a_workspace_sees_its_position(data):
     assert "Votre département (69)" in text and "Types de partenaires par association" in text
 
 
-def test_staff_refresh_page(settings, data):
+def test_staff_page_publishes_only_on_the_cadence(settings, data):
+    """Issue 23: the staff page no longer publishes off the weekly cadence (decision 0013): it refuses, saying why
+    and when the next snapshot is due, unless today is the cadence's day and nothing was published yet today."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     from maillage.workspaces.models import User
 
     staff = User.objects.create_user("staff@x.test", "mot-de-passe-solide-42", full_name="Staff", is_staff=True)
     client = client_for(staff)
+    today = timezone.localdate()
     before = RefreshRun.objects.count()
+
+    settings.OBSERVATORY_SNAPSHOT_WEEKDAY = (today.weekday() + 2) % 7  # the day after tomorrow
+    page = client.post("/observatoire/actualiser/", follow=True)
+    text = page_text(page)
+    assert "Publication hors calendrier refusée" in text and "pas le jour de publication" in text
+    assert f"{today + timedelta(days=2):%d/%m/%Y}" in text and "Publier l'instantané" not in text
+    assert RefreshRun.objects.count() == before
+
+    settings.OBSERVATORY_SNAPSHOT_WEEKDAY = today.weekday()  # the day, but the fixture published today already
+    text = page_text(client.post("/observatoire/actualiser/", follow=True))
+    assert "Un instantané a déjà été publié aujourd" in text and f"{today + timedelta(days=7):%d/%m/%Y}" in text
+    assert RefreshRun.objects.count() == before
+
+    RefreshRun.objects.update(finished_at=timezone.now() - timedelta(days=7))  # last week's snapshot
+    assert "Publier l'instantané prévu aujourd'hui" in page_text(client.get("/observatoire/actualiser/"))
     assert client.post("/observatoire/actualiser/").status_code == 302
     assert RefreshRun.objects.count() == before + 1
     assert RefreshRun.objects.first().status == "done"
     assert "Dernières actualisations" in page_text(client.get("/observatoire/actualiser/"))
+
+
+def first_screen(text: str) -> str:
+    """The page from its title to the end of the first screen's block (the key figures and the map)."""
+    start = text.index("<h1>")
+    return text[start : text.index('<p class="lead">', start)]
+
+
+def test_the_first_screen_answers_how_alliances_stand(client, data):
+    """Issue 23: title, five key figures and the map first; the filters and the tables after. France's figures
+    beside the published survey, a département's beside its région and France, on a map of its région."""
+    text = page_text(client.get("/observatoire/"))
+    first = first_screen(text)
+    assert "<table" not in first and "<form" not in first
+    figures = re.findall(r'<span class="kf-label">([^<]+)</span> <strong class="kf-value">([^<]+)</strong>', first)
+    assert [label for label, _ in figures] == [
+        "Associations comptées",
+        "Types de partenaires par association",
+        "Avec une collectivité",
+        "Avec une entreprise",
+        "Reliant entreprise et acteur public",
+    ]
+    assert "Enquête 2016</abbr> : 28,0 %" in first and first.index("kf-label") < first.index("<svg")
+    assert len(re.findall(r'<a href="/observatoire/departement/\w+/" aria-label=', first)) == 101
+    assert text.index('id="filtres"') > text.index("</svg>")
+
+    dep = first_screen(page_text(client.get(f"/observatoire/departement/69/?annee={data}")))
+    assert "Auvergne-Rhône-Alpes : " in dep and "France : " in dep
+    drawn = set(re.findall(r'<a href="/observatoire/departement/(\w+)/" aria-label=', dep))
+    assert drawn == {"01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74"}
+    assert re.search(r'aria-label="Rhône \(69\) : [^"]+ \(territoire affiché\)" class="current"', dep)
+
+
+def test_network_figures_never_read_zero_percent(client, data):
+    """Issue 23: the company-link density read « 0,0 % » nationally. It is right (links ÷ associations × linked
+    companies falls as the territory grows) but too small for « x,x % »: a figure that is not zero keeps two
+    significant digits, the open data keeps four, and the page leads with the per-association and per-company
+    figures, which compare across territories."""
+    from maillage.observatory.indicators import BY_CODE, format_value
+
+    density = BY_CODE["density_company"]
+    assert format_value(1.7e-5, density) == "0,0017 %" and format_value(0.25, density) == "25,0 %"
+    text = page_text(client.get("/observatoire/"))
+    network = text.split("<h2>Réseau de coopération</h2>")[1].split("</ul>")[0]
+    assert "Entreprises partenaires par association : " in network
+    assert "Associations partenaires par entreprise liée : " in network
+    assert "Densité des liens associations–entreprises : " in network and " 0,0 %" not in network
+    rows = csv.DictReader(
+        io.StringIO(client.get("/observatoire/donnees/cases.csv", {"niveau": "france"}).content.decode())
+    )
+    densities = [float(r["density_company"]) for r in rows if r["density_company"]]
+    assert densities and all(d > 0 for d in densities)
 
 
 def test_a_departement_beside_its_region_and_france_and_only_published_communes(client, data):

@@ -7,6 +7,7 @@ a *count* or an *amount* is shown as such. Nothing here reads the database.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from maillage.observatory.models import Cell
@@ -234,7 +235,9 @@ INDICATORS: list[Indicator] = [
         "density_company",
         "Densité des liens associations–entreprises",
         "Liens observés entre associations et entreprises du territoire, rapportés à tous les liens possibles "
-        "(associations × entreprises liées).",
+        "(associations × entreprises liées). Elle baisse mécaniquement quand le territoire grandit (chaque "
+        "association ne connaît que quelques-unes des entreprises liées) : elle ne se compare qu'entre territoires "
+        "de taille voisine ; les liens par association et par entreprise, eux, se comparent partout.",
         "ties_company",
         base="associations*companies_tied",
         unit="%",
@@ -243,10 +246,28 @@ INDICATORS: list[Indicator] = [
         "density_public",
         "Densité des liens associations–acteurs publics",
         "Liens observés entre associations et acteurs publics, rapportés à tous les liens possibles "
-        "(associations × acteurs publics liés).",
+        "(associations × acteurs publics liés). Comme la densité des liens avec les entreprises, elle baisse "
+        "mécaniquement quand le territoire grandit.",
         "ties_public",
         base="associations*public_tied",
         unit="%",
+    ),
+    Indicator(
+        "company_ties_per_association",
+        "Entreprises partenaires par association",
+        "Nombre moyen d'entreprises avec lesquelles une association du territoire a une alliance en cours dans "
+        "l'année (liens associations–entreprises ÷ associations).",
+        "ties_company",
+        unit="ratio",
+    ),
+    Indicator(
+        "associations_per_company",
+        "Associations partenaires par entreprise liée",
+        "Nombre moyen d'associations du territoire avec lesquelles une entreprise liée a une alliance en cours "
+        "dans l'année (liens associations–entreprises ÷ entreprises liées).",
+        "ties_company",
+        base="companies_tied",
+        unit="ratio",
     ),
 ]
 
@@ -299,6 +320,9 @@ def format_value(value: float | None, indicator: Indicator) -> str:
     if value is None:
         return "secret"
     if indicator.unit == "%":
+        if 0 < value * 100 < 0.05:  # a figure that is not zero never reads « 0,0 % »: two significant digits
+            decimals = 1 - math.floor(math.log10(value * 100))
+            return f"{value * 100:.{decimals}f} %".replace(".", ",")
         return f"{value * 100:.1f} %".replace(".", ",")
     if indicator.unit == "ratio":
         return f"{value:.2f}".replace(".", ",")

@@ -89,7 +89,8 @@ def row_of(cell: Cell) -> dict:
     for indicator in INDICATORS:
         if indicator.code not in row:
             value = value_of(cell, indicator) if cell.is_published else None
-            row[indicator.code] = round(value, 4) if value is not None else None
+            # Four significant digits, not four decimals: a national density (≈ 2·10⁻⁵) is not rounded to 0.
+            row[indicator.code] = float(f"{value:.4g}") if value is not None else None
     return row
 
 

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
 
 from maillage.observatory.indicators import IMPACT_INDICATORS, IMPACT_METHOD, format_value, value_of
-from maillage.observatory.models import Cell, Level
+from maillage.observatory.models import Cell, Level, RefreshRun
 from maillage.organizations.causes import CAUSE_LABELS
 from maillage.organizations.models import BudgetBand
 from maillage.territories.models import Commune, Departement, Epci, Region
@@ -172,3 +177,64 @@ def impact_scores(level: str, code: str, year: int, cell: Cell | None = None) ->
         value = value_of(cell, indicator)
         rows.append({"indicator": indicator, "value": value, "text": format_value(value, indicator)})
     return {"status": status, "evaluated": cell.evaluated, "rows": rows, "method": IMPACT_METHOD}
+
+
+WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+
+
+def publication_cadence(today: date | None = None) -> dict:
+    """Whether a snapshot may be published now, and when the next one is due (decision 0013: one snapshot a week,
+    on ``OBSERVATORY_SNAPSHOT_WEEKDAY``, so that a single write cannot be isolated between two snapshots).
+
+    Allowed: when nothing was ever published, or on the cadence's day when no snapshot was published that day yet
+    (the nightly job failed or has not run). Otherwise ``reason`` says why, in French, for the staff page."""
+    weekday = int(getattr(settings, "OBSERVATORY_SNAPSHOT_WEEKDAY", 0))
+    today = today or timezone.localdate()
+    last = RefreshRun.objects.filter(status=RefreshRun.Status.DONE, finished_at__isnull=False).first()
+    if last is None:
+        return {"allowed": True, "reason": "", "next": today, "last": None}
+    published_today = timezone.localdate(last.finished_at) == today
+    if weekday < 0:
+        days = 1 if published_today else 0
+        rule = "chaque nuit"
+    else:
+        days = (weekday - today.weekday()) % 7 or (7 if published_today else 0)
+        rule = f"une fois par semaine, le {WEEKDAYS[weekday]}"
+    upcoming = today + timedelta(days=days)
+    if days == 0:
+        return {"allowed": True, "reason": "", "next": upcoming, "last": last}
+    on_the_day = weekday < 0 or today.weekday() == weekday
+    why = (
+        "Un instantané a déjà été publié aujourd'hui"
+        if on_the_day and published_today
+        else "Ce n'est pas le jour de publication"
+    )
+    reason = (
+        f"Publication hors calendrier refusée. {why} : l'observatoire publie {rule}, à date fixe, pour qu'aucune "
+        "écriture (un don, une association ajoutée) ne puisse être isolée en comparant deux instantanés "
+        f"rapprochés. Prochaine publication : {WEEKDAYS[upcoming.weekday()]} {upcoming:%d/%m/%Y}, par la tâche "
+        "de nuit (3 h) de « maillage worker », ou depuis cette page ce jour-là si elle a échoué."
+    )
+    return {"allowed": False, "reason": reason, "next": upcoming, "last": last}
+
+
+def map_focus(level: str, code: str, parent: tuple[str, str] | None = None) -> tuple[set[str] | None, str]:
+    """The départements a territory's map shows, and the one it outlines: France, every département; a région,
+    its départements; a département or a commune, its région's départements with its own (``parent`` for a
+    commune, as :func:`parent_of` gives it) outlined; an EPCI, the régions of its communes. One query;
+    ``(None, "")`` for the whole map."""
+    if level == Level.FRANCE:
+        return None, ""
+    highlight = ""
+    if level == Level.REGION:
+        regions: Any = [code]
+    elif level == Level.DEPARTEMENT:
+        highlight = code
+        regions = Departement.objects.filter(code=code).values("region_id")
+    elif level == Level.COMMUNE:
+        highlight = parent[1] if parent else ""
+        regions = Commune.objects.filter(code=code).values("region_id")
+    else:
+        regions = Commune.objects.filter(epci_id=code).values("region_id")
+    codes = set(Departement.objects.filter(region_id__in=regions).values_list("code", flat=True))
+    return (codes or None), highlight

@@ -109,20 +109,61 @@ def palette(count: int) -> list[str]:
     return [PALETTE[round(i * last / (count - 1))] for i in range(count)]
 
 
+def class_of(value: float, bounds: list[float]) -> int:
+    """The index of the class that holds ``value`` (the last one for a value above every bound)."""
+    for i, bound in enumerate(bounds):
+        if value <= bound:
+            return i
+    return len(bounds) - 1
+
+
 def colour(value: float | None, bounds: list[float], secret: bool) -> str:
     if secret:
         return SECRET_FILL
     if value is None or not bounds:
         return EMPTY_FILL
-    colours = palette(len(bounds))
-    for i, bound in enumerate(bounds):
-        if value <= bound:
-            return colours[i]
-    return colours[-1]
+    return palette(len(bounds))[class_of(value, bounds)]
 
 
-def view_box() -> str:
-    return f"0 0 {WIDTH} {HEIGHT + INSET_HEIGHT}"
+def view_box(codes: set[str] | None = None, margin: float = 8) -> str:
+    """The whole map, or the box around the shapes of ``codes`` (a région's départements) with a margin."""
+    boxes = [bbox(s) for s in shapes() if codes is None or s.code in codes]
+    if codes is None or not boxes:
+        return f"0 0 {WIDTH} {HEIGHT + INSET_HEIGHT}"
+    left, top = min(b[0] for b in boxes) - margin, min(b[1] for b in boxes) - margin
+    right, bottom = max(b[2] for b in boxes) + margin, max(b[3] for b in boxes) + margin
+    return " ".join(svg_number(v) for v in (left, top, right - left, bottom - top))
+
+
+@cache
+def _path_box(d: str) -> tuple[float, float, float, float]:
+    """The bounding box of a path of the shipped SVG, written with moves and implicit lines only (``m`` … ``z``)."""
+    xs: list[float] = []
+    ys: list[float] = []
+    x = y = start_x = start_y = 0.0
+    for command, body in re.findall(r"([mMzZ])([^mMzZ]*)", d):
+        if command in "zZ":
+            x, y = start_x, start_y
+            continue
+        numbers = [float(n) for n in re.findall(r"-?\d*\.?\d+(?:e-?\d+)?", body)]
+        for i in range(0, len(numbers) - 1, 2):
+            dx, dy = numbers[i], numbers[i + 1]
+            if command == "M":  # absolute (the shipped file has none; kept for a redrawn one)
+                x, y = dx, dy
+            else:
+                x, y = x + dx, y + dy
+            if i == 0:
+                start_x, start_y = x, y
+            xs.append(x)
+            ys.append(y)
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def bbox(shape: Shape) -> tuple[float, float, float, float]:
+    """(left, top, right, bottom) of a département's path or of an overseas inset."""
+    if shape.d is None:
+        return (shape.x, shape.y, shape.x + inset_size(), shape.y + 70)
+    return _path_box(shape.d)
 
 
 def inset_size() -> float:

@@ -20,6 +20,15 @@ from maillage.observatory import position, published, queries, svgmap
 from maillage.observatory.indicators import BY_CODE, INDICATORS, MAP_INDICATORS, format_value, value_of
 from maillage.observatory.models import Level, RefreshRun
 
+# The key figures' names on the first screen (short: five cards on a phone); the tables below give the full labels.
+SHORT_LABELS = {
+    "associations": "Associations comptées",
+    "kinds_per_association": "Types de partenaires par association",
+    "local_authority": "Avec une collectivité",
+    "company": "Avec une entreprise",
+    "company_and_public": "Reliant entreprise et acteur public",
+}
+NETWORK_CODES = ["company_ties_per_association", "associations_per_company", "density_company", "density_public"]
 TREND_CODES = ["kinds_per_association", "company", "local_authority", "company_and_public"]
 
 
@@ -29,7 +38,8 @@ def _rows(cell) -> list[dict]:
         value = value_of(cell, indicator) if cell and cell.is_published else None
         base = None
         if cell and cell.is_published and indicator.base and "*" not in indicator.base:
-            base = getattr(cell, indicator.base)
+            count = getattr(cell, indicator.base)
+            base = _base_text(count, indicator) if count is not None else None
         rows.append(
             {
                 "indicator": indicator,
@@ -42,63 +52,123 @@ def _rows(cell) -> list[dict]:
     return rows
 
 
-def _map(year: int, filters: queries.Filters, indicator, level_url) -> dict:
+BASE_NOUNS = {
+    "associations": "associations",
+    "companies_tied": "entreprises liées",
+    "company": "associations liées à une entreprise",
+    "new_alliances": "nouvelles alliances avec une entreprise",
+}
+
+
+def _base_text(count: int, indicator) -> str:
+    """« 1 234 associations »: the base behind a share (what it is computed on)."""
+    noun = BASE_NOUNS.get(indicator.base, "associations")
+    return f"{count:,}".replace(",", "\u202f") + f" {noun}"
+
+
+def _map(year: int, filters: queries.Filters, indicator, level_url, focus=None, highlight: str = "") -> dict:
+    """The map of départements coloured by ``indicator`` (all of them, or the ``focus`` ones: a région's), with
+    ``highlight`` outlined. Classes are national (the same colours on every page); the legend gives each class's
+    range, how many of the map's départements it holds and the base behind them (issue 23)."""
     cells = queries.departement_slice(year, filters)
     values = {code: value_of(cell, indicator) for code, cell in cells.items() if cell.is_published}
+    bases = {
+        code: int(getattr(cell, indicator.base) or 0)
+        for code, cell in cells.items()
+        if cell.is_published and indicator.base and values.get(code) is not None
+    }
     published = [v for v in values.values() if v is not None]
     bounds = svgmap.bins(published, key=lambda v: format_value(v, indicator))
+    fills = svgmap.palette(len(bounds))
+    members: list[list[str]] = [[] for _ in bounds]
     shapes = []
+    secret_count = empty_count = 0
     for shape in svgmap.shapes():
+        if focus is not None and shape.code not in focus:
+            continue  # outside the view box: not drawn, so no link is focusable where nothing is seen
         cell = cells.get(shape.code)
         secret = cell is not None and not cell.is_published
         value = values.get(shape.code)
         text = (
             "secret statistique" if secret else format_value(value, indicator) if value is not None else "aucune donnée"
         )
+        if value is not None and bounds:
+            members[svgmap.class_of(value, bounds)].append(shape.code)
+        elif secret:
+            secret_count += 1
+        else:
+            empty_count += 1
+        base = bases.get(shape.code)
         shapes.append(
             {
                 "shape": shape,
                 "fill": svgmap.colour(value, bounds, secret),
-                "label": f"{shape.name} ({shape.code}) : {text}",
+                "label": f"{shape.name} ({shape.code}) : {text}"
+                + (" (territoire affiché)" if shape.code == highlight else ""),
                 "text": text,
+                "base": _base_text(base, indicator) if base is not None else "",
                 "url": level_url(Level.DEPARTEMENT, shape.code),
+                "current": shape.code == highlight,
             }
         )
     legend = []
-    for (low, high), fill in zip(svgmap.classes(published, bounds), svgmap.palette(len(bounds)), strict=True):
+    for (low, high), fill, codes in zip(svgmap.classes(published, bounds), fills, members, strict=True):
         low_text, high_text = format_value(low, indicator), format_value(high, indicator)
-        legend.append({"fill": fill, "label": high_text if low_text == high_text else f"{low_text} à {high_text}"})
+        legend.append(
+            {
+                "fill": fill,
+                "label": high_text if low_text == high_text else f"{low_text} à {high_text}",
+                "count": len(codes),
+                "base": _base_text(sum(bases.get(c, 0) for c in codes), indicator),
+            }
+        )
     return {
         "shapes": shapes,
         "legend": legend,
+        "secret_count": secret_count,
+        "empty_count": empty_count,
         "secret_fill": svgmap.SECRET_FILL,
         "empty_fill": svgmap.EMPTY_FILL,
-        "view_box": svgmap.view_box(),
+        "view_box": svgmap.view_box(focus),
+        "national": focus is None,
         "inset": svgmap.inset_size(),
         "attribution": svgmap.ATTRIBUTION,
     }
 
 
-def _comparison(level, code, year, filters) -> dict | None:
-    """Five key figures of the territory beside the territories above it (issue 23: the département beside its
-    région and France)."""
-    columns = queries.comparison(level, code, year, filters)
-    if not columns:
-        return None
-    rows = []
+def _figure_text(cell, indicator) -> str:
+    if cell is None:
+        return "aucune association"
+    if not cell.is_published:
+        return "secret"
+    return format_value(value_of(cell, indicator), indicator)
+
+
+def _comparison(level, code, year, filters, cell) -> dict:
+    """The five key figures of the first screen, each beside the territories above it (issue 23: the département
+    beside its région and France); France beside the published survey. ``columns`` and ``rows`` are the same
+    figures as a table (below the first screen)."""
+    columns = queries.comparison(level, code, year, filters) or [
+        {"level": level, "code": code, "name": queries.territory_name(level, code), "cell": cell}
+    ]
+    rows, figures = [], []
     for code_ in queries.KEY_FIGURES:
         indicator = BY_CODE[code_]
-        texts = []
-        for column in columns:
-            cell = column["cell"]
-            if cell is None:
-                texts.append("aucune association")
-            elif not cell.is_published:
-                texts.append("secret")
-            else:
-                texts.append(format_value(value_of(cell, indicator), indicator))
+        texts = [_figure_text(column["cell"], indicator) for column in columns]
         rows.append({"indicator": indicator, "texts": texts})
-    return {"columns": columns, "rows": rows}
+        beside = [{"name": column["name"], "text": text} for column, text in zip(columns[1:], texts[1:], strict=True)]
+        if not beside and indicator.reference is not None:
+            beside = [{"name": "Enquête 2016", "text": format_value(indicator.reference, indicator)}]
+        figures.append(
+            {
+                "indicator": indicator,
+                "label": SHORT_LABELS[code_],
+                "text": texts[0],
+                "beside": beside,
+                "source": indicator.source,
+            }
+        )
+    return {"columns": columns if len(columns) > 1 else [], "rows": rows, "figures": figures}
 
 
 def _bars(trend, codes) -> list[dict]:
@@ -120,12 +190,19 @@ def _bars(trend, codes) -> list[dict]:
     return charts
 
 
+def _scope(filters: queries.Filters) -> str:
+    """The filters in words (« Toutes les causes · Tous les budgets »), under the title."""
+    cause, band = dict(queries.CAUSE_CHOICES)[filters.cause], dict(queries.BAND_CHOICES)[filters.band]
+    return f"{cause} · {band}"
+
+
 def territory(request, level: str = Level.FRANCE, code: str = "FR"):
     try:
         name = queries.territory_name(level, code)
     except queries.NotFound as error:
         raise Http404("Territoire inconnu.") from error
     filters = queries.Filters.parse(request.GET)
+    parent = queries.parent_of(level, code)
     years = queries.years()
     year = filters.year if filters.year in years else (years[-1] if years else None)
     trend = queries.trend(level, code, filters)
@@ -143,6 +220,7 @@ def territory(request, level: str = Level.FRANCE, code: str = "FR"):
         "code": code,
         "name": name,
         "filters": filters,
+        "scope": _scope(filters),
         "years": years,
         "year": year,
         "cell": cell,
@@ -150,18 +228,19 @@ def territory(request, level: str = Level.FRANCE, code: str = "FR"):
         "trend": trend,
         "charts": _bars(trend, TREND_CODES),
         "shift": _bars(trend, ["new_mecenat_only", "new_coconstruction"]),
-        "comparison": _comparison(level, code, year, filters) if year else None,
+        "comparison": _comparison(level, code, year, filters, cell) if year else None,
         "children": queries.children(level, code, year, filters) if year else [],
         "child_level": queries.CHILD_LEVEL.get(level),
         "epcis": queries.epcis_of(code, year) if year and level == Level.DEPARTEMENT else [],
-        "parent": queries.parent_of(level, code),
+        "parent": parent,
         "impacts": queries.impact_scores(level, code, year, cell) if year else None,
         "cause_choices": queries.CAUSE_CHOICES,
         "band_choices": queries.BAND_CHOICES,
         "map_indicators": MAP_INDICATORS,
         "map_indicator": map_indicator,
-        "map": _map(year, filters, map_indicator, level_url) if year and level == Level.FRANCE else None,
-        "density": [BY_CODE["density_company"], BY_CODE["density_public"]],
+        "map": _map(year, filters, map_indicator, level_url, *queries.map_focus(level, code, parent)) if year else None,
+        # Per-node figures first: they compare across territories; the densities fall as the territory grows.
+        "density": [BY_CODE[c] for c in NETWORK_CODES],
         "last_run": RefreshRun.objects.filter(status=RefreshRun.Status.DONE).first(),
     }
     # Communes are listed only where something is published (issue 23): the secret ones are only counted.
@@ -228,12 +307,19 @@ def my_position(request):
 def refresh_page(request):
     if not request.user.is_staff:
         raise PermissionDenied("Seule l'équipe d'administration peut actualiser l'observatoire.")
+    cadence = queries.publication_cadence()
     if request.method == "POST":
         from maillage.observatory.refresh import refresh_in_background
 
-        if refresh_in_background():
-            messages.success(request, "Actualisation lancée en arrière-plan : rechargez cette page pour suivre.")
+        if not cadence["allowed"]:
+            messages.error(
+                request, "Rien n'a été publié : la raison et la date du prochain instantané sont ci-dessous."
+            )
+        elif refresh_in_background():
+            messages.success(
+                request, "Publication de l'instantané lancée en arrière-plan : rechargez cette page pour suivre."
+            )
         else:
             messages.warning(request, "Une actualisation est déjà en cours : attendez qu'elle se termine.")
         return redirect("web:observatory_refresh")
-    return render(request, "web/observatory/refresh.html", {"runs": RefreshRun.objects.all()[:10]})
+    return render(request, "web/observatory/refresh.html", {"runs": RefreshRun.objects.all()[:10], "cadence": cadence})
