@@ -40,6 +40,9 @@ def above_the_fold(page, selector: str, height: int) -> dict:
 @pytest.mark.parametrize("url", ["/observatoire/", "/observatoire/departement/69/"])
 def test_map_and_five_key_figures_above_the_fold(browser_page, observatory, url):
     page = browser_page
+    # The département map's page draws a hundred shapes: on a loaded machine its first load outlasts the default
+    # 10 s (navigation only; the axe-core walk at the end uses this context too).
+    page.context.set_default_navigation_timeout(60_000)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for size in SIZES:
         page.set_viewport_size(size)

@@ -38,8 +38,7 @@ def _rows(cell) -> list[dict]:
         value = value_of(cell, indicator) if cell and cell.is_published else None
         base = None
         if cell and cell.is_published and indicator.base and "*" not in indicator.base:
-            count = getattr(cell, indicator.base)
-            base = _base_text(count, indicator) if count is not None else None
+            base = getattr(cell, indicator.base)  # its unit is in the definition (associations, companies…)
         rows.append(
             {
                 "indicator": indicator,
