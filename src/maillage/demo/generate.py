@@ -96,8 +96,8 @@ def company_factor(year: int, last_year: int) -> float:
 # of the small ones sign up, so the platform over-represents the large ones and the observatory weights its figures
 # back to the directory's population by sector and band. Directory-only associations: DIRECTORY_ONLY × the
 # platform's, with this band mix (the sectors as INJEP).
-DIRECTORY_ONLY = 0.5
-DIRECTORY_ONLY_BANDS = {"lt_10k": 0.9, "10k_50k": 0.07, "50k_150k": 0.02, "150k_500k": 0.007, "gt_500k": 0.003}
+DIRECTORY_ONLY = 1.0
+DIRECTORY_ONLY_BANDS = {"lt_10k": 0.95, "10k_50k": 0.04, "50k_150k": 0.007, "150k_500k": 0.002, "gt_500k": 0.001}
 RENEWED_WITH_SAME_PARTNER = {"public": 0.8, "association": 0.6, "foundation": 0.5}  # else a new partner of the kind
 GIFT_SCALE = {"lt_10k": 400, "10k_50k": 1500, "50k_150k": 4000, "150k_500k": 12000, "gt_500k": 40000}
 LOCAL_SHARE = 0.74  # PHARE-Entreprises 2015: 74 % of company partnerships are local

@@ -99,7 +99,7 @@ def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
 
 
 def interval(strata: Sequence[Stratum]) -> tuple[float, float, float] | None:
-    """(estimate, low, high) at 95 %, rounded to the whole percent."""
+    """(estimate, low, high) at 95 %, rounded to the whole percent (the interval outwards)."""
     result = post_stratified(strata)
     if result is None:
         return None
@@ -109,7 +109,12 @@ def interval(strata: Sequence[Stratum]) -> tuple[float, float, float] | None:
     else:  # every stratum at 0 % or 100 %: the normal interval collapses, Wilson's does not
         low, high = wilson(sum(s.successes for s in strata), sum(s.sample for s in strata))
         low, high = min(low, estimate), max(high, estimate)
-    return tuple(round(min(1.0, max(0.0, v)), 2) for v in (estimate, low, high))  # type: ignore[return-value]
+    # Rounded to the whole percent, the interval outwards (it keeps at least its 95 %).
+    return (
+        round(estimate, 2),
+        max(0.0, math.floor(round(low * 100, 6)) / 100),
+        min(1.0, math.ceil(round(high * 100, 6)) / 100),
+    )
 
 
 # -- Kaplan–Meier ---------------------------------------------------------------------------------------------

@@ -163,6 +163,7 @@ def territory(request, level: str = Level.FRANCE, code: str = "FR"):
         "map": _map(year, filters, map_indicator, level_url) if year and level == Level.FRANCE else None,
         "density": [BY_CODE["density_company"], BY_CODE["density_public"]],
         "last_run": RefreshRun.objects.filter(status=RefreshRun.Status.DONE).first(),
+        "story": queries.story(level, code, year),  # coverage, intervals, survival (issue 23)
     }
     # Communes are listed only where something is published (issue 23): the secret ones are only counted.
     if context["child_level"] == Level.COMMUNE:
