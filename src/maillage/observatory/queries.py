@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from maillage.observatory.indicators import IMPACT_INDICATORS, IMPACT_METHOD, format_value, value_of
 from maillage.observatory.models import Cell, Level
@@ -182,7 +183,7 @@ def story(level: str, code: str, year: int | None) -> dict:
     from maillage.observatory.models import Coverage, Estimate, Survival
 
     coverage = Coverage.objects.filter(level=level, code=code).first()
-    estimates = []
+    estimates: list[dict[str, Any]] = []
     if year is not None:
         for row in Estimate.objects.filter(level=level, code=code, year=year):
             indicator = BY_CODE[row.indicator]
