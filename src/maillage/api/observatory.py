@@ -63,3 +63,16 @@ def territory(request: HttpRequest, level: str, code: str):
         raise HttpError(404, f"Territoire inconnu : {level} {code}.") from error
     trend = queries.trend(level, code, queries.Filters(None, "", ""))
     return {"level": level, "code": code, "name": name, "cells": [published.row_of(c) for c in trend]}
+
+
+@router.get(
+    "/territories/{level}/{code}/story",
+    auth=None,
+    summary="Couverture, parts pondérées (intervalles à 95 %) et survie des alliances d'un territoire",
+)
+def territory_story(request: HttpRequest, level: str, code: str):
+    try:
+        name = queries.territory_name(level, code)
+    except queries.NotFound as error:
+        raise HttpError(404, f"Territoire inconnu : {level} {code}.") from error
+    return {"level": level, "code": code, "name": name, **queries.story_json(level, code)}

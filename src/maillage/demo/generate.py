@@ -78,6 +78,26 @@ COMPANY_SIZES = [("micro", 0.70, 1.0), ("sme", 0.25, 3.0), ("mid", 0.04, 10.0), 
 # that the share of associations with each kind holds in every year, not in the last one only. Each alliance lasts
 # 1 + a geometric number of years (mean ALLIANCE_YEARS); the one in progress now has a geometric age (memoryless).
 ALLIANCE_YEARS = 4.0
+# A dated trajectory (issue 23): the one dated series of DOMAIN on alliances with companies is Le RAMEAU's
+# PHARE-Entreprises barometer, 21 % of companies (≥ 10 employees) partnering with associations in 2011 and 37 % in
+# 2015: ×(37/21)^(1/4) ≈ +15 % a year. The association side (Recherches & Solidarités 2016: 28 % with a company
+# partner) is taken as today's level and the past years follow that growth backwards; the other kinds have no
+# dated figure and stay at their 2016 level. The calibration test checks every published year against it.
+PHARE_ENTREPRISES = {2011: 0.21, 2015: 0.37}
+COMPANY_GROWTH = (PHARE_ENTREPRISES[2015] / PHARE_ENTREPRISES[2011]) ** (1 / (2015 - 2011))
+
+
+def company_factor(year: int, last_year: int) -> float:
+    """The share of associations with a company partner in ``year``, relative to ``last_year``'s (≤ 1)."""
+    return min(1.0, COMPANY_GROWTH ** (year - last_year))
+
+
+# Coverage (issue 23): the directory also holds associations that are not on the platform (no workspace): fewer
+# of the small ones sign up, so the platform over-represents the large ones and the observatory weights its figures
+# back to the directory's population by sector and band. Directory-only associations: DIRECTORY_ONLY × the
+# platform's, with this band mix (the sectors as INJEP).
+DIRECTORY_ONLY = 1.0
+DIRECTORY_ONLY_BANDS = {"lt_10k": 0.95, "10k_50k": 0.04, "50k_150k": 0.007, "150k_500k": 0.002, "gt_500k": 0.001}
 RENEWED_WITH_SAME_PARTNER = {"public": 0.8, "association": 0.6, "foundation": 0.5}  # else a new partner of the kind
 GIFT_SCALE = {"lt_10k": 400, "10k_50k": 1500, "50k_150k": 4000, "150k_500k": 12000, "gt_500k": 40000}
 LOCAL_SHARE = 0.74  # PHARE-Entreprises 2015: 74 % of company partnerships are local
@@ -289,6 +309,7 @@ class Generator:
                 for table, (columns, rows) in tables.items():
                     self.counts[table.split("_", 1)[1]] += write_rows(table, columns, rows)
                 self.say(f"Associations {min(start + CHUNK, n_assoc)}/{n_assoc}")
+            self.directory_only(first_assoc + n_assoc, n_assoc)
             for table in ("organizations_organization", "organizations_organization_causes", *TABLES):
                 reset_sequence(table)
             # The sums the actions keep on write, recomputed once for the rows written in bulk.
@@ -300,6 +321,25 @@ class Generator:
                     for table in ("organizations_organization", "organizations_organization_causes", *TABLES, *SUMS):
                         cursor.execute(f'ANALYZE "{table}"')
         return dict(self.counts)
+
+    def directory_only(self, first: int, n_assoc: int) -> None:
+        """Associations of the directory that are not on the platform (no workspace), drawn apart (their own random
+        stream) so that the platform's rows stay those of the same seed."""
+        rng = random.Random(self.rng.random())
+        rows, causes = [], []
+        for oid in range(first, first + round(n_assoc * DIRECTORY_ONLY)):
+            commune = self.pick_commune(rng)
+            rows.append(
+                self.org_row(
+                    oid, "association", f"Association annuaire {oid}", commune, band=_pick(rng, DIRECTORY_ONLY_BANDS)
+                )
+            )
+            causes.append((oid, _pick(rng, SECTORS)))
+        self.say(f"Annuaire : {len(rows)} associations hors plateforme…")
+        self.counts["organizations"] += write_rows("organizations_organization", ORG_COLUMNS, rows)
+        self.counts["causes"] += write_rows(
+            "organizations_organization_causes", ("organization_id", "cause_id"), causes
+        )
 
     def alliances_for(self, batch, ws_first: int, by_dep, ids) -> dict[str, tuple[Sequence[str], list[tuple]]]:
         rng = self.rng
@@ -325,7 +365,11 @@ class Generator:
             if rng.random() < KIND_SHARES["school"]:
                 partners.append(("school", self.from_pool("school", commune[3])))
             company_pick = None
+            company_since = None
             if rng.random() < COMPANY_BY_BAND[band]:
+                # The company chain reaches back to the first year in which it was already there (the trajectory).
+                u = rng.random()
+                company_since = next(y for y in self.start_years if company_factor(y, self.last_year) >= u)
                 local = rng.random() < LOCAL_SHARE and commune[3] in self.company_pick
                 company_pick = self.company_pick[commune[3] if local else "*"]
                 partners.append(("company", company_pick(rng)))
@@ -343,7 +387,8 @@ class Generator:
                 "research_lab": lambda c=commune: self.from_pool("research_lab", c[4]),
             }
             for kind, partner in partners:
-                self.alliance(out, ids, aid, workspace, commune, band, kind, partner, repick.get(kind))
+                since = company_since if kind == "company" else None
+                self.alliance(out, ids, aid, workspace, commune, band, kind, partner, repick.get(kind), since)
         return {table: (COLUMNS[table], rows) for table, rows in out.items()}
 
     def forms_for(self, kind: str, year: int) -> list[str]:
@@ -372,11 +417,11 @@ class Generator:
             years += 1
         return years
 
-    def alliance(self, out, ids, aid, workspace, commune, band, kind, partner, pick=None) -> None:
+    def alliance(self, out, ids, aid, workspace, commune, band, kind, partner, pick=None, since=None) -> None:
         """The chain of alliances of one kind: the one in progress now, then the earlier ones, back to the first
-        start year; each earlier one ends in the year before the next starts."""
+        start year (or ``since``); each earlier one ends in the year before the next starts."""
         rng = self.rng
-        first = self.start_years[0]
+        first = max(self.start_years[0], since or 0)
         start = max(first, self.last_year - (self.years_lasting() - 1))
         ends = None
         while True:

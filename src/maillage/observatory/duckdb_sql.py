@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 LOCAL_AUTHORITY = "('commune', 'epci', 'departement', 'region')"
 PUBLIC = "('commune', 'epci', 'departement', 'region', 'state_service')"
@@ -356,6 +356,79 @@ def impact_query() -> str:
         GROUP BY x.assoc_id, x.commune, x.epci, x.dep, x.region, yy.y, e.id, r.party_id, q.impact"""
 
 
+# -- Coverage, weighting and survival (issue 23: "a story over time", "coverage and uncertainty") -------------
+# The shares weighted to the directory's population (docs/observatory.md, "Coverage and uncertainty").
+KEY_SHARES = ("company", "local_authority", "association_foundation", "school", "public", "company_and_public")
+STRATA_LEVELS = ("france", "region", "departement")
+
+
+def directory_statement(salt: str = "0") -> str:
+    """``obs_dir``: every association of the directory (on the platform or not), in its territory, main cause and
+    band, with its record key (the same key as in ``obs_assoc``)."""
+    return f"""CREATE TEMP TABLE obs_dir AS
+        SELECT o.id AS org_id,
+               COALESCE(cm.parent_id, o.commune_id) AS commune,
+               CASE WHEN cm.code IS NULL THEN o.epci_id ELSE cm.epci_id END AS epci,
+               COALESCE(cm.departement_id, o.departement_id) AS dep,
+               COALESCE(cm.region_id, o.region_id) AS region,
+               COALESCE(NULLIF(o.budget_band, ''), 'unknown') AS band,
+               COALESCE(fc.cause_id, 'none') AS cause, {record_key(salt, "o.id")} AS rkey
+        FROM organizations_organization o
+        LEFT JOIN territories_commune cm ON cm.code = o.commune_id
+        LEFT JOIN (
+          SELECT r.organization_id, r.cause_id FROM (
+            SELECT oc.organization_id, oc.cause_id,
+                   ROW_NUMBER() OVER (PARTITION BY oc.organization_id ORDER BY c.position, c.code) AS rank
+            FROM organizations_organization_causes oc JOIN organizations_cause c ON c.code = oc.cause_id
+          ) r WHERE r.rank = 1
+        ) fc ON fc.organization_id = o.id
+        WHERE o.kind = 'association'"""
+
+
+def directory_query(level: str, column: str | None) -> str:
+    """(code, cause, band, associations of the directory, their cell key): by cause × band for the levels whose
+    figures are weighted, in total ('', '') for the others."""
+    code = column or "'FR'"
+    where = f"WHERE {column} IS NOT NULL" if column else ""
+    strata = level in STRATA_LEVELS
+    keys = "cause, band" if strata else "'' AS cause, '' AS band"
+    group = ", ".join([*([column] if column else []), *(["cause", "band"] if strata else [])])
+    return (
+        f"SELECT {code} AS code, {keys}, COUNT(*) AS n, CAST(SUM(rkey) % {KEY_SPACE} AS BIGINT) AS k "
+        f"FROM obs_dir {where}" + (f" GROUP BY {group}" if group else "")
+    )
+
+
+def strata_query(level: str, column: str | None) -> str:
+    """(code, year, cause, band, associations, key shares…, their cell keys) of the platform per cause × band."""
+    code = column or "'FR'"
+    where = f"WHERE {column} IS NOT NULL" if column else ""
+    names = ["associations", *KEY_SHARES]
+    select = ", ".join(f"CAST(SUM({n}) AS BIGINT)" for n in names)
+    select += "".join(f", CAST(SUM(key_{n}) % {KEY_SPACE} AS BIGINT)" for n in names)
+    group = ", ".join([*([column] if column else []), "year", "cause", "band"])
+    return f"SELECT {code} AS code, year, cause, band, {select} FROM obs_cube {where} GROUP BY {group}"
+
+
+def survival_query(today: str) -> str:
+    """Each alliance of a counted association (once per association), grouped by the association's département and
+    région, the start year (cohort), the months it lasted (to its end, else to ``today``: censored) and whether it
+    ended: (region, dep, cohort, months, ended, alliances)."""
+    if not all(ch.isdigit() or ch == "-" for ch in today):
+        raise ValueError("today must be an ISO date")
+    return f"""SELECT x.region, x.dep, {year("s.starts")} AS cohort,
+          CAST(FLOOR(date_diff('day', s.starts, LEAST(COALESCE(s.ends, DATE '{today}'), DATE '{today}')) / 30.4375)
+               AS INTEGER) AS months,
+          CASE WHEN s.ends IS NOT NULL AND s.ends <= DATE '{today}' THEN 1 ELSE 0 END AS ended,
+          COUNT(*) AS alliances
+        FROM (SELECT DISTINCT t.assoc_id, a.id,
+                CAST(COALESCE(a.starts_on, CAST(a.created_at AS DATE)) AS DATE) AS starts, a.ends_on AS ends
+              FROM obs_ties t JOIN alliances_alliance a ON a.id = t.alliance_id) s
+        JOIN obs_assoc x ON x.assoc_id = s.assoc_id
+        WHERE s.starts <= DATE '{today}'
+        GROUP BY ALL"""
+
+
 BASE_TABLES = (
     "obs_assoc",
     "obs_ties",
@@ -367,6 +440,7 @@ BASE_TABLES = (
     "obs_cube",
     "obs_gifts",
     "obs_net",
+    "obs_dir",
 )
 TEMP_TABLES = (*BASE_TABLES, *rollup_tables("obs_c"), *rollup_tables("obs_a"))
 
@@ -384,8 +458,10 @@ def run_aggregates(
     *,
     salt: str = "0",
     verified_before: datetime | None = None,
+    today: date | None = None,
 ) -> dict[str, dict]:
-    """Run the whole pipeline; return {"counts": {level: rows}, "amounts": {...}, "network": {...}, "impacts": rows}."""
+    """Run the whole pipeline; return {"counts": {level: rows}, "amounts": {...}, "network": {...}, "impacts": rows,
+    "directory": {level: rows}, "strata": {level: rows}, "survival": rows}."""
     clock = [time.perf_counter()]
 
     def lap(name: str) -> None:
@@ -411,6 +487,12 @@ def run_aggregates(
     result: dict = {"counts": {}, "amounts": {}, "network": {}}
     result["impacts"] = fetch(impact_query())
     lap("impacts")
+    # Coverage, weighting and survival (issue 23).
+    _create(execute, directory_statement(salt))
+    result["directory"] = {level: fetch(directory_query(level, column)) for level, column in LEVELS}
+    result["strata"] = {level: fetch(strata_query(level, column)) for level, column in LEVELS if level in STRATA_LEVELS}
+    result["survival"] = fetch(survival_query((today or datetime.now().date()).isoformat()))
+    lap("coverage and survival")
     for level, column in LEVELS:
         result["counts"][level] = fetch(count_query(level, column))
         lap("counts")

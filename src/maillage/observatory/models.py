@@ -106,3 +106,72 @@ class RefreshRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class Coverage(models.Model):
+    """How many of a territory's associations in the directory are on the platform (issue 23), for the last year.
+
+    ``directory`` is the directory's count, perturbed by the cell-key method like every published count;
+    ``platform`` is the territory's published ``associations`` of that year (empty when the cell is secret)."""
+
+    level = models.CharField(max_length=12, choices=Level.choices)
+    code = models.CharField(max_length=9)
+    year = models.PositiveSmallIntegerField()
+    directory = models.PositiveIntegerField(null=True)
+    platform = models.PositiveIntegerField(null=True)
+
+    class Meta:
+        verbose_name = "couverture de l'observatoire"
+        constraints = [models.UniqueConstraint(fields=["level", "code"], name="obs_coverage_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.level}:{self.code} {self.platform}/{self.directory}"
+
+    @property
+    def share(self) -> float | None:
+        if self.platform is None or not self.directory:
+            return None
+        return min(1.0, self.platform / self.directory)
+
+
+class Estimate(models.Model):
+    """A key share weighted to the directory's population by sector and budget band, with its 95 % interval
+    (issue 23; docs/observatory.md, "Coverage and uncertainty"). Empty (secret) when the base is too small."""
+
+    level = models.CharField(max_length=12, choices=Level.choices)
+    code = models.CharField(max_length=9)
+    year = models.PositiveSmallIntegerField()
+    indicator = models.CharField(max_length=40)
+    estimate = models.FloatField(null=True)
+    low = models.FloatField(null=True)
+    high = models.FloatField(null=True)
+
+    class Meta:
+        verbose_name = "estimation pondérée de l'observatoire"
+        constraints = [
+            models.UniqueConstraint(fields=["level", "code", "year", "indicator"], name="obs_estimate_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level}:{self.code} {self.year} {self.indicator} {self.estimate} [{self.low}; {self.high}]"
+
+
+class Survival(models.Model):
+    """Survival of the alliances started in a year (``cohort``; 0 = every cohort together), Kaplan–Meier (issue 23):
+    share still in progress after 1, 3 and 5 years, and the median duration in years. Empty when too few."""
+
+    level = models.CharField(max_length=12, choices=Level.choices)
+    code = models.CharField(max_length=9)
+    cohort = models.PositiveSmallIntegerField()
+    after_1 = models.FloatField(null=True)
+    after_3 = models.FloatField(null=True)
+    after_5 = models.FloatField(null=True)
+    median_years = models.FloatField(null=True)
+    suppression = models.CharField(max_length=10, choices=Suppression.choices, blank=True)
+
+    class Meta:
+        verbose_name = "survie des alliances"
+        constraints = [models.UniqueConstraint(fields=["level", "code", "cohort"], name="obs_survival_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.level}:{self.code} {self.cohort or 'toutes'} {self.after_1}/{self.after_3}/{self.after_5}"

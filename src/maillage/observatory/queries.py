@@ -238,3 +238,71 @@ def map_focus(level: str, code: str, parent: tuple[str, str] | None = None) -> t
         regions = Commune.objects.filter(epci_id=code).values("region_id")
     codes = set(Departement.objects.filter(region_id__in=regions).values_list("code", flat=True))
     return (codes or None), highlight
+
+
+def story(level: str, code: str, year: int | None) -> dict:
+    """Coverage, the key shares weighted to the directory with their 95 % intervals (``year``), and the survival of
+    alliances by start cohort of a territory (issue 23; computed by the refresh, :mod:`maillage.observatory.story`).
+    Three queries."""
+    from maillage.observatory.indicators import BY_CODE
+    from maillage.observatory.models import Coverage, Estimate, Survival
+
+    coverage = Coverage.objects.filter(level=level, code=code).first()
+    estimates: list[dict[str, Any]] = []
+    if year is not None:
+        for row in Estimate.objects.filter(level=level, code=code, year=year):
+            indicator = BY_CODE[row.indicator]
+            estimates.append(
+                {
+                    "indicator": indicator,
+                    "estimate": row.estimate,
+                    "low": row.low,
+                    "high": row.high,
+                    "text": format_value(row.estimate, indicator),
+                    "interval": ""
+                    if row.estimate is None
+                    else f"{format_value(row.low, indicator)} – {format_value(row.high, indicator)}",
+                }
+            )
+        order = [i.code for i in BY_CODE.values()]
+        estimates.sort(key=lambda e: order.index(e["indicator"].code))
+    survival = list(Survival.objects.filter(level=level, code=code).order_by("cohort"))
+    pooled = next((s for s in survival if s.cohort == 0), None)
+    return {
+        "coverage": coverage,
+        "estimates": estimates,
+        "survival": [s for s in survival if s.cohort],
+        "survival_all": pooled,
+    }
+
+
+def story_json(level: str, code: str) -> dict:
+    """The same figures for the API and open data: coverage, every year's weighted shares, survival."""
+    from maillage.observatory.models import Coverage, Estimate, Survival
+
+    coverage = Coverage.objects.filter(level=level, code=code).first()
+    return {
+        "coverage": None
+        if coverage is None
+        else {
+            "year": coverage.year,
+            "directory": coverage.directory,
+            "platform": coverage.platform,
+            "share": None if coverage.share is None else round(coverage.share, 3),
+        },
+        "weighted": [
+            {"year": e.year, "indicator": e.indicator, "estimate": e.estimate, "low": e.low, "high": e.high}
+            for e in Estimate.objects.filter(level=level, code=code).order_by("year", "indicator")
+        ],
+        "survival": [
+            {
+                "cohort": s.cohort or None,
+                "secret": bool(s.suppression),
+                "after_1": s.after_1,
+                "after_3": s.after_3,
+                "after_5": s.after_5,
+                "median_years": s.median_years,
+            }
+            for s in Survival.objects.filter(level=level, code=code).order_by("cohort")
+        ],
+    }

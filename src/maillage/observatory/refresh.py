@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from maillage.observatory import duckdb_sql, engine
+from maillage.observatory import duckdb_sql, engine, story
 from maillage.observatory.audit import Published, audit_publication
 from maillage.observatory.audit import Report as AuditReport
 from maillage.observatory.bulk_copy import write_rows
@@ -387,10 +387,12 @@ def refresh(*, progress: Callable[[str], None] | None = None) -> RefreshRun:
         except DisclosureRefused as refused:
             RefreshRun.objects.filter(pk=run.pk).update(audit=refused.report.as_dict())
             raise
+        tables = story.publish(aggregates, rows, CELL_COLUMNS)  # coverage, weighted shares, survival (issue 23)
         with transaction.atomic():
             say(f"Écriture de {len(rows)} cases…")
             Cell.objects.all().delete()
             write_rows(Cell._meta.db_table, CELL_COLUMNS, rows)
+            story.write(tables)
             if connection.vendor == "postgresql":  # stale statistics make the pages' plans scan a whole level
                 with connection.cursor() as cursor:
                     cursor.execute(f'ANALYZE "{Cell._meta.db_table}"')

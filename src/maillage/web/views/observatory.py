@@ -241,6 +241,7 @@ def territory(request, level: str = Level.FRANCE, code: str = "FR"):
         # Per-node figures first: they compare across territories; the densities fall as the territory grows.
         "density": [BY_CODE[c] for c in NETWORK_CODES],
         "last_run": RefreshRun.objects.filter(status=RefreshRun.Status.DONE).first(),
+        "story": queries.story(level, code, year),  # coverage, intervals, survival (issue 23)
     }
     # Communes are listed only where something is published (issue 23): the secret ones are only counted.
     if context["child_level"] == Level.COMMUNE:
