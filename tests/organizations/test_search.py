@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -157,3 +159,48 @@ def test_an_exact_name_comes_first(orgs):
     create_organization(data={"kind": "association", "name": "Saint"})
     assert names(q="saint")[0] == "Saint"
     assert names(q="saint", kind="association")[0] == "Saint"
+
+
+def _interleaved_directory() -> None:
+    """Names where two words meet, never meet, and run in turn in name order, some twice in two communes (the
+    commune's name is an index word too), so that the zigzag walk over two postings meets every case."""
+    from maillage.organizations.actions import check_organization, create_organizations
+
+    heads = ["Association", "Club", "Association Club", "Club Association", "Amicale Club", "Zèbre Association"]
+    tails = ["des Jardins", "Jardin", "de Villeurbanne", "Omnisports", "Club", "Association"]
+    rows = []
+    for i in range(84):
+        name = f"{heads[i % len(heads)]} {tails[(i // len(heads)) % len(tails)]} {i % 7}"
+        rows.append(check_organization({"kind": "association", "name": name, "commune": "69266" if i % 3 else "69383"}))
+    create_organizations(rows)
+
+
+@pytest.mark.parametrize(
+    "q,page,walked",
+    [
+        ("association club", 1, True),
+        ("association club", 2, True),
+        ("club association", 3, True),
+        ("jardin club", 1, False),  # « jardin » covers two index words (jardin, jardins): the former strategy
+        ("omnisports zebre", 1, True),  # never meet
+        ("villeurbanne club", 1, True),  # a word of the commune
+        ("club association jardin", 1, None),  # a third word checked on each candidate
+        ("association club 3", 1, True),
+    ],
+)
+def test_two_common_words_walk_both_postings_in_name_order(orgs, monkeypatch, q, page, walked):
+    """Decision 0002: two common words of one index word each are intersected by a zigzag walk over their
+    postings in name order; the page is the brute-force page (the whole name first)."""
+    from maillage.core.text import normalize, search_words
+    from maillage.organizations import search
+
+    _interleaved_directory()
+    monkeypatch.setattr(search, "SELECTIVE_LIMIT", 3)  # every word of these queries is "common"
+    with CaptureQueriesContext(connection) as ctx:
+        result = search_directory(DirectoryQuery(q=q, page=page, page_size=20))
+    if walked is not None:
+        assert any("WITH RECURSIVE walk" in query["sql"] for query in ctx.captured_queries) == walked
+    expected = brute_force(search_words(q), exact=normalize(q))
+    start = (page - 1) * 20
+    assert [o.pk for o in result.results] == expected[start : start + 20]
+    assert result.has_next == (len(expected) > start + 20)

@@ -178,25 +178,35 @@ def _unindexed(column: str) -> Func:
     return Func(F(column), template="(%(expressions)s || '')", output_field=CharField())
 
 
-def prefix_tokens(word: str, limit: int) -> list[str]:
-    """The distinct index words that start with ``word`` (at most ``limit + 1``), by a loose index scan."""
-    upper = next_prefix(word)
-    bound = "AND {} < %s" if upper is not None else ""
-    params = [upper] if upper is not None else []
+def prefix_tokens(words: list[str], limit: int) -> list[list[str]]:
+    """For each word, the distinct index words that start with it (at most ``limit + 1``), by a loose index scan;
+    one query for all the words."""
     table = SearchToken._meta.db_table
-    # Only the table name is interpolated; the words are parameters.
-    sql = f"""
-        WITH RECURSIVE t(token, n) AS (
-            SELECT (SELECT min(token) FROM {table} WHERE token >= %s {bound.format("token")}), 1
-            UNION ALL
-            SELECT (SELECT min(s.token) FROM {table} s WHERE s.token > t.token {bound.format("s.token")}), t.n + 1
-            FROM t WHERE t.token IS NOT NULL AND t.n <= %s
+    ctes: list[str] = []
+    selects: list[str] = []
+    params: list[Any] = []
+    for i, word in enumerate(words):
+        upper = next_prefix(word)
+        bound = "AND {} < %s" if upper is not None else ""
+        bounds = [upper] if upper is not None else []
+        # Only the table name and the CTE names are interpolated; the words are parameters.
+        ctes.append(
+            f"""t{i}(token, n) AS (
+                SELECT (SELECT min(token) FROM {table} WHERE token >= %s {bound.format("token")}), 1
+                UNION ALL
+                SELECT (SELECT min(s.token) FROM {table} s WHERE s.token > t{i}.token {bound.format("s.token")}),
+                       t{i}.n + 1
+                FROM t{i} WHERE t{i}.token IS NOT NULL AND t{i}.n <= %s
+            )"""  # noqa: S608
         )
-        SELECT token FROM t WHERE token IS NOT NULL
-    """  # noqa: S608
+        params += [word, *bounds, *bounds, limit]
+        selects.append(f"SELECT {i}, token FROM t{i} WHERE token IS NOT NULL")  # noqa: S608
+    found: list[list[str]] = [[] for _ in words]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [word, *params, *params, limit])
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute("WITH RECURSIVE " + ", ".join(ctes) + " " + " UNION ALL ".join(selects), params)
+        for i, token in cursor.fetchall():
+            found[i].append(token)
+    return [sorted(tokens) for tokens in found]
 
 
 def capped_counts(querysets: list[QuerySet]) -> list[int]:
@@ -216,9 +226,17 @@ def _word_exists(word: str, outer: str) -> Exists:
     return Exists(SearchToken.objects.filter(token_filter(word), organization_id=OuterRef(outer)))
 
 
-def _postings_in_name_order(tokens: list[str], others: list[str], scope: QuerySet | None, window: int) -> RawSQL:
+def _exact_arm(exact: str) -> tuple[str, list[Any]]:
+    """The organisations whose whole name is the query, as one more arm of a candidates' UNION ALL: an ``OR``
+    beside ``id IN (…)`` made PostgreSQL scan the whole directory (1 s at a million rows)."""
+    return f"SELECT id FROM {Organization._meta.db_table} WHERE name_search = %s", [exact]  # noqa: S608
+
+
+def _postings_in_name_order(
+    tokens: list[str], others: list[str], scope: QuerySet | None, window: int, exact: str
+) -> RawSQL:
     """The first ``window`` organisations of each token in name order, that have the other words and are in
-    ``scope``; their union holds the first ``window`` organisations of the whole query."""
+    ``scope``; their union holds the first ``window`` organisations of the whole query (plus the exact name)."""
     parts: list[str] = []
     params: list[Any] = []
     for i, token in enumerate(tokens):
@@ -232,8 +250,78 @@ def _postings_in_name_order(tokens: list[str], others: list[str], scope: QuerySe
         )
         parts.append(f"SELECT * FROM ({sql}) p{i}")  # noqa: S608 (compiled by Django, with parameters)
         params.extend(arm_params)
+    if exact:
+        sql, exact_params = _exact_arm(exact)
+        parts.append(sql)
+        params.extend(exact_params)
     # A UNION ALL of ordered, LIMITed queries: Django cannot write it for SQLite, so it is assembled here.
     return RawSQL(" UNION ALL ".join(parts), params)  # noqa: S611
+
+
+def _others_sql(alias: str, others: list[str]) -> tuple[str, list[Any]]:
+    """``AND EXISTS (…)`` for each other word, on the organisation of the index row ``alias``."""
+    table = SearchToken._meta.db_table
+    sql, params = "", []
+    for word in others:
+        upper = next_prefix(word)
+        sql += (
+            f" AND EXISTS (SELECT 1 FROM {table} o WHERE o.organization_id = {alias}.organization_id"  # noqa: S608
+            f" AND o.token >= %s{' AND o.token < %s' if upper is not None else ''})"
+        )
+        params += [word, *([upper] if upper is not None else [])]
+    return sql, params
+
+
+def _leapfrog(driver: str, partner: str, others: list[str], window: int, exact: str) -> RawSQL:
+    """The organisations of the first names, in name order, that hold both index words ``driver`` and ``partner``
+    (and the ``others`` words), until ``window`` organisations are found; plus the exact name. Decision 0002.
+
+    A zigzag walk over the two words' postings in name order, as one recursive query: from a name of the driver,
+    seek the partner's first name at or after it, then the driver's first name at or after that one, and so on;
+    equal names are the candidates. Each step is an index seek on ``(token, name_search)``, and the walk skips
+    whole runs of names that only one word has: two common words that never meet (« association club ») are
+    proved apart in a few steps instead of reading one word's postings.
+    """
+    table = SearchToken._meta.db_table
+    others_sql, others_params = _others_sql("x", others)
+
+    def seek(token_param: str, op: str, bound: str) -> str:
+        return f"(SELECT CAST(min(name_search) AS TEXT) FROM {table} WHERE token = {token_param} AND name_search {op} {bound})"  # noqa: S608, E501
+
+    # In the walk, a row of phase 0 holds a driver's name ``a``; the next (phase 1) adds ``b``, the partner's first
+    # name at or after ``a``; the next (phase 0) moves ``a`` to the driver's next name: past ``a`` when ``a = b``
+    # (a candidate, whose organisations are counted in ``found``), else at or after ``b``.
+    sql = f"""
+        WITH RECURSIVE walk(a, b, phase, found) AS (
+            SELECT {seek("%s", ">=", "''")}, CAST(NULL AS TEXT), 0, CAST(0 AS BIGINT)
+            UNION ALL
+            SELECT
+                CASE WHEN phase = 0 THEN a
+                     WHEN b = a THEN {seek("%s", ">", "a")}
+                     ELSE {seek("%s", ">=", "b")} END,
+                CASE WHEN phase = 0 THEN {seek("%s", ">=", "a")} END,
+                1 - phase,
+                CAST(found + CASE WHEN phase = 1 AND b = a THEN (
+                    SELECT count(*) FROM {table} x
+                    WHERE x.token = %s AND x.name_search = a
+                      AND EXISTS (SELECT 1 FROM {table} y WHERE y.organization_id = x.organization_id AND y.token = %s)
+                      {others_sql}
+                ) ELSE 0 END AS BIGINT)
+            FROM walk
+            WHERE a IS NOT NULL AND (phase = 0 OR b IS NOT NULL) AND found < %s
+        )
+        SELECT x.organization_id FROM {table} x
+        WHERE x.token = %s AND x.name_search IN (SELECT a FROM walk WHERE phase = 1 AND a = b)
+          AND EXISTS (SELECT 1 FROM {table} y WHERE y.organization_id = x.organization_id AND y.token = %s)
+          {others_sql}
+    """  # noqa: S608 (only the table name and fixed fragments are interpolated; the words are parameters)
+    params: list[Any] = [driver, driver, driver, partner, driver, partner, *others_params, window]
+    params += [driver, partner, *others_params]
+    if exact:
+        exact_sql, exact_params = _exact_arm(exact)
+        sql = f"SELECT * FROM ({sql}) w UNION ALL {exact_sql}"  # noqa: S608 (fragments built above)
+        params += exact_params
+    return RawSQL(sql, params)  # noqa: S611
 
 
 def _walkable(query: DirectoryQuery, base: QuerySet[Organization] | None) -> QuerySet[Organization]:
@@ -286,8 +374,16 @@ def search_directory(query: DirectoryQuery, base: QuerySet[Organization] | None 
                 streams.append(_walkable(query, base))
             counts = capped_counts(streams) if len(streams) > 1 else [COUNT_CAP]
             driver = min(range(len(common)), key=lambda i: counts[i])
-            tokens = prefix_tokens(common[driver], PREFIX_TOKENS_LIMIT)
-            if (filtered and counts[-1] < counts[driver]) or len(tokens) > PREFIX_TOKENS_LIMIT:
+            token_lists = prefix_tokens(common, PREFIX_TOKENS_LIMIT)
+            tokens = token_lists[driver]
+            partner = min((i for i in range(len(common)) if i != driver), key=lambda i: counts[i], default=None)
+            if not filtered and partner is not None and len(tokens) == 1 and len(token_lists[partner]) == 1:
+                # Two common words of one index word each: a zigzag walk over both postings (decision 0002).
+                others = [word for i, word in enumerate(common) if i not in (driver, partner)]
+                candidates = _leapfrog(tokens[0], token_lists[partner][0], others, window, exact)
+                qs = qs.filter(pk__in=candidates)
+                order = (_unindexed("name_search"), "id")
+            elif (filtered and counts[-1] < counts[driver]) or len(tokens) > PREFIX_TOKENS_LIMIT:
                 for word in common:
                     qs = qs.filter(_word_exists(word, "pk"))
                 if len(tokens) > PREFIX_TOKENS_LIMIT:
@@ -296,9 +392,9 @@ def search_directory(query: DirectoryQuery, base: QuerySet[Organization] | None 
                     exact = ""
             else:
                 others = [word for i, word in enumerate(common) if i != driver]
-                postings = _postings_in_name_order(tokens, others, qs if filtered else None, window)
                 # The exact name may lie beyond each word's first page in name order: it joins the candidates.
-                qs = qs.filter(Q(pk__in=postings) | Q(name_search=exact))
+                postings = _postings_in_name_order(tokens, others, qs if filtered else None, window, exact)
+                qs = qs.filter(pk__in=postings)
                 order = (_unindexed("name_search"), "id")
     if exact:
         order = (Case(When(name_search=exact, then=Value(0)), default=Value(1), output_field=IntegerField()), *order)
