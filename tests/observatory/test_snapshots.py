@@ -67,6 +67,7 @@ def test_a_single_added_gift_is_not_read_by_differencing_two_refreshes(db):
     assert low <= float(GIFT) <= high
     assert high - low >= 2 * AMOUNT_PROTECTION * float(GIFT)
     call_command("audit_disclosure")
+    gift.delete()  # written past the domain actions: take it back before the totals' check (tests/conftest.py)
     third = refresh()
     assert third.audit["ok"]
     assert AuditTrail.objects.count() == 2  # the snapshot published and the one before

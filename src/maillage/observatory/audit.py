@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -100,12 +100,15 @@ class System:
         parents: list[int] = []
         child_eq: list[int] = []
         child_key: list[int] = []
+        at = self._at
+        index_get = self.index.get
         for relation in relations:
             e = len(parents)
-            parents.append(self._at(relation.parent))
-            for child in relation.children:
-                child_eq.append(e)
-                child_key.append(self._at(child))
+            parents.append(at(relation.parent))
+            found = [index_get(child) for child in relation.children]
+            kids = [at(child) for child in relation.children] if None in found else cast(list[int], found)
+            child_eq.extend([e] * len(kids))
+            child_key.extend(kids)
         self.relations = len(parents)
         self.parent = np.asarray(parents, dtype=np.int64)
         self.child_eq = np.asarray(child_eq, dtype=np.int64)

@@ -521,14 +521,15 @@ def publish_rows(
     ]
     values = list(zip(*[_column(np.where(secret_mask, np.nan, c)) for c in columns], strict=True)) if size else []
     empty = (None,) * (len(CELL_COLUMNS) - 7)
+    secret_label = Suppression.SECRET.value
     rows: list[tuple] = []
-    for i, key in enumerate(keys):
+    for key, is_secret, figures_of in zip(keys, secret_mask.tolist(), values, strict=True):
         level, code, year, cause, band = key
         name = names[level].get(code, code)
-        if secret_mask[i]:
-            rows.append((level, code, name, year, cause, band, Suppression.SECRET.value, *empty))
+        if is_secret:
+            rows.append((level, code, name, year, cause, band, secret_label, *empty))
         else:
-            rows.append((level, code, name, year, cause, band, "", *values[i], *impacts.get(key, no_impact)))
+            rows.append((level, code, name, year, cause, band, "", *figures_of, *impacts.get(key, no_impact)))
     trail = Trail(keys, truth_counts[:size], {k: v[:size] for k, v in totals.items()},
                   {k: v[:size] for k, v in tops.items()}, {m: (lo[:size], hi[:size]) for m, (lo, hi) in bounds.items()})  # fmt: skip
     return rows, size - len(secret), report, trail
