@@ -373,6 +373,10 @@ def prior_bounds(system: System, counts: np.ndarray, totals: dict[str, np.ndarra
         new_low[mine] = low[found] + delta
         new_high[mine] = high[found] + delta
         out[measure] = (new_low, new_high)
+    for kind, top in before.tops.items():  # the previous largest giver per cell (NaN: the cell is new)
+        previous_top = np.full(system.size, np.nan)
+        previous_top[mine] = top[found]
+        out[f"top_{kind}"] = (previous_top, previous_top)
     return out
 
 
