@@ -21,19 +21,20 @@ no EPCI). The refresh runs :func:`audit` before writing anything and keeps the r
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from maillage.observatory.disclosure import AMOUNT_NOISE_MAX, COUNT_NOISE
+import numpy as np
+
+from maillage.observatory.disclosure import AMOUNT_NOISE_MAX, COUNT_NOISE, Relation
 from maillage.observatory.indicators import MIN_ASSOCIATIONS, MONEY_ROUNDING
 
 Key = tuple[Any, ...]  # a cell, as the refresh builds them
 INF = math.inf
 COUNT_PROTECTION = 3  # a secret count's interval must be at least 3 wide: 4 possible values or more
 AMOUNT_PROTECTION = 0.10  # ±10 % of the largest giver's total
-MAX_SWEEPS = 60  # interval propagation over cycles can creep; stop after this many passes (still sound)
+MAX_SWEEPS = 200  # interval propagation over cycles can creep; stop after this many sweeps (still sound)
 
 
 @dataclass
@@ -88,119 +89,144 @@ class Report:
         }
 
 
+class System:
+    """The relations as arrays over the cells (index ``keys``): equation ``e`` is ``keys[parent[e]] = Σ
+    keys[child_key[t]] for t with child_eq[t] == e (+ remainder)``. Built once per table, reused by every measure,
+    every round of the refresh's hiding and every snapshot."""
+
+    def __init__(self, keys: Iterable[Key], relations: Iterable) -> None:
+        self.keys: list[Key] = list(dict.fromkeys(keys))
+        self.index: dict[Key, int] = {key: i for i, key in enumerate(self.keys)}
+        parents: list[int] = []
+        child_eq: list[int] = []
+        child_key: list[int] = []
+        at = self._at
+        index_get = self.index.get
+        for relation in relations:
+            e = len(parents)
+            parents.append(at(relation.parent))
+            found = [index_get(child) for child in relation.children]
+            kids = [at(child) for child in relation.children] if None in found else cast(list[int], found)
+            child_eq.extend([e] * len(kids))
+            child_key.extend(kids)
+        self.relations = len(parents)
+        self.parent = np.asarray(parents, dtype=np.int64)
+        self.child_eq = np.asarray(child_eq, dtype=np.int64)
+        self.child_key = np.asarray(child_key, dtype=np.int64)
+        # Every term (parents first, then children) sorted by cell, to take each cell's tightest bound at once.
+        targets = np.concatenate([self.parent, self.child_key])
+        self.order = np.argsort(targets, kind="stable")
+        sorted_targets = targets[self.order]
+        self.starts = (
+            np.flatnonzero(np.r_[True, sorted_targets[1:] != sorted_targets[:-1]]) if len(targets) else targets
+        )
+        self.touched = sorted_targets[self.starts] if len(targets) else targets
+
+    def equations_of(self, position: int) -> np.ndarray:
+        """The equations a cell is a term of (once per occurrence)."""
+        at = int(np.searchsorted(self.touched, position))
+        if at >= len(self.touched) or self.touched[at] != position:
+            return np.zeros(0, dtype=np.int64)
+        end = self.starts[at + 1] if at + 1 < len(self.starts) else len(self.order)
+        terms = self.order[self.starts[at] : end]
+        return np.where(terms < self.relations, terms, self.child_eq[np.maximum(terms - self.relations, 0)])
+
+    def children_of(self, equation: int) -> np.ndarray:
+        begin, end = np.searchsorted(self.child_eq, [equation, equation + 1])
+        return self.child_key[begin:end]
+
+    def _at(self, key: Key) -> int:
+        position = self.index.get(key)
+        if position is None:
+            position = self.index[key] = len(self.keys)
+            self.keys.append(key)
+        return position
+
+    @property
+    def size(self) -> int:
+        return len(self.keys)
+
+    def vector(self, values: Mapping[Key, float], default: float = 0.0) -> np.ndarray:
+        out = np.full(self.size, default, dtype=np.float64)
+        for key, value in values.items():
+            position = self.index.get(key)
+            if position is not None and value is not None:
+                out[position] = value
+        return out
+
+    def rest_high(self, values: np.ndarray) -> np.ndarray:
+        """Per equation, the remainder's upper bound as an outsider knows it: 0 when the children hold all the
+        parent's value (worst case: the outsider knows it), else unbounded."""
+        if not self.relations:
+            return np.zeros(0)
+        children = np.bincount(self.child_eq, weights=values[self.child_key], minlength=self.relations)
+        rest = values[self.parent] - children
+        return np.where(rest <= 1e-9, 0.0, INF)
+
+
+def propagate_arrays(
+    system: System,
+    low: np.ndarray,
+    high: np.ndarray,
+    rest_high: np.ndarray,
+    *,
+    integral: bool,
+    rest_low: np.ndarray | None = None,
+) -> None:
+    """Tighten ``low``/``high`` (modified in place) with every equation at once, sweep after sweep, until nothing
+    moves by more than the tolerance (or ``MAX_SWEEPS``: every intermediate result is sound)."""
+    if not system.relations:
+        return
+    tolerance = 0.5  # counts: a whole association; amounts: half a euro (finer moves only creep around cycles)
+    n_eq = system.relations
+    parent, child_eq, child_key = system.parent, system.child_eq, system.child_key
+    rest_lo = np.zeros(n_eq) if rest_low is None else rest_low
+    rest_inf = np.isinf(rest_high)
+    rest_hi_finite = np.where(rest_inf, 0.0, rest_high)
+    for _ in range(MAX_SWEEPS):
+        c_lo = low[child_key]
+        c_hi = high[child_key]
+        c_inf = np.isinf(c_hi)
+        c_hi_finite = np.where(c_inf, 0.0, c_hi)
+        sum_lo = np.bincount(child_eq, weights=c_lo, minlength=n_eq) + rest_lo
+        sum_hi_finite = np.bincount(child_eq, weights=c_hi_finite, minlength=n_eq) + rest_hi_finite
+        n_inf = np.bincount(child_eq, weights=c_inf, minlength=n_eq) + rest_inf
+        sum_hi = np.where(n_inf > 0, INF, sum_hi_finite)
+        p_lo = low[parent][child_eq]
+        p_hi = high[parent][child_eq]
+        others_inf = (n_inf[child_eq] - c_inf) > 0
+        with np.errstate(invalid="ignore"):
+            kid_lo = np.where(others_inf, -INF, p_lo - (sum_hi_finite[child_eq] - c_hi_finite))
+            kid_hi = p_hi - (sum_lo[child_eq] - c_lo)  # an unbounded parent leaves the child unbounded
+        new_lo = np.concatenate([sum_lo, kid_lo])[system.order]
+        new_hi = np.concatenate([sum_hi, kid_hi])[system.order]
+        best_lo = np.maximum.reduceat(new_lo, system.starts)
+        best_hi = np.minimum.reduceat(new_hi, system.starts)
+        if integral:
+            best_lo = np.ceil(best_lo - 1e-9)
+            best_hi = np.floor(best_hi + 1e-9)
+        cells = system.touched
+        up = best_lo > low[cells] + tolerance
+        down = best_hi < high[cells] - tolerance
+        if not up.any() and not down.any():
+            break
+        low[cells[up]] = best_lo[up]
+        high[cells[down]] = best_hi[down]
+
+
 def propagate(bounds: dict[Key, list[float]], equations: list[Equation], *, integral: bool) -> dict[Key, list[float]]:
     """Tighten ``bounds`` ({key: [low, high]}, modified in place) with every equation until nothing moves."""
-    by_key: dict[Key, list[int]] = defaultdict(list)
-    for position, eq in enumerate(equations):
-        by_key[eq.parent].append(position)
-        for child in eq.children:
-            by_key[child].append(position)
-    for eq in equations:
-        for key in (eq.parent, *eq.children):
-            bounds.setdefault(key, [0.0, INF])
-    tolerance = 0.5  # counts: a whole association; amounts: half a euro (finer moves only creep around cycles)
-
-    def tighten(key: Key, low: float, high: float) -> bool:
-        if integral:
-            low = math.ceil(low - 1e-9) if low != -INF else low
-            high = math.floor(high + 1e-9) if high != INF else high
-        current = bounds[key]
-        moved = False
-        if low > current[0] + tolerance:
-            current[0] = low
-            moved = True
-        if high < current[1] - tolerance:
-            current[1] = high
-            moved = True
-        return moved
-
-    pending = list(range(len(equations)))
-    queued = set(pending)
-    sweeps = 0
-    while pending and sweeps < MAX_SWEEPS:
-        sweeps += 1
-        current, pending, queued = pending, [], set()
-        for position in current:
-            eq = equations[position]
-            kids = [bounds[c] for c in eq.children]
-            sum_low = sum(k[0] for k in kids) + eq.rest_lo
-            sum_high = sum(k[1] for k in kids) + eq.rest_hi
-            moved_keys = []
-            if tighten(eq.parent, sum_low, sum_high):
-                moved_keys.append(eq.parent)
-            p_low, p_high = bounds[eq.parent]
-            for child, k in zip(eq.children, kids, strict=True):
-                others_high = sum_high - k[1] if k[1] != INF else _sum_without(kids, k, 1) + eq.rest_hi
-                others_low = sum_low - k[0]
-                low = p_low - others_high
-                high = p_high - others_low if p_high != INF else INF
-                if tighten(child, low, high):
-                    moved_keys.append(child)
-            for key in moved_keys:
-                for other in by_key[key]:
-                    if other not in queued:
-                        queued.add(other)
-                        pending.append(other)
-    return bounds
-
-
-def _sum_without(kids: list[list[float]], skip: list[float], side: int) -> float:
-    total = 0.0
-    skipped = False
-    for k in kids:
-        if k is skip and not skipped:
-            skipped = True
-            continue
-        total += k[side]
-    return total
-
-
-def audit_counts(
-    bounds: dict[Key, list[float]],
-    equations: list[Equation],
-    truth: dict[Key, int],
-    protected: Iterable[Key],
-    report: Report,
-    measure: str = "associations",
-) -> dict[Key, list[float]]:
-    """Propagate, then report the protected (secret) cells whose interval is under ``COUNT_PROTECTION``."""
-    propagate(bounds, equations, integral=True)
-    protected = list(protected)
-    report.checked[measure] = report.checked.get(measure, 0) + len(protected)
-    for key in protected:
-        low, high = bounds.get(key, [0, INF])
-        value = truth.get(key, 0)
-        if not low - 1e-9 <= value <= high + 1e-9:
-            report.errors += 1
-        if high - low < COUNT_PROTECTION:
-            report.findings.append(Finding(measure, key, low, high, value, COUNT_PROTECTION))
-            report.exact += high == low
-    return bounds
-
-
-def audit_amounts(
-    bounds: dict[Key, list[float]],
-    equations: list[Equation],
-    truth: dict[Key, tuple[float, float]],
-    report: Report,
-    measure: str,
-) -> dict[Key, list[float]]:
-    """``truth``: {key: (total, largest giver's total)}; reports every cell with gifts whose total's interval is
-    narrower than ±``AMOUNT_PROTECTION`` of its largest giver."""
-    propagate(bounds, equations, integral=False)
-    checked = 0
-    for key, (total, top) in truth.items():
-        if total <= 0:
-            continue
-        checked += 1
-        low, high = bounds.get(key, [0.0, INF])
-        if not low - 0.01 <= total <= high + 0.01:
-            report.errors += 1
-        protection = 2 * AMOUNT_PROTECTION * top
-        if high - low < protection:
-            report.findings.append(Finding(measure, key, low, high, total, protection))
-            report.exact += high - low < 1
-    report.checked[measure] = report.checked.get(measure, 0) + checked
+    system = System(bounds, [Relation(eq.parent, eq.children) for eq in equations])
+    low = np.zeros(system.size)
+    high = np.full(system.size, INF)
+    for key, (lo, hi) in bounds.items():
+        position = system.index[key]
+        low[position], high[position] = lo, hi
+    rest_lo = np.asarray([eq.rest_lo for eq in equations], dtype=np.float64)
+    rest_hi = np.asarray([eq.rest_hi for eq in equations], dtype=np.float64)
+    propagate_arrays(system, low, high, rest_hi, integral=integral, rest_low=rest_lo)
+    for position, key in enumerate(system.keys):
+        bounds[key] = [float(low[position]), float(high[position])]
     return bounds
 
 
@@ -279,20 +305,170 @@ def equations_for(relations, values: Mapping[Key, float], extra: Iterable = ()) 
     return out
 
 
+# --- The auditor on arrays (the refresh's path; the dict functions above are its readable reference) ----------
+
+
+@dataclass
+class Tables:
+    """A published table as arrays over a :class:`System`'s cells: ``counts`` and ``amounts[kind]`` hold the
+    published figure, NaN when secret; ``listed`` marks the cells the table lists (a cell it does not list holds
+    no association: bounds [0, ∞) are still sound)."""
+
+    listed: np.ndarray
+    counts: np.ndarray
+    amounts: dict[str, np.ndarray]
+    method: str = "cell-key"
+    primary: np.ndarray | None = None  # legacy only: bool per cell
+
+    def copy(self) -> Tables:
+        return Tables(
+            self.listed, self.counts.copy(), {k: v.copy() for k, v in self.amounts.items()}, self.method, self.primary
+        )
+
+
+def count_bounds_arrays(table: Tables) -> tuple[np.ndarray, np.ndarray]:
+    values = table.counts
+    secret = table.listed & np.isnan(values)
+    shown = table.listed & ~np.isnan(values)
+    low = np.zeros(len(values))
+    high = np.full(len(values), INF)
+    if table.method == "legacy":
+        primary = table.primary if table.primary is not None else np.zeros(len(values), dtype=bool)
+        low[shown] = high[shown] = values[shown]
+        low[secret & primary] = 1
+        high[secret & primary] = MIN_ASSOCIATIONS - 1
+        low[secret & ~primary] = MIN_ASSOCIATIONS
+    else:
+        low[shown] = np.maximum(1, values[shown] - COUNT_NOISE)
+        high[shown] = values[shown] + COUNT_NOISE
+        low[secret] = 1  # the cell exists: at least one association
+    return low, high
+
+
+def amount_bounds_arrays(table: Tables, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    half = MONEY_ROUNDING / 2
+    size = len(table.counts)
+    values = table.amounts.get(kind, np.full(size, np.nan))
+    shown = table.listed & ~np.isnan(table.counts) & ~np.isnan(values)
+    low = np.zeros(size)
+    high = np.full(size, INF)
+    if table.method == "legacy":
+        low[shown] = np.maximum(0.0, values[shown] - half)
+        high[shown] = values[shown] + half
+    else:  # published = total + m × top, |m| ≤ M, 0 < top ≤ total, then rounded
+        low[shown] = np.maximum(0.0, (values[shown] - half) / (1 + AMOUNT_NOISE_MAX))
+        high[shown] = (values[shown] + half) / (1 - AMOUNT_NOISE_MAX)
+    return low, high
+
+
+Bounds = dict[str, tuple[np.ndarray, np.ndarray]]  # measure → (low, high) per cell
+
+
+class Auditor:
+    """Interval propagation over a fixed system and truth, for any published table of those cells.
+
+    ``truth_counts``: associations per cell; ``truth_amounts``: {kind: (total, largest giver's total)} per cell
+    (zeros where no gift). ``prior`` bounds (the previous snapshots', shifted by the true change) are intersected
+    with the table's own before propagating: the outsider who keeps every published snapshot."""
+
+    def __init__(
+        self, system: System, truth_counts: np.ndarray, truth_amounts: dict[str, tuple[np.ndarray, np.ndarray]]
+    ):
+        self.system = system
+        self.truth_counts = truth_counts
+        self.truth_amounts = truth_amounts
+        self.rest_counts = system.rest_high(truth_counts)
+        self.rest_amounts = {kind: system.rest_high(total) for kind, (total, _top) in truth_amounts.items()}
+
+    def audit(self, table: Tables, prior: Bounds | None = None) -> tuple[Report, Bounds]:
+        report = Report()
+        keys = self.system.keys
+        found: Bounds = {}
+        low, high = count_bounds_arrays(table)
+        self._intersect(low, high, prior, "associations")
+        propagate_arrays(self.system, low, high, self.rest_counts, integral=True)
+        found["associations"] = (low, high)
+        protected = table.listed & np.isnan(table.counts)
+        truth = self.truth_counts
+        report.checked["associations"] = int(protected.sum())
+        report.errors += int((protected & ((truth < low - 1e-9) | (truth > high + 1e-9))).sum())
+        for position in np.flatnonzero(protected & (high - low < COUNT_PROTECTION)):
+            lo, hi = float(low[position]), float(high[position])
+            report.findings.append(
+                Finding("associations", keys[position], lo, hi, float(truth[position]), COUNT_PROTECTION)
+            )
+            report.exact += lo == hi
+        for kind, (total, top) in self.truth_amounts.items():
+            low, high = amount_bounds_arrays(table, kind)
+            self._intersect(low, high, prior, kind)
+            propagate_arrays(self.system, low, high, self.rest_amounts[kind], integral=False)
+            found[kind] = (low, high)
+            checked = table.listed & (total > 0)
+            report.checked[kind] = int(checked.sum())
+            report.errors += int((checked & ((total < low - 0.01) | (total > high + 0.01))).sum())
+            if prior and f"top_{kind}" in prior:
+                # Across snapshots the outsider is assumed to know every change, hence the new gifts: what is left
+                # to protect is the givers already there (at most the previous snapshot's largest).
+                top = np.fmin(top, prior[f"top_{kind}"][0])
+            protection = 2 * AMOUNT_PROTECTION * top
+            for position in np.flatnonzero(checked & (high - low < protection)):
+                lo, hi = float(low[position]), float(high[position])
+                report.findings.append(
+                    Finding(kind, keys[position], lo, hi, float(total[position]), float(protection[position]))
+                )
+                report.exact += hi - lo < 1
+        return report, found
+
+    @staticmethod
+    def _intersect(low: np.ndarray, high: np.ndarray, prior: Bounds | None, measure: str) -> None:
+        if prior and measure in prior:
+            before_low, before_high = prior[measure]
+            np.maximum(low, before_low, out=low)
+            np.minimum(high, before_high, out=high)
+
+
+def tables_of(system: System, table: Published, kinds: Iterable[str] = ()) -> Tables:
+    size = system.size
+    listed = np.zeros(size, dtype=bool)
+    counts = np.full(size, np.nan)
+    for key, value in table.associations.items():
+        position = system.index[key]
+        listed[position] = True
+        if value is not None:
+            counts[position] = value
+    amounts = {}
+    for kind in {*kinds, *table.amounts}:
+        values = np.full(size, np.nan)
+        for key, value in table.amounts.get(kind, {}).items():
+            at = system.index.get(key)
+            if at is not None and value is not None:
+                values[at] = value
+        amounts[kind] = values
+    primary = None
+    if table.method == "legacy":
+        primary = np.zeros(size, dtype=bool)
+        for key in table.primary:
+            if key in system.index:
+                primary[system.index[key]] = True
+    return Tables(listed, counts, amounts, table.method, primary)
+
+
+def auditor_of(table: Published, truth_counts: Mapping[Key, int], truth_amounts: dict, relations) -> Auditor:
+    """An :class:`Auditor` from dicts: ``truth_amounts`` is {kind: {key: Amount}}."""
+    system = System(table.associations, relations)
+    amounts = {
+        kind: (
+            system.vector({k: a.total for k, a in by_key.items()}),
+            system.vector({k: a.top for k, a in by_key.items()}),
+        )
+        for kind, by_key in truth_amounts.items()
+    }
+    return Auditor(system, system.vector(truth_counts), amounts)
+
+
 def audit_publication(table: Published, truth_counts: dict[Key, int], truth_amounts: dict, relations) -> Report:
     """Every finding on a published table. ``truth_amounts``: {kind: {key: Amount}}; ``relations``: the refresh's
     relations plus the outsider's own (:func:`refresh.outsider_relations`)."""
-    report = Report()
-    equations = equations_for(relations, truth_counts)
-    secret = [k for k, v in table.associations.items() if v is None]
-    audit_counts(count_bounds(table), equations, truth_counts, secret, report)
-    for kind, amounts in truth_amounts.items():
-        totals = {k: a.total for k, a in amounts.items()}
-        audit_amounts(
-            amount_bounds(table, kind),
-            equations_for(relations, totals),
-            {k: (a.total, a.top) for k, a in amounts.items() if k in table.associations},
-            report,
-            kind,
-        )
+    auditor = auditor_of(table, truth_counts, truth_amounts, relations)
+    report, _ = auditor.audit(tables_of(auditor.system, table, truth_amounts))
     return report

@@ -28,6 +28,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from maillage.observatory.duckdb_sql import KEY_SPACE
 from maillage.observatory.indicators import DOMINANCE_SHARE, MIN_ASSOCIATIONS, MIN_CONTRIBUTORS, MONEY_ROUNDING
 
@@ -230,3 +232,30 @@ def amount_is_publishable(amount: Amount | None) -> bool:
 
 def count_is_publishable(perturbed_associations: int) -> bool:
     return perturbed_associations >= MIN_ASSOCIATIONS
+
+
+# --- The same perturbation on arrays (the refresh's path: one operation per figure, not per cell) -------------
+
+_COUNT_VALUES = np.asarray([value for value, _ in COUNT_TABLE], dtype=np.float64)
+_COUNT_CUMULATIVE = np.cumsum([probability for _, probability in COUNT_TABLE])
+
+
+def key_fractions(cell_keys: np.ndarray, slot: int) -> np.ndarray:
+    """:func:`key_fraction` of every cell key at once (NaN keys give NaN)."""
+    return (np.mod(cell_keys, KEY_SPACE) / KEY_SPACE + slot * GOLDEN) % 1.0
+
+
+def perturb_counts(values: np.ndarray, cell_keys: np.ndarray, slot: int = 0) -> np.ndarray:
+    """:func:`perturb_count` of every cell at once; NaN (no figure) stays NaN."""
+    u = key_fractions(np.nan_to_num(cell_keys), slot)
+    noise = _COUNT_VALUES[np.minimum(np.searchsorted(_COUNT_CUMULATIVE, u, side="right"), len(_COUNT_VALUES) - 1)]
+    out = np.maximum(0.0, values + noise)
+    return np.where(values == 0, 0.0, out)
+
+
+def perturb_amounts(total: np.ndarray, top: np.ndarray, cell_keys: np.ndarray, slot: int = 0) -> np.ndarray:
+    """:func:`perturb_amount` of every cell at once (whole euros, rounded to ``MONEY_ROUNDING``)."""
+    u = key_fractions(np.nan_to_num(cell_keys), slot)
+    share = np.where(u < 0.5, -1.0, 1.0) * (AMOUNT_NOISE_MIN + (AMOUNT_NOISE_MAX - AMOUNT_NOISE_MIN) * ((u * 2) % 1.0))
+    published = np.maximum(0.0, np.round((total + share * top) / MONEY_ROUNDING) * MONEY_ROUNDING)
+    return np.where(total <= 0, 0.0, published)

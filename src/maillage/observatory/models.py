@@ -175,3 +175,20 @@ class Survival(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level}:{self.code} {self.cohort or 'toutes'} {self.after_1}/{self.after_3}/{self.after_5}"
+
+
+class AuditTrail(models.Model):
+    """What the disclosure auditor keeps of a published snapshot (decision 0013), never shown: the true figures
+    behind each cell and the intervals an outsider could derive from it, so that the next refresh audits the
+    differences between snapshots. Only the last two snapshots' are kept. ``data``: a NumPy ``.npz`` archive
+    (:mod:`maillage.observatory.refresh`)."""
+
+    run = models.OneToOneField(RefreshRun, on_delete=models.CASCADE, related_name="audit_trail")
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["-run_id"]
+        verbose_name = "trace d'audit de l'observatoire"
+
+    def __str__(self) -> str:
+        return f"audit {self.run_id}"
