@@ -22,7 +22,7 @@ from maillage.contributions.models import Kind as ContributionKind
 from maillage.contributions.models import Status, ValuationMethod
 from maillage.core.text import normalize
 from maillage.exchange.fields import choice, parse_date, parse_date_in_range, parse_decimal, parse_int
-from maillage.exchange.models import Entity
+from maillage.exchange.models import Entity, ImportedRow
 from maillage.exchange.resolve import DIGITS, IDENTIFIERS, Directory, organization_label
 from maillage.organizations import actions as org_actions
 from maillage.organizations import identifiers
@@ -432,14 +432,24 @@ class AllianceRows:
         for chunk in _chunked(sorted(orgs)):
             kinds.update(Organization.objects.filter(pk__in=chunk).values_list("pk", "kind"))
         names = sorted({n.strip().lower() for n in columns.get("name", [])} - {""})
-        taken: set[str] = set()
+        existing: list[tuple[str, int]] = []
         for chunk in _chunked(names):
-            taken.update(
+            existing += (
                 Alliance.objects.visible_to(ctx.workspace)
                 .annotate(lower=Lower("name"))
                 .filter(lower__in=chunk)
-                .values_list("lower", flat=True)
+                .values_list("lower", "pk")
             )
+        # An alliance an import created is that row, already imported (the runner skips it by its key: a resumed
+        # or repeated import); a name is taken by an alliance entered otherwise.
+        imported: set[int] = set()
+        for chunk in _chunked(sorted(pk for _, pk in existing)):
+            imported.update(
+                ImportedRow.objects.filter(
+                    workspace=ctx.workspace, model="alliances.Alliance", created=True, object_id__in=chunk
+                ).values_list("object_id", flat=True)
+            )
+        taken = {lower for lower, pk in existing if pk not in imported}
         ctx.prepared.update(kinds=kinds, alliance_names=taken, territories={})
 
     def plan(self, v, ctx):
