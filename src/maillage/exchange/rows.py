@@ -442,7 +442,7 @@ class AllianceRows:
             )
         # An alliance an import created is that row, already imported (the runner skips it by its key: a resumed
         # or repeated import); a name is taken by an alliance entered otherwise.
-        imported: set[int] = set()
+        imported: set[int | None] = set()
         for chunk in _chunked(sorted(pk for _, pk in existing)):
             imported.update(
                 ImportedRow.objects.filter(
