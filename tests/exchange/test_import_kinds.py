@@ -3,7 +3,10 @@ while written (the domain's checks at the check, no dry run), every row accounte
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import call_command
 
 from maillage.alliances.models import Alliance, Interaction, PartyTime
 from maillage.exchange import runner
@@ -14,6 +17,7 @@ from maillage.organizations.actions import add_contact
 from maillage.organizations.models import Contact
 from maillage.receipts.models import Donor, IndividualGift
 from tests.exchange.helpers import csv_bytes
+from tests.exchange.test_pages_journey import text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +118,23 @@ def test_individual_gifts_one_donor_per_person_across_batches(workspace_a, owner
     assert sorted(Donor.objects.values_list("full_name", flat=True)) == ["Claire Martin", "Paul Durand"]
     assert ran(checked(workspace_a, owner, "donation", rows)).skipped_rows == 6
     assert undo_import(job=job, user=owner) == 6 and not IndividualGift.objects.exists()
+
+
+def test_contacts_accounted_for_in_the_cli_and_the_page(client, workspace_a, owner, company, tmp_path):
+    add_contact(workspace=workspace_a, organization=company, name="Alice Martin", email="a@lac.fr")
+    rows = [
+        ["Organisation", "Nom", "Courriel"],
+        ["732829320", "Alice Martin", "a@lac.fr"],
+        ["732829320", "Bruno Petit", "b@lac.fr"],
+        ["Inconnue SA", "Denis", ""],
+    ]
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(csv_bytes(rows))
+    out = io.StringIO()
+    call_command("import", file=str(path), entity="contact", workspace=workspace_a.pk, stdout=out)
+    text = out.getvalue()
+    assert "3 ligne(s) : 2 acceptée(s), dont 1 déjà dans votre espace, 1 refusée(s)." in text
+    assert "sur 3 ligne(s) : 1 créée(s), 1 déjà dans votre espace, 0 déjà importée(s), 1 refusée(s)." in text
+    job = ImportJob.objects.get(entity="contact")
+    page = text_of(client.get(f"/donnees/imports/{job.pk}/"))
+    assert "1 ligne(s) créée(s), 1 déjà dans votre espace (reliée(s) au contact existant), 0 déjà importée(s)" in page
