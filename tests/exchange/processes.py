@@ -106,3 +106,43 @@ def organizations_csv(path: Path, n: int) -> Path:
     lines += [f"Association de quartier n° {i};69123;association" for i in range(n)]
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     return path
+
+
+def contacts_csv(path: Path, n: int) -> Path:
+    """``n`` contacts of the seed's company (named by its SIREN and by its name, half each)."""
+    lines = ["Organisation;Nom du contact;Fonction;E-mail"]
+    lines += [
+        f"{'732829320' if i % 2 else 'Menuiserie du Lac'};Contact n° {i};Mécénat;contact{i}@exemple.fr"
+        for i in range(n)
+    ]
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    return path
+
+
+def alliances_csv(path: Path, n: int) -> Path:
+    """``n`` alliances of the seed's workspace with its company as funder."""
+    lines = ["Nom de l'alliance;Formes;Partenaires"]
+    lines += [f"Alliance n° {i};mécénat financier;732829320 (financeur)" for i in range(n)]
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    return path
+
+
+def interactions_csv(path: Path, n: int) -> Path:
+    """``n`` meetings of the seed's alliance."""
+    lines = ["Alliance;Type d'échange;Date;Durée (minutes);Objet"]
+    lines += [f"Potager solidaire;Réunion;{1 + i % 28:02d}/03/2024;{30 + i % 60};Réunion n° {i}" for i in range(n)]
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    return path
+
+
+def gifts_csv(path: Path, n: int, donors: int = 500) -> Path:
+    """``n`` individual gifts (a HelloAsso-like reference each) from ``donors`` people, each giving several times
+    across the batches: a donor is never created twice."""
+    lines = ["Référence;Nom du donateur;Prénom;E-mail;Adresse;Code postal;Ville;Montant (€);Date du don"]
+    lines += [
+        f"HA-{i};Martin {i % donors};Claire;claire{i % donors}@exemple.fr;{i % donors} rue des Lilas;69001;Lyon;"
+        f"{20 + i % 80},00;{1 + i % 28:02d}/02/2024"
+        for i in range(n)
+    ]
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    return path

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -138,6 +139,86 @@ def _clean_dates(starts_on: date | None, ends_on: date | None) -> None:
             raise ValidationError({field: ["Date hors de la plage admise (1990–2100)."]})
 
 
+def check_alliance(
+    *,
+    workspace,
+    name: str,
+    forms: Iterable[str],
+    partners: Iterable[tuple[Any, str, str]] = (),
+    own_role: str = PartyRole.LEAD,
+    own_commitment: str = "",
+    purpose: str = "",
+    territory_level: str = "",
+    territory_code: str = "",
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    territories: dict | None = None,
+) -> dict:
+    """The checks of :func:`create_alliance`, without writing: what :func:`create_alliances` writes.
+
+    ``partners`` are (organisation, role, commitment), the organisation anything with ``pk`` and ``kind``;
+    ``territories`` (optional) keeps the territories already resolved, by (level, code), across calls."""
+    errors: dict[str, list[str]] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = ["Donnez un nom à l'alliance."]
+    elif len(name) > 200:
+        errors["name"] = ["Le nom compte 200 caractères au plus."]
+    elif single_line_error(name, "Le nom de l'alliance"):
+        errors["name"] = single_line_error(name, "Le nom de l'alliance")
+    if len(purpose or "") > 5000:
+        errors["purpose"] = ["L'objet compte 5 000 caractères au plus."]
+    try:
+        forms = _clean_forms(forms)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    territory: dict = {}
+    try:
+        if territories is None:
+            territory = resolve_territory(territory_level, territory_code)
+        else:
+            where = (territory_level, (territory_code or "").strip().upper())
+            if where not in territories:
+                try:
+                    territories[where] = resolve_territory(territory_level, territory_code)
+                except ValidationError as exc:
+                    territories[where] = exc
+            found = territories[where]
+            if isinstance(found, ValidationError):
+                raise ValidationError(found.message_dict)
+            territory = dict(found)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        _clean_dates(starts_on, ends_on)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    partners = list(partners)
+    roles = [own_role] + [role for _, role, _ in partners]
+    if any(role not in PartyRole.values for role in roles):
+        errors["parties"] = ["Rôle inconnu : pilote, partenaire, financeur, opérateur ou évaluateur."]
+    organizations = [workspace.organization_id] + [org.pk for org, _, _ in partners]
+    if len(set(organizations)) != len(organizations):
+        errors.setdefault("parties", []).append("Une même organisation ne peut être partie deux fois.")
+    if len(organizations) < 2:
+        errors.setdefault("parties", []).append(
+            "Une alliance réunit au moins deux organisations : ajoutez un partenaire."
+        )
+    _errors(errors)
+    return {
+        "alliance": {
+            "name": name,
+            "purpose": (purpose or "").strip(),
+            "forms": forms,
+            "starts_on": starts_on,
+            "ends_on": ends_on,
+            **territory,
+        },
+        "own": (own_role, own_commitment),
+        "partners": [(org.pk, org.kind, role, commitment or "") for org, role, commitment in partners],
+    }
+
+
 @transaction.atomic
 def create_alliance(
     *,
@@ -158,73 +239,57 @@ def create_alliance(
 
     ``partners`` are (organisation, role, commitment) for the other parties; an alliance has two parties at least.
     """
-    errors: dict[str, list[str]] = {}
-    name = (name or "").strip()
-    if not name:
-        errors["name"] = ["Donnez un nom à l'alliance."]
-    elif len(name) > 200:
-        errors["name"] = ["Le nom compte 200 caractères au plus."]
-    elif single_line_error(name, "Le nom de l'alliance"):
-        errors["name"] = single_line_error(name, "Le nom de l'alliance")
-    if len(purpose or "") > 5000:
-        errors["purpose"] = ["L'objet compte 5 000 caractères au plus."]
-    try:
-        forms = _clean_forms(forms)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    try:
-        territory = resolve_territory(territory_level, territory_code)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-        territory = {}
-    try:
-        _clean_dates(starts_on, ends_on)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    partners = list(partners)
-    roles = [own_role] + [role for _, role, _ in partners]
-    if any(role not in PartyRole.values for role in roles):
-        errors["parties"] = ["Rôle inconnu : pilote, partenaire, financeur, opérateur ou évaluateur."]
-    organizations = [workspace.organization_id] + [org.pk for org, _, _ in partners]
-    if len(set(organizations)) != len(organizations):
-        errors.setdefault("parties", []).append("Une même organisation ne peut être partie deux fois.")
-    if len(organizations) < 2:
-        errors.setdefault("parties", []).append(
-            "Une alliance réunit au moins deux organisations : ajoutez un partenaire."
-        )
-    _errors(errors)
-    alliance = Alliance.objects.create(
+    checked = check_alliance(
+        workspace=workspace,
         name=name,
-        purpose=(purpose or "").strip(),
         forms=forms,
+        partners=partners,
+        own_role=own_role,
+        own_commitment=own_commitment,
+        purpose=purpose,
+        territory_level=territory_level,
+        territory_code=territory_code,
         starts_on=starts_on,
         ends_on=ends_on,
-        created_by_workspace=workspace,
-        created_by=user,
-        **territory,
+    )
+    return create_alliances(workspace=workspace, user=user, checked=[checked])[0]
+
+
+@transaction.atomic
+def create_alliances(*, workspace, user, checked: list[dict]) -> list[Alliance]:
+    """Alliances checked by :func:`check_alliance` (one, or an import's batch), written together: the alliances,
+    their parties (the acting workspace's organisation first) and their first stage, one ``INSERT`` each."""
+    if not checked:
+        return []
+    alliances = Alliance.objects.bulk_create(
+        [Alliance(created_by_workspace=workspace, created_by=user, **c["alliance"]) for c in checked]
     )
     now = timezone.now()
-    Party.objects.create(
-        alliance=alliance,
-        organization_id=workspace.organization_id,
-        organization_kind=workspace.organization.kind,
-        role=own_role,
-        commitment=own_commitment,
-        workspace=workspace,
-        joined_at=now,
-    )
-    for organization, role, commitment in partners:
-        Party.objects.create(
-            alliance=alliance,
-            organization=organization,
-            organization_kind=organization.kind,
-            role=role,
-            commitment=commitment or "",
+    own_kind = workspace.organization.kind
+    parties = []
+    for alliance, c in zip(alliances, checked, strict=True):
+        own_role, own_commitment = c["own"]
+        parties.append(
+            Party(
+                alliance=alliance,
+                organization_id=workspace.organization_id,
+                organization_kind=own_kind,
+                role=own_role,
+                commitment=own_commitment,
+                workspace=workspace,
+                joined_at=now,
+            )
         )
-    StageChange.objects.create(
-        alliance=alliance, to_stage=Stage.IDENTIFIED, by=user, by_workspace=workspace, reason="Création"
+        parties += [
+            Party(alliance=alliance, organization_id=pk, organization_kind=kind, role=role, commitment=commitment)
+            for pk, kind, role, commitment in c["partners"]
+        ]
+    Party.objects.bulk_create(parties)
+    StageChange.objects.bulk_create(
+        StageChange(alliance=a, to_stage=Stage.IDENTIFIED, by=user, by_workspace=workspace, reason="Création")
+        for a in alliances
     )
-    return alliance
+    return alliances
 
 
 @transaction.atomic
@@ -516,10 +581,7 @@ def log_interaction(
     contacts = list(contacts)
     if any(c.workspace_id != workspace.pk for c in contacts):
         errors["contacts"] = ["Un contact choisi n'appartient pas à votre espace."]
-    if len(subject or "") > 200:
-        errors["subject"] = ["L'objet compte 200 caractères au plus."]
-    elif single_line_error(subject, "L'objet de l'échange"):
-        errors["subject"] = single_line_error(subject, "L'objet de l'échange")
+    errors.update(_subject_errors(subject))
     _errors(errors)
     interaction = Interaction.objects.create(
         alliance=alliance,
@@ -542,6 +604,69 @@ def log_interaction(
         Alliance.objects.filter(pk=alliance.pk).update(last_interaction_on=occurred_on, updated_at=timezone.now())
         alliance.last_interaction_on = occurred_on
     return interaction
+
+
+def _subject_errors(subject: str) -> dict[str, list[str]]:
+    if len(subject or "") > 200:
+        return {"subject": ["L'objet compte 200 caractères au plus."]}
+    return {"subject": message} if (message := single_line_error(subject, "L'objet de l'échange")) else {}
+
+
+def check_interaction(
+    *, kind: str, occurred_on: date | None, duration_minutes: int | None, subject: str = ""
+) -> dict[str, list[str]]:
+    """The checks of :func:`log_interaction` on its values (no database): the errors by field, or nothing."""
+    return {**_clean_interaction(kind, occurred_on, duration_minutes), **_subject_errors(subject)}
+
+
+@transaction.atomic
+def log_interactions(*, workspace, user, rows: list[dict]) -> list[Interaction]:
+    """Interactions of an import's batch, each attended by the acting party, written together.
+
+    Each row: ``alliance`` (its parties loaded), ``kind``, ``occurred_on``, ``duration_minutes``, ``subject``,
+    ``notes``. Checked as :func:`log_interaction` checks them; any error refuses the whole batch."""
+    owns = []
+    for row in rows:
+        own = party_of(row["alliance"], workspace)
+        _errors(
+            check_interaction(
+                kind=row["kind"],
+                occurred_on=row["occurred_on"],
+                duration_minutes=row["duration_minutes"],
+                subject=row["subject"],
+            )
+        )
+        owns.append(own)
+    interactions = Interaction.objects.bulk_create(
+        Interaction(
+            alliance=row["alliance"],
+            workspace=workspace,
+            kind=row["kind"],
+            occurred_on=row["occurred_on"],
+            duration_minutes=row["duration_minutes"],
+            subject=(row["subject"] or "").strip(),
+            notes=(row["notes"] or "").strip(),
+            created_by=user,
+        )
+        for row in rows
+    )
+    Attendance.objects.bulk_create(
+        Attendance(interaction=i, party_id=own.pk, people=1, minutes=i.duration_minutes)
+        for i, own in zip(interactions, owns, strict=True)
+    )
+    minutes: dict[int, int] = {}
+    latest: dict[int, date] = {}
+    for row, own in zip(rows, owns, strict=True):
+        minutes[own.pk] = minutes.get(own.pk, 0) + row["duration_minutes"]
+        pk = row["alliance"].pk
+        latest[pk] = max(latest.get(pk, row["occurred_on"]), row["occurred_on"])
+    totals.add_minutes(minutes)
+    now = timezone.now()
+    for pk, day in latest.items():
+        Alliance.objects.filter(Q(last_interaction_on__isnull=True) | Q(last_interaction_on__lt=day), pk=pk).update(
+            last_interaction_on=day, updated_at=now
+        )
+    return interactions
 
 
 def _check_pdf(upload) -> None:

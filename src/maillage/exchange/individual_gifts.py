@@ -2,8 +2,8 @@
 or the export file of an online collection tool (HelloAsso first: its donors' first and last names, address,
 amount, date and means of payment, one line per payment).
 
-Each row goes through :func:`maillage.receipts.actions.record_individual_gift` (the same checks as the page) and its
-donor is found again among the workspace's donors (name and e-mail, else name and address) or created: an import
+Each row is checked by :func:`maillage.receipts.actions.clean_individual_gift` (the checks of ``record_individual_gift``,
+the page's) and written batch by batch by ``record_individual_gifts``; its donor is found again among the workspace's donors (name and e-mail, else name and address) or created: an import
 never duplicates a donor. The natural key is the tool's reference when the file has one (a re-import of the same
 export skips the payments already imported), else donor, date and amount. Registered in ``fields.FIELDS`` and
 ``importers.IMPORTERS`` (entity ``donation``). Undo deletes the gifts it created (never a receipted one: the receipt
@@ -14,13 +14,15 @@ HelloAsso's column names are taken as synonyms below; they were not checked agai
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+
 from maillage.core import formats
 from maillage.core.text import normalize
 from maillage.exchange.fields import parse_date_in_range, parse_decimal
 from maillage.exchange.individual_gift_fields import FIELDS  # noqa: F401 (registered by fields.py)
 from maillage.exchange.models import Entity
 from maillage.exchange.rows import RowError, _collect
-from maillage.receipts.actions import find_or_create_donor, record_individual_gift
+from maillage.receipts.actions import clean_individual_gift, record_individual_gifts
 
 METHODS = {
     "cheque": "cheque",
@@ -28,6 +30,8 @@ METHODS = {
     "liquide": "especes",
     "cash": "especes",
 }
+# The gift's fields as the domain names them → the import's columns (for the report).
+GIFT_FIELDS = {"donor_name": "last_name", "donor_address": "street", "donor_email": "email"}
 REFUSED_STATUSES = ("refuse", "rembourse", "annule", "echec", "en attente", "refused", "refunded", "canceled")
 
 
@@ -46,7 +50,7 @@ def payment_method(value: str) -> str:
 class IndividualGiftRows:
     entity = Entity.DONATION
     repeatable = True  # the same person may give the same amount twice the same day
-    dry_run_actions = True  # record_individual_gift's checks (counterparts, dates) show at validation
+    dry_run_actions = False  # checked by clean_individual_gift in plan; donors and the yearly ceiling when written
 
     def plan(self, v: dict, ctx) -> tuple[str, dict, dict, None]:
         errors: dict[str, list[str]] = {}
@@ -77,44 +81,38 @@ class IndividualGiftRows:
         email = v.get("email", "").strip().lower()
         reference = v.get("reference", "").strip()
         base = f"ref:{reference}" if reference else f"{normalize(name)}:{email}:{day.isoformat()}:{amount}"
+        try:
+            fields = clean_individual_gift(
+                donor_name=name,
+                donor_address=address,
+                donor_email=email,
+                amount=amount,
+                received_on=day,
+                payment_method=method,
+                counterparts_value=counterparts or "0",
+                import_key=reference,
+                today=ctx.today,
+            )
+        except ValidationError as exc:
+            raise RowError({GIFT_FIELDS.get(k, k): m for k, m in exc.message_dict.items()}) from exc
         payload = {
-            "donor_name": name,
-            "donor_address": address,
-            "donor_email": email,
-            "street": street,
-            "postal_code": postal,
-            "city": city,
-            "amount": str(amount),
-            "received_on": day.isoformat(),
-            "payment_method": method,
-            "counterparts_value": str(counterparts or "0"),
-            "reference": reference,
+            "fields": fields,
+            "donor": {"full_name": name, "email": email, "street": street, "postal_code": postal, "city": city},
         }
         preview = {"Donateur": name, "Adresse": address, "Montant": formats.money(amount), "Date": f"{day:%d/%m/%Y}"}
         return base, payload, preview, None
 
     def execute(self, payload: dict, ctx, row: int) -> list[tuple[str, int, bool]]:
-        from datetime import date
+        return self.write([(payload, row)], ctx)[0]
 
-        donor, _ = find_or_create_donor(
-            workspace=ctx.workspace,
-            full_name=payload["donor_name"],
-            email=payload["donor_email"],
-            street=payload["street"],
-            postal_code=payload["postal_code"],
-            city=payload["city"],
-        )
-        gift = record_individual_gift(
-            workspace=ctx.workspace,
-            user=ctx.user,
-            donor=donor,
-            donor_name=payload["donor_name"],
-            donor_address=payload["donor_address"],
-            donor_email=payload["donor_email"],
-            amount=payload["amount"],
-            received_on=date.fromisoformat(payload["received_on"]),
-            payment_method=payload["payment_method"],
-            counterparts_value=payload["counterparts_value"],
-            import_key=payload["reference"],
-        )
-        return [("receipts.IndividualGift", gift.pk, True)]
+    def write(self, items: list[tuple[dict, int]], ctx) -> list[list[tuple[str, int, bool]]]:
+        """A batch at once: its donors found again or created together, its gifts written together."""
+        rows = [{**payload, "row": row} for payload, row in items]
+        try:
+            gifts = record_individual_gifts(workspace=ctx.workspace, user=ctx.user, rows=rows)
+        except ValidationError as exc:
+            messages = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+            raise ValidationError(
+                {k or f"lignes {items[0][1]} à {items[-1][1]}": m for k, m in messages.items()}
+            ) from exc
+        return [[("receipts.IndividualGift", gift.pk, True)] for gift in gifts]

@@ -20,7 +20,6 @@ from maillage.territories.models import Commune
 
 CERTAIN = 97.0
 PROPOSE = 85.0
-MAX_CANDIDATES = 500
 NEIGHBOURS = 12  # per block and direction: the names next to the row's in the index's name order
 ROWS_PER_STATEMENT = 100  # 4 sub-selects per row: under SQLite's 500 terms of a compound SELECT
 DIGITS = re.compile(r"[\s.\-]")
@@ -198,15 +197,11 @@ class Directory:
         return match
 
     def _candidates(self, target: str, commune: Commune | None) -> list[Organization]:
-        words = sorted(search_words(target), key=len, reverse=True)[:2]
-        qs = Organization.objects.all()
-        if commune is not None:
-            qs = qs.filter(commune_id__in=[commune.code, *([commune.parent_id] if commune.parent_id else [])])
-        elif words:
-            qs = qs.filter(pk__in=SearchToken.objects.filter(token=words[0]).values("organization_id"))
-        else:
-            return []
-        return list(qs.only("pk", "name", "name_search", "commune_id")[:MAX_CANDIDATES])
+        """The candidates of one name not read in advance: the same bounded window as :meth:`prefetch_names`
+        (the names next to it among those indexed under its longest word, and among its commune's), never an
+        arbitrary slice of a commune or of a word's organisations."""
+        self.prefetch_names([(target, commune)])
+        return self._blocks.get((normalize(target), commune.code if commune else ""), [])
 
     def find(self, reference: str) -> Match:
         """An organisation named in a cell: an identifier, or a name (exact or nearly)."""

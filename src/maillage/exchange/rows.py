@@ -12,16 +12,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models.functions import Lower
 
 from maillage.alliances import actions as alliance_actions
 from maillage.alliances.models import Alliance, Form, InteractionKind, PartyRole, TerritoryLevel
+from maillage.alliances.queries import my_party
 from maillage.contributions.cleaning import clean_contribution
 from maillage.contributions.models import Kind as ContributionKind
 from maillage.contributions.models import Status, ValuationMethod
 from maillage.core.text import normalize
 from maillage.exchange.fields import choice, parse_date, parse_date_in_range, parse_decimal, parse_int
-from maillage.exchange.models import Entity
-from maillage.exchange.resolve import Directory, organization_label
+from maillage.exchange.models import Entity, ImportedRow
+from maillage.exchange.resolve import DIGITS, IDENTIFIERS, Directory, organization_label
 from maillage.organizations import actions as org_actions
 from maillage.organizations import identifiers
 from maillage.organizations.models import Contact, Kind, Organization
@@ -57,6 +59,7 @@ class Context:
         self._cells: dict[tuple[str, str], tuple] = {}
         self.previews_left = 10  # only the first accepted rows are shown before the import
         self.nafs: set[str] | None = None  # the NAF codes, read once when the file names some
+        self.prepared: dict[str, Any] = {}  # what a kind's ``prepare`` read for the whole file, by name
         from django.utils import timezone
 
         self.today = timezone.localdate()
@@ -288,10 +291,53 @@ class OrganizationRows:
         return results
 
 
+def _prefetch_references(ctx: Context, cells) -> None:
+    """The organisations named in ``cells`` (identifier, else name), looked up together: the identifiers in one
+    query per chunk, the names through the search index (a window of neighbours, :meth:`Directory.prefetch_names`)."""
+    references = {(cell or "").strip() for cell in cells} - {""}
+    idents = [r for r in references if any(re.fullmatch(p, DIGITS.sub("", r).upper()) for _, p in IDENTIFIERS)]
+    ctx.directory.prefetch_identifiers(idents)
+    ctx.directory.prefetch_names([(r, None) for r in sorted(references - set(idents))])
+
+
+def _chunked(items: list, size: int = 500):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _batch_error(row: int, exc: ValidationError) -> ValidationError:
+    """A domain refusal at write time, named by its row: the whole batch is refused with it."""
+    messages = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+    return ValidationError({f"ligne {row} — {k}" if k else f"ligne {row}": v for k, v in messages.items()})
+
+
 class ContactRows:
+    """Checked row by row with the checks of ``add_contact`` (no dry run), the organisations and the workspace's
+    contacts read once per file (:meth:`prepare`), written batch by batch with ``add_contacts``. A contact already
+    in the workspace (same organisation, name and e-mail) is linked, not created again."""
+
     entity = Entity.CONTACT
     repeatable = False
-    dry_run_actions = True
+    dry_run_actions = False
+
+    def prepare(self, columns: dict[str, list[str]], ctx: Context) -> None:
+        references = columns.get("organization", [])
+        _prefetch_references(ctx, references)
+        orgs = set()
+        for reference in set(references):
+            match = ctx.directory.find(reference)
+            if match.organization and match.certain:
+                orgs.add(match.organization.pk)
+        known: dict[tuple[int, str, str], int] = {}
+        for chunk in _chunked(sorted(orgs)):
+            for pk, org, name, email in (
+                Contact.objects.visible_to(ctx.workspace)
+                .filter(organization_id__in=chunk)
+                .order_by("-pk")
+                .values_list("pk", "organization_id", "name", "email")
+            ):
+                known[org, name.strip().lower(), email.strip().lower()] = pk  # the first one entered wins
+        ctx.prepared["contacts"] = known
 
     def plan(self, v, ctx):
         errors: dict[str, list[str]] = {}
@@ -314,36 +360,97 @@ class ContactRows:
             raise RowError(errors)
         org = match.organization
         email = v.get("email", "").strip().lower()
-        if (
-            Contact.objects.visible_to(ctx.workspace)
-            .filter(organization=org, name__iexact=name, email__iexact=email)
-            .exists()
-        ):
-            raise RowError({"name": [f"Ce contact existe déjà dans votre espace pour {org.name}."]})
-        payload = {
-            "organization": org.pk,
-            "name": name,
-            "role": v.get("role", ""),
-            "email": email,
-            "phone": v.get("phone", ""),
-        }
-        preview = {"Organisation": org.name, "Nom": name, "Fonction": payload["role"], "E-mail": email}
+        fields = {"organization_id": org.pk, "name": name, "role": v.get("role", ""), "email": email}
+        fields["phone"] = v.get("phone", "")
+        try:
+            org_actions.check_contact(**fields)
+        except ValidationError as exc:
+            raise RowError(exc.message_dict) from exc
+        known = ctx.prepared.get("contacts", {}).get((org.pk, name.lower(), email))
+        payload = {"fields": fields, "match": known}
+        preview = {"Organisation": org.name, "Nom": name, "Fonction": fields["role"], "E-mail": email}
+        if known:
+            preview["Contacts"] = "déjà présent dans votre espace"
         return f"{org.pk}:{normalize(name)}:{email}", payload, preview, None
 
+    def matched(self, payload: dict) -> bool:
+        """Already in the workspace: linked to the existing contact, not created."""
+        return bool(payload["match"])
+
     def execute(self, payload, ctx, row):
-        org = Organization.objects.get(pk=payload.pop("organization"))
-        contact = org_actions.add_contact(workspace=ctx.workspace, organization=org, **payload)
-        return [("organizations.Contact", contact.pk, True)]
+        return self.write([(payload, row)], ctx)[0]
+
+    def write(self, items: list[tuple[dict, int]], ctx: Context) -> list[list[tuple[str, int, bool]]]:
+        results: list = [None] * len(items)
+        new, positions = [], []
+        for position, (payload, row) in enumerate(items):
+            if payload["match"]:
+                results[position] = [("organizations.Contact", payload["match"], False)]
+                continue
+            try:
+                new.append(org_actions.check_contact(**payload["fields"]))
+            except ValidationError as exc:
+                raise _batch_error(row, exc) from exc
+            positions.append(position)
+        for position, contact in zip(
+            positions, org_actions.add_contacts(workspace=ctx.workspace, contacts=new), strict=True
+        ):
+            results[position] = [("organizations.Contact", contact.pk, True)]
+        return results
 
 
 def split_list(value: str) -> list[str]:
     return [p.strip() for p in re.split(r"[;|\n]", value or "") if p.strip()]
 
 
+def _partner(entry: str) -> tuple[str, str]:
+    """« Menuiserie du Lac (financeur) » → (reference, role)."""
+    m = re.match(r"^(.*?)\s*\(([^()]*)\)\s*$", entry)
+    return (m.group(1), m.group(2)) if m else (entry, "partenaire")
+
+
+@dataclass(frozen=True, slots=True)
+class _Party:
+    pk: int
+    kind: str
+
+
 class AllianceRows:
+    """Checked row by row with the checks of ``create_alliance`` (``check_alliance``: no dry run), the partners,
+    their kinds and the workspace's alliance names read once per file (:meth:`prepare`), the territories once
+    each; written batch by batch with ``create_alliances``."""
+
     entity = Entity.ALLIANCE
     repeatable = False
-    dry_run_actions = True
+    dry_run_actions = False
+
+    def prepare(self, columns: dict[str, list[str]], ctx: Context) -> None:
+        references = [_partner(e)[0] for cell in set(columns.get("partners", [])) for e in split_list(cell)]
+        _prefetch_references(ctx, references)
+        orgs = {m.organization.pk for r in set(references) if (m := ctx.directory.find(r)).organization}
+        kinds: dict[int, str] = {}
+        for chunk in _chunked(sorted(orgs)):
+            kinds.update(Organization.objects.filter(pk__in=chunk).values_list("pk", "kind"))
+        names = sorted({n.strip().lower() for n in columns.get("name", [])} - {""})
+        existing: list[tuple[str, int]] = []
+        for chunk in _chunked(names):
+            existing += (
+                Alliance.objects.visible_to(ctx.workspace)
+                .annotate(lower=Lower("name"))
+                .filter(lower__in=chunk)
+                .values_list("lower", "pk")
+            )
+        # An alliance an import created is that row, already imported (the runner skips it by its key: a resumed
+        # or repeated import); a name is taken by an alliance entered otherwise.
+        imported: set[int | None] = set()
+        for chunk in _chunked(sorted(pk for _, pk in existing)):
+            imported.update(
+                ImportedRow.objects.filter(
+                    workspace=ctx.workspace, model="alliances.Alliance", created=True, object_id__in=chunk
+                ).values_list("object_id", flat=True)
+            )
+        taken = {lower for lower, pk in existing if pk not in imported}
+        ctx.prepared.update(kinds=kinds, alliance_names=taken, territories={})
 
     def plan(self, v, ctx):
         errors: dict[str, list[str]] = {}
@@ -358,9 +465,9 @@ class AllianceRows:
         if not forms and "forms" not in errors:
             errors["forms"] = ["Indiquez au moins une forme (ex. mécénat financier)."]
         partners = []
+        names: dict[int, str] = {}
         for entry in split_list(v.get("partners", "")):
-            m = re.match(r"^(.*?)\s*\(([^()]*)\)\s*$", entry)
-            ref, role = (m.group(1), m.group(2)) if m else (entry, "partenaire")
+            ref, role = _partner(entry)
             role_code = _collect(errors, "partners", choice, role, PartyRole, "Rôle")
             match = ctx.directory.find(ref)
             if not match.organization or not match.certain:
@@ -375,6 +482,7 @@ class AllianceRows:
                 )
             elif role_code:
                 partners.append((match.organization.pk, role_code))
+                names[match.organization.pk] = match.organization.name
         if not partners and "partners" not in errors:
             errors["partners"] = ["Une alliance réunit au moins deux organisations : indiquez un partenaire."]
         level = (
@@ -384,45 +492,46 @@ class AllianceRows:
         )
         starts = _collect(errors, "starts_on", parse_date_in_range, v.get("starts_on", ""))
         ends = _collect(errors, "ends_on", parse_date_in_range, v.get("ends_on", ""))
-        if name and Alliance.objects.visible_to(ctx.workspace).filter(name__iexact=name).exists():
+        taken = ctx.prepared.get("alliance_names")
+        if name and (
+            name.lower() in taken
+            if taken is not None
+            else Alliance.objects.visible_to(ctx.workspace).filter(name__iexact=name).exists()
+        ):
             errors.setdefault("name", []).append("Une alliance porte déjà ce nom dans votre espace.")
         if errors:
             raise RowError(errors)
-        payload = {
-            "name": name,
-            "forms": [f for f in forms if f],
-            "partners": partners,
-            "purpose": v.get("purpose", ""),
-            "territory_level": level or "",
-            "territory_code": v.get("territory_code", ""),
-            "starts_on": starts.isoformat() if starts else None,
-            "ends_on": ends.isoformat() if ends else None,
-        }
-        names = dict(Organization.objects.filter(pk__in=[p for p, _ in partners]).values_list("pk", "name"))
+        kinds = ctx.prepared.get("kinds", {})
+        try:
+            checked = alliance_actions.check_alliance(
+                workspace=ctx.workspace,
+                name=name,
+                forms=[f for f in forms if f],
+                partners=[(_Party(pk, kinds.get(pk, "")), role, "") for pk, role in partners],
+                purpose=v.get("purpose", ""),
+                territory_level=level or "",
+                territory_code=v.get("territory_code", ""),
+                starts_on=starts,
+                ends_on=ends,
+                territories=ctx.prepared.setdefault("territories", {}),
+            )
+        except ValidationError as exc:
+            raise RowError(exc.message_dict) from exc
+        payload = {"checked": checked}
         preview = {
             "Nom": name,
-            "Formes": ", ".join(Form(f).label for f in payload["forms"]),
+            "Formes": ", ".join(Form(f).label for f in checked["alliance"]["forms"]),
             "Partenaires": "; ".join(f"{names.get(p, p)} ({PartyRole(r).label})" for p, r in partners),
         }
         return normalize(name), payload, preview, None
 
     def execute(self, payload, ctx, row):
-        from datetime import date
+        return self.write([(payload, row)], ctx)[0]
 
-        orgs = Organization.objects.in_bulk([p for p, _ in payload["partners"]])
-        alliance = alliance_actions.create_alliance(
-            workspace=ctx.workspace,
-            user=ctx.user,
-            name=payload["name"],
-            forms=payload["forms"],
-            partners=[(orgs[p], role, "") for p, role in payload["partners"] if p in orgs],
-            purpose=payload["purpose"],
-            territory_level=payload["territory_level"],
-            territory_code=payload["territory_code"],
-            starts_on=date.fromisoformat(payload["starts_on"]) if payload["starts_on"] else None,
-            ends_on=date.fromisoformat(payload["ends_on"]) if payload["ends_on"] else None,
-        )
-        return [("alliances.Alliance", alliance.pk, True)]
+    def write(self, items: list[tuple[dict, int]], ctx: Context) -> list[list[tuple[str, int, bool]]]:
+        checked = [payload["checked"] for payload, _ in items]
+        alliances = alliance_actions.create_alliances(workspace=ctx.workspace, user=ctx.user, checked=checked)
+        return [[("alliances.Alliance", a.pk, True)] for a in alliances]
 
 
 SKILLS_REFUSED = (
@@ -549,9 +658,20 @@ class ContributionRows:
 
 
 class InteractionRows:
+    """Checked row by row with the checks of ``log_interaction`` (``check_interaction``: no dry run), the file's
+    alliances and their parties read once each (:meth:`prepare`), written batch by batch with
+    ``log_interactions``."""
+
     entity = Entity.INTERACTION
     repeatable = True
-    dry_run_actions = True
+    dry_run_actions = False
+
+    def prepare(self, columns: dict[str, list[str]], ctx: Context) -> None:
+        for cell in set(columns.get("alliance", [])):
+            try:
+                ctx.alliance(cell)
+            except RowError:
+                continue  # reported row by row
 
     def plan(self, v, ctx):
         errors: dict[str, list[str]] = {}
@@ -565,15 +685,21 @@ class InteractionRows:
             errors["duration_minutes"] = ["Indiquez la durée en minutes."]
         if errors:
             raise RowError(errors)
-        errors = alliance_actions._clean_interaction(kind, day, minutes)
+        subject = v.get("subject", "")
+        errors = alliance_actions.check_interaction(
+            kind=kind, occurred_on=day, duration_minutes=minutes, subject=subject
+        )
+        if my_party(alliance, ctx.workspace) is None:
+            errors["alliance"] = [f"Votre espace n'est plus partie à l'alliance « {alliance.name} »."]
         if errors:
             raise RowError(errors)
+        ctx.prepared.setdefault("alliances", {})[alliance.pk] = alliance
         payload = {
             "alliance": alliance.pk,
             "kind": kind,
             "occurred_on": day.isoformat(),
             "duration_minutes": minutes,
-            "subject": v.get("subject", ""),
+            "subject": subject,
             "notes": v.get("notes", ""),
         }
         preview = {
@@ -586,20 +712,30 @@ class InteractionRows:
         return base, payload, preview, None
 
     def execute(self, payload, ctx, row):
+        return self.write([(payload, row)], ctx)[0]
+
+    def write(self, items: list[tuple[dict, int]], ctx: Context) -> list[list[tuple[str, int, bool]]]:
         from datetime import date
 
-        alliance = Alliance.objects.visible_to(ctx.workspace).prefetch_related("parties").get(pk=payload["alliance"])
-        interaction = alliance_actions.log_interaction(
-            alliance=alliance,
-            workspace=ctx.workspace,
-            user=ctx.user,
-            kind=payload["kind"],
-            occurred_on=date.fromisoformat(payload["occurred_on"]),
-            duration_minutes=payload["duration_minutes"],
-            subject=payload["subject"],
-            notes=payload["notes"],
-        )
-        return [("alliances.Interaction", interaction.pk, True)]
+        alliances = ctx.prepared.setdefault("alliances", {})
+        missing = {p["alliance"] for p, _ in items} - set(alliances)
+        if missing:  # planned in another context (not the runner's way): read them, with their parties
+            alliances.update(
+                Alliance.objects.visible_to(ctx.workspace).prefetch_related("parties").in_bulk(list(missing))
+            )
+        rows = [
+            {
+                **payload,
+                "alliance": alliances[payload["alliance"]],
+                "occurred_on": date.fromisoformat(payload["occurred_on"]),
+            }
+            for payload, _ in items
+        ]
+        try:
+            interactions = alliance_actions.log_interactions(workspace=ctx.workspace, user=ctx.user, rows=rows)
+        except ValidationError as exc:
+            raise _batch_error(items[0][1], exc) from exc
+        return [[("alliances.Interaction", i.pk, True)] for i in interactions]
 
 
 def natural_key(entity: str, base: str, occurrence: int) -> str:

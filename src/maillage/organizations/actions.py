@@ -220,25 +220,38 @@ def add_private_note(*, workspace, organization: Organization, text: str, tags: 
     )
 
 
-def add_contact(
-    *, workspace, organization: Organization, name: str, role: str = "", email: str = "", phone: str = ""
-) -> Contact:
+def check_contact(*, organization_id: int, name: str, role: str = "", email: str = "", phone: str = "") -> Contact:
+    """The checks of :func:`add_contact`, without writing: the contact to save (its workspace set by the caller)."""
     if single_line_error(name, "Le nom du contact"):
         raise ValidationError({"name": single_line_error(name, "Le nom du contact")})
     contact = Contact(
-        workspace=workspace,
-        organization=organization,
+        organization_id=organization_id,
         name=(name or "").strip(),
         role=(role or "").strip(),
         email=(email or "").strip(),
         phone=(phone or "").strip(),
     )
     try:
-        contact.full_clean(exclude=["workspace", "organization"])
+        contact.full_clean(exclude=["workspace", "organization"], validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         raise ValidationError(exc.message_dict) from exc
+    return contact
+
+
+def add_contact(
+    *, workspace, organization: Organization, name: str, role: str = "", email: str = "", phone: str = ""
+) -> Contact:
+    contact = check_contact(organization_id=organization.pk, name=name, role=role, email=email, phone=phone)
+    contact.workspace = workspace
     contact.save()
     return contact
+
+
+def add_contacts(*, workspace, contacts: list[Contact]) -> list[Contact]:
+    """Contacts checked by :func:`check_contact` (an import's batch), saved together: one ``INSERT`` per 500."""
+    for contact in contacts:
+        contact.workspace = workspace
+    return Contact.objects.bulk_create(contacts, batch_size=500)
 
 
 def causes_of(organizations: Iterable[Organization]) -> dict[int, list[Cause]]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Field, OuterRef, QuerySet
+from django.db.models import Exists, Field, OuterRef, QuerySet, Sum
 from django.utils import timezone
 
 from maillage.audit.actions import record_event
@@ -316,6 +316,17 @@ def find_or_create_donor(
     return donor, True
 
 
+def _share_reason(amount: Decimal, counterparts: Decimal) -> str:
+    share = legal.INDIVIDUAL_COUNTERPART_SHARE.value
+    if counterparts > amount * share:
+        return (
+            f"Les contreparties ({money(counterparts)}) dépassent 25 % du don ({money(amount * share)} au plus) : "
+            "le don ouvre droit à réduction seulement si les contreparties restent d'une valeur nettement "
+            "inférieure (BOI-IR-RICI-250-10-20-10). Réduisez-les ou n'émettez pas de reçu."
+        )
+    return ""
+
+
 def check_individual_counterparts(
     *,
     workspace: Workspace,
@@ -330,13 +341,8 @@ def check_individual_counterparts(
     at most 25 % of the gift, and at most the flat ceiling of the year for all the goods given to that donor."""
     if counterparts <= 0:
         return ""
-    share = legal.INDIVIDUAL_COUNTERPART_SHARE.value
-    if counterparts > amount * share:
-        return (
-            f"Les contreparties ({money(counterparts)}) dépassent 25 % du don ({money(amount * share)} au plus) : "
-            "le don ouvre droit à réduction seulement si les contreparties restent d'une valeur nettement "
-            "inférieure (BOI-IR-RICI-250-10-20-10). Réduisez-les ou n'émettez pas de reçu."
-        )
+    if share := _share_reason(amount, counterparts):
+        return share
     cap = legal.individual_counterpart_cap(on)
     earlier = IndividualGift.objects.visible_to(workspace).filter(received_on__year=on.year)
     earlier = earlier.filter(donor=donor) if donor is not None else earlier.filter(donor_name=donor_name)
@@ -351,11 +357,8 @@ def check_individual_counterparts(
     return ""
 
 
-@transaction.atomic
-def record_individual_gift(
+def clean_individual_gift(
     *,
-    workspace: Workspace,
-    user: User | None,
     donor_name: str,
     donor_address: str,
     amount: object,
@@ -370,10 +373,11 @@ def record_individual_gift(
     counterparts_description: str = "",
     donor: Donor | None = None,
     import_key: str = "",
-) -> IndividualGift:
-    """Record a gift of a person (don d'un particulier), received by the workspace's organisation.
+    today: date | None = None,
+) -> dict[str, Any]:
+    """The checks of :func:`record_individual_gift` that need no database: the gift's fields, or the errors.
 
-    The person becomes (or is found again as) a :class:`Donor` of the workspace: the gift joins their history."""
+    Left to the writing: the donor (found again or created) and the yearly ceiling of counterparts."""
     errors: dict[str, list[str]] = {}
     donor_name, donor_address = _text(donor_name, 200), _text(donor_address, 300)
     if donor is not None:
@@ -387,7 +391,7 @@ def record_individual_gift(
     value = _amount(amount, errors)
     if received_on is None:
         errors["received_on"] = ["Indiquez la date de réception du don."]
-    elif received_on > timezone.localdate():
+    elif received_on > (today or timezone.localdate()):
         errors["received_on"] = ["La date de réception est dans le futur : un don s'enregistre une fois reçu."]
     elif received_on < date(2000, 1, 1):
         errors["received_on"] = ["Date antérieure à 2000 : vérifiez la saisie."]
@@ -413,35 +417,184 @@ def record_individual_gift(
                 raise InvalidOperation
         except (InvalidOperation, TypeError, ValueError):
             errors["counterparts_value"] = [f"« {counterparts_value} » n'est pas une valeur de contreparties."]
+    if value is not None and (share := _share_reason(value, counterparts)):
+        errors["counterparts_value"] = [share]  # the yearly ceiling needs the donor: checked when written
     _raise(errors)
+    assert value is not None and received_on is not None  # both refused above when missing (errors raised)
+    return {
+        "donor_name": donor_name,
+        "donor_address": donor_address,
+        "donor_email": _text(donor_email, 254),
+        "amount": value,
+        "received_on": received_on,
+        "in_kind": bool(in_kind),
+        "listed_securities": bool(listed_securities) and not in_kind,
+        "description": description,
+        "payment_method": payment_method,
+        "gift_form": gift_form,
+        "counterparts_value": counterparts,
+        "counterparts_description": _text(counterparts_description, 300),
+        "import_key": import_key[:200],
+    }
+
+
+@transaction.atomic
+def record_individual_gift(
+    *,
+    workspace: Workspace,
+    user: User | None,
+    donor_name: str,
+    donor_address: str,
+    amount: object,
+    received_on: date | None,
+    donor_email: str = "",
+    in_kind: bool = False,
+    description: str = "",
+    payment_method: str = "",
+    listed_securities: bool = False,
+    gift_form: str = "",
+    counterparts_value: object = None,
+    counterparts_description: str = "",
+    donor: Donor | None = None,
+    import_key: str = "",
+) -> IndividualGift:
+    """Record a gift of a person (don d'un particulier), received by the workspace's organisation.
+
+    The person becomes (or is found again as) a :class:`Donor` of the workspace: the gift joins their history."""
+    fields = clean_individual_gift(
+        donor_name=donor_name,
+        donor_address=donor_address,
+        amount=amount,
+        received_on=received_on,
+        donor_email=donor_email,
+        in_kind=in_kind,
+        description=description,
+        payment_method=payment_method,
+        listed_securities=listed_securities,
+        gift_form=gift_form,
+        counterparts_value=counterparts_value,
+        counterparts_description=counterparts_description,
+        donor=donor,
+        import_key=import_key,
+    )
     if donor is None:
         donor, _ = find_or_create_donor(
-            workspace=workspace, full_name=donor_name, email=_text(donor_email, 254), address=donor_address
+            workspace=workspace,
+            full_name=fields["donor_name"],
+            email=fields["donor_email"],
+            address=fields["donor_address"],
         )
-    assert value is not None and received_on is not None  # both refused above when missing (errors raised)
     reason = check_individual_counterparts(
-        workspace=workspace, donor_name=donor_name, donor=donor, amount=value, counterparts=counterparts, on=received_on
+        workspace=workspace,
+        donor_name=fields["donor_name"],
+        donor=donor,
+        amount=fields["amount"],
+        counterparts=fields["counterparts_value"],
+        on=fields["received_on"],
     )
     if reason:
         raise ValidationError({"counterparts_value": [reason]})
-    return IndividualGift.objects.create(
-        workspace=workspace,
-        donor=donor,
-        donor_name=donor_name,
-        donor_address=donor_address,
-        donor_email=_text(donor_email, 254),
-        amount=value,
-        received_on=received_on,
-        in_kind=bool(in_kind),
-        listed_securities=bool(listed_securities) and not in_kind,
-        description=description,
-        payment_method=payment_method,
-        gift_form=gift_form,
-        counterparts_value=counterparts,
-        counterparts_description=_text(counterparts_description, 300),
-        import_key=import_key[:200],
-        created_by=user,
+    return IndividualGift.objects.create(workspace=workspace, donor=donor, created_by=user, **fields)
+
+
+@transaction.atomic
+def record_individual_gifts(
+    *, workspace: Workspace, user: User | None, rows: list[dict[str, Any]]
+) -> list[IndividualGift]:
+    """Gifts of an import's batch, checked by :func:`clean_individual_gift`, written together.
+
+    Each row: ``fields`` (what the check returned) and ``donor`` (``full_name``, ``email``, ``street``,
+    ``postal_code``, ``city``). The donors are found again by their match keys in one query per 500 and the new
+    ones created together (never a duplicate, as :func:`find_or_create_donor`); the yearly ceiling of counterparts
+    is checked against the year's gifts of the donors concerned and the batch's earlier rows. Any refusal refuses
+    the whole batch (the row named)."""
+    if not rows:
+        return []
+    addresses = [
+        ", ".join(p for p in (d["street"], f"{d['postal_code']} {d['city']}".strip()) if p)
+        for d in (row["donor"] for row in rows)
+    ]
+    keys = [
+        donor_match_key(r["donor"]["full_name"], r["donor"]["email"], a) for r, a in zip(rows, addresses, strict=True)
+    ]
+    fallbacks = [donor_match_key(r["donor"]["full_name"], "", a) for r, a in zip(rows, addresses, strict=True)]
+    wanted = sorted(set(keys) | {f for f, r in zip(fallbacks, rows, strict=True) if r["donor"]["email"]})
+    known: dict[str, Donor] = {}
+    for start in range(0, len(wanted), 500):
+        for found in (
+            Donor.objects.visible_to(workspace).filter(match_key__in=wanted[start : start + 500]).order_by("-pk")
+        ):
+            known[found.match_key] = found  # the first created wins, as in find_or_create_donor
+    donors: list[Donor] = []
+    new: dict[str, Donor] = {}
+    for row, key, fallback, address in zip(rows, keys, fallbacks, addresses, strict=True):
+        d = row["donor"]
+        donor = known.get(key) or (known.get(fallback) if d["email"] else None) or new.get(key)
+        if donor is None:
+            donor = Donor(
+                workspace=workspace,
+                full_name=d["full_name"][:200],
+                street=(d["street"] or (address if not (d["postal_code"] or d["city"]) else ""))[:200],
+                postal_code=d["postal_code"][:10],
+                city=d["city"][:100],
+                email=d["email"][:254],
+                match_key=key,
+            )
+            new[key] = donor
+        elif donor.pk is not None:
+            changed = []
+            for field, value in (
+                ("email", d["email"]),
+                ("street", d["street"] or (address if not donor.street else "")),
+                ("postal_code", d["postal_code"]),
+                ("city", d["city"]),
+            ):
+                if value and not getattr(donor, field):
+                    setattr(donor, field, value[: cast(Field[Any, Any], Donor._meta.get_field(field)).max_length])
+                    changed.append(field)
+            if changed:
+                donor.save(update_fields=changed)
+        donors.append(donor)
+    Donor.objects.bulk_create(list(new.values()))
+    _check_ceilings(workspace, rows, donors)
+    return IndividualGift.objects.bulk_create(
+        IndividualGift(workspace=workspace, donor=donor, created_by=user, **row["fields"])
+        for row, donor in zip(rows, donors, strict=True)
     )
+
+
+def _check_ceilings(workspace: Workspace, rows: list[dict[str, Any]], donors: list[Donor]) -> None:
+    """The yearly ceiling of counterparts (:func:`check_individual_counterparts`) for the rows that have some."""
+    concerned = [(r, d) for r, d in zip(rows, donors, strict=True) if r["fields"]["counterparts_value"] > 0]
+    if not concerned:
+        return
+    years = {r["fields"]["received_on"].year for r, _ in concerned}
+    given: dict[tuple[int, int], Decimal] = {}
+    for donor_id, year, total in (
+        IndividualGift.objects.visible_to(workspace)
+        .filter(donor__in={d.pk for _, d in concerned}, received_on__year__in=years)
+        .values_list("donor_id", "received_on__year")
+        .annotate(total=Sum("counterparts_value"))
+    ):
+        given[donor_id, year] = total or Decimal("0")
+    for row, donor in zip(rows, donors, strict=True):
+        fields = row["fields"]
+        counterparts, on = fields["counterparts_value"], fields["received_on"]
+        if counterparts <= 0:
+            continue
+        total = given.get((donor.pk, on.year), Decimal("0")) + counterparts
+        cap = legal.individual_counterpart_cap(on)
+        if total > cap:
+            raise ValidationError(
+                {
+                    f"ligne {row.get('row', '?')} — contreparties": [
+                        f"Les contreparties remises à ce donateur en {on.year} atteindraient {money(total)}, "
+                        f"au-delà du plafond de {money(cap)} par an (BOI-IR-RICI-250-10-20-10) : pas de reçu pour "
+                        "ce don tant qu'elles le dépassent."
+                    ]
+                }
+            )
+        given[donor.pk, on.year] = total
 
 
 def issuer_snapshot(eligibility: Eligibility, organization: Organization) -> IssuerSnapshot:

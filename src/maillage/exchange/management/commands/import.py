@@ -79,7 +79,8 @@ class Command(BaseCommand):
             if job.status == JobStatus.FAILED:
                 raise CommandError(job.message)
             already = f" (dont {job.skipped_rows} déjà importée(s))" if job.skipped_rows else ""
-            matched = f", dont {job.matched_rows} déjà dans l'annuaire" if job.matched_rows else ""
+            where = "dans votre espace" if job.entity == "contact" else "dans l'annuaire"  # a known contact
+            matched = f", dont {job.matched_rows} déjà {where}" if job.matched_rows else ""
             self.stdout.write(
                 f"Import {job.pk} : {job.total_rows} ligne(s) : {job.accepted_rows} acceptée(s){already}{matched}, "
                 f"{job.rejected_rows} refusée(s)."
@@ -97,9 +98,10 @@ class Command(BaseCommand):
                 raise CommandError(f"Import {job_id} introuvable.")
             job = found
         job = runner.run(job.pk)
+        where = "dans votre espace" if job.entity == "contact" else "dans l'annuaire"  # linked, not created
         self.stdout.write(
             f"Import {job.pk} : {job.get_status_display()} — sur {job.total_rows} ligne(s) : {job.created_rows} "
-            f"créée(s), {job.matched_rows} déjà dans l'annuaire, {job.skipped_rows} déjà importée(s), "
+            f"créée(s), {job.matched_rows} déjà {where}, {job.skipped_rows} déjà importée(s), "
             f"{job.rejected_rows} refusée(s). {job.message}"
         )
         if job.status == JobStatus.FAILED:
