@@ -25,6 +25,8 @@ NEIGHBOURS = 12  # per block and direction: the names next to the row's in the i
 ROWS_PER_STATEMENT = 100  # 4 sub-selects per row: under SQLite's 500 terms of a compound SELECT
 DIGITS = re.compile(r"[\s.\-]")
 NUMBERS = re.compile(r"[0-9]+")
+CODE = re.compile(r"[0-9][0-9AB][0-9]{3}")  # an INSEE commune code
+CODE_LIKE = re.compile(r"[0-9AB]{5}")
 
 
 @dataclass
@@ -48,7 +50,7 @@ class Directory:
     def prefetch_communes(self, values) -> None:
         """Every commune the file names, by code and by name, in two queries."""
         values = {(v or "").strip() for v in values} - {""} - set(self._communes)
-        codes = {v.upper() for v in values if re.fullmatch(r"[0-9][0-9AB][0-9]{3}", v.upper())}
+        codes = {v.upper() for v in values if CODE.fullmatch(v.upper())}
         by_code = {c.code: c for c in Commune.objects.filter(code__in=codes)} if codes else {}
         names = {normalize(v) for v in values if v.upper() not in by_code}
         by_name: dict[str, list[Commune]] = {}
@@ -58,7 +60,7 @@ class Directory:
         for value in values:
             code = value.upper()
             found = by_code.get(code)
-            if found is None and not re.fullmatch(r"[0-9AB]{5}", code):
+            if found is None and not CODE_LIKE.fullmatch(code):
                 named = by_name.get(normalize(value), [])
                 found = named[0] if len(named) == 1 else None
             self._communes[value] = found
@@ -69,7 +71,7 @@ class Directory:
         for value in values:
             compact = DIGITS.sub("", value or "").upper()
             for field, pattern in IDENTIFIERS:
-                if re.fullmatch(pattern, compact):
+                if pattern.fullmatch(compact):
                     wanted[field].add(compact)
                     break
         sirens = wanted["siren"] | {s[:9] for s in wanted["siret"]}
@@ -89,7 +91,8 @@ class Directory:
         """The candidates of every (name, commune) of the file, read together: the organisations whose name is
         next to the row's in name order among those indexed under the row's longest word, and among those of
         its commune (``NEIGHBOURS`` each side). Index range scans of a fixed size: the same work whatever the
-        size of the directory (decision 0011)."""
+        size of the directory (decision 0011). The scans return the names themselves, scored here at once;
+        only the few candidates close enough to be proposed (``PROPOSE``) are read from the directory."""
         pending = []
         for name, commune in pairs:
             target = normalize(name)
@@ -99,6 +102,7 @@ class Directory:
                 pending.append((key, target, commune))
         org_table = connection.ops.quote_name(Organization._meta.db_table)
         token_table = connection.ops.quote_name(SearchToken._meta.db_table)
+        close: list[tuple[tuple, int]] = []  # (row's key, organisation id) scored PROPOSE or more
         for chunk in _chunks(pending, ROWS_PER_STATEMENT):
             terms: list[str] = []
             params: list[str | int] = []
@@ -107,7 +111,7 @@ class Directory:
                 for word in words:
                     for op, order in ((">=", "ASC"), ("<", "DESC")):
                         terms.append(
-                            f"SELECT * FROM (SELECT {number} AS r, organization_id FROM {token_table} "  # noqa: S608
+                            f"SELECT * FROM (SELECT {number} AS r, organization_id, name_search FROM {token_table} "  # noqa: S608
                             f"WHERE token = %s AND name_search {op} %s ORDER BY name_search {order} "
                             f"LIMIT {NEIGHBOURS}) AS t{len(terms)}"
                         )
@@ -117,7 +121,7 @@ class Directory:
                     for place in places:
                         for op, order in ((">=", "ASC"), ("<", "DESC")):
                             terms.append(
-                                f"SELECT * FROM (SELECT {number} AS r, id FROM {org_table} "  # noqa: S608
+                                f"SELECT * FROM (SELECT {number} AS r, id, name_search FROM {org_table} "  # noqa: S608
                                 f"WHERE commune_id = %s AND name_search {op} %s ORDER BY name_search {order} "
                                 f"LIMIT {NEIGHBOURS}) AS t{len(terms)}"
                             )
@@ -127,12 +131,23 @@ class Directory:
             with connection.cursor() as cursor:
                 cursor.execute(" UNION ALL ".join(terms), params)
                 hits = cursor.fetchall()
-            orgs = _organizations({pk for _, pk in hits})
-            for number, pk in hits:
-                key, _, commune = chunk[number]
-                org = orgs.get(pk)
-                if org is not None and (commune is None or org.commune_id in {commune.code, commune.parent_id}):
-                    self._blocks[key].append(org)
+            names: dict[int, dict[int, str]] = {}
+            for number, pk, name_search in hits:
+                names.setdefault(number, {})[pk] = name_search
+            for number, choices in names.items():
+                key, target, _ = chunk[number]
+                for _, _, pk in process.extract(
+                    target, choices, scorer=fuzz.token_sort_ratio, score_cutoff=PROPOSE, limit=None
+                ):
+                    close.append((key, pk))
+        if not close:
+            return
+        orgs = _organizations({pk for _, pk in close})
+        communes = {key: commune for key, _, commune in pending}
+        for key, pk in close:
+            org, commune = orgs.get(pk), communes[key]
+            if org is not None and (commune is None or org.commune_id in {commune.code, commune.parent_id}):
+                self._blocks[key].append(org)
 
     def commune(self, value: str) -> Commune | None:
         """A commune from its INSEE code, or from its name when only one commune bears it; else ``ValueError``."""
@@ -143,8 +158,8 @@ class Directory:
             found = self._communes[value]
         else:
             code = value.upper()
-            found = Commune.objects.filter(code=code).first() if re.fullmatch(r"[0-9][0-9AB][0-9]{3}", code) else None
-            if found is None and not re.fullmatch(r"[0-9AB]{5}", code):
+            found = Commune.objects.filter(code=code).first() if CODE.fullmatch(code) else None
+            if found is None and not CODE_LIKE.fullmatch(code):
                 named = list(Commune.objects.filter(name_search=normalize(value), kind="commune")[:2])
                 found = named[0] if len(named) == 1 else None
             self._communes[value] = found
@@ -157,7 +172,7 @@ class Directory:
     def by_identifier(self, value: str) -> Match | None:
         compact = DIGITS.sub("", value or "").upper()
         for field, pattern in IDENTIFIERS:
-            if re.fullmatch(pattern, compact):
+            if pattern.fullmatch(compact):
                 key = (field, compact)
                 if key not in self._cache:
                     org = Organization.objects.filter(**{field: compact}).first()
@@ -214,7 +229,11 @@ class Directory:
         return self.by_identifier(reference) or self.by_name(reference)
 
 
-IDENTIFIERS = (("siret", r"[0-9]{14}"), ("siren", r"[0-9]{9}"), ("rna", r"W[0-9][0-9AB][0-9]{7}"))
+IDENTIFIERS = (
+    ("siret", re.compile(r"[0-9]{14}")),
+    ("siren", re.compile(r"[0-9]{9}")),
+    ("rna", re.compile(r"W[0-9][0-9AB][0-9]{7}")),
+)
 
 
 LOOKED_UP = ("id", "name", "name_search", "commune_id", "siren", "siret", "rna")
