@@ -54,7 +54,7 @@ def organisations_file(rows: int, seed: int) -> tuple[bytes, list[tuple]]:
         place = rng.choices(places, cum_weights=weights)[0]
         words = rng.choices(vocabulary.words, weights=vocabulary.word_weights, k=2)
         name = f"Association {words[0]} {words[1]} {rng.choice(vocabulary.last_names)} {seed}-{i}"
-        siren = ds.luhn_complete(f"9{seed % 10}{i:06d}") if i % 2 else ""
+        siren = ds.luhn_complete(f"9{seed % 100:02d}{i:05d}") if i % 2 else ""  # distinct per --file-seed
         lines.append(f"{name};{siren};{place.code};association")
         raw.append((name, normalize(name), siren or None, place.code))
     return ("\r\n".join(lines) + "\r\n").encode(), raw

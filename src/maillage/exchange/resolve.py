@@ -23,6 +23,7 @@ PROPOSE = 85.0
 MAX_CANDIDATES = 500
 NEIGHBOURS = 12  # per block and direction: the names next to the row's in the index's name order
 ROWS_PER_STATEMENT = 100  # 4 sub-selects per row: under SQLite's 500 terms of a compound SELECT
+LATERAL_ROWS = 5000  # PostgreSQL: rows per statement of four LATERAL joins
 DIGITS = re.compile(r"[\s.\-]")
 NUMBERS = re.compile(r"[0-9]+")
 CODE = re.compile(r"[0-9][0-9AB][0-9]{3}")  # an INSEE commune code
@@ -103,7 +104,11 @@ class Directory:
         org_table = connection.ops.quote_name(Organization._meta.db_table)
         token_table = connection.ops.quote_name(SearchToken._meta.db_table)
         close: list[tuple[tuple, int]] = []  # (row's key, organisation id) scored PROPOSE or more
-        for chunk in _chunks(pending, ROWS_PER_STATEMENT):
+        postgres = connection.vendor == "postgresql"
+        for chunk in _chunks(pending, LATERAL_ROWS if postgres else ROWS_PER_STATEMENT):
+            if postgres:
+                self._score(chunk, _scan_lateral(chunk), close)
+                continue
             terms: list[str] = []
             params: list[str | int] = []
             for number, (_, target, commune) in enumerate(chunk):
@@ -131,15 +136,7 @@ class Directory:
             with connection.cursor() as cursor:
                 cursor.execute(" UNION ALL ".join(terms), params)
                 hits = cursor.fetchall()
-            names: dict[int, dict[int, str]] = {}
-            for number, pk, name_search in hits:
-                names.setdefault(number, {})[pk] = name_search
-            for number, choices in names.items():
-                key, target, _ = chunk[number]
-                for _, _, pk in process.extract(
-                    target, choices, scorer=fuzz.token_sort_ratio, score_cutoff=PROPOSE, limit=None
-                ):
-                    close.append((key, pk))
+            self._score(chunk, hits, close)
         if not close:
             return
         orgs = _organizations({pk for _, pk in close})
@@ -148,6 +145,20 @@ class Directory:
             org, commune = orgs.get(pk), communes[key]
             if org is not None and (commune is None or org.commune_id in {commune.code, commune.parent_id}):
                 self._blocks[key].append(org)
+
+    @staticmethod
+    def _score(chunk: list, hits, close: list) -> None:
+        """The (row's key, organisation id) of ``hits`` (row number in ``chunk``, id, name) close enough to the
+        row's name to be proposed, appended to ``close``."""
+        names: dict[int, dict[int, str]] = {}
+        for number, pk, name_search in hits:
+            names.setdefault(number, {})[pk] = name_search
+        for number, choices in names.items():
+            key, target, _ = chunk[number]
+            for _, _, pk in process.extract(
+                target, choices, scorer=fuzz.token_sort_ratio, score_cutoff=PROPOSE, limit=None
+            ):
+                close.append((key, pk))
 
     def commune(self, value: str) -> Commune | None:
         """A commune from its INSEE code, or from its name when only one commune bears it; else ``ValueError``."""
@@ -237,6 +248,40 @@ IDENTIFIERS = (
 
 
 LOOKED_UP = ("id", "name", "name_search", "commune_id", "siren", "siret", "rna")
+
+
+def _scan_lateral(chunk: list) -> list[tuple]:
+    """PostgreSQL: the same index range scans as the ``UNION ALL`` of :meth:`Directory.prefetch_names`, as four
+    ``LATERAL`` joins over arrays of the rows (planned once, whatever the number of rows: a ``UNION ALL`` of 500
+    sub-selects took PostgreSQL 1.9 s to plan for 0.17 s of work)."""
+    org_table = connection.ops.quote_name(Organization._meta.db_table)
+    token_table = connection.ops.quote_name(SearchToken._meta.db_table)
+    by_word: tuple[list, list, list] = ([], [], [])
+    by_place: tuple[list, list, list] = ([], [], [])
+    for number, (_, target, commune) in enumerate(chunk):
+        for word in sorted(search_words(target), key=len, reverse=True)[:1]:
+            for column, value in zip(by_word, (number, word, target), strict=True):
+                column.append(value)
+        if commune is not None:
+            for place in [commune.code, *([commune.parent_id] if commune.parent_id else [])]:
+                for column, value in zip(by_place, (number, place, target), strict=True):
+                    column.append(value)
+    rows = "unnest(%s::int[], %s::text[], %s::text[])"
+    words = f"SELECT organization_id, name_search FROM {token_table} WHERE token = v.word"  # noqa: S608
+    places = f"SELECT id, name_search FROM {org_table} WHERE commune_id = v.place"  # noqa: S608
+    terms, params = [], []
+    for op, order in ((">=", "ASC"), ("<", "DESC")):
+        window = f"AND name_search {op} v.target ORDER BY name_search {order} LIMIT {NEIGHBOURS}"
+        term = f"SELECT v.r, t.* FROM {rows} AS v(r, word, target) CROSS JOIN LATERAL ({words} {window}) AS t"  # noqa: S608
+        terms.append(term)
+        params += list(by_word)
+        if by_place[0]:
+            term = f"SELECT v.r, o.* FROM {rows} AS v(r, place, target) CROSS JOIN LATERAL ({places} {window}) AS o"  # noqa: S608
+            terms.append(term)
+            params += list(by_place)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(terms), params)
+        return cursor.fetchall()
 
 
 def _organizations(ids) -> dict[int, Organization]:

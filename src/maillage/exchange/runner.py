@@ -317,12 +317,13 @@ def recorded_keys(job: ImportJob, keys: list[str]) -> set[str]:
                 )
                 found.update(r[0] for r in cursor.fetchall())
         return found
-    for start in range(0, len(keys), 900):
-        found.update(
-            ImportedRow.objects.filter(
-                workspace_id=job.workspace_id, entity=job.entity, natural_key__in=keys[start : start + 900]
-            ).values_list("natural_key", flat=True)
-        )
+    with connection.cursor() as cursor:  # raw: no lookup compiled for each of thousands of keys
+        for start in range(0, len(keys), 900):
+            chunk = keys[start : start + 900]
+            placeholders = ", ".join(["%s"] * len(chunk))
+            sql = "SELECT natural_key FROM exchange_importedrow WHERE workspace_id = %s AND entity = %s"
+            cursor.execute(f"{sql} AND natural_key IN ({placeholders})", [job.workspace_id, job.entity, *chunk])  # noqa: S608
+            found.update(r[0] for r in cursor.fetchall())
     return found
 
 
