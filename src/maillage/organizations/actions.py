@@ -192,10 +192,13 @@ def create_organizations(rows: list[dict], *, created_by=None, workspace=None) -
     parent_epci = dict(Commune.objects.filter(code__in=parents).values_list("code", "epci_id")) if parents else {}
     values, names = [], []
     for cleaned in rows:
-        commune = cleaned.get("commune")
-        place = places.get(commune.code) if commune is not None else (None, None, None, ())
-        if place is None:
-            epci = commune.epci_id or parent_epci.get(commune.parent_id)
+        commune: Commune | None = cleaned.get("commune")
+        if commune is None:
+            place: tuple = (None, None, None, ())
+        elif (known := places.get(commune.code)) is not None:
+            place = known
+        else:
+            epci = commune.epci_id or parent_epci.get(commune.parent_id or "")
             place = (epci, commune.departement_id, commune.region_id, (commune.name, commune.postal_codes))
             places[commune.code] = place
         name = cleaned["name"]
