@@ -54,7 +54,7 @@ def organisations_file(rows: int, seed: int) -> tuple[bytes, list[tuple]]:
         place = rng.choices(places, cum_weights=weights)[0]
         words = rng.choices(vocabulary.words, weights=vocabulary.word_weights, k=2)
         name = f"Association {words[0]} {words[1]} {rng.choice(vocabulary.last_names)} {seed}-{i}"
-        siren = ds.luhn_complete(f"9{seed % 10}{i:06d}") if i % 2 else ""
+        siren = ds.luhn_complete(f"9{seed % 100:02d}{i:05d}") if i % 2 else ""  # distinct per --file-seed
         lines.append(f"{name};{siren};{place.code};association")
         raw.append((name, normalize(name), siren or None, place.code))
     return ("\r\n".join(lines) + "\r\n").encode(), raw
@@ -70,7 +70,7 @@ def raw_insert(raw: list[tuple]) -> float:
     columns = (
         "kind, name, name_search, siren, commune_id, website, description, budget_band, workforce_band, created_at"
     )
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
@@ -84,9 +84,11 @@ def raw_insert(raw: list[tuple]) -> float:
                         rows,
                     )
             elapsed = time.perf_counter() - start
+            cpu = time.process_time() - cpu
             raise RuntimeError  # roll back
     except RuntimeError:
         pass
+    print(f"  raw insert of the file's rows: {elapsed * 1000:.0f} ms, {cpu * 1000:.0f} ms of CPU in this process")
     return elapsed
 
 
@@ -112,17 +114,24 @@ def web_flow(content: bytes, label: str) -> tuple[float, float, int]:
     start = time.perf_counter()
     client.post("/donnees/imports/", {"entity": "organization", "file": SimpleUploadedFile(f"{label}.csv", content)})
     uploaded = time.perf_counter()
+    cpu = time.process_time()
     job = ImportJob.objects.latest("pk")
     client.post(f"/donnees/imports/{job.pk}/colonnes/", {f"col-{i}": n for i, n in job.mapping.items()})
     checked = time.perf_counter()
     job = runner.run(job.pk)
     done = time.perf_counter()
+    cpu = time.process_time() - cpu
     print(
         f"  {label}: upload {uploaded - start:.2f} s, check {checked - uploaded:.2f} s, run {done - checked:.2f} s"
         f" → web flow {done - start:.2f} s; {job.created_rows} created, {job.matched_rows} in the directory,"
-        f" {job.rejected_rows} refused of {job.total_rows} ({job.status})"
+        f" {job.rejected_rows} refused of {job.total_rows} ({job.status}); check + run: {cpu:.2f} s of CPU in this"
+        f" process ({args_rows(job) / cpu:,.0f} rows per CPU second; SQLite works in this process, PostgreSQL not)"
     )
     return done - start, done - uploaded, job.created_rows
+
+
+def args_rows(job) -> int:
+    return job.total_rows or 1
 
 
 def xlsx_memory(megabytes: int, db: str) -> None:
@@ -181,7 +190,14 @@ def main() -> int:
     parser.add_argument("--directory", type=int, default=50_000, help="organisations generated before the import")
     parser.add_argument("--file-rows", type=int, default=2000)
     parser.add_argument("--xlsx-mb", type=int, default=0, help="also measure an XLSX of about this size")
-    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the bench database at the end (prints where)")
+    parser.add_argument("--pg-database", default=ds.PG_DATABASE, help="PostgreSQL database of the bench")
+    parser.add_argument(
+        "--reuse",
+        help="measure on a database kept by --keep (its SQLite file, or with --db postgres its name), not generated"
+        " again; give a --file-seed not used on it before",
+    )
+    parser.add_argument("--file-seed", type=int, default=11, help="seed of the imported file's organisations")
     parser.add_argument("--profile", action="store_true", help="print a profile of each web flow")
     args = parser.parse_args()
     args.seed, args.rows = 1, args.directory
@@ -190,16 +206,20 @@ def main() -> int:
         from django.db import connection
 
         ds.migrate()
-        ds.generate(size, seed, connection.vendor)
-        content, raw = organisations_file(args.file_rows, 10 + seed)
+        if not args.reuse:
+            ds.generate(size, seed, connection.vendor)
+        content, raw = organisations_file(args.file_rows, args.file_seed)
         baseline = raw_insert(raw)
         if args.profile:
             import cProfile
             import pstats
 
-            profile = cProfile.Profile()
+            profile = cProfile.Profile(time.process_time)  # CPU: the machine is shared
             flow, work, created = profile.runcall(web_flow, content, f"directory {size:,}")
             pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(profile).sort_stats("tottime").print_stats(30)
+            if os.environ.get("BENCH_PROFILE_FILE"):
+                profile.dump_stats(os.environ["BENCH_PROFILE_FILE"])
         else:
             flow, work, created = web_flow(content, f"directory {size:,}")
         rate = args.file_rows / work
@@ -218,7 +238,17 @@ def main() -> int:
     # compare the rows/s lines (the ratio to the raw insert is measured in each run).
     print(f"\nDirectory of {args.directory:,} organisations, file of {args.file_rows:,} rows")
     result: list = []
-    ds.with_cleanup(args, lambda: result.append(measure(args.directory, 1)) or True)
+    ds.PG_DATABASE = args.pg_database
+    if args.reuse:  # a database kept by a previous run: nothing generated, nothing dropped
+        os.environ.pop("DATABASE_URL", None)
+        if args.db == "postgres":
+            os.environ["DATABASE_URL"] = f"{ds.PG_SERVER}/{args.reuse}"
+        else:
+            os.environ["MAILLAGE_VAR_DIR"] = str(Path(args.reuse).parent)
+        ds.setup_django()
+        result.append(measure(args.directory, 1))
+    else:
+        ds.with_cleanup(args, lambda: result.append(measure(args.directory, 1)) or True)
     ok = result[0][0]
     print(f"\nTotal {time.perf_counter() - started:.0f} s: {'all targets met' if ok else 'some targets missed'}")
     return 0 if ok else 1

@@ -284,10 +284,10 @@ class OrganizationRows:
                     raise ValidationError({f"ligne {row} — {k}": v for k, v in exc.message_dict.items()}) from exc
             new.append(payload["cleaned"])
             positions.append(position)
-        for position, org in zip(
+        for position, pk in zip(
             positions, org_actions.create_organizations(new, created_by=ctx.user, workspace=ctx.workspace), strict=True
         ):
-            results[position] = [("organizations.Organization", org.pk, True)]
+            results[position] = [("organizations.Organization", pk, True)]
         return results
 
 

@@ -47,6 +47,7 @@ from maillage.exchange.rows import Context, Planned, RowError, natural_key
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 1000  # rows per transaction through the domain actions
 BULK_BATCH_SIZE = 10_000  # contributions (bulk path): fewer commits, each still all-or-nothing
+ORGANIZATION_BATCH_SIZE = 5000  # organisations: written set-based too (create_organizations), fewer commits
 
 
 def batch_size(entity: str) -> int:
@@ -54,6 +55,8 @@ def batch_size(entity: str) -> int:
     override = os.environ.get("MAILLAGE_IMPORT_BATCH_SIZE", "")
     if override.isdigit() and int(override) > 0:
         return int(override)
+    if entity == Entity.ORGANIZATION:
+        return ORGANIZATION_BATCH_SIZE
     return BULK_BATCH_SIZE if entity == Entity.CONTRIBUTION else BATCH_SIZE
 
 
@@ -78,7 +81,17 @@ def _value_of(job: ImportJob, cells: list[str], field_name: str) -> str:
     return ""
 
 
+def _roomy_cache() -> None:
+    """SQLite: a page cache of 64 MB for this connection (SQLite's default is 2 MB), so that checking and writing
+    a file read and write the directory's indexes in memory, not page by page from the file; the pages are
+    taken as used, at most that much per process."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size = -65536")
+
+
 def build_plan(job: ImportJob, ctx: Context) -> Plan:
+    _roomy_cache()
     plan = Plan()
     plan.rows = list(_planned(job, ctx, load(job), plan))
     return plan
@@ -304,12 +317,13 @@ def recorded_keys(job: ImportJob, keys: list[str]) -> set[str]:
                 )
                 found.update(r[0] for r in cursor.fetchall())
         return found
-    for start in range(0, len(keys), 900):
-        found.update(
-            ImportedRow.objects.filter(
-                workspace_id=job.workspace_id, entity=job.entity, natural_key__in=keys[start : start + 900]
-            ).values_list("natural_key", flat=True)
-        )
+    with connection.cursor() as cursor:  # raw: no lookup compiled for each of thousands of keys
+        for start in range(0, len(keys), 900):
+            chunk = keys[start : start + 900]
+            placeholders = ", ".join(["%s"] * len(chunk))
+            sql = "SELECT natural_key FROM exchange_importedrow WHERE workspace_id = %s AND entity = %s"
+            cursor.execute(f"{sql} AND natural_key IN ({placeholders})", [job.workspace_id, job.entity, *chunk])  # noqa: S608
+            found.update(r[0] for r in cursor.fetchall())
     return found
 
 

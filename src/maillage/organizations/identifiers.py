@@ -7,6 +7,7 @@ wrong and how to fix it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from stdnum import exceptions as stdnum_errors
@@ -21,10 +22,14 @@ RNA_RE = re.compile(r"^W[0-9][0-9AB][0-9]{7}$")
 NAF_RE = re.compile(r"^[0-9]{2}\.[0-9]{2}[A-Z]$")
 
 
+_SEPARATORS = re.compile(r"[\s.\-]")
+
+
 def _compact(value: str) -> str:
-    return re.sub(r"[\s.\-]", "", value or "").upper()
+    return _SEPARATORS.sub("", value or "").upper()
 
 
+@lru_cache(maxsize=1 << 14)  # an import checks each identifier more than once
 def clean_siren(value: str) -> str:
     compact = _compact(value)
     try:
@@ -39,6 +44,7 @@ def clean_siren(value: str) -> str:
         ) from exc
 
 
+@lru_cache(maxsize=1 << 14)  # an import checks each identifier more than once
 def clean_siret(value: str) -> str:
     compact = _compact(value)
     try:
