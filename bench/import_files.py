@@ -24,6 +24,7 @@ the organisations' matching, which ``import_organizations.py`` measures).
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import resource
 import subprocess
@@ -52,11 +53,46 @@ def _column(index: int) -> str:
     return name
 
 
-WORDS = (
-    "jardin potager solidaire quartier atelier vélo réparation épicerie sociale école musique chorale théâtre "
-    "bibliothèque cuisine repas partagé lien social insertion emploi jeunes aînés santé sport loisirs culture "
-    "patrimoine nature environnement compost énergie habitat mobilité numérique formation accueil famille"
-).split()
+WORDS = [
+    "jardin",
+    "potager",
+    "solidaire",
+    "quartier",
+    "atelier",
+    "vélo",
+    "réparation",
+    "épicerie",
+    "sociale",
+    "école",
+    "musique",
+    "chorale",
+    "théâtre",
+    "bibliothèque",
+    "cuisine",
+    "repas",
+    "partagé",
+    "lien",
+    "social",
+    "insertion",
+    "emploi",
+    "jeunes",
+    "aînés",
+    "santé",
+    "sport",
+    "loisirs",
+    "culture",
+    "patrimoine",
+    "nature",
+    "environnement",
+    "compost",
+    "énergie",
+    "habitat",
+    "mobilité",
+    "numérique",
+    "formation",
+    "accueil",
+    "famille",
+]
 
 
 def write_xlsx(path: Path, rows: int, seed: int = 3) -> tuple[int, int]:
@@ -67,7 +103,7 @@ def write_xlsx(path: Path, rows: int, seed: int = 3) -> tuple[int, int]:
 
     def shared(text: str) -> str:
         index = strings.setdefault(text, len(strings))
-        return f'<v>{index}</v>'
+        return f"<v>{index}</v>"
 
     cols = [_column(i) for i in range(len(HEADERS))]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
@@ -143,16 +179,16 @@ def write_xlsx(path: Path, rows: int, seed: int = 3) -> tuple[int, int]:
             parts = []
             for r in range(2, rows + 2):
                 words = rng.choices(WORDS, k=6)
-                values = [
-                    ("s", f"Alliance {rng.randrange(40)}"),
-                    ("s", f"{rng.randrange(100_000_000, 999_999_999)}"),
-                    ("s", f"Association {words[0]} {words[1]} {rng.randrange(5000)}"),
+                values = [  # the parties and alliance of ``tests.exchange.processes.SEED``: every row accepted
+                    ("s", "Potager solidaire"),
+                    ("s", "732829320"),
+                    ("s", "Les Jardins de l'Essai"),
                     ("s", "Don financier"),
                     ("s", f"Don n° {r} {' '.join(words)}"),
                     ("n", f"{rng.randrange(1, 100_000) / 100}"),
                     ("s", "reçue"),
                     ("d", f"{45000 + rng.randrange(900)}"),
-                ] + [("s", rng.choice(WORDS[:16])) for _ in range(20)]
+                ] + [("s", f"{rng.choice(WORDS)} {rng.randrange(1000)}") for _ in range(20)]
                 cells = []
                 for c, (kind, value) in zip(cols, values, strict=True):
                     if kind == "s":
@@ -197,9 +233,9 @@ def write_csv(path: Path, megabytes: float, seed: int = 5, columns: int = 120) -
             rows += 1
             words = rng.choices(WORDS, k=4)
             cells = [
-                f"Alliance {rng.randrange(40)}",
-                f"{rng.randrange(100_000_000, 999_999_999)}",
-                f"Association {words[0]} {words[1]}",
+                "Potager solidaire",
+                "732829320",
+                "Les Jardins de l'Essai",
                 "Don financier",
                 f'"Don n° {rows}, {words[2]} ; {words[3]}"',
                 f"{rng.randrange(1, 100_000) / 100:.2f}".replace(".", ","),
@@ -210,3 +246,165 @@ def write_csv(path: Path, megabytes: float, seed: int = 5, columns: int = 120) -
             out.write(line)
             size += len(line.encode())
     return rows
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(mode: str, path: str, workspace: int) -> None:
+    """One measure, in this process: prints ``RESULT seconds peak_MB detail``."""
+    sys.path.insert(0, str(ROOT / "src"))
+    data = Path(path).read_bytes()
+    start = time.perf_counter()
+    detail = ""
+    if mode == "openpyxl":
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        rows = sum(1 for _ in workbook.worksheets[0].iter_rows(values_only=True))
+        workbook.close()
+        detail = f"{rows:,} rows"
+    elif mode == "csv":
+        import csv
+
+        text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+        detail = f"{sum(1 for _ in csv.reader(text, delimiter=';')):,} records"
+    elif mode == "read":
+        from maillage.exchange.readers import stream_table
+
+        sheet = stream_table(data)
+        detail = f"{sum(1 for _ in sheet.rows):,} rows"
+    else:
+        import django
+
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "maillage.settings")
+        django.setup()
+        if mode == "cli":
+            from django.core.management import call_command
+
+            out = io.StringIO()
+            call_command(
+                "import", file=path, entity="contribution", workspace=workspace, validate_only=True, stdout=out
+            )
+            detail = out.getvalue().splitlines()[0]
+        elif mode == "web":
+            detail = _web(path, data, workspace)
+        elif mode == "run":
+            from maillage.exchange import runner
+            from maillage.exchange.models import ImportJob
+
+            job = runner.run(ImportJob.objects.filter(status="queued").latest("pk").pk)
+            detail = f"{job.status}: {job.created_rows:,} created of {job.total_rows:,}"
+    print(f"RESULT {time.perf_counter() - start:.2f} {_peak_mb():.0f} {detail}", flush=True)
+
+
+def _web(path: str, data: bytes, workspace: int) -> str:
+    """The pages, with Django's test client: upload, mapping page, columns posted (the check), report; then
+    the job queued (« Lancer l'import ») for the ``run`` measure."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from maillage.core.roles import Role
+    from maillage.exchange.models import ImportJob
+    from maillage.workspaces.models import Membership, User
+
+    user = User.objects.get(email="crash@test")
+    Membership.objects.get_or_create(workspace_id=workspace, user=user, defaults={"role": Role.OWNER})
+    client = Client()
+    client.force_login(user)
+    client.get("/donnees/")  # warm-up: the modules a running server has already imported
+    start = time.perf_counter()
+    response = client.post(
+        "/donnees/imports/", {"entity": "contribution", "file": SimpleUploadedFile(Path(path).name, data)}
+    )
+    uploaded = time.perf_counter()
+    job = ImportJob.objects.latest("pk")
+    assert response.status_code == 302 and job.mapping, (response.status_code, job.message)
+    client.get(f"/donnees/imports/{job.pk}/colonnes/")
+    shown = time.perf_counter()
+    response = client.post(f"/donnees/imports/{job.pk}/colonnes/", {f"col-{i}": n for i, n in job.mapping.items()})
+    checked = time.perf_counter()
+    report = client.get(f"/donnees/imports/{job.pk}/")
+    done = time.perf_counter()
+    job.refresh_from_db()
+    assert report.status_code == 200 and job.status == "validated", (report.status_code, job.status, job.message)
+    client.post(f"/donnees/imports/{job.pk}/lancer/")
+    return (
+        f"upload {uploaded - start:.1f} s, mapping page {shown - uploaded:.1f} s, check {checked - shown:.1f} s, "
+        f"report {done - checked:.1f} s; {job.accepted_rows:,} accepted of {job.total_rows:,}"
+    )
+
+
+def measure(mode: str, path: Path, workspace: int, env: dict) -> tuple[float, float, str]:
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, __file__, "--child", mode, "--path", str(path), "--workspace", str(workspace)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    line = next((x for x in result.stdout.splitlines() if x.startswith("RESULT ")), None)
+    if line is None:
+        raise SystemExit(f"{mode} failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}")
+    _, seconds, peak, detail = line.split(" ", 3)
+    return float(seconds), float(peak), detail
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--xlsx-mb", type=float, default=18)
+    parser.add_argument("--csv-mb", type=float, default=19.5)
+    parser.add_argument("--child", default="")
+    parser.add_argument("--path", default="")
+    parser.add_argument("--workspace", type=int, default=0)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.path, args.workspace)
+        return 0
+    sys.path.insert(0, str(ROOT))
+    from tests.exchange.processes import Database
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-files-"))
+    database = Database("postgresql" if args.db == "postgres" else "sqlite", tmp)
+    database.env["PYTHONPATH"] = str(ROOT / "src")
+    ok = True
+    try:
+        workspace = database.setup()
+        files = []
+        if args.xlsx_mb:
+            rows = min(199_000, int(args.xlsx_mb * 1024 * 1024 / 168))  # ~168 bytes of XLSX per row (measured)
+            size, sheet = write_xlsx(tmp / "large.xlsx", rows)
+            print(
+                f"XLSX: {size / 1024 / 1024:.1f} MB, {rows:,} rows of {len(HEADERS)} columns, sheet XML {sheet / 1024 / 1024:.0f} MB"
+            )
+            files.append((tmp / "large.xlsx", "openpyxl"))
+        if args.csv_mb:
+            rows = write_csv(tmp / "wide.csv", args.csv_mb)
+            size = (tmp / "wide.csv").stat().st_size
+            print(f"CSV: {size / 1024 / 1024:.1f} MB, {rows:,} rows of 120 columns")
+            files.append((tmp / "wide.csv", "csv"))
+        for path, baseline in files:
+            print(f"\n{path.name}")
+            base_s, base_mb, detail = measure(baseline, path, workspace, database.env)
+            print(f"  baseline ({baseline} pass): {base_s:.1f} s, peak RSS {base_mb:.0f} MB ({detail})")
+            for mode in ("read", "cli", "web", "run"):
+                seconds, peak, detail = measure(mode, path, workspace, database.env)
+                target = ""
+                if mode == "web":
+                    met = seconds < TARGET_S and peak < TARGET_RSS_MB
+                    ok = ok and met
+                    target = f" — target < {TARGET_S} s and < {TARGET_RSS_MB} MB: {'met' if met else 'MISSED'}"
+                print(
+                    f"  {mode}: {seconds:.1f} s ({seconds / base_s:.2f}× the baseline), peak RSS {peak:.0f} MB "
+                    f"({peak / base_mb:.2f}×){target}; {detail}"
+                )
+        print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    finally:
+        database.drop()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

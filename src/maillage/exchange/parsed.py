@@ -168,6 +168,6 @@ def load(job, *, detached: bool = False) -> Table:
     if blob is not None:
         table = unpack(blob, job.pk)
         if detached and isinstance(table.rows, Rows):
-            table.rows = table.rows.detached()  # type: ignore[assignment]
+            table.rows = table.rows.detached()
         return table
     return read_table(bytes(job.content), encoding=job.encoding, delimiter=job.delimiter)

@@ -15,9 +15,10 @@ import itertools
 import posixpath
 import zipfile
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 from xml.etree import ElementTree
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -264,9 +265,10 @@ def _records(lines: Iterator[str], delimiter: str, header: int) -> Iterator[tupl
             if pending:
                 line = pending.popleft()
             else:
-                line = next(lines, None)
-                if line is None:
+                following = next(lines, None)
+                if following is None:
                     return
+                line = following
             taken.append(line)
             yield line
 
@@ -350,7 +352,11 @@ def _stream_csv(data: bytes, *, encoding: str = "", delimiter: str = "") -> Shee
     else:
         delimiter, why_delimiter = _choose_delimiter(lambda: _lines(data, encoding))
     first = next(
-        (cells for _, cells in _records(_lines(data, encoding), delimiter, 0) if cells and any(c.strip() for c in cells)),
+        (
+            cells
+            for _, cells in _records(_lines(data, encoding), delimiter, 0)
+            if cells and any(c.strip() for c in cells)
+        ),
         None,
     )
     header = _header_width(first) if first else 0
@@ -492,12 +498,34 @@ def _xlsx_body(rows: Iterator[tuple[int, list[str]]], width: int) -> Iterator[tu
         yield number, normal
 
 
-def _xml_events(archive: zipfile.ZipFile, member: str, events: tuple[str, ...]) -> Iterator[tuple[str, object]]:
-    parser = ElementTree.XMLPullParser(events=events)
+NO_DTD = "Le classeur XLSX contient une déclaration XML (DTD) qu'aucun tableur n'écrit : fichier refusé."
+
+
+def _xml(archive: zipfile.ZipFile, member: str) -> ElementTree.Element:
+    """A small part of the workbook, parsed whole; a DTD (entities: billion laughs) is refused."""
+    data = archive.read(member)
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise FileRefused(NO_DTD)
+    return ElementTree.fromstring(data)  # noqa: S314 (no DTD, hence no entity: checked above)
+
+
+def _slices(archive: zipfile.ZipFile, member: str) -> Iterator[bytes]:
+    """A part's XML a slice at a time; a DTD (entities: billion laughs) is refused."""
+    tail = b""
     with archive.open(member) as source:
         while piece := source.read(XML_SLICE):
-            parser.feed(piece)
-            yield from parser.read_events()
+            seen = tail + piece
+            if b"<!DOCTYPE" in seen or b"<!ENTITY" in seen:
+                raise FileRefused(NO_DTD)
+            tail = piece[-16:]
+            yield piece
+
+
+def _xml_events(archive: zipfile.ZipFile, member: str, events: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
+    parser: Any = ElementTree.XMLPullParser(events=events)  # type: ignore[arg-type]  # noqa: S314 (``_slices``)
+    for piece in _slices(archive, member):
+        parser.feed(piece)
+        yield from parser.read_events()
     parser.close()
     yield from parser.read_events()
 
@@ -511,7 +539,7 @@ class _Workbook:
 
     def __init__(self, archive: zipfile.ZipFile):
         names = set(archive.namelist())
-        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        workbook = _xml(archive, "xl/workbook.xml")
         ns = workbook.tag[1:].split("}")[0] if workbook.tag.startswith("{") else MAIN_NS
         self.ns = "{" + ns + "}"
         sheet = workbook.find(f"{self.ns}sheets/{self.ns}sheet")
@@ -521,7 +549,7 @@ class _Workbook:
         targets: dict[str, str] = {}
         kinds: dict[str, str] = {}
         if "xl/_rels/workbook.xml.rels" in names:
-            rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            rels = _xml(archive, "xl/_rels/workbook.xml.rels")
             for rel in rels.iter(f"{PACKAGE_RELS_NS}Relationship"):
                 path = _part("xl", rel.get("Target", ""))
                 targets[rel.get("Id", "")] = path
@@ -552,10 +580,10 @@ class _SharedStrings:
             return
         si, t, r, rph = f"{ns}si", f"{ns}t", f"{ns}r", f"{ns}rPh"
         for _, element in _xml_events(archive, member, ("end",)):
-            if element.tag != si:  # type: ignore[attr-defined]
+            if element.tag != si:
                 continue
             parts = []
-            for child in element:  # type: ignore[attr-defined]
+            for child in element:
                 if child.tag == t:
                     parts.append(child.text or "")
                 elif child.tag == r:
@@ -567,7 +595,7 @@ class _SharedStrings:
                 text = text.replace("x005F_", "")
             self.buffer += text.encode()
             self.offsets.append(len(self.buffer))
-            element.clear()  # type: ignore[attr-defined]
+            element.clear()
 
     def __getitem__(self, index: int) -> str:
         offsets = self.offsets
@@ -578,10 +606,8 @@ def _date_styles(archive: zipfile.ZipFile, member: str, ns: str) -> tuple[set[in
     """The indexes of the cell styles that show a date (and those that show a duration)."""
     from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 
-    styles = ElementTree.fromstring(archive.read(member))
-    custom = {
-        int(f.get("numFmtId", "-1")): f.get("formatCode", "") for f in styles.iter(f"{ns}numFmt")
-    }
+    styles = _xml(archive, member)
+    custom = {int(f.get("numFmtId", "-1")): f.get("formatCode", "") for f in styles.iter(f"{ns}numFmt")}
     dates, timedeltas = set(), set()
     xfs = styles.find(f"{ns}cellXfs")
     for index, xf in enumerate(xfs if xfs is not None else []):
@@ -621,30 +647,29 @@ def _sheet_row_elements(archive: zipfile.ZipFile, member: str, ns: str) -> Itera
     """The sheet's complete ``<row>`` elements, a few thousand at a time, as the XML is decompressed: the tree
     is built by the C parser (no event per cell) and each batch of rows is cut from it once handed on."""
     sheet_data_tag = f"{ns}sheetData"
-    parser = ElementTree.XMLPullParser(events=("start",))
-    sheet_data = None
-    with archive.open(member) as source:
-        while piece := source.read(XML_SLICE):
-            parser.feed(piece)
-            if sheet_data is None:
-                for _, element in parser.read_events():
-                    if sheet_data is None and element.tag == sheet_data_tag:
-                        sheet_data = element
-                        # No more events: rows are taken from ``sheetData`` (private but stable since 3.4;
-                        # without it the events are drained at each slice, slower, as bounded).
-                        with contextlib.suppress(AttributeError):
-                            parser._parser._setevents(parser._events_queue, ())  # type: ignore[attr-defined]
-            else:
-                for _ in parser.read_events():
-                    pass
-            if sheet_data is not None and len(sheet_data) > 1:
-                done = sheet_data[:-1]  # the last row may still be being parsed
-                del sheet_data[:-1]
-                yield done
-            if sheet_data is not None and len(sheet_data) and len(sheet_data[-1]) > MAX_SHEET_CELLS_PER_ROW:
-                raise FileRefused(
-                    f"Une ligne du classeur compte plus de {MAX_SHEET_CELLS_PER_ROW} cellules : fichier refusé."
-                )
+    parser: Any = ElementTree.XMLPullParser(events=("start",))  # noqa: S314 (no DTD: ``_slices``)
+    sheet_data: Any = None
+    for piece in _slices(archive, member):
+        parser.feed(piece)
+        if sheet_data is None:
+            for _, element in parser.read_events():
+                if sheet_data is None and element.tag == sheet_data_tag:
+                    sheet_data = element
+                    # No more events: rows are taken from ``sheetData`` (private but stable since 3.4;
+                    # without it the events are drained at each slice, slower, as bounded).
+                    with contextlib.suppress(AttributeError):
+                        parser._parser._setevents(parser._events_queue, ())
+        else:
+            for _ in parser.read_events():
+                pass
+        if sheet_data is not None and len(sheet_data) > 1:
+            done = sheet_data[:-1]  # the last row may still be being parsed
+            del sheet_data[:-1]
+            yield done
+        if sheet_data is not None and len(sheet_data) and len(sheet_data[-1]) > MAX_SHEET_CELLS_PER_ROW:
+            raise FileRefused(
+                f"Une ligne du classeur compte plus de {MAX_SHEET_CELLS_PER_ROW} cellules : fichier refusé."
+            )
     parser.close()
     if sheet_data is not None and len(sheet_data):
         yield list(sheet_data)
