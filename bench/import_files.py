@@ -302,14 +302,13 @@ def child(mode: str, path: str, workspace: int) -> None:
 def _web(path: str, data: bytes, workspace: int) -> str:
     """The pages, with Django's test client: upload, mapping page, columns posted (the check), report; then
     the job queued (« Lancer l'import ») for the ``run`` measure."""
+    from django.conf import settings
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import Client
 
     from maillage.core.roles import Role
     from maillage.exchange.models import ImportJob
     from maillage.workspaces.models import Membership, User
-
-    from django.conf import settings
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # DEBUG off: the test client's host
     user = User.objects.get(email="crash@test")
