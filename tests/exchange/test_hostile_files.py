@@ -197,18 +197,21 @@ def test_a_large_xlsx_generated_here_is_parsed_once(workspace_a, owner):
     from maillage.exchange import parsed
 
     calls = []
-    original = parsed.read_table
+    originals = parsed.read_table, parsed.stream_table
 
-    def counting(*args, **kwargs):
-        calls.append(1)
-        return original(*args, **kwargs)
+    def counting(original):
+        def count(*args, **kwargs):
+            calls.append(1)
+            return original(*args, **kwargs)
 
-    parsed.read_table = counting
+        return count
+
+    parsed.read_table, parsed.stream_table = map(counting, originals)
     try:
         plan = runner.validate(job)
         job = runner.run(job.pk)
     finally:
-        parsed.read_table = original
+        parsed.read_table, parsed.stream_table = originals
     assert calls == []  # neither the check nor the run read the file again
     assert len(plan.rows) == 6000 and job.status == JobStatus.DONE and job.created_rows == 6000 and accounted(job)
 

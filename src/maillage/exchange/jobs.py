@@ -6,7 +6,7 @@ from __future__ import annotations
 from maillage.exchange.archive import read_archive
 from maillage.exchange.fields import guess_mapping
 from maillage.exchange.models import Entity, ImportJob, JobStatus
-from maillage.exchange.parsed import pack, parse
+from maillage.exchange.parsed import parse, store
 from maillage.exchange.readers import FileRefused, LayoutRefused, content_hash, sniff_format
 
 
@@ -37,22 +37,34 @@ def create_job(
             raise FileRefused("Une archive complète est le fichier ZIP exporté par Maillage.")
 
         read_archive(content)
-    else:
-        if file_format == "zip":
-            raise FileRefused("Ce fichier est une archive Maillage : choisissez « Archive complète ».")
-        _parse_into(job)
-    job.save()
+        job.save()
+        return job
+    if file_format == "zip":
+        raise FileRefused("Ce fichier est une archive Maillage : choisissez « Archive complète ».")
+    try:
+        sheet = parse(job)  # the headers, encoding and separator: a file refused here makes no job
+    except LayoutRefused as exc:
+        sheet, job.parsed, job.mapping, job.message = None, None, {}, str(exc)
+    job.save()  # the rows are stored under the job as they are read
+    if sheet is not None:
+        try:
+            _parse_into(job, sheet)
+        except BaseException:
+            job.delete()
+            raise
+        job.save(update_fields=["parsed", "mapping", "message"])
     return job
 
 
-def _parse_into(job: ImportJob) -> None:
+def _parse_into(job: ImportJob, sheet=None) -> None:
     try:
-        table = parse(job)
+        sheet = sheet or parse(job)
+        job.parsed = store(job, sheet)
     except LayoutRefused as exc:
         job.parsed, job.mapping, job.message = None, {}, str(exc)
         return
-    job.parsed, job.message = pack(table), ""
-    job.mapping = guess_mapping(job.entity, table.headers)
+    job.message = ""
+    job.mapping = guess_mapping(job.entity, sheet.headers)
 
 
 def read_again(job: ImportJob, *, encoding: str, delimiter: str) -> None:

@@ -44,7 +44,9 @@ class ImportJob(models.Model):
     encoding = models.CharField("encodage", max_length=16, blank=True)
     delimiter = models.CharField("séparateur", max_length=1, blank=True)
     # The file parsed once, at upload (or when the separator or encoding changes): the mapping, the check and the
-    # run read this compact form, not the file (``exchange/parsed.py``). Empty when the file could not be read.
+    # run read this compact form, not the file (``exchange/parsed.py``): here what is known before the rows
+    # (headers, line numbers, unreadable rows, why this encoding and separator), the rows in ``ParsedChunk``.
+    # Empty when the file could not be read.
     parsed = models.BinaryField(null=True, editable=False)
     mapping = models.JSONField(default=dict, help_text="column index (str) → field name")
     decisions = models.JSONField(default=dict, help_text="row number (str) → organisation id or 'new'")
@@ -85,6 +87,21 @@ class ImportJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in {JobStatus.QUEUED, JobStatus.RUNNING}
+
+
+class ParsedChunk(models.Model):
+    """A run of rows of an import's parsed file (zlib-compressed JSON, ``parsed.CHUNK_ROWS`` rows): the steps
+    read them back one chunk at a time, so memory does not grow with the file (``exchange/parsed.py``)."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="+", db_index=False)
+    index = models.PositiveIntegerField()
+    rows = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="parsed_chunk_job_index")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.index}"
 
 
 class ImportedRow(models.Model):

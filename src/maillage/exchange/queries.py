@@ -93,12 +93,13 @@ def reading_of(job: ImportJob) -> Reading:
         refused = job.message
     if table is None:
         return Reading(table=None, refused=refused or job.message)
+    head = table.rows[:SAMPLES_SHOWN]  # read once (the parsed form's first chunk), not once per column
     columns = [
         Column(
             index=i,
             header=h,
             chosen=job.mapping.get(str(i), ""),
-            samples=[r[i] for r in table.rows[:SAMPLES_SHOWN] if i < len(r)],
+            samples=[r[i] for r in head if i < len(r)],
         )
         for i, h in enumerate(table.headers)
     ]

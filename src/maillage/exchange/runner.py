@@ -469,7 +469,7 @@ def _look_up_alliances(job: ImportJob, ctx: Context, table: Table) -> None:
 
 
 def _run_contributions(job: ImportJob, ctx: Context) -> None:
-    table = load(job)
+    table = load(job, detached=True)  # the checking thread reads no database
     _look_up_alliances(job, ctx, table)
     size = batch_size(job.entity)
     # Counted again as the batches go: a row written by this job before it was stopped is not "already there";
