@@ -7,6 +7,8 @@ class, as published by INSEE) to the matching's skills domains and goods sub-typ
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 # NAF prefix → skills domains (matching.models.SkillDomain codes).
 NAF_SKILLS: dict[str, tuple[str, ...]] = {
     "69.20": ("comptabilite",),  # activités comptables
@@ -66,9 +68,11 @@ def _lookup(table: dict[str, tuple[str, ...]], code: str | None) -> frozenset[st
     return frozenset()
 
 
+@lru_cache(maxsize=4096)
 def skills_of(code: str | None) -> frozenset[str]:
     return _lookup(NAF_SKILLS, code)
 
 
+@lru_cache(maxsize=4096)
 def goods_of(code: str | None) -> frozenset[str]:
     return _lookup(NAF_GOODS, code)

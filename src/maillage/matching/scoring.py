@@ -184,6 +184,7 @@ class Rarity:
     def __init__(self, documents: list[frozenset[str]] | None = None) -> None:
         self.count = len(documents or [])
         self.df: dict[str, int] = {}
+        self.weights: dict[str, float] = {}  # computed once per word: every pair scored asks again
         for words in documents or []:
             for word in words:
                 self.df[word] = self.df.get(word, 0) + 1
@@ -191,7 +192,10 @@ class Rarity:
     def weight(self, word: str) -> float:
         if not self.count:
             return 1.0
-        return math.log((self.count + 1) / (self.df.get(word, 0) + 1))
+        found = self.weights.get(word)
+        if found is None:
+            found = self.weights[word] = math.log((self.count + 1) / (self.df.get(word, 0) + 1))
+        return found
 
 
 def cause_signal(mine: frozenset[str], theirs: frozenset[str], labels: Mapping[str, str]) -> Reason:

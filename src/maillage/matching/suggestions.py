@@ -12,15 +12,16 @@ it is an active party of, i.e. ``Alliance.objects.visible_to``); notes, contacts
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 from django.db import connection
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Exists, Field, OuterRef, Q
 from django.utils import timezone
 
 from maillage.alliances.lifecycle import Stage
-from maillage.alliances.models import Alliance, Party
+from maillage.alliances.models import Party
 from maillage.matching import naf
 from maillage.matching.models import CallForProjects, Need, Offer, Status
 from maillage.matching.scoring import Match, Network, Place, Rarity, Side, best_match, score
@@ -242,49 +243,161 @@ def wants_of(item_type: str, sides: Sequence[Side]) -> list[dict]:
 def retrieve_items(
     item_type: str, place: Place, mask: int, exclude_orgs: set[int], wants: Sequence[dict] = (), today=None
 ) -> list[dict]:
-    """Open published items near ``place``: by fit first, then the newest, at each step of the hierarchy."""
-    model = MODELS[item_type]
-    base = current(model.objects.filter(status=Status.PUBLISHED), item_type, today)
-    if mask:  # a shared cause first, then the newest: an ordering, never a filter
-        ordered = base.annotate(shared=F("cause_mask").bitand(mask)).annotate(
-            shares=Case(When(shared__gt=0, then=Value(1)), default=Value(0), output_field=IntegerField())
-        )
-        fit_order: tuple[str, ...] = ("-shares", "-published_at")
-    else:
-        ordered, fit_order = base, ("-published_at",)
-    # The columns once, on the base: every step then only adds its filter and bound (compiling the ~25 steps of a
-    # union, not the database, was a third of a suggestion's time on a loaded server).
-    ordered = ordered.values(*_fields(item_type))
+    """Open published items near ``place``: by fit first, then the newest, at each step of the hierarchy.
+
+    The steps are read in one parametrised statement (:func:`union_sql`): its text depends only on the shape of the
+    request (item type, steps present, kinds of filter), so it is built once per shape and reused; only the
+    parameters change from one organisation to the next.
+    """
+    today = today or timezone.localdate()
     levels = [
-        ("commune", Q(commune_id=place.commune), place.commune),
-        ("epci", Q(epci_id=place.epci), place.epci),
-        ("departement", Q(departement_id=place.departement), place.departement),
-        ("region", Q(region_id=place.region), place.region),
-        ("national", Q(territory_level="national"), True),
+        ("commune", "commune_id", place.commune),
+        ("epci", "epci_id", place.epci),
+        ("departement", "departement_id", place.departement),
+        ("region", "region_id", place.region),
+        ("national", "territory_level", "national"),
     ]
-    steps = []
-    for level, where, present in levels:
-        if not present:
+    want_shapes = tuple(
+        tuple((name, len(value) if isinstance(value, list | tuple) else 0) for name, value in want.items())
+        for want in wants
+    )
+    present = tuple(level for level, _, value in levels if value)
+    sql = union_sql(connection.vendor, item_type, bool(mask), present, want_shapes)
+    head: list = [Status.PUBLISHED, connection.ops.adapt_datefield_value(today)]
+    if item_type == "call":
+        head.append(connection.ops.adapt_datefield_value(today))
+    params: list = []
+    for _, _, value in levels:
+        if not value:
             continue
-        limits = LIMITS[level]
         for want in wants:
-            steps.append(ordered.filter(where, **want).order_by(*fit_order)[: limits["fit"]])
-        steps.append(ordered.filter(where).order_by(*fit_order)[: limits["any"]])
+            params += head + [value] + [p for name, v in want.items() for p in _want_params(name, v)]
+            if mask:
+                params.append(mask)
+        params += head + [value]
+        if mask:
+            params.append(mask)
+    names = _fields(item_type)
+    converters = _converters(connection.vendor, item_type)
     rows: dict[int, dict] = {}
-    for row in fetch_union(steps):
-        if row["organization_id"] not in exclude_orgs:
-            rows.setdefault(row["id"], row)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for values in cursor.fetchall():
+            values = list(values)
+            for position, convert in converters:
+                values[position] = convert(values[position])
+            row = dict(zip(names, values, strict=True))
+            if row["organization_id"] not in exclude_orgs:
+                rows.setdefault(row["id"], row)
     return list(rows.values())
 
 
-def fetch_union(querysets: list) -> list:
-    """The rows of bounded querysets in one round trip (UNION ALL) where the database allows it (PostgreSQL).
+def _want_params(name: str, value) -> list:
+    if isinstance(value, list | tuple):
+        return list(value)
+    if name.endswith("__contains"):
+        return [f"%{connection.ops.prep_for_like_query(value)}%"]
+    return [value]
 
-    On a loaded server the round trips, not the index scans, dominate the time of a suggestion.
+
+def _field(name: str, model) -> tuple[Field, str]:
+    """The model field behind a ``values()`` name of the retrieval (``organization__…`` on the join), and its table."""
+    if name.startswith("organization__"):
+        model, name = Organization, name.removeprefix("organization__")
+    found = model._meta.get_field(name)
+    assert isinstance(found, Field)
+    return found, model._meta.db_table
+
+
+def _column(name: str, model) -> str:
+    found, table = _field(name, model)
+    quote = connection.ops.quote_name
+    assert found.column is not None
+    return f"{quote(table)}.{quote(found.column)}"
+
+
+@cache
+def union_sql(vendor: str, item_type: str, masked: bool, present: tuple, want_shapes: tuple) -> str:
+    """The retrieval statement of one shape of request: ``UNION ALL`` of bounded, ordered steps.
+
+    Each step is a sub-select (``SELECT * FROM (… ORDER BY … LIMIT n) AS s<i>``), which SQLite and PostgreSQL both
+    accept in a compound statement. Parameters, in order, per step: status, today (twice for a call: end date and
+    deadline), the place, the values of the fit filter, the cause mask (when the acting side has causes).
+    ``vendor`` is part of the key only: the text is written for the current connection.
     """
-    if len(querysets) > 1 and connection.features.supports_slicing_ordering_in_compound:
-        return list(querysets[0].union(*querysets[1:], all=True))
-    return [row for queryset in querysets for row in queryset]
+    model = MODELS[item_type]
+    quote = connection.ops.quote_name
+    table, orgs = quote(model._meta.db_table), quote(Organization._meta.db_table)
+    columns = ", ".join(_column(name, model) for name in _fields(item_type))
+    ends_on = _column("ends_on", model)
+    open_now = f"{_column('status', model)} = %s AND ({ends_on} IS NULL OR {ends_on} >= %s)"
+    if item_type == "call":
+        open_now += f" AND ({_column('deadline', model)} IS NULL OR {_column('deadline', model)} >= %s)"
+    # Table and column names come from the models, values are parameters: nothing from user input in the text.
+    join = f"{table} INNER JOIN {orgs} ON ({_column('organization_id', model)} = {orgs}.{quote('id')})"
+    select = f"SELECT {columns} FROM {join} WHERE {open_now}"  # noqa: S608
+    order = f"{_column('published_at', model)} DESC"
+    if masked:
+        order = f"CASE WHEN (({_column('cause_mask', model)} & %s) > 0) THEN 1 ELSE 0 END DESC, {order}"
+    level_columns = {"commune": "commune_id", "epci": "epci_id", "departement": "departement_id"}
+    level_columns.update({"region": "region_id", "national": "territory_level"})
+    like = connection.operators["contains"]  # type: ignore[attr-defined]  # the backend's LIKE and its escape
+    parts = []
+    for level in present:
+        where = f"{_column(level_columns[level], model)} = %s"
+        limits = LIMITS[level]
+        for shape in want_shapes:
+            conditions = [where]
+            for name, count in shape:
+                field_name, _, lookup = name.partition("__")
+                column = _column(field_name, model)
+                if lookup == "in":
+                    conditions.append(f"{column} IN ({', '.join(['%s'] * count)})")
+                elif lookup == "contains":
+                    conditions.append(f"{column} {like}")
+                else:
+                    conditions.append(f"{column} = %s")
+            parts.append(f"{select} AND {' AND '.join(conditions)} ORDER BY {order} LIMIT {limits['fit']}")
+        parts.append(f"{select} AND {where} ORDER BY {order} LIMIT {limits['any']}")
+    return " UNION ALL ".join(f"SELECT * FROM ({part}) AS s{i}" for i, part in enumerate(parts))  # noqa: S608
+
+
+@cache
+def _converters(vendor: str, item_type: str) -> list[tuple[int, Callable]]:
+    """What Django would apply to each column read (JSON decoded, decimals on SQLite), by position."""
+    found = []
+    for position, name in enumerate(_fields(item_type)):
+        model_field, table = _field(name, MODELS[item_type])
+        column = model_field.get_col(table)
+        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if functions:
+            found.append((position, _chain(functions, column)))
+    return found
+
+
+def _chain(functions: list, column) -> Callable:
+    def convert(value):
+        for function in functions:
+            value = function(value, column, connection)
+        return value
+
+    return convert
+
+
+def fetch_union(querysets: list) -> list:
+    """The model instances of bounded querysets of one model in one round trip, on SQLite as on PostgreSQL.
+
+    Each queryset becomes a sub-select (``SELECT * FROM (…) AS s<i>``) of a ``UNION ALL``: both databases accept
+    a bound and an ordering there, so the round trips do not grow with the number of steps.
+    """
+    if len(querysets) <= 1:
+        return [row for queryset in querysets for row in queryset]
+    parts, params = [], []
+    for position, queryset in enumerate(querysets):
+        sql, part_params = queryset.query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) AS s{position}")  # noqa: S608 (SQL compiled by Django)
+        params.extend(part_params)
+    return list(querysets[0].model.objects.raw(" UNION ALL ".join(parts), params))
 
 
 def naf_prefixes_for(sides: Sequence[Side]) -> list[str]:
@@ -353,30 +466,36 @@ def network_of(org: Organization, workspaces: Sequence) -> tuple[Network, dict[i
     if not workspaces:
         return network, {}
     visible = Party.objects.filter(workspace__in=workspaces, left_at__isnull=True).values("alliance_id")
-    alliances = {  # an abandoned alliance is no partnership: it neither names a partner nor counts as experience
-        a.pk: a
-        for a in Alliance.objects.filter(pk__in=visible)
-        .exclude(stage=Stage.ABANDONED)
-        .only("id", "name", "stage", "forms")
-    }
-    for alliance in alliances.values():
-        if alliance.stage in WORKED_STAGES:
-            for form in alliance.forms:
-                network.worked_forms[form] = network.worked_forms.get(form, 0) + 1
+    # One read: the current parties of those alliances, with their alliance's name, stage and forms. An abandoned
+    # alliance is no partnership: it neither names a partner nor counts as experience.
     parties = list(
-        Party.objects.filter(alliance_id__in=list(alliances), left_at__isnull=True).values_list(
-            "alliance_id", "organization_id", "organization__name", "organization__kind"
+        Party.objects.filter(alliance_id__in=visible, left_at__isnull=True)
+        .exclude(alliance__stage=Stage.ABANDONED)
+        .values_list(
+            "alliance_id",
+            "alliance__name",
+            "alliance__stage",
+            "alliance__forms",
+            "organization_id",
+            "organization__name",
+            "organization__kind",
         )
     )
+    names: dict[int, str] = {}
     by_alliance: dict[int, list[tuple[int, str, str]]] = {}
-    for alliance_id, org_id, name, kind in parties:
+    for alliance_id, alliance_name, stage, forms, org_id, name, kind in parties:
+        if alliance_id not in names:
+            names[alliance_id] = alliance_name
+            if stage in WORKED_STAGES:
+                for form in forms:
+                    network.worked_forms[form] = network.worked_forms.get(form, 0) + 1
         by_alliance.setdefault(alliance_id, []).append((org_id, name, kind))
     neighbours: dict[int, set[str]] = {}
     for alliance_id, members in by_alliance.items():
         for org_id, _, _ in members:
             if org_id == org.pk:
                 continue
-            network.partners.setdefault(org_id, alliances[alliance_id].name)
+            network.partners.setdefault(org_id, names[alliance_id])
             others = [(o, n, k) for o, n, k in members if o not in (org.pk, org_id)]
             if others:
                 network.second_degree.setdefault(org_id, others[0][1])
