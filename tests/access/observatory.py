@@ -31,6 +31,11 @@ def api_matrix(w) -> dict:
         ("GET", "/api/v1/observatory/cells"): (public, None, {}),
         ("GET", "/api/v1/observatory/cells.csv"): (public, None, {}),
         ("GET", "/api/v1/observatory/territories/{level}/{code}"): (public, None, {"level": "region", "code": "84"}),
+        ("GET", "/api/v1/observatory/territories/{level}/{code}/story"): (
+            public,
+            None,
+            {"level": "region", "code": "84"},
+        ),
     }
 
 
