@@ -704,6 +704,13 @@ def network_suggestions(org, me: list[Side], network: Network, workspaces, limit
     return found[:limit]
 
 
+# What the suggestions show of an organisation (name, kind, commune or département, région for the bridges) and of an
+# item (title, publication date for the alerts): read by the templates of web/matching/, api/matching.py, the
+# ``suggestions`` command and the alert digest.
+SHOWN_ORG_FIELDS = ("id", "name", "kind", "region", "commune", "commune__name", "departement", "departement__name")
+SHOWN_ITEM_FIELDS = ("id", "organization", "title", "published_at")
+
+
 def hydrate(result: Suggestions, bridge_ids: Sequence[tuple[int, list[str]]] = ()) -> None:
     """Attach the organisations and items to show: one query per model, whatever the number of suggestions;
     ``bridge_ids`` (organisation id, kinds met) become ``result.bridges`` when they do bridge."""
@@ -711,10 +718,11 @@ def hydrate(result: Suggestions, bridge_ids: Sequence[tuple[int, list[str]]] = (
     org_ids = {s.organization_id for s in every}
     bridge_kinds = dict(bridge_ids)
     org_ids |= set(bridge_kinds)
-    orgs = Organization.objects.select_related("commune", "departement").in_bulk(org_ids)
+    # Only what is shown (pages, API, command, alert digest): a field read later would cost a query per object.
+    orgs = Organization.objects.select_related("commune", "departement").only(*SHOWN_ORG_FIELDS).in_bulk(org_ids)
     for item_type, model in MODELS.items():
         ids = {s.item_id for s in every if s.item_type == item_type}
-        items = model.objects.in_bulk(ids) if ids else {}
+        items = model.objects.only(*SHOWN_ITEM_FIELDS).in_bulk(ids) if ids else {}
         for s in every:
             if s.item_type == item_type:
                 s.item = items.get(s.item_id)
