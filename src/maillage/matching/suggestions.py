@@ -384,20 +384,113 @@ def _chain(functions: list, column) -> Callable:
     return convert
 
 
-def fetch_union(querysets: list) -> list:
-    """The model instances of bounded querysets of one model in one round trip, on SQLite as on PostgreSQL.
+DIRECTORY_FIELDS: tuple[str, ...] = (
+    "id",
+    "kind",
+    "name",
+    "commune_id",
+    "epci_id",
+    "departement_id",
+    "region_id",
+    "budget_band",
+)
+DIRECTORY_FIELDS += ("workforce_band", "territory_key", "description", "naf_id")
 
-    Each queryset becomes a sub-select (``SELECT * FROM (…) AS s<i>``) of a ``UNION ALL``: both databases accept
-    a bound and an ordering there, so the round trips do not grow with the number of steps.
-    """
-    if len(querysets) <= 1:
-        return [row for queryset in querysets for row in queryset]
-    parts, params = [], []
-    for position, queryset in enumerate(querysets):
-        sql, part_params = queryset.query.sql_with_params()
-        parts.append(f"SELECT * FROM ({sql}) AS s{position}")  # noqa: S608 (SQL compiled by Django)
-        params.extend(part_params)
-    return list(querysets[0].model.objects.raw(" UNION ALL ".join(parts), params))
+
+@dataclass(frozen=True)
+class Slot:
+    """A value of a directory step, in the statement built once per shape: ``pk`` (the acting organisation), a
+    place (``commune``, ``epci``, ``departement``), or the ``n``-th of a list (``kind``, ``cause``, ``naf``, ``key``)."""
+
+    name: str
+    index: int = 0
+
+
+def _sentinel(slot: Slot):
+    return -7 if slot.name == "pk" else f"@@{slot.name}{slot.index}@@"
+
+
+def directory_steps(value, *, pk, commune, epci, departement, kinds, causes, prefixes, keys) -> list:
+    """The bounded querysets of the directory steps, with ``value(slot, actual)`` giving each value put in them."""
+    through = Organization.causes.through
+    kinds = [value(Slot("kind", i), k) for i, k in enumerate(kinds)]
+    anyone = Organization.objects.filter(kind__in=kinds).exclude(pk=value(Slot("pk"), pk)).order_by()
+    anyone = anyone.values_list(*DIRECTORY_FIELDS)
+    base = anyone
+    if causes:
+        causes = [value(Slot("cause", i), c) for i, c in enumerate(causes)]
+        base = base.filter(Exists(through.objects.filter(organization_id=OuterRef("pk"), cause_id__in=causes)))
+    limit = DIRECTORY_LIMIT
+    steps = []
+    if commune:
+        steps.append(anyone.filter(commune_id=value(Slot("commune"), commune))[:limit])
+    if prefixes:
+        by_activity = Q()
+        for i, prefix in enumerate(prefixes):
+            by_activity |= Q(naf__code__startswith=value(Slot("naf", i), prefix))
+        fitting = anyone.filter(by_activity)
+        if epci:
+            steps.append(fitting.filter(epci_id=value(Slot("epci"), epci))[: limit // 2])
+        if departement:
+            steps.append(fitting.filter(departement_id=value(Slot("departement"), departement))[: limit // 2])
+    if epci:
+        steps.append(base.filter(epci_id=value(Slot("epci"), epci))[:limit])
+    if departement:
+        steps.append(base.filter(departement_id=value(Slot("departement"), departement))[:limit])
+    if keys:
+        keys = [value(Slot("key", i), k) for i, k in enumerate(keys)]
+        local = Organization.objects.filter(territory_key__in=keys).order_by().values_list(*DIRECTORY_FIELDS)
+        steps.append(local[:4])
+    return steps
+
+
+@cache
+def directory_sql(vendor: str, shape: tuple) -> tuple[str, tuple]:
+    """The statement of one shape of directory request (``UNION ALL`` of its steps), built once by Django from
+    stand-in values, and where each of its parameters comes from: ``(slot, like)`` by position, ``like`` when the
+    value goes into a ``LIKE`` pattern. ``vendor`` is part of the key only."""
+    commune, epci, departement, n_kinds, n_causes, n_prefixes, n_keys = shape
+
+    def stand_in(slot: Slot, actual):
+        return _sentinel(slot)
+
+    steps = directory_steps(
+        stand_in,
+        pk=1,
+        commune=commune,
+        epci=epci,
+        departement=departement,
+        kinds=[""] * n_kinds,
+        causes=[""] * n_causes,
+        prefixes=[""] * n_prefixes,
+        keys=[""] * n_keys,
+    )
+    slots = {_sentinel(slot): slot for slot in _every_slot(n_kinds, n_causes, n_prefixes, n_keys)}
+    parts, sources = [], []
+    for position, queryset in enumerate(steps):
+        sql, params = queryset.query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) AS s{position}" if len(steps) > 1 else sql)  # noqa: S608 (SQL compiled by Django)
+        for param in params:
+            sources.append(_source(param, slots))
+    return " UNION ALL ".join(parts), tuple(sources)
+
+
+def _every_slot(n_kinds: int, n_causes: int, n_prefixes: int, n_keys: int) -> list[Slot]:
+    found = [Slot("pk"), Slot("commune"), Slot("epci"), Slot("departement")]
+    for name, count in (("kind", n_kinds), ("cause", n_causes), ("naf", n_prefixes), ("key", n_keys)):
+        found += [Slot(name, i) for i in range(count)]
+    return found
+
+
+def _source(param, slots: dict) -> tuple[Slot | None, object]:
+    """Which slot a compiled parameter holds, and its pattern around the value (``""`` alone, or a LIKE pattern);
+    ``(None, value)`` for a constant of the statement (the ``1`` an ``EXISTS`` selects)."""
+    if param in slots:
+        return slots[param], ""
+    for sentinel, slot in slots.items():
+        if isinstance(sentinel, str) and isinstance(param, str) and sentinel in param:
+            return slot, param.replace(sentinel, "{}")
+    return None, param
 
 
 def naf_prefixes_for(sides: Sequence[Side]) -> list[str]:
@@ -415,46 +508,61 @@ def naf_prefixes_for(sides: Sequence[Side]) -> list[str]:
     return sorted(prefixes)[:12]
 
 
-def directory_candidates(org: Organization, me: Sequence[Side], targets: Sequence[str]) -> list[Organization]:
+def directory_candidates(org: Organization, me: Sequence[Side], targets: Sequence[str]) -> list[dict]:
     """Organisations of the directory of the kinds that complement ``org``, near it: by fit before anything else.
 
     Steps: the same commune whatever its causes; companies whose activity (NAF) gives what the needs ask, in the
     EPCI then the département; organisations sharing a cause in the EPCI then the département.
     """
     causes = me[0].causes.union(*(side.causes for side in me)) if me else frozenset()
-    through = Organization.causes.through
-    fields: tuple[str, ...] = ("id", "kind", "name", "commune_id", "epci_id", "departement_id", "region_id")
-    fields += ("budget_band", "workforce_band", "territory_key", "description", "naf_id")
-    anyone = Organization.objects.filter(kind__in=targets).exclude(pk=org.pk).order_by().only(*fields)
-    base = anyone
-    if causes:
-        base = base.filter(Exists(through.objects.filter(organization_id=OuterRef("pk"), cause_id__in=causes)))
-    limit = DIRECTORY_LIMIT
-    found: dict[int, Organization] = {}
-    steps = []
-    if org.commune_id:
-        steps.append(anyone.filter(commune_id=org.commune_id)[:limit])
-    prefixes = naf_prefixes_for(me)
-    if prefixes:
-        by_activity = Q()
-        for prefix in prefixes:
-            by_activity |= Q(naf__code__startswith=prefix)
-        fitting = anyone.filter(by_activity)
-        if org.epci_id:
-            steps.append(fitting.filter(epci_id=org.epci_id)[: limit // 2])
-        if org.departement_id:
-            steps.append(fitting.filter(departement_id=org.departement_id)[: limit // 2])
-    if org.epci_id:
-        steps.append(base.filter(epci_id=org.epci_id)[:limit])
-    if org.departement_id:
-        steps.append(base.filter(departement_id=org.departement_id)[:limit])
+    keys: list[str] = []
     if role_of(org.kind) == "seeker":  # the local authorities of its own territory
         keys = [f"commune:{org.commune_id}", f"epci:{org.epci_id}", f"departement:{org.departement_id}"]
         keys.append(f"region:{org.region_id}")
-        steps.append(Organization.objects.filter(territory_key__in=keys).order_by().only(*fields)[:4])
-    for candidate in fetch_union(steps):
-        found.setdefault(candidate.pk, candidate)
+    # As Django does for ``__in``: each value once, in order.
+    values: dict[str, list] = {
+        "pk": [org.pk],
+        "commune": [org.commune_id],
+        "epci": [org.epci_id],
+        "departement": [org.departement_id],
+        "kind": list(dict.fromkeys(targets)),
+        "cause": sorted(causes),
+        "naf": naf_prefixes_for(me),
+        "key": list(dict.fromkeys(keys)),
+    }
+    shape: tuple = (bool(org.commune_id), bool(org.epci_id), bool(org.departement_id))
+    shape += tuple(len(values[name]) for name in ("kind", "cause", "naf", "key"))
+    sql, sources = directory_sql(connection.vendor, shape)
+    if not sql:
+        return []
+    params: list = []
+    for slot, pattern in sources:
+        if slot is None:
+            params.append(pattern)  # a constant
+            continue
+        actual = values[slot.name][slot.index]
+        params.append(str(pattern).format(connection.ops.prep_for_like_query(actual)) if pattern else actual)
+    found: dict[int, dict] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            found.setdefault(row[0], dict(zip(DIRECTORY_FIELDS, row, strict=True)))
     return list(found.values())
+
+
+def directory_side(row: dict, causes: Iterable[str]) -> Side:
+    """:func:`org_side` of a directory row (no place names: they are not read for candidates)."""
+    return Side(
+        organization_id=row["id"],
+        org_kind=row["kind"],
+        place=Place(row["commune_id"], row["epci_id"], row["departement_id"], row["region_id"]),
+        causes=frozenset(causes),
+        budget_band=row["budget_band"],
+        workforce_band=row["workforce_band"],
+        text=row["description"] if row["territory_key"] is None else "",
+        naf_domains=naf.skills_of(row["naf_id"]),
+        naf_goods=naf.goods_of(row["naf_id"]),
+    )
 
 
 def network_of(org: Organization, workspaces: Sequence) -> tuple[Network, dict[int, set[str]]]:
@@ -543,11 +651,11 @@ def suggestions_for(org: Organization, *, workspaces: Sequence = (), limit: int 
     candidates = directory_candidates(org, me, targets)
     through = Organization.causes.through
     candidate_causes: dict[int, set[str]] = {}
-    for org_id, cause_id in through.objects.filter(organization_id__in=[c.pk for c in candidates]).values_list(
+    for org_id, cause_id in through.objects.filter(organization_id__in=[c["id"] for c in candidates]).values_list(
         "organization_id", "cause_id"
     ):
         candidate_causes.setdefault(org_id, set()).add(cause_id)
-    directory_sides = [(c, org_side(c, candidate_causes.get(c.pk, ()))) for c in candidates]
+    directory_sides = [(c["id"], directory_side(c, candidate_causes.get(c["id"], ()))) for c in candidates]
     # Rarity of each word among everything this run scores: boilerplate shared by many candidates weighs nothing.
     rarity = Rarity([words(side.text) for _, _, side in found] + [words(side.text) for _, side in directory_sides])
 
@@ -563,11 +671,11 @@ def suggestions_for(org: Organization, *, workspaces: Sequence = (), limit: int 
         current_best = best_by_org.get(suggestion.organization_id)
         if current_best is None or suggestion.score > current_best.score:
             best_by_org[suggestion.organization_id] = suggestion
-    for candidate, side in directory_sides:
+    for candidate_id, side in directory_sides:
         match = best_match(me, side, network, CAUSE_LABELS, rarity)
-        current_best = best_by_org.get(candidate.pk)
+        current_best = best_by_org.get(candidate_id)
         if current_best is None or match.score > current_best.score:
-            best_by_org[candidate.pk] = Suggestion("partner", candidate.pk, match)
+            best_by_org[candidate_id] = Suggestion("partner", candidate_id, match)
     ranked = sorted(best_by_org.values(), key=lambda s: (-s.score, s.organization_id))
     result.partners = [s for s in ranked if s.organization_id not in network.partners][:limit]
     result.known = [s for s in ranked if s.organization_id in network.partners][:limit]
@@ -596,6 +704,13 @@ def network_suggestions(org, me: list[Side], network: Network, workspaces, limit
     return found[:limit]
 
 
+# What the suggestions show of an organisation (name, kind, commune or département, région for the bridges) and of an
+# item (title, publication date for the alerts): read by the templates of web/matching/, api/matching.py, the
+# ``suggestions`` command and the alert digest.
+SHOWN_ORG_FIELDS = ("id", "name", "kind", "region", "commune", "commune__name", "departement", "departement__name")
+SHOWN_ITEM_FIELDS = ("id", "organization", "title", "published_at")
+
+
 def hydrate(result: Suggestions, bridge_ids: Sequence[tuple[int, list[str]]] = ()) -> None:
     """Attach the organisations and items to show: one query per model, whatever the number of suggestions;
     ``bridge_ids`` (organisation id, kinds met) become ``result.bridges`` when they do bridge."""
@@ -603,10 +718,11 @@ def hydrate(result: Suggestions, bridge_ids: Sequence[tuple[int, list[str]]] = (
     org_ids = {s.organization_id for s in every}
     bridge_kinds = dict(bridge_ids)
     org_ids |= set(bridge_kinds)
-    orgs = Organization.objects.select_related("commune", "departement").in_bulk(org_ids)
+    # Only what is shown (pages, API, command, alert digest): a field read later would cost a query per object.
+    orgs = Organization.objects.select_related("commune", "departement").only(*SHOWN_ORG_FIELDS).in_bulk(org_ids)
     for item_type, model in MODELS.items():
         ids = {s.item_id for s in every if s.item_type == item_type}
-        items = model.objects.in_bulk(ids) if ids else {}
+        items = model.objects.only(*SHOWN_ITEM_FIELDS).in_bulk(ids) if ids else {}
         for s in every:
             if s.item_type == item_type:
                 s.item = items.get(s.item_id)
