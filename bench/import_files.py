@@ -290,6 +290,14 @@ def child(mode: str, path: str, workspace: int) -> None:
             detail = out.getvalue().splitlines()[0]
         elif mode == "web":
             detail = _web(path, data, workspace)
+        elif mode == "check":  # the check alone (``runner.validate``) of the job queued by ``web``, queued again
+            from maillage.exchange import runner
+            from maillage.exchange.models import ImportJob
+
+            job = ImportJob.objects.filter(status="queued").latest("pk")
+            runner.validate(job)
+            ImportJob.objects.filter(pk=job.pk).update(status="queued")
+            detail = f"{job.accepted_rows:,} accepted of {job.total_rows:,}"
         elif mode == "run":
             from maillage.exchange import runner
             from maillage.exchange.models import ImportJob
@@ -393,7 +401,7 @@ def main() -> int:
             print(f"\n{path.name}")
             base_s, base_mb, detail = measure(baseline, path, workspace, database.env)
             print(f"  baseline ({baseline} pass): {base_s:.1f} s, peak RSS {base_mb:.0f} MB ({detail})")
-            for mode in ("read", "cli", "web", "run"):
+            for mode in ("read", "cli", "web", "check", "run"):
                 seconds, peak, detail = measure(mode, path, workspace, database.env)
                 target = ""
                 if mode == "web":

@@ -68,16 +68,12 @@ def test_organizations_matched_by_identifier_and_fuzzy_name(workspace_a, owner, 
         ["Nulle Part", "", "99999", "association"],  # unknown commune
     ]
     job = job_for(workspace_a, owner, "organization", rows)
-    plan = runner.validate(job)
+    runner.validate(job)
     job.refresh_from_db()
     messages = {r[0]: r[3] for r in job.report}
     assert "clé de contrôle" in messages[5] and "Commune inconnue" in messages[6]
-    proposals = [p for p in plan.rows if p.proposal]
-    assert (
-        len(proposals) == 1
-        and proposals[0].proposal["id"] == foundation.pk
-        and 85 <= proposals[0].proposal["score"] < 100
-    )
+    proposals = job.proposals
+    assert len(proposals) == 1 and proposals[0]["id"] == foundation.pk and 85 <= proposals[0]["score"] < 100
     before = Organization.objects.count()
     job = runner.run(job.pk)
     assert job.created_rows == 1 and Organization.objects.count() == before + 1

@@ -112,7 +112,7 @@ def _planned(job: ImportJob, ctx: Context, table: Table, plan: Plan) -> Iterator
         plan.report.append([number, "", "", message])
     prepare = getattr(importer, "prepare", None)
     if prepare is not None:  # set-based look-ups of the whole file before the rows are checked one by one
-        prepare({name: [cells[i] for cells in table.rows] for i, name in columns}, ctx)
+        prepare(_mapped_columns(table, columns), ctx)
     numbers = table.numbers
     for index, cells in enumerate(table.rows):
         number = numbers[index] if numbers else index + 2
@@ -142,6 +142,17 @@ def _planned(job: ImportJob, ctx: Context, table: Table, plan: Plan) -> Iterator
         yield Planned(number, base, payload, natural_key(entity, base, occurrence), preview, proposal)
 
 
+def _mapped_columns(table: Table, columns: list[tuple[int, str]]) -> dict[str, list[str]]:
+    """The mapped columns' cells, row by row, for a kind's ``prepare``: one pass over the parsed rows (each pass
+    decompresses every chunk), not one per column."""
+    values: dict[str, list[str]] = {name: [] for _, name in columns}
+    appenders = [(i, values[name].append) for i, name in columns]
+    for cells in table.rows:
+        for i, append in appenders:
+            append(cells[i])
+    return values
+
+
 def _context(job: ImportJob) -> Context:
     return Context(job.workspace, job.created_by, decisions=job.decisions)
 
@@ -151,44 +162,79 @@ def _errors_to_report(job, headers, planned: Planned, exc: ValidationError) -> l
     return [[planned.row, label_of(job.entity, f) if f else "", "", m] for f, ms in messages.items() for m in ms]
 
 
+KEYS_AT_ONCE = 50_000  # natural keys looked up together by the check (``recorded_keys``)
+
+
 def validate(job: ImportJob) -> Plan:
-    """Check every row without writing anything: the report and counts are saved on the job."""
+    """Check every row without writing anything: the report and counts are saved on the job.
+
+    The accepted rows are consumed as a stream: only their counts, the few previews the check page shows, the
+    proposals to confirm and the refused rows' reasons are kept (the returned plan's ``rows`` stays empty), so the
+    check's memory does not grow with the file's accepted rows."""
     if job.entity == Entity.ARCHIVE:
         return validate_archive(job)
     ctx = _context(job)
+    importer = IMPORTERS[job.entity]
+    matched = getattr(importer, "matched", None)
+    plan = Plan()
+    preview: list[dict] = []
+    proposals: list[dict] = []
+    accepted = matched_rows = skipped = 0
+    keys: list[str] = []
+
+    def look_up_keys() -> int:
+        found = len(recorded_keys(job, keys)) if keys else 0
+        keys.clear()
+        return found
+
+    def count(planned: Planned) -> None:
+        nonlocal accepted, matched_rows, skipped
+        accepted += 1
+        if len(preview) < PREVIEW_ROWS:
+            preview.append({"row": planned.row, **planned.preview})
+        if planned.proposal:
+            proposals.append({"row": planned.row, "name": planned.payload["data"]["name"], **planned.proposal})
+        if matched and matched(planned.payload):
+            matched_rows += 1
+        keys.append(planned.key)
+        if len(keys) >= KEYS_AT_ONCE:
+            # A forecast for the check page (the file, or part of it, was imported before); the run counts again.
+            skipped += look_up_keys()
+
     try:
-        plan = build_plan(job, ctx)
+        _roomy_cache()
+        stream = _planned(job, ctx, load(job), plan)
+        if importer.dry_run_actions:
+            try:
+                with transaction.atomic():
+                    for planned in stream:
+                        try:
+                            with transaction.atomic():
+                                importer.execute(dict(planned.payload), ctx, planned.row)
+                        except ValidationError as exc:
+                            plan.report += _errors_to_report(job, [], planned, exc)
+                            continue
+                        count(planned)
+                    raise Rollback
+            except Rollback:
+                pass
+        else:
+            for planned in stream:
+                count(planned)
+        skipped += look_up_keys()
     except FileRefused as exc:
         job.status, job.message = JobStatus.FAILED, str(exc)
         job.save(update_fields=["status", "message"])
         return Plan()
-    importer = IMPORTERS[job.entity]
-    if importer.dry_run_actions and plan.rows:
-        kept = []
-        try:
-            with transaction.atomic():
-                for planned in plan.rows:
-                    try:
-                        with transaction.atomic():
-                            importer.execute(dict(planned.payload), ctx, planned.row)
-                        kept.append(planned)
-                    except ValidationError as exc:
-                        plan.report += _errors_to_report(job, [], planned, exc)
-                raise Rollback
-        except Rollback:
-            pass
-        plan.rows = kept
     plan.report.sort(key=lambda r: r[0] if isinstance(r[0], int) else 0)
     job.report = plan.report
-    job.preview = [{"row": p.row, **p.preview} for p in plan.rows[:PREVIEW_ROWS]]
-    job.proposals = [{"row": p.row, "name": p.payload["data"]["name"], **p.proposal} for p in plan.rows if p.proposal]
+    job.preview = preview
+    job.proposals = proposals
     job.total_rows = plan.total
-    job.accepted_rows = len(plan.rows)
-    matched = getattr(importer, "matched", None)
-    job.matched_rows = sum(1 for p in plan.rows if matched(p.payload)) if matched else 0
+    job.accepted_rows = accepted
+    job.matched_rows = matched_rows
     job.rejected_rows = len({r[0] for r in plan.report})
-    # A forecast for the check page (the file, or part of it, was imported before); the run counts again.
-    job.skipped_rows = len(recorded_keys(job, [p.key for p in plan.rows])) if plan.rows else 0
+    job.skipped_rows = skipped
     job.status = JobStatus.VALIDATED
     job.message = ""
     job.save(
