@@ -50,6 +50,9 @@ class ImportJob(models.Model):
     parsed = models.BinaryField(null=True, editable=False)
     mapping = models.JSONField(default=dict, help_text="column index (str) → field name")
     decisions = models.JSONField(default=dict, help_text="row number (str) → organisation id or 'new'")
+    # What the check decided, kept for the run (a kind with ``revise``: organisations): the mapping and parsed
+    # chunks it was made on, the directory's last id then, the counts; the accepted rows in ``CheckedChunk``.
+    checked = models.JSONField(default=dict, editable=False)
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.UPLOADED)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
@@ -99,6 +102,22 @@ class ParsedChunk(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["job", "index"], name="parsed_chunk_job_index")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.index}"
+
+
+class CheckedChunk(models.Model):
+    """A run of the accepted rows as the check decided them (zlib-compressed JSON, in the kind's compact form):
+    the run reads them back and re-verifies only what may have changed since, instead of checking the file again
+    (decision 0011). Valid while ``ImportJob.checked`` matches the job's mapping and parsed chunks."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="+", db_index=False)
+    index = models.PositiveIntegerField()
+    rows = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="checked_chunk_job_index")]
 
     def __str__(self) -> str:
         return f"{self.job_id}:{self.index}"

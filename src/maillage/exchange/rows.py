@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Max
 from django.db.models.functions import Lower
 
 from maillage.alliances import actions as alliance_actions
@@ -23,7 +24,7 @@ from maillage.contributions.models import Status, ValuationMethod
 from maillage.core.text import normalize
 from maillage.exchange.fields import choice, parse_date, parse_date_in_range, parse_decimal, parse_int
 from maillage.exchange.models import Entity, ImportedRow
-from maillage.exchange.resolve import DIGITS, IDENTIFIERS, Directory, organization_label
+from maillage.exchange.resolve import DIGITS, IDENTIFIERS, PROPOSE, Directory, organization_label
 from maillage.organizations import actions as org_actions
 from maillage.organizations import identifiers
 from maillage.organizations.models import Contact, Kind, Organization
@@ -218,12 +219,7 @@ class OrganizationRows:
         commune = _collect(errors, "commune", ctx.directory.commune, v.get("commune", ""))
         if errors:
             raise RowError(errors)
-        match = None
-        for f in ("siret", "siren", "rna"):
-            if idents.get(f):
-                match = ctx.directory.by_identifier(idents[f])
-                if match and match.organization:
-                    break
+        match = _by_identifiers(ctx.directory, idents)
         if not (match and match.organization) and not idents:
             match = ctx.directory.by_name(name, commune)
         base = next((f"{f}:{idents[f]}" for f in ("siren", "siret", "rna") if idents.get(f)), None)
@@ -250,6 +246,8 @@ class OrganizationRows:
         preview = {"Nom": name, "Type": Kind(kind).label, "Commune": commune.name if commune else ""}
         if match and match.organization:
             payload.update(match=match.organization.pk, certain=match.certain)
+            if match.how == "nom":  # kept for the run: a match by name holds while the entry keeps its name
+                payload["seen"] = match.organization.name_search
             label = organization_label(match.organization)
             preview["Annuaire"] = f"déjà présente : {label}" if match.certain else f"à confirmer : {label}"
             if not match.certain:
@@ -264,6 +262,52 @@ class OrganizationRows:
 
     def execute(self, payload: dict, ctx: Context, row: int) -> list[tuple[str, int, bool]]:
         return self.write([(payload, row)], ctx)[0]
+
+    # ---- the check's decisions kept for the run (decision 0011): ``mark``, ``kept``, ``revise`` ----
+
+    def mark(self) -> int:
+        """Before the check: the directory's last id (entries after it are new to the run)."""
+        return Organization.objects.aggregate(last=Max("pk"))["last"] or 0
+
+    def kept(self, planned: Planned) -> list:
+        """An accepted row as the check decided it, in JSON: [row, key, data, match, certain, cleaned, name seen]."""
+        payload = planned.payload
+        cleaned = payload["cleaned"]
+        if cleaned is not None:
+            cleaned = {**cleaned, "commune": cleaned["commune"].code if cleaned["commune"] is not None else None}
+        data, match, certain, seen = payload["data"], payload["match"], payload["certain"], payload.get("seen")
+        return [planned.row, planned.key, data, match, certain, cleaned, seen]
+
+    def revise(self, rows: list[list], ctx: Context, since: int) -> list[Planned]:
+        """The rows the check accepted (:meth:`kept`), decided again only where the directory may have changed
+        since: every identifier looked up again (one ``IN`` per chunk: an entry created or given that identifier
+        meanwhile is matched, never duplicated); a row matched by name whose entry is gone or renamed, and a row
+        whose name is close (``PROPOSE``) to an entry created after ``since``, looked up again by name as the
+        check does. The checks of the cells themselves (communes, NAF, identifiers' keys) do not change."""
+        directory = ctx.directory
+        directory.prefetch_communes({data["commune"] for _, _, data, *_ in rows} - {""})
+        directory.prefetch_identifiers([data[f] for _, _, data, *_ in rows for f in IDENTIFIER_FIELDS if data[f]])
+        if ctx.nafs is None and any(data["naf"] for _, _, data, *_ in rows):
+            ctx.nafs = set(Naf.objects.values_list("code", flat=True))  # a row checked again at the write
+        named = [r for r in rows if not any(r[2][f] for f in IDENTIFIER_FIELDS)]
+        again = _named_again(named, since)
+        directory.prefetch_names([(r[2]["name"], directory._communes.get(r[2]["commune"])) for r in again])
+        communes = directory._communes
+        planned = []
+        again_rows = {r[0] for r in again}
+        for row, key, data, match, certain, cleaned, _ in rows:
+            idents = {f: data[f] for f in IDENTIFIER_FIELDS if data[f]}
+            if idents:
+                found = _by_identifiers(directory, idents)
+                match, certain = (found.organization.pk, True) if found and found.organization else (None, False)
+            elif row in again_rows:
+                found = directory.by_name(data["name"], communes.get(data["commune"]))
+                match, certain = (found.organization.pk, found.certain) if found.organization else (None, False)
+            if cleaned is not None:
+                cleaned = {**cleaned, "commune": communes.get(cleaned["commune"]) if cleaned["commune"] else None}
+            payload = {"data": data, "match": match, "certain": certain, "cleaned": cleaned}
+            planned.append(Planned(row, "", payload, key))
+        return planned
 
     def write(self, items: list[tuple[dict, int]], ctx: Context) -> list[list[tuple[str, int, bool]]]:
         """A batch at once: the matched rows point at their entry, the others are created together."""
@@ -289,6 +333,48 @@ class OrganizationRows:
         ):
             results[position] = [("organizations.Organization", pk, True)]
         return results
+
+
+IDENTIFIER_FIELDS = ("siren", "siret", "rna")
+NEWER_AT_ONCE = 2_000_000  # rows × entries created since the check compared in memory; beyond, all looked up again
+
+
+def _by_identifiers(directory: Directory, idents: dict[str, str]):
+    """The entry a row's identifiers find (SIRET, then SIREN, then RNA), or the last look-up's empty match."""
+    match = None
+    for f in ("siret", "siren", "rna"):
+        if idents.get(f):
+            match = directory.by_identifier(idents[f])
+            if match and match.organization:
+                break
+    return match
+
+
+def _named_again(named: list[list], since: int) -> list[list]:
+    """Of the kept rows without identifier (:meth:`OrganizationRows.kept`), those the directory's changes since the
+    check may decide otherwise: matched to an entry now gone or renamed, or named close to an entry created since."""
+    matched = sorted({r[3] for r in named if r[3]})
+    names: dict[int, str] = {}
+    for start in range(0, len(matched), 900):
+        chunk = matched[start : start + 900]
+        names.update(Organization.objects.filter(pk__in=chunk).values_list("pk", "name_search"))
+    again = [r for r in named if r[3] and names.get(r[3]) != r[6]]
+    newer = list(Organization.objects.filter(pk__gt=since).values_list("name_search", flat=True)) if named else []
+    if not newer:
+        return again
+    if len(newer) * len(named) > NEWER_AT_ONCE:
+        return named
+    from rapidfuzz import fuzz, process
+
+    close = (
+        process.cdist(
+            [normalize(r[2]["name"]) for r in named], newer, scorer=fuzz.token_sort_ratio, score_cutoff=PROPOSE
+        )
+        .any(axis=1)
+        .tolist()
+    )
+    taken = {r[0] for r in again}
+    return again + [r for r, near in zip(named, close, strict=True) if near and r[0] not in taken]
 
 
 def _prefetch_references(ctx: Context, cells) -> None:

@@ -38,8 +38,10 @@ from maillage.exchange import batch_writes
 from maillage.exchange.archive import run_archive, validate_archive
 from maillage.exchange.fields import label_of
 from maillage.exchange.importers import IMPORTERS
-from maillage.exchange.models import Entity, ImportedRow, ImportJob, JobStatus
+from maillage.exchange.models import CheckedChunk, Entity, ImportedRow, ImportJob, JobStatus, ParsedChunk
 from maillage.exchange.outcomes import BatchRefused, Plan, record_outcome
+from maillage.exchange.parsed import _compress as compress
+from maillage.exchange.parsed import _decompress as decompress
 from maillage.exchange.parsed import load
 from maillage.exchange.readers import FileRefused, Table
 from maillage.exchange.rows import Context, Planned, RowError, natural_key
@@ -176,6 +178,7 @@ def validate(job: ImportJob) -> Plan:
     ctx = _context(job)
     importer = IMPORTERS[job.entity]
     matched = getattr(importer, "matched", None)
+    keep = _Keeping(job, importer)
     plan = Plan()
     preview: list[dict] = []
     proposals: list[dict] = []
@@ -197,6 +200,7 @@ def validate(job: ImportJob) -> Plan:
         if matched and matched(planned.payload):
             matched_rows += 1
         keys.append(planned.key)
+        keep.add(planned)
         if len(keys) >= KEYS_AT_ONCE:
             # A forecast for the check page (the file, or part of it, was imported before); the run counts again.
             skipped += look_up_keys()
@@ -237,8 +241,10 @@ def validate(job: ImportJob) -> Plan:
     job.skipped_rows = skipped
     job.status = JobStatus.VALIDATED
     job.message = ""
+    job.checked = keep.close(plan, accepted)
     job.save(
         update_fields=[
+            "checked",
             "report",
             "preview",
             "proposals",
@@ -252,6 +258,69 @@ def validate(job: ImportJob) -> Plan:
         ]
     )
     return plan
+
+
+CHECKED_ROWS = 2000  # accepted rows per CheckedChunk
+
+
+class _Keeping:
+    """The check's decisions on the accepted rows, kept for the run (a kind with ``revise``, decision 0011): in
+    ``CheckedChunk`` records of ``CHECKED_ROWS`` rows as they are checked, and in ``ImportJob.checked`` what they
+    were decided on (the mapping, the parsed chunks, the kind's ``mark``: the directory's last id before the check)."""
+
+    def __init__(self, job: ImportJob, importer):
+        self.job, self.kept = job, getattr(importer, "kept", None)
+        CheckedChunk.objects.filter(job_id=job.pk).delete()
+        if job.checked:
+            ImportJob.objects.filter(pk=job.pk).update(checked={})
+        self.mark = importer.mark() if self.kept is not None else None
+        self.rows: list[list] = []
+        self.index = 0
+
+    def add(self, planned: Planned) -> None:
+        if self.kept is not None:
+            self.rows.append(self.kept(planned))
+            if len(self.rows) == CHECKED_ROWS:
+                self._flush()
+
+    def _flush(self) -> None:
+        CheckedChunk.objects.create(job_id=self.job.pk, index=self.index, rows=compress(self.rows))
+        self.index += 1
+        self.rows = []
+
+    def close(self, plan: Plan, accepted: int) -> dict:
+        """What ``ImportJob.checked`` keeps (empty: nothing kept, the run checks the file again)."""
+        if self.kept is None:
+            return {}
+        if self.rows:
+            self._flush()
+        return {
+            "mapping": self.job.mapping,
+            "chunks": _parsed_chunks(self.job),
+            "mark": self.mark,
+            "total": plan.total,
+            "refused": plan.refused,
+            "accepted": accepted,
+        }
+
+
+def _parsed_chunks(job: ImportJob) -> list[int]:
+    """The ids of the job's parsed chunks: new ones each time the file is parsed again (ids are never reused)."""
+    return list(ParsedChunk.objects.filter(job_id=job.pk).order_by("index").values_list("pk", flat=True))
+
+
+def kept_plan(job: ImportJob, ctx: Context) -> Plan | None:
+    """The check's plan read back and re-verified by the kind (``revise``: only what may have changed since), or
+    None when there is none for the job's present mapping and parsed file (the run then checks the file again)."""
+    checked, revise = job.checked, getattr(IMPORTERS[job.entity], "revise", None)
+    if not checked or revise is None or checked["mapping"] != job.mapping or checked["chunks"] != _parsed_chunks(job):
+        return None
+    rows: list[list] = []
+    for blob in CheckedChunk.objects.filter(job_id=job.pk).order_by("index").values_list("rows", flat=True):
+        rows.extend(decompress(blob))  # type: ignore[arg-type]
+    if len(rows) != checked["accepted"]:
+        return None
+    return Plan(rows=revise(rows, ctx, checked["mark"]), total=checked["total"], refused=checked["refused"])
 
 
 def _lock_workspace(job: ImportJob) -> None:
@@ -306,7 +375,8 @@ def _run_rows(job: ImportJob) -> None:
     if job.entity == Entity.CONTRIBUTION:
         _run_contributions(job, ctx)
         return
-    plan = build_plan(job, ctx)
+    _roomy_cache()
+    plan = kept_plan(job, ctx) or build_plan(job, ctx)  # the check's decisions, else the file checked again
     importer = IMPORTERS[job.entity]
     already = recorded_keys(job, [p.key for p in plan.rows])
     todo = [p for p in plan.rows if p.key not in already] if already else plan.rows
