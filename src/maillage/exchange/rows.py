@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db.models import Max
@@ -366,13 +366,10 @@ def _named_again(named: list[list], since: int) -> list[list]:
         return named
     from rapidfuzz import fuzz, process
 
-    close = (
-        process.cdist(
-            [normalize(r[2]["name"]) for r in named], newer, scorer=fuzz.token_sort_ratio, score_cutoff=PROPOSE
-        )
-        .any(axis=1)
-        .tolist()
+    scores = process.cdist(
+        [normalize(r[2]["name"]) for r in named], newer, scorer=fuzz.token_sort_ratio, score_cutoff=PROPOSE
     )
+    close = cast(list[bool], scores.any(axis=1).tolist())
     taken = {r[0] for r in again}
     return again + [r for r, near in zip(named, close, strict=True) if near and r[0] not in taken]
 
