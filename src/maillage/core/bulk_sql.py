@@ -49,6 +49,8 @@ def insert_returning_ids(model: type[Model], columns: list[str], rows: list[tupl
     """Multi-row ``INSERT … RETURNING id`` of ``rows`` (values already prepared for the database); the ids in
     the order of the rows (PostgreSQL and SQLite ≥ 3.35 return them in the order of the VALUES, as Django's own
     ``bulk_create`` relies on)."""
+    if connection.vendor == "postgresql" and rows:
+        return _copy_returning_ids(model, columns, rows)
     table = connection.ops.quote_name(model._meta.db_table)
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
@@ -60,4 +62,20 @@ def insert_returning_ids(model: type[Model], columns: list[str], rows: list[tupl
             sql = f"INSERT INTO {table} ({quoted}) VALUES {', '.join([one] * len(chunk))} RETURNING id"  # noqa: S608
             cursor.execute(sql, [value for row in chunk for value in row])
             ids += [row[0] for row in cursor.fetchall()]
+    return ids
+
+
+def _copy_returning_ids(model: type[Model], columns: list[str], rows: list[tuple[Any, ...]]) -> list[int]:
+    """PostgreSQL: the ids drawn from the table's sequence first (one query), then the rows ``COPY``'d with them.
+    A multi-row ``INSERT`` of thousands of parameters cost psycopg ≈ 0.14 ms of client CPU per row to bind
+    (2,000 organisations: 0.29 s), ``COPY`` a few microseconds (bench/README.md, organisations import)."""
+    pk = model._meta.pk
+    assert pk is not None and pk.column is not None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, pk.column, len(rows)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    copy_rows(model, [pk.column, *columns], [(pk_, *row) for pk_, row in zip(ids, rows, strict=True)])
     return ids
