@@ -309,13 +309,14 @@ def refresh_page(request):
         raise PermissionDenied("Seule l'équipe d'administration peut actualiser l'observatoire.")
     cadence = queries.publication_cadence()
     if request.method == "POST":
-        from maillage.observatory.refresh import refresh_in_background
+        from maillage.observatory.snapshots import request_snapshot
 
-        if not cadence["allowed"]:
+        outcome = request_snapshot()  # the same rule as the CLI and the nightly job
+        if outcome == "not_due":
             messages.error(
                 request, "Rien n'a été publié : la raison et la date du prochain instantané sont ci-dessous."
             )
-        elif refresh_in_background():
+        elif outcome == "queued":
             messages.success(
                 request, "Publication de l'instantané lancée en arrière-plan : rechargez cette page pour suivre."
             )
