@@ -17,6 +17,8 @@ def web_matrix(w) -> dict:
         "observatory_data_csv": ("get", {}, {"niveau": "region"}, PUBLIC),
         "observatory_data_json": ("get", {}, {"niveau": "france"}, PUBLIC),
         "observatory_definitions_csv": ("get", {}, {}, PUBLIC),
+        "observatory_story_csv": ("get", {"table": "couverture"}, {"niveau": "departement"}, PUBLIC),
+        "observatory_story_json": ("get", {"table": "survie"}, {"niveau": "france"}, PUBLIC),
         "observatory_definitions_json": ("get", {}, {}, PUBLIC),
         "observatory_territory": ("get", {"level": "departement", "code": "69"}, {}, PUBLIC),
         "observatory_position": ("get", {}, {}, expect()),

@@ -85,7 +85,7 @@ def test_map_page_draws_insets_and_distinct_legend(client):
 def test_open_data_page_names_routes_that_answer(client):
     text = client.get("/observatoire/donnees/").content.decode()
     routes = re.findall(r"<code>GET (/api/v1/observatory/[^<]+)</code>", text)
-    assert len(routes) == 4, routes
+    assert len(routes) == 5, routes  # with the story (coverage, weighted shares, survival)
     assert "<code>/api/v1/observatory/</code>" not in text
     for route in routes:
         url = route.replace("{niveau}/{code}", "departement/69")

@@ -110,5 +110,7 @@ def test_the_nightly_job_publishes_on_the_snapshot_day_only(db, settings):
     assert scheduled_refresh_observatory.enqueue().return_value == 0  # not the day: nothing recomputed
     assert RefreshRun.objects.count() == runs
     settings.OBSERVATORY_SNAPSHOT_WEEKDAY = timezone.localdate().weekday()
+    assert scheduled_refresh_observatory.enqueue().return_value == 0  # the day, but published today already
+    RefreshRun.objects.update(finished_at=timezone.now() - timedelta(days=7))  # last week's snapshot
     scheduled_refresh_observatory.enqueue()
     assert RefreshRun.objects.count() == runs + 1

@@ -95,6 +95,7 @@ ACTIONS: dict[str, str] = {
     "sharing.proposal_refused": "Proposition refusée par le pilote de l'alliance",
     # observatory
     "observatory.consent_changed": "Participation à l'observatoire modifiée",
+    "observatory.snapshot_forced": "Instantané de l'observatoire publié hors calendrier (forcé)",
     # evaluations answered from outside (evaluation/actions.py)
     "evaluation.link_created": "Lien personnel de réponse à une évaluation envoyé",
     "evaluation.link_revoked": "Lien personnel de réponse à une évaluation révoqué",

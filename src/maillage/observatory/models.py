@@ -90,6 +90,11 @@ class RefreshRun(models.Model):
         DONE = "done", "Terminé"
         FAILED = "failed", "Échec"
 
+    class Trigger(models.TextChoices):
+        PAGE = "page", "page de l'équipe"
+        CLI = "cli", "ligne de commande"
+        SCHEDULE = "schedule", "tâche de nuit"
+
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
@@ -99,6 +104,10 @@ class RefreshRun(models.Model):
     error = models.TextField(blank=True)
     # The disclosure auditor's report on what this run published (or refused to publish), decision 0013.
     audit = models.JSONField(default=dict, blank=True)
+    # Who asked for it (issue 23: one cadence rule for the page, the CLI and the nightly job) and whether an
+    # operator forced it off the cadence (``maillage refresh_observatory --force``).
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, blank=True)
+    forced = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-started_at", "-id"]

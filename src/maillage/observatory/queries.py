@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -60,22 +61,23 @@ def years() -> list[int]:
     return sorted(set(Cell.objects.filter(level=Level.FRANCE).values_list("year", flat=True)))
 
 
+TERRITORY_MODELS: dict[str, type[Region] | type[Departement] | type[Epci] | type[Commune]] = {
+    Level.REGION: Region,
+    Level.DEPARTEMENT: Departement,
+    Level.EPCI: Epci,
+    Level.COMMUNE: Commune,
+}
+
+
 def territory_name(level: str, code: str) -> str:
     """The name of a territory of the reference data; NotFound for an unknown one."""
-    model: dict[str, type[Region] | type[Departement] | type[Epci] | type[Commune]] = {
-        Level.REGION: Region,
-        Level.DEPARTEMENT: Departement,
-        Level.EPCI: Epci,
-        Level.COMMUNE: Commune,
-    }
     if level == Level.FRANCE:
         if code != "FR":
             raise NotFound
         return "France"
-    if level not in model:
+    if level not in TERRITORY_MODELS:
         raise NotFound
-    key = "siren" if level == Level.EPCI else "code"
-    name = model[level].objects.filter(**{key: code}).values_list("name", flat=True).first()
+    name = territory_names(level, [code]).get(code)
     if name is None:
         raise NotFound
     return name
@@ -276,33 +278,63 @@ def story(level: str, code: str, year: int | None) -> dict:
     }
 
 
+def coverage_row(coverage) -> dict:
+    """A :class:`Coverage` row as the API and the open data publish it (``secret``: the platform's count is)."""
+    return {
+        "year": coverage.year,
+        "directory": coverage.directory,
+        "platform": coverage.platform,
+        "share": None if coverage.share is None else round(coverage.share, 3),
+        "secret": coverage.platform is None,
+    }
+
+
+def weighted_row(estimate) -> dict:
+    """An :class:`Estimate` row as the API and the open data publish it (``secret``: not published, base < 30)."""
+    return {
+        "year": estimate.year,
+        "indicator": estimate.indicator,
+        "estimate": estimate.estimate,
+        "low": estimate.low,
+        "high": estimate.high,
+        "secret": estimate.estimate is None,
+    }
+
+
+def survival_row(survival) -> dict:
+    """A :class:`Survival` row as the API and the open data publish it (``cohort`` None: every cohort together)."""
+    return {
+        "cohort": survival.cohort or None,
+        "secret": bool(survival.suppression),
+        "after_1": survival.after_1,
+        "after_3": survival.after_3,
+        "after_5": survival.after_5,
+        "median_years": survival.median_years,
+    }
+
+
 def story_json(level: str, code: str) -> dict:
     """The same figures for the API and open data: coverage, every year's weighted shares, survival."""
     from maillage.observatory.models import Coverage, Estimate, Survival
 
     coverage = Coverage.objects.filter(level=level, code=code).first()
     return {
-        "coverage": None
-        if coverage is None
-        else {
-            "year": coverage.year,
-            "directory": coverage.directory,
-            "platform": coverage.platform,
-            "share": None if coverage.share is None else round(coverage.share, 3),
-        },
+        "coverage": None if coverage is None else coverage_row(coverage),
         "weighted": [
-            {"year": e.year, "indicator": e.indicator, "estimate": e.estimate, "low": e.low, "high": e.high}
-            for e in Estimate.objects.filter(level=level, code=code).order_by("year", "indicator")
+            weighted_row(e) for e in Estimate.objects.filter(level=level, code=code).order_by("year", "indicator")
         ],
-        "survival": [
-            {
-                "cohort": s.cohort or None,
-                "secret": bool(s.suppression),
-                "after_1": s.after_1,
-                "after_3": s.after_3,
-                "after_5": s.after_5,
-                "median_years": s.median_years,
-            }
-            for s in Survival.objects.filter(level=level, code=code).order_by("cohort")
-        ],
+        "survival": [survival_row(s) for s in Survival.objects.filter(level=level, code=code).order_by("cohort")],
     }
+
+
+def territory_names(level: str, codes: Iterable[str] | None = None) -> dict[str, str]:
+    """{code: name} of a level's territories (``codes`` only, when given): one query."""
+    if level == Level.FRANCE:
+        return {"FR": "France"}
+    if level not in TERRITORY_MODELS:
+        return {}
+    key = "siren" if level == Level.EPCI else "code"
+    qs = TERRITORY_MODELS[level].objects.all()
+    if codes is not None:
+        qs = qs.filter(**{f"{key}__in": list(codes)})
+    return {str(code): name for code, name in qs.values_list(key, "name")}

@@ -1,7 +1,7 @@
 """Refresh: compute every indicator for every territory and year, apply disclosure control, rewrite the table.
 
 Runs from the CLI (``maillage refresh_observatory``), from the staff page and every night (the
-``refresh_observatory`` task, run by ``maillage worker``). The
+``refresh_observatory`` task, run by ``maillage worker``), when a snapshot is due (:mod:`.snapshots`). The
 aggregates are set-based SQL (:mod:`maillage.observatory.duckdb_sql`) that DuckDB runs on a copy of the source rows, in
 one snapshot (:mod:`maillage.observatory.engine`); the disclosure decisions are taken in Python on the aggregated
 cells (a few hundred thousand at national scale), and the cells are written in one transaction.
@@ -546,10 +546,13 @@ def publish_rows(
     return rows, size - len(secret), report, trail
 
 
-def refresh(*, progress: Callable[[str], None] | None = None) -> RefreshRun:
-    """Recompute the whole observatory. The table is replaced in one transaction: readers see old or new."""
+def refresh(*, progress: Callable[[str], None] | None = None, trigger: str = "", forced: bool = False) -> RefreshRun:
+    """Recompute the whole observatory. The table is replaced in one transaction: readers see old or new.
+
+    Whatever the cadence: publishing goes through :func:`maillage.observatory.snapshots.publish_snapshot`, which
+    checks it (``trigger`` and ``forced`` are recorded on the run)."""
     say = progress or (lambda message: None)
-    run = RefreshRun.objects.create()
+    run = RefreshRun.objects.create(trigger=trigger, forced=forced)
     started = time.perf_counter()
     try:
         say("Calcul des agrégats…")
@@ -590,24 +593,3 @@ def refresh(*, progress: Callable[[str], None] | None = None) -> RefreshRun:
     )
     run.refresh_from_db()
     return run
-
-
-def snapshot_due(today=None) -> bool:
-    """The fixed cadence: a snapshot on ``OBSERVATORY_SNAPSHOT_WEEKDAY`` (0 = Monday; -1: every day), or when no
-    refresh ever succeeded."""
-    weekday = int(getattr(settings, "OBSERVATORY_SNAPSHOT_WEEKDAY", 0))
-    today = today or timezone.localdate()
-    if weekday < 0 or today.weekday() == weekday:
-        return True
-    return not RefreshRun.objects.filter(status=RefreshRun.Status.DONE).exists()
-
-
-def refresh_in_background() -> bool:
-    """Queue a refresh for ``maillage worker`` (staff page). False when one is already queued or running."""
-    from maillage.core.tasks import is_waiting_or_running
-    from maillage.observatory.tasks import refresh_observatory
-
-    if is_waiting_or_running(refresh_observatory):
-        return False
-    refresh_observatory.enqueue()
-    return True

@@ -266,7 +266,20 @@ def open_data(request):
     return render(
         request,
         "web/observatory/open_data.html",
-        {"indicators": INDICATORS, "levels": Level.choices, "years": queries.years(), "rules": published.RULES},
+        {
+            "indicators": INDICATORS,
+            "levels": Level.choices,
+            "years": queries.years(),
+            "rules": published.RULES,
+            "story_tables": [
+                {
+                    "table": t,
+                    "levels": [(v, label) for v, label in Level.choices if v in t.levels],
+                    "dictionary": published.dictionary(t),
+                }
+                for t in published.STORY_TABLES.values()
+            ],
+        },
     )
 
 
@@ -280,6 +293,42 @@ def data_csv(request):
 def data_json(request):
     query = published.ExportQuery.parse(request.GET)
     return JsonResponse(published.as_json(query), json_dumps_params={"ensure_ascii": False})
+
+
+def _story_table(table: str) -> published.StoryTable:
+    if table not in published.STORY_TABLES:
+        raise Http404(
+            f"Fichier inconnu « {table} » : choisissez parmi {', '.join(published.STORY_TABLES)} "
+            "(voir /observatoire/donnees/)."
+        )
+    return published.STORY_TABLES[table]
+
+
+def _story_query(request, story_table: published.StoryTable) -> published.ExportQuery:
+    query = published.ExportQuery.parse(request.GET)
+    if query.level not in story_table.levels:
+        query.level = Level.DEPARTEMENT  # weighted shares and survival: France, régions and départements only
+    return query
+
+
+def story_csv(request, table: str):
+    """Coverage, weighted shares or survival (issue 23) as CSV: the API's story rows, every territory of a level."""
+    story_table = _story_table(table)
+    query = _story_query(request, story_table)
+    response = HttpResponse(
+        "".join(published.story_csv_lines(story_table, query)), content_type="text/csv; charset=utf-8"
+    )
+    suffix = f"-{query.year}" if query.year and story_table.by_year else ""
+    response["Content-Disposition"] = f'attachment; filename="observatoire-{table}-{query.level}{suffix}.csv"'
+    return response
+
+
+def story_json(request, table: str):
+    story_table = _story_table(table)
+    return JsonResponse(
+        published.story_json(story_table, _story_query(request, story_table)),
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 def definitions_csv(request):
@@ -309,13 +358,14 @@ def refresh_page(request):
         raise PermissionDenied("Seule l'équipe d'administration peut actualiser l'observatoire.")
     cadence = queries.publication_cadence()
     if request.method == "POST":
-        from maillage.observatory.refresh import refresh_in_background
+        from maillage.observatory.snapshots import request_snapshot
 
-        if not cadence["allowed"]:
+        outcome = request_snapshot()  # the same rule as the CLI and the nightly job
+        if outcome == "not_due":
             messages.error(
                 request, "Rien n'a été publié : la raison et la date du prochain instantané sont ci-dessous."
             )
-        elif refresh_in_background():
+        elif outcome == "queued":
             messages.success(
                 request, "Publication de l'instantané lancée en arrière-plan : rechargez cette page pour suivre."
             )
