@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_date
@@ -228,13 +228,18 @@ def _detail_context(request, alliance: Alliance) -> dict:
         "own_party": own,
         "moves": [(s, Stage(s).label) for s in allowed_moves(alliance.stage) if s != Stage.ABANDONED],
         "can_abandon": Stage.ABANDONED in allowed_moves(alliance.stage),
-        "stage_log": StageChange.objects.filter(alliance=alliance).select_related("by", "by_workspace__organization"),
+        # The pages print the acting organisation's name only: one annotated column rather than the workspace and
+        # organisation as models, whose ``select_related`` cost more to compile than the rows to read (issue 21).
+        "stage_log": StageChange.objects.filter(alliance=alliance)
+        .select_related("by")
+        .annotate(by_organization_name=F("by_workspace__organization__name")),
         "notes": AllianceNote.objects.visible_to(workspace).filter(alliance=alliance).select_related("author"),
-        "interactions": Interaction.objects.filter(alliance=alliance).select_related("workspace__organization")[:5],
+        "interactions": Interaction.objects.filter(alliance=alliance).annotate(
+            by_organization_name=F("workspace__organization__name")
+        )[:5],
         "agreements": alliance.agreements.all(),
         "contributions": overview.latest_contributions(alliance, 10),
         "note_form": AllianceNoteForm(),
-        "invite_form": InvitePartyForm(),
         # Decision 0016: the lead decides the stage and the description; the others propose.
         "is_lead": actions.is_lead(alliance, workspace),
         "lead_names": ", ".join(str(p.organization) for p in actions.lead_parties(alliance)),
@@ -243,7 +248,9 @@ def _detail_context(request, alliance: Alliance) -> dict:
             p for p in parties if p.workspace_id and p.left_at is None and p.workspace_id != workspace.pk
         ],
         "proposals": list(
-            Proposal.objects.filter(alliance=alliance).select_related("by_workspace__organization", "by")[:10]
+            Proposal.objects.filter(alliance=alliance).annotate(
+                by_organization_name=F("by_workspace__organization__name")
+            )[:10]
         ),
     }
 
