@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import F, Prefetch
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_date
@@ -61,7 +62,13 @@ def get_alliance(request, alliance_id: int) -> Alliance:
     check_pk(alliance_id)
     return get_visible_or_404(
         Alliance.objects.visible_to(request.workspace).prefetch_related(
-            Prefetch("parties", queryset=Party.objects.select_related("organization", "workspace"))
+            # With each party's invested time (``PartyTime``, read by the alliance page): a join, not a query.
+            Prefetch(
+                "parties",
+                queryset=Party.objects.select_related("organization", "workspace").annotate(
+                    invested_minutes=Coalesce("time__minutes", 0)
+                ),
+            )
         ),
         pk=alliance_id,
     )
@@ -210,7 +217,6 @@ def _detail_context(request, alliance: Alliance) -> dict:
     workspace = request.workspace
     parties = list(alliance.parties.all())
     own = actions.party_of(alliance, workspace)
-    minutes = queries.minutes_by_party(alliance)
     pending = {
         i.party_id: i
         for i in PartyInvitation.objects.filter(
@@ -219,7 +225,7 @@ def _detail_context(request, alliance: Alliance) -> dict:
     }
     for party in parties:
         # attached for the template (the page's own figures, not the model's)
-        party.minutes = minutes.get(party.pk, 0)  # type: ignore[attr-defined]
+        party.minutes = party.invested_minutes  # type: ignore[attr-defined]
         party.hours = round(party.minutes / 60, 1)  # type: ignore[attr-defined]
         party.pending_invitation = pending.get(party.pk)  # type: ignore[attr-defined]
     return {
