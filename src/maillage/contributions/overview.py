@@ -487,6 +487,8 @@ def shared_with(workspace: Workspace | None, organization: Organization, *, limi
     )
     agreements = list(Agreement.objects.filter(alliance_id__in=ids).order_by("-signed_on")[:limit])
     by_id = {alliance.pk: alliance for alliance in shared}
-    for row in (*contributions, *agreements):
-        row.alliance = by_id[row.alliance_id]
+    for contribution in contributions:
+        contribution.alliance = by_id[contribution.alliance_id]
+    for agreement in agreements:
+        agreement.alliance = by_id[agreement.alliance_id]
     return SharedWith(alliances=shared[:limit], contributions=contributions, agreements=agreements)
