@@ -197,6 +197,8 @@ def main() -> None:
         connection.close()
         if args.keep or args.reuse is not None:
             print(f"Database kept: {os.environ.get('DATABASE_URL') or var_dir / 'maillage.sqlite3'}")
+            if args.db == "postgres" and args.reuse is not None and not args.reuse:
+                shutil.rmtree(var_dir, ignore_errors=True)  # this run's own empty directory, not the kept one
         else:
             if args.db == "postgres":
                 pg_admin(f'DROP DATABASE IF EXISTS "{args.pg_database}" WITH (FORCE)')
