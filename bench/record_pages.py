@@ -10,7 +10,16 @@ the pages: the machine is shared and noisy.
     .venv/bin/python bench/record_pages.py --db postgres --pg-database maillage_bench_records
 
 It builds its own database (a fresh PostgreSQL database or a temporary SQLite file), runs ``migrate`` and
-``demo`` in it, and removes it at the end (unless ``--keep``); it never opens ``var/maillage.sqlite3``.
+``demo`` in it, and removes it at the end (unless ``--keep``); it never opens ``var/maillage.sqlite3``. To compare
+two versions of the code on the same data, keep the database once and time each version on it with ``--reuse``
+(the script imports the code of the tree it sits in; copy it into the other worktree):
+
+    .venv/bin/python bench/record_pages.py --db sqlite --keep          # prints: Database kept: DIR/maillage.sqlite3
+    .venv/bin/python bench/record_pages.py --db sqlite --reuse DIR
+    .venv/bin/python bench/record_pages.py --db postgres --pg-database NAME --reuse
+
+Each page prints its median wall time, its 90th percentile, its median CPU time (``time.process_time``, less
+sensitive than the wall time to the other processes of a shared machine), its queries and its ratio to ``/sante/``.
 """
 
 from __future__ import annotations
@@ -35,6 +44,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per page after 3 warm-ups")
     parser.add_argument("--pg-database", default=PG_DATABASE, help=f"PostgreSQL bench database ({PG_DATABASE})")
     parser.add_argument("--keep", action="store_true", help="keep the bench database and print where it is")
+    parser.add_argument(
+        "--reuse",
+        metavar="DIR",
+        nargs="?",
+        const="",
+        help="time the pages on the database kept by an earlier --keep run, without migrate and demo (PostgreSQL: "
+        "--pg-database; SQLite: the directory printed by --keep), so that two versions of the code are compared "
+        "on the same data; implies --keep",
+    )
     return parser.parse_args()
 
 
@@ -50,11 +68,13 @@ def setup_environment(args: argparse.Namespace) -> Path:
     os.environ["DJANGO_SETTINGS_MODULE"] = "maillage.settings"
     os.environ["DEBUG"] = "false"
     os.environ["AXES_ENABLED"] = "false"
-    var_dir = Path(tempfile.mkdtemp(prefix="maillage-bench-records-"))
+    var_dir = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="maillage-bench-records-"))
     os.environ["MAILLAGE_VAR_DIR"] = str(var_dir)
     for name in ("STATIC_ROOT", "MEDIA_ROOT"):
         os.environ.pop(name, None)
-    if args.db == "postgres":
+    if args.db == "postgres" and args.reuse is not None:
+        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{args.pg_database}"
+    elif args.db == "postgres":
         pg_admin(f'DROP DATABASE IF EXISTS "{args.pg_database}" WITH (FORCE)')
         pg_admin(f'CREATE DATABASE "{args.pg_database}"')
         os.environ["DATABASE_URL"] = f"{PG_SERVER}/{args.pg_database}"
@@ -123,12 +143,15 @@ def main() -> None:
 
     settings.ALLOWED_HOSTS = ["testserver"]
     try:
-        start = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        call_command("demo", verbosity=0)
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
-        print(f"Database {connection.vendor}: migrate + demo in {time.perf_counter() - start:.1f} s")
+        if args.reuse is None:
+            start = time.perf_counter()
+            call_command("migrate", verbosity=0)
+            call_command("demo", verbosity=0)
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+            print(f"Database {connection.vendor}: migrate + demo in {time.perf_counter() - start:.1f} s")
+        else:
+            print(f"Database {connection.vendor}: reused ({os.environ.get('DATABASE_URL') or var_dir})")
         pages = records()
         clients: dict[str, Client] = {}
         for email in {viewer for viewer, _, _ in pages}:
@@ -147,28 +170,35 @@ def main() -> None:
             queries = QueryCount()
             with connection.execute_wrapper(queries):
                 client.get(url)
-            samples = []
+            samples, cpu = [], []
             for _ in range(args.repeat):
                 start = time.perf_counter()
                 health.get("/sante/")
                 baseline.append((time.perf_counter() - start) * 1000)
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 client.get(url)
                 samples.append((time.perf_counter() - start) * 1000)
+                cpu.append((time.process_time() - start_cpu) * 1000)
             p90 = sorted(samples)[int(len(samples) * 0.9) - 1]
-            rows.append((label, url, statistics.median(samples), p90, len(queries)))
+            rows.append((label, url, statistics.median(samples), p90, statistics.median(cpu), len(queries)))
         base = statistics.median(baseline)
         print(
-            f"\n{'page':64} {'median ms':>9} {'p90 ms':>7} {'queries':>8} {'× /sante/':>10}  target {TARGET_MS:.0f} ms"
+            f"\n{'page':64} {'median ms':>9} {'p90 ms':>7} {'cpu ms':>7} {'queries':>8} {'× /sante/':>10}"
+            f"  target {TARGET_MS:.0f} ms"
         )
-        for label, url, median, p90, count in rows:
+        for label, url, median, p90, cpu_ms, count in rows:
             verdict = "PASS" if median <= TARGET_MS else "FAIL"
-            print(f"{label + ' ' + url:64} {median:9.1f} {p90:7.1f} {count:8d} {median / base:10.1f}  {verdict}")
+            print(
+                f"{label + ' ' + url:64} {median:9.1f} {p90:7.1f} {cpu_ms:7.1f} {count:8d} {median / base:10.1f}"
+                f"  {verdict}"
+            )
         print(f"{'/sante/ (interleaved with every page)':64} {base:9.1f}")
     finally:
         connection.close()
-        if args.keep:
+        if args.keep or args.reuse is not None:
             print(f"Database kept: {os.environ.get('DATABASE_URL') or var_dir / 'maillage.sqlite3'}")
+            if args.db == "postgres" and args.reuse is not None and not args.reuse:
+                shutil.rmtree(var_dir, ignore_errors=True)  # this run's own empty directory, not the kept one
         else:
             if args.db == "postgres":
                 pg_admin(f'DROP DATABASE IF EXISTS "{args.pg_database}" WITH (FORCE)')

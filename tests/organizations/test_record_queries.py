@@ -97,6 +97,32 @@ def test_record_pages_read_a_fixed_number_of_queries(people, workspace_a, worksp
     assert measured[0] == measured[1], measured
     # The partner's organisation: session, user, membership, the organisation, the shared alliances, their
     # contributions and agreements, the corrections, causes, notes, contacts. One's own: no shared block.
-    # The alliance page: session, user, membership, the alliance and its parties, their time, invitations,
+    # The alliance page: session, user, membership, the alliance, its parties with their time, invitations,
     # contributions, proposals, stages, interactions, agreements, notes.
-    assert measured[1] == {"staff": [11, 8, 13], "partner": [11, 8, 13]}, measured
+    assert measured[1] == {"staff": [11, 8, 12], "partner": [11, 8, 12]}, measured
+
+
+def test_record_pages_print_the_names_and_times_they_read_as_columns(people, workspace_a, workspace_b):
+    """The names the pages print from annotated columns (not from the related models) and the parties' time
+    joined to their read are those of the records themselves."""
+    from django.utils.html import escape
+
+    from maillage.alliances.models import PartyTime
+
+    org_a, org_b = workspace_a.organization, workspace_b.organization
+    alliance = grow(people, workspace_a, workspace_b, 1)
+    staff = client_for(people["member"])
+    page = staff.get(reverse("web:organization_detail", args=[org_b.pk])).content.decode()
+    a, b = escape(org_a.name), escape(org_b.name)
+    name = escape(alliance.name)
+    assert f"<td>{name}</td><td>{b}</td><td>{a}</td>" in page  # given by the partner to the association
+    assert f"<td>{name}</td><td>{a}</td><td>{b}</td>" in page  # and back
+    assert f"Convention 0 ({name})" in page
+    response = staff.get(reverse("web:alliance_detail", args=[alliance.pk]))
+    page = response.content.decode()
+    assert f"(noté par {a})" in page and f"(noté par {b})" in page
+    assert f" ({a})</td><td>" in page  # the stage log: who moved the alliance, and for which organisation
+    times = dict(PartyTime.objects.filter(party__alliance=alliance).values_list("party_id", "minutes"))
+    assert times and {p.pk: p.minutes for p in response.context["parties"]} == {
+        p.pk: times.get(p.pk, 0) for p in response.context["parties"]
+    }

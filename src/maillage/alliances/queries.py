@@ -24,7 +24,6 @@ from maillage.alliances.models import (
     Alliance,
     Form,
     Party,
-    PartyTime,
     WorkspaceSettings,
 )
 from maillage.organizations.models import Kind as OrganizationKind
@@ -245,15 +244,6 @@ def alliance_page(workspace, filters: AllianceFilters, *, page_size: int = LIST_
 
 
 # --- one alliance -------------------------------------------------------------------------------------------
-
-
-def minutes_by_party(alliance) -> dict[int, int]:
-    """Time each party invested in the alliance (minutes × people present), in one query.
-
-    Read from the time kept on write per party (``PartyTime``, :mod:`maillage.alliances.totals`): an attendance
-    is of a party of the interaction's alliance, so a party's time is its time in this alliance.
-    """
-    return dict(PartyTime.objects.filter(party__alliance=alliance).values_list("party_id", "minutes"))
 
 
 def cold_list(workspace, *, days: int, today: date | None = None, limit: int | None = None) -> list[dict]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import F
+
 from maillage.audit.models import AuditEvent
 
 
@@ -26,7 +28,8 @@ def corrections_of(target, action: str, labels: dict[str, str], shown) -> list[C
     ``{"before": {...}, "after": {...}, "reason": "..."}``. One query."""
     events = (
         AuditEvent.objects.filter(action=action, target_type=type(target).__name__, target_id=str(target.pk))
-        .select_related("workspace__organization")
+        # The organisation's name only, as a column: cheaper than the workspace and organisation as models (issue 21).
+        .annotate(organization_name=F("workspace__organization__name"))
         .order_by("-created_at", "-id")
     )
     result = []
@@ -36,7 +39,7 @@ def corrections_of(target, action: str, labels: dict[str, str], shown) -> list[C
             Correction(
                 at=event.created_at,
                 by=event.actor_label,
-                organization=event.workspace.organization.name if event.workspace else "",
+                organization=event.organization_name or "",
                 reason=event.details.get("reason", ""),
                 changes=[(labels.get(k, k), shown(k, before.get(k)), shown(k, after.get(k))) for k in after],
             )
