@@ -361,7 +361,7 @@ def union_sql(vendor: str, item_type: str, masked: bool, present: tuple, want_sh
                 else:
                     conditions.append(f"{column} = %s")
             parts.append(f"{select} AND {' AND '.join(conditions)} ORDER BY {order} LIMIT {limits['fit']}")
-        parts.append(_newest(select, where, order, limits["any"], model) if masked else
+        parts.append(_newest(select, where, limits["any"], model) if masked else
                      f"{select} AND {where} ORDER BY {order} LIMIT {limits['any']}")  # fmt: skip
     union = " UNION ALL ".join(f"SELECT * FROM ({part}) AS s{i}" for i, part in enumerate(parts))  # noqa: S608
     outer = ", ".join(
@@ -374,7 +374,7 @@ def union_sql(vendor: str, item_type: str, masked: bool, present: tuple, want_sh
     return f"SELECT {outer} FROM ({union}) AS u INNER JOIN {join}"  # noqa: S608
 
 
-def _newest(select: str, where: str, order: str, limit: int, model) -> str:
+def _newest(select: str, where: str, limit: int, model) -> str:
     """The ``any`` step of a place when the acting side has causes: the ``limit`` newest items, those sharing a
     cause first — written as the newest ``limit`` sharing one and the newest ``limit`` sharing none, each read
     backwards along the ``(status, place, published_at)`` index and stopped at ``limit``, then the first ``limit``
@@ -382,14 +382,12 @@ def _newest(select: str, where: str, order: str, limit: int, model) -> str:
     dense région holds thousands). Parameters: status, today, the place, the mask, twice."""
     shares = f"({_column('cause_mask', model)} & %s) > 0"
     newest = f"{_column('published_at', model)} DESC"
-    halves = [
-        f"SELECT * FROM ({select.replace(' 0 AS shares ', f' {flag} AS shares ', 1)} AND {where} AND {test} "
-        f"ORDER BY {newest} LIMIT {limit}) AS h{flag}"
-        for flag, test in ((1, shares), (0, f"NOT ({shares})"))
-    ]
-    return (
-        f"SELECT * FROM ({' UNION ALL '.join(halves)}) AS h ORDER BY h.shares DESC, h.published_at DESC LIMIT {limit}"
-    )
+    halves = []
+    for flag, test in ((1, shares), (0, f"NOT ({shares})")):
+        step = f"{select.replace(' 0 AS shares ', f' {flag} AS shares ', 1)} AND {where} AND {test}"
+        halves.append(f"SELECT * FROM ({step} ORDER BY {newest} LIMIT {limit}) AS h{flag}")  # noqa: S608 (model names)
+    both = " UNION ALL ".join(halves)
+    return f"SELECT * FROM ({both}) AS h ORDER BY h.shares DESC, h.published_at DESC LIMIT {limit}"  # noqa: S608
 
 
 @cache
@@ -598,7 +596,7 @@ def acting_organization(pk: int) -> tuple[Organization, frozenset[str]]:
     table = connection.ops.quote_name(Organization._meta.db_table)
     org = (
         Organization.objects.select_related("commune", "epci", "departement", "region")
-        .annotate(cause_codes=RawSQL(causes_sql(f"{table}.{connection.ops.quote_name('id')}"), ()))
+        .annotate(cause_codes=RawSQL(causes_sql(f"{table}.{connection.ops.quote_name('id')}"), ()))  # noqa: S611 (no input)
         .get(pk=pk)
     )
     return org, codes_of(org.cause_codes)
