@@ -12,7 +12,7 @@ it is an active party of, i.e. ``Alliance.objects.visible_to``); notes, contacts
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 
@@ -707,9 +707,7 @@ def suggestions_for(org: Organization, *, workspaces: Sequence = (), limit: int 
     scored: list[Suggestion] = []
     for item_type, row, side in found:
         match = best_match(me, side, network, CAUSE_LABELS, rarity)
-        scored.append(
-            Suggestion("item", row["organization_id"], match, item_type, row["id"], item=shown(item_type, row))
-        )
+        scored.append(Suggestion("item", row["organization_id"], match, item_type, row["id"]))
     scored.sort(key=lambda s: (-s.score, s.item_type or "", -(s.item_id or 0)))
     result = Suggestions(organization=org, items=scored[:limit])
 
@@ -727,7 +725,8 @@ def suggestions_for(org: Organization, *, workspaces: Sequence = (), limit: int 
     result.partners = [s for s in ranked if s.organization_id not in network.partners][:limit]
     result.known = [s for s in ranked if s.organization_id in network.partners][:limit]
     result.network = network_suggestions(org, me, network, workspaces, limit, today)
-    hydrate(result, [(org_id, sorted(kinds)) for org_id, kinds in neighbours.items()])
+    rows = {(item_type, row["id"]): row for item_type, row, _ in found}
+    hydrate(result, [(org_id, sorted(kinds)) for org_id, kinds in neighbours.items()], rows)
     return result
 
 
@@ -770,11 +769,17 @@ def shown(item_type: str, row: dict):
 SHOWN_ATTNAMES = ["id", "organization_id", "title", "published_at"]  # SHOWN_ITEM_FIELDS, as attribute names
 
 
-def hydrate(result: Suggestions, bridge_ids: Sequence[tuple[int, list[str]]] = ()) -> None:
-    """Attach the organisations to show (items not built from their retrieved row yet: one query per model),
-    whatever the number of suggestions; ``bridge_ids`` (organisation id, kinds met) become ``result.bridges`` when
-    they do bridge."""
+def hydrate(
+    result: Suggestions, bridge_ids: Sequence[tuple[int, list[str]]] = (), rows: Mapping[tuple, dict] | None = None
+) -> None:
+    """Attach the organisations and items to show, whatever the number of suggestions: items from their retrieved
+    row (``rows`` by item type and id: no query), others (none from :func:`suggestions_for`) one query per model;
+    ``bridge_ids`` (organisation id, kinds met) become ``result.bridges`` when they do bridge."""
     every = result.items + result.partners + result.known + result.network
+    for s in every:
+        row = (rows or {}).get((s.item_type, s.item_id)) if s.item is None else None
+        if row is not None and s.item_type:
+            s.item = shown(s.item_type, row)
     org_ids = {s.organization_id for s in every}
     bridge_kinds = dict(bridge_ids)
     org_ids |= set(bridge_kinds)
