@@ -309,6 +309,13 @@ def _field(name: str, model) -> tuple[Field, str]:
     return found, model._meta.db_table
 
 
+def _bare(name: str, model) -> str:
+    """The quoted column name alone (no table) of a ``values()`` name of the retrieval."""
+    found, _ = _field(name, model)
+    assert found.column is not None
+    return connection.ops.quote_name(found.column)
+
+
 def _column(name: str, model) -> str:
     found, table = _field(name, model)
     quote = connection.ops.quote_name
@@ -364,13 +371,8 @@ def union_sql(vendor: str, item_type: str, masked: bool, present: tuple, want_sh
         parts.append(_newest(select, where, limits["any"], model) if masked else
                      f"{select} AND {where} ORDER BY {order} LIMIT {limits['any']}")  # fmt: skip
     union = " UNION ALL ".join(f"SELECT * FROM ({part}) AS s{i}" for i, part in enumerate(parts))  # noqa: S608
-    outer = ", ".join(
-        f"{orgs}.{quote(_field(name, model)[0].column)}"
-        if name.startswith("organization__")
-        else f"u.{quote(_field(name, model)[0].column)}"
-        for name in names
-    )
-    join = f"{orgs} ON ({orgs}.{quote('id')} = u.{quote(_field('organization_id', model)[0].column)})"
+    outer = ", ".join(f"{orgs if name.startswith('organization__') else 'u'}.{_bare(name, model)}" for name in names)
+    join = f"{orgs} ON ({orgs}.{quote('id')} = u.{_bare('organization_id', model)})"
     return f"SELECT {outer} FROM ({union}) AS u INNER JOIN {join}"  # noqa: S608
 
 
