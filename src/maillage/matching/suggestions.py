@@ -12,12 +12,13 @@ it is an active party of, i.e. ``Alliance.objects.visible_to``); notes, contacts
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 
 from django.db import connection
 from django.db.models import Exists, Field, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from maillage.alliances.lifecycle import Stage
@@ -177,6 +178,7 @@ def _fields(item_type: str) -> list[str]:
         "region_id",
         "title",
         "description",
+        "published_at",
         "organization__kind",
         "organization__budget_band",
         "organization__workforce_band",
@@ -274,9 +276,7 @@ def retrieve_items(
             params += head + [value] + [p for name, v in want.items() for p in _want_params(name, v)]
             if mask:
                 params.append(mask)
-        params += head + [value]
-        if mask:
-            params.append(mask)
+        params += head + [value, mask] + head + [value, mask] if mask else head + [value]  # :func:`_newest`
     names = _fields(item_type)
     converters = _converters(connection.vendor, item_type)
     rows: dict[int, dict] = {}
@@ -309,6 +309,13 @@ def _field(name: str, model) -> tuple[Field, str]:
     return found, model._meta.db_table
 
 
+def _bare(name: str, model) -> str:
+    """The quoted column name alone (no table) of a ``values()`` name of the retrieval."""
+    found, _ = _field(name, model)
+    assert found.column is not None
+    return connection.ops.quote_name(found.column)
+
+
 def _column(name: str, model) -> str:
     found, table = _field(name, model)
     quote = connection.ops.quote_name
@@ -328,14 +335,17 @@ def union_sql(vendor: str, item_type: str, masked: bool, present: tuple, want_sh
     model = MODELS[item_type]
     quote = connection.ops.quote_name
     table, orgs = quote(model._meta.db_table), quote(Organization._meta.db_table)
-    columns = ", ".join(_column(name, model) for name in _fields(item_type))
+    names = _fields(item_type)
+    columns = ", ".join(_column(name, model) for name in names if not name.startswith("organization__"))
     ends_on = _column("ends_on", model)
     open_now = f"{_column('status', model)} = %s AND ({ends_on} IS NULL OR {ends_on} >= %s)"
     if item_type == "call":
         open_now += f" AND ({_column('deadline', model)} IS NULL OR {_column('deadline', model)} >= %s)"
     # Table and column names come from the models, values are parameters: nothing from user input in the text.
-    join = f"{table} INNER JOIN {orgs} ON ({_column('organization_id', model)} = {orgs}.{quote('id')})"
-    select = f"SELECT {columns} FROM {join} WHERE {open_now}"  # noqa: S608
+    # The steps read the item table alone (``shares``: 1 when read as sharing a cause by :func:`_newest`, else 0);
+    # the organisations' columns are joined once, around the union: a join in every step cost more to plan (a
+    # millisecond a step on PostgreSQL) than the steps took to run.
+    select = f"SELECT {columns}, 0 AS shares FROM {table} WHERE {open_now}"  # noqa: S608
     order = f"{_column('published_at', model)} DESC"
     if masked:
         order = f"CASE WHEN (({_column('cause_mask', model)} & %s) > 0) THEN 1 ELSE 0 END DESC, {order}"
@@ -358,8 +368,28 @@ def union_sql(vendor: str, item_type: str, masked: bool, present: tuple, want_sh
                 else:
                     conditions.append(f"{column} = %s")
             parts.append(f"{select} AND {' AND '.join(conditions)} ORDER BY {order} LIMIT {limits['fit']}")
-        parts.append(f"{select} AND {where} ORDER BY {order} LIMIT {limits['any']}")
-    return " UNION ALL ".join(f"SELECT * FROM ({part}) AS s{i}" for i, part in enumerate(parts))  # noqa: S608
+        parts.append(_newest(select, where, limits["any"], model) if masked else
+                     f"{select} AND {where} ORDER BY {order} LIMIT {limits['any']}")  # fmt: skip
+    union = " UNION ALL ".join(f"SELECT * FROM ({part}) AS s{i}" for i, part in enumerate(parts))  # noqa: S608
+    outer = ", ".join(f"{orgs if name.startswith('organization__') else 'u'}.{_bare(name, model)}" for name in names)
+    join = f"{orgs} ON ({orgs}.{quote('id')} = u.{_bare('organization_id', model)})"
+    return f"SELECT {outer} FROM ({union}) AS u INNER JOIN {join}"  # noqa: S608
+
+
+def _newest(select: str, where: str, limit: int, model) -> str:
+    """The ``any`` step of a place when the acting side has causes: the ``limit`` newest items, those sharing a
+    cause first — written as the newest ``limit`` sharing one and the newest ``limit`` sharing none, each read
+    backwards along the ``(status, place, published_at)`` index and stopped at ``limit``, then the first ``limit``
+    of both (the same rows as ordering every item of the place by cause then date, without sorting them all: a
+    dense région holds thousands). Parameters: status, today, the place, the mask, twice."""
+    shares = f"({_column('cause_mask', model)} & %s) > 0"
+    newest = f"{_column('published_at', model)} DESC"
+    halves = []
+    for flag, test in ((1, shares), (0, f"NOT ({shares})")):
+        step = f"{select.replace(' 0 AS shares ', f' {flag} AS shares ', 1)} AND {where} AND {test}"
+        halves.append(f"SELECT * FROM ({step} ORDER BY {newest} LIMIT {limit}) AS h{flag}")  # noqa: S608 (model names)
+    both = " UNION ALL ".join(halves)
+    return f"SELECT * FROM ({both}) AS h ORDER BY h.shares DESC, h.published_at DESC LIMIT {limit}"  # noqa: S608
 
 
 @cache
@@ -544,10 +574,34 @@ def directory_candidates(org: Organization, me: Sequence[Side], targets: Sequenc
         params.append(str(pattern).format(connection.ops.prep_for_like_query(actual)) if pattern else actual)
     found: dict[int, dict] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for row in cursor.fetchall():
-            found.setdefault(row[0], dict(zip(DIRECTORY_FIELDS, row, strict=True)))
+        cursor.execute(f"SELECT u.*, ({causes_sql('u.' + connection.ops.quote_name('id'))}) FROM ({sql}) AS u", params)  # noqa: S608
+        for *row, codes in cursor.fetchall():
+            found.setdefault(row[0], dict(zip(DIRECTORY_FIELDS, row, strict=True), causes=codes_of(codes)))
     return list(found.values())
+
+
+def causes_sql(organization_id: str) -> str:
+    """A scalar sub-select: the cause codes of the organisation whose id is the column ``organization_id``, joined
+    by commas (read with the row that needs them rather than by one more query; :func:`codes_of` splits them)."""
+    quote = connection.ops.quote_name
+    through = Organization.causes.through._meta.db_table
+    joined = "STRING_AGG" if connection.vendor == "postgresql" else "GROUP_CONCAT"
+    return f"SELECT {joined}({quote('cause_id')}, ',') FROM {quote(through)} WHERE {quote('organization_id')} = {organization_id}"  # noqa: S608
+
+
+def codes_of(joined: str | None) -> frozenset[str]:
+    return frozenset(joined.split(",")) if joined else frozenset()
+
+
+def acting_organization(pk: int) -> tuple[Organization, frozenset[str]]:
+    """The acting organisation with its places' names, and its causes: one query."""
+    table = connection.ops.quote_name(Organization._meta.db_table)
+    org = (
+        Organization.objects.select_related("commune", "epci", "departement", "region")
+        .annotate(cause_codes=RawSQL(causes_sql(f"{table}.{connection.ops.quote_name('id')}"), ()))  # noqa: S611 (no input)
+        .get(pk=pk)
+    )
+    return org, codes_of(org.cause_codes)
 
 
 def directory_side(row: dict, causes: Iterable[str]) -> Side:
@@ -630,8 +684,7 @@ def acting_sides(org: Organization, workspaces: Sequence, org_causes: frozenset[
 
 def suggestions_for(org: Organization, *, workspaces: Sequence = (), limit: int = 20) -> Suggestions:
     """Top ``limit`` items, new partners, current partners (apart) and network items for ``org``."""
-    org = Organization.objects.select_related("commune", "epci", "departement", "region").get(pk=org.pk)
-    org_causes = frozenset(org.causes.values_list("code", flat=True))
+    org, org_causes = acting_organization(org.pk)
     me = acting_sides(org, workspaces, org_causes)
     my_causes = org_causes.union(*(side.causes for side in me))
     network, neighbours = network_of(org, workspaces)
@@ -649,13 +702,7 @@ def suggestions_for(org: Organization, *, workspaces: Sequence = (), limit: int 
         role, [Kind.ASSOCIATION, Kind.SIAE]
     )
     candidates = directory_candidates(org, me, targets)
-    through = Organization.causes.through
-    candidate_causes: dict[int, set[str]] = {}
-    for org_id, cause_id in through.objects.filter(organization_id__in=[c["id"] for c in candidates]).values_list(
-        "organization_id", "cause_id"
-    ):
-        candidate_causes.setdefault(org_id, set()).add(cause_id)
-    directory_sides = [(c["id"], directory_side(c, candidate_causes.get(c["id"], ()))) for c in candidates]
+    directory_sides = [(c["id"], directory_side(c, c["causes"])) for c in candidates]
     # Rarity of each word among everything this run scores: boilerplate shared by many candidates weighs nothing.
     rarity = Rarity([words(side.text) for _, _, side in found] + [words(side.text) for _, side in directory_sides])
 
@@ -680,7 +727,8 @@ def suggestions_for(org: Organization, *, workspaces: Sequence = (), limit: int 
     result.partners = [s for s in ranked if s.organization_id not in network.partners][:limit]
     result.known = [s for s in ranked if s.organization_id in network.partners][:limit]
     result.network = network_suggestions(org, me, network, workspaces, limit, today)
-    hydrate(result, [(org_id, sorted(kinds)) for org_id, kinds in neighbours.items()])
+    rows = {(item_type, row["id"]): row for item_type, row, _ in found}
+    hydrate(result, [(org_id, sorted(kinds)) for org_id, kinds in neighbours.items()], rows)
     return result
 
 
@@ -699,7 +747,9 @@ def network_suggestions(org, me: list[Side], network: Network, workspaces, limit
         )
         for row in rows:
             match = best_match(me, item_side(item_type, row), network, CAUSE_LABELS)
-            found.append(Suggestion("network", row["organization_id"], match, item_type, row["id"]))
+            found.append(
+                Suggestion("network", row["organization_id"], match, item_type, row["id"], item=shown(item_type, row))
+            )
     found.sort(key=lambda s: -s.score)
     return found[:limit]
 
@@ -711,20 +761,37 @@ SHOWN_ORG_FIELDS = ("id", "name", "kind", "region", "commune", "commune__name", 
 SHOWN_ITEM_FIELDS = ("id", "organization", "title", "published_at")
 
 
-def hydrate(result: Suggestions, bridge_ids: Sequence[tuple[int, list[str]]] = ()) -> None:
-    """Attach the organisations and items to show: one query per model, whatever the number of suggestions;
+def shown(item_type: str, row: dict):
+    """The item to show, built from its retrieved row (no query): what ``.only(*SHOWN_ITEM_FIELDS)`` would read."""
+    return MODELS[item_type].from_db(
+        connection.alias, SHOWN_ATTNAMES, [row["id"], row["organization_id"], row["title"], row["published_at"]]
+    )
+
+
+SHOWN_ATTNAMES = ["id", "organization_id", "title", "published_at"]  # SHOWN_ITEM_FIELDS, as attribute names
+
+
+def hydrate(
+    result: Suggestions, bridge_ids: Sequence[tuple[int, list[str]]] = (), rows: Mapping[tuple, dict] | None = None
+) -> None:
+    """Attach the organisations and items to show, whatever the number of suggestions: items from their retrieved
+    row (``rows`` by item type and id: no query), others (none from :func:`suggestions_for`) one query per model;
     ``bridge_ids`` (organisation id, kinds met) become ``result.bridges`` when they do bridge."""
     every = result.items + result.partners + result.known + result.network
+    for s in every:
+        row = (rows or {}).get((s.item_type, s.item_id)) if s.item is None else None
+        if row is not None and s.item_type:
+            s.item = shown(s.item_type, row)
     org_ids = {s.organization_id for s in every}
     bridge_kinds = dict(bridge_ids)
     org_ids |= set(bridge_kinds)
     # Only what is shown (pages, API, command, alert digest): a field read later would cost a query per object.
     orgs = Organization.objects.select_related("commune", "departement").only(*SHOWN_ORG_FIELDS).in_bulk(org_ids)
     for item_type, model in MODELS.items():
-        ids = {s.item_id for s in every if s.item_type == item_type}
+        ids = {s.item_id for s in every if s.item_type == item_type and s.item is None}
         items = model.objects.only(*SHOWN_ITEM_FIELDS).in_bulk(ids) if ids else {}
         for s in every:
-            if s.item_type == item_type:
+            if s.item_type == item_type and s.item is None:
                 s.item = items.get(s.item_id)
     for s in every:
         s.organization = orgs.get(s.organization_id)
@@ -744,8 +811,7 @@ def hydrate(result: Suggestions, bridge_ids: Sequence[tuple[int, list[str]]] = (
 
 def explain(org: Organization, workspaces: Sequence, target: Organization, item_type: str | None, item) -> Match:
     """The suggestion of ``target`` (through ``item`` if any) for ``org``, recomputed: what an origin records."""
-    org = Organization.objects.select_related("commune", "epci", "departement", "region").get(pk=org.pk)
-    org_causes = frozenset(org.causes.values_list("code", flat=True))
+    org, org_causes = acting_organization(org.pk)
     me = acting_sides(org, workspaces, org_causes)
     network, _ = network_of(org, workspaces)
     if item is not None and item_type:
