@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import gc
 import hashlib
 import io
 import itertools
@@ -521,10 +522,27 @@ def _slices(archive: zipfile.ZipFile, member: str) -> Iterator[bytes]:
             yield piece
 
 
+@contextlib.contextmanager
+def _cycles_not_collected() -> Iterator[None]:
+    """Python's cycle collector paused while a slice of XML is parsed and its rows converted (then resumed as
+    it was): a slice makes some 50,000 elements that live until it is handed on, each allocation counts towards
+    a collection, and each collection walks every object of the process (all of Django's in a server) — it took
+    more than half of the reading's CPU. Elements, cells and rows hold no reference cycles: reference counting
+    frees them all the same."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _xml_events(archive: zipfile.ZipFile, member: str, events: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
     parser: Any = ElementTree.XMLPullParser(events=events)  # type: ignore[arg-type]  # noqa: S314 (``_slices``)
     for piece in _slices(archive, member):
-        parser.feed(piece)
+        with _cycles_not_collected():
+            parser.feed(piece)
         yield from parser.read_events()
     parser.close()
     yield from parser.read_events()
@@ -650,7 +668,8 @@ def _sheet_row_elements(archive: zipfile.ZipFile, member: str, ns: str) -> Itera
     parser: Any = ElementTree.XMLPullParser(events=("start",))  # noqa: S314 (no DTD: ``_slices``)
     sheet_data: Any = None
     for piece in _slices(archive, member):
-        parser.feed(piece)
+        with _cycles_not_collected():
+            parser.feed(piece)
         if sheet_data is None:
             for _, element in parser.read_events():
                 if sheet_data is None and element.tag == sheet_data_tag:
@@ -676,67 +695,93 @@ def _sheet_row_elements(archive: zipfile.ZipFile, member: str, ns: str) -> Itera
 
 
 def _sheet_rows(archive: zipfile.ZipFile, book: _Workbook) -> Iterator[tuple[int, list[str]]]:
+    rows: list[tuple[int, list[str]]] = []
+    previous = 0
+    convert = _row_converter(book)
+    for batch in _sheet_row_elements(archive, book.sheet, book.ns):
+        with _cycles_not_collected():  # a batch's rows converted at once, then handed on one at a time
+            for element in batch:
+                converted = convert(element, previous)
+                if converted is not None:
+                    previous = converted[0]
+                    rows.append(converted)
+            del batch
+        yield from rows
+        rows.clear()
+
+
+def _row_converter(book: _Workbook) -> Callable[[Any, int], tuple[int, list[str]] | None]:
+    """A function from a ``<row>`` element (and the previous row's number) to ``(row number, cells)``; None
+    for another element."""
     from openpyxl.utils.datetime import from_excel
 
     ns = book.ns
     row_tag, c_tag, v_tag = f"{ns}row", f"{ns}c", f"{ns}v"
     is_tag, t_tag, r_tag = f"{ns}is", f"{ns}t", f"{ns}r"
-    strings, dates, timedeltas, epoch = book.strings, book.dates, book.timedeltas, book.epoch
+    buffer, offsets = book.strings.buffer, book.strings.offsets
+    dates, timedeltas, epoch = book.dates, book.timedeltas, book.epoch
     letters: dict[str, int] = {}
+    find_letters = letters.get
     limit = MAX_COLUMNS + 1
-    previous = 0
-    for batch in _sheet_row_elements(archive, book.sheet, ns):
-        for element in batch:
-            if element.tag != row_tag:
+    digits = "0123456789"
+
+    def convert(element, previous: int) -> tuple[int, list[str]] | None:
+        if element.tag != row_tag:
+            return None
+        if len(element) > MAX_SHEET_CELLS_PER_ROW:
+            raise FileRefused(f"Une ligne du classeur compte plus de {MAX_SHEET_CELLS_PER_ROW} cellules : fichier refusé.")
+        attribute = element.get("r")
+        number = int(attribute) if attribute else previous + 1
+        values: list[str] = []
+        position = 0
+        for cell in element:
+            if cell.tag != c_tag:
                 continue
-            if len(element) > MAX_SHEET_CELLS_PER_ROW:
-                raise FileRefused(
-                    f"Une ligne du classeur compte plus de {MAX_SHEET_CELLS_PER_ROW} cellules : fichier refusé."
-                )
-            attribute = element.get("r")
-            number = int(attribute) if attribute else previous + 1
-            previous = number
-            values: list[str] = []
-            position = 0
-            for cell in element:
-                if cell.tag != c_tag:
-                    continue
-                reference = cell.get("r")
-                column = _column_index(reference, letters) if reference else position
+            get = cell.get
+            reference = get("r")
+            if reference:
+                column = find_letters(reference.rstrip(digits))
+                if column is None:
+                    column = _column_index(reference, letters)
                 if column < 0:
                     column = position
-                position = column + 1
-                if column >= limit:
-                    continue
-                kind = cell.get("t", "n")
-                raw = cell.findtext(v_tag)
-                if raw is None:
-                    inline = cell.find(is_tag) if kind == "inlineStr" else None
-                    value = "" if inline is None else _inline_text(inline, t_tag, r_tag)
-                elif kind == "s":
-                    value = strings[int(raw)]
-                elif kind == "n":
-                    style = cell.get("s")
-                    if style is None or int(style) not in dates:
-                        value = str(int(raw)) if raw.isdigit() else _number(raw, False, False, epoch, from_excel)
-                    else:
-                        value = _number(raw, True, int(style) in timedeltas, epoch, from_excel)
-                elif kind == "b":
-                    value = str(bool(int(raw)))
-                elif kind == "d":
-                    from openpyxl.utils.datetime import from_ISO8601
-
-                    value = _cell(from_ISO8601(raw))
-                else:  # str (a formula's text), e (an error such as #N/A), inlineStr with a value
-                    value = raw
-                if column == len(values):
-                    values.append(value)
-                elif column > len(values):
-                    values += [""] * (column - len(values))
-                    values.append(value)
+            else:
+                column = position
+            position = column + 1
+            if column >= limit:
+                continue
+            kind = get("t", "n")
+            raw = cell.findtext(v_tag)
+            if raw is None:
+                inline = cell.find(is_tag) if kind == "inlineStr" else None
+                value = "" if inline is None else _inline_text(inline, t_tag, r_tag)
+            elif kind == "s":
+                index = int(raw)
+                value = buffer[offsets[index] : offsets[index + 1]].decode()
+            elif kind == "n":
+                style = get("s")
+                if style is None or int(style) not in dates:
+                    value = str(int(raw)) if raw.isdigit() else _number(raw, False, False, epoch, from_excel)
                 else:
-                    values[column] = value
-            yield number, values
+                    value = _number(raw, True, int(style) in timedeltas, epoch, from_excel)
+            elif kind == "b":
+                value = str(bool(int(raw)))
+            elif kind == "d":
+                from openpyxl.utils.datetime import from_ISO8601
+
+                value = _cell(from_ISO8601(raw))
+            else:  # str (a formula's text), e (an error such as #N/A), inlineStr with a value
+                value = raw
+            if column == len(values):
+                values.append(value)
+            elif column > len(values):
+                values += [""] * (column - len(values))
+                values.append(value)
+            else:
+                values[column] = value
+        return number, values
+
+    return convert
 
 
 def _inline_text(inline, t_tag: str, r_tag: str) -> str:
