@@ -118,3 +118,29 @@ def test_fuzz_corrupted_xlsx(noise, position):
     position = position % len(data)
     data[position : position + len(noise)] = noise
     _check_reader(bytes(data))
+
+
+def test_dates_read_as_openpyxl_reads_them():
+    """The reader does not import openpyxl (numpy comes with it): its copy of openpyxl's date rules gives the
+    same dates, times and durations for serial numbers of both calendars, and the same date formats."""
+    import random
+
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+    from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
+
+    from maillage.exchange import readers
+
+    rng = random.Random(7)
+    values = [rng.uniform(-10, 80_000) for _ in range(3000)] + [rng.randrange(100_000) for _ in range(1000)]
+    values += [0, 0.5, 0.999999999, 1, 59, 60, 61, 45000.25]
+    for value in values:
+        for epoch, ours in ((WINDOWS_EPOCH, readers.WINDOWS_EPOCH), (MAC_EPOCH, readers.MAC_EPOCH)):
+            for timedelta in (False, True):
+                assert readers._from_excel(value, ours, timedelta=timedelta) == from_excel(
+                    value, epoch, timedelta=timedelta
+                ), (value, epoch, timedelta)
+    for number, code in BUILTIN_FORMATS.items():
+        assert (number in readers.BUILTIN_DATE_FORMATS) == is_date_format(code), code
+    for code in ["yyyy-mm-dd", "[h]:mm:ss", '"Jour" 0', "[Red]0.00", "[$-40C]dddd d mmmm yyyy", "0.00_s", "mm:ss;@"]:
+        assert readers.is_date_format(code) == is_date_format(code), code
+        assert readers.is_timedelta_format(code) == is_timedelta_format(code), code

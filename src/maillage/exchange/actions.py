@@ -78,7 +78,7 @@ def set_mapping(*, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
     list of what to fix (``ValidationError`` on ``mapping``); nothing is saved then."""
     if not queries.is_mappable(job):
         raise NotReady(NOT_MAPPABLE)
-    job = ImportJob.objects.get(pk=job.pk)
+    job = ImportJob.objects.defer("content").get(pk=job.pk)  # the check reads the parsed form
     reading = queries.reading_of(job)
     if reading.table is None:
         raise FileRefused(reading.refused)

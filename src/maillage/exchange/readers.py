@@ -9,10 +9,13 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import datetime as dt
+import gc
 import hashlib
 import io
 import itertools
 import posixpath
+import re
 import zipfile
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -456,7 +459,55 @@ def _cell(value) -> str:
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 PACKAGE_RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-XML_SLICE = 1024 * 1024
+# Dates as openpyxl (3.1) reads them, without importing it (its package imports numpy: 27 MB more in the
+# process that reads the file): its ``utils.datetime.from_excel`` and ``styles.numbers.is_date_format``.
+WINDOWS_EPOCH = datetime(1899, 12, 30)
+MAC_EPOCH = datetime(1904, 1, 1)
+BUILTIN_DATE_FORMATS = {  # openpyxl's BUILTIN_FORMATS that show a date or a time (the others: "")
+    14: "mm-dd-yy",
+    15: "d-mmm-yy",
+    16: "d-mmm",
+    17: "mmm-yy",
+    18: "h:mm AM/PM",
+    19: "h:mm:ss AM/PM",
+    20: "h:mm",
+    21: "h:mm:ss",
+    22: "m/d/yy h:mm",
+    45: "mm:ss",
+    46: "[h]:mm:ss",
+    47: "mmss.0",
+}
+_FORMAT_STRIPPED = re.compile(r'".*?"|\[(?!hh?\]|mm?\]|ss?\])[^\]]*\]')
+_TIMEDELTA_FORMAT = re.compile(r"\[hh?\](:mm(:ss(\.0*)?)?)?|\[mm?\](:ss(\.0*)?)?|\[ss?\](\.0*)?", re.I)
+_DATE_LETTER = re.compile(r"(?<![_\\])[dmhysDMHYS]")
+
+
+def is_date_format(code: str) -> bool:
+    return _DATE_LETTER.search(_FORMAT_STRIPPED.sub("", code.split(";")[0])) is not None
+
+
+def is_timedelta_format(code: str) -> bool:
+    return _TIMEDELTA_FORMAT.search(code.split(";")[0]) is not None
+
+
+def _from_excel(value: float, epoch: datetime, timedelta: bool = False):
+    if timedelta:
+        span = dt.timedelta(days=value)
+        if span.microseconds:  # to the millisecond
+            span = dt.timedelta(seconds=span.total_seconds() // 1, microseconds=round(span.microseconds, -3))
+        return span
+    day, fraction = divmod(value, 1)
+    diff = dt.timedelta(milliseconds=round(fraction * 86400 * 1000))
+    if 0 <= value < 1 and diff.days == 0:
+        minutes, seconds = divmod(diff.seconds, 60)
+        hours, minutes = divmod(minutes, 60)
+        return dt.time(hours, minutes, seconds, diff.microseconds)
+    if 0 < value < 60 and epoch == WINDOWS_EPOCH:
+        day += 1
+    return epoch + dt.timedelta(days=day) + diff
+
+
+XML_SLICE = 256 * 1024  # a slice of sheet XML makes some 15 times its size in elements until its rows are handed on
 
 
 def _stream_xlsx(data: bytes) -> Sheet:
@@ -521,10 +572,27 @@ def _slices(archive: zipfile.ZipFile, member: str) -> Iterator[bytes]:
             yield piece
 
 
+@contextlib.contextmanager
+def _cycles_not_collected() -> Iterator[None]:
+    """Python's cycle collector paused while a slice of XML is parsed and its rows converted (then resumed as
+    it was): a slice makes some 50,000 elements that live until it is handed on, each allocation counts towards
+    a collection, and each collection walks every object of the process (all of Django's in a server) — it took
+    more than half of the reading's CPU. Elements, cells and rows hold no reference cycles: reference counting
+    frees them all the same."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _xml_events(archive: zipfile.ZipFile, member: str, events: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
     parser: Any = ElementTree.XMLPullParser(events=events)  # type: ignore[arg-type]  # noqa: S314 (``_slices``)
     for piece in _slices(archive, member):
-        parser.feed(piece)
+        with _cycles_not_collected():
+            parser.feed(piece)
         yield from parser.read_events()
     parser.close()
     yield from parser.read_events()
@@ -558,10 +626,8 @@ class _Workbook:
         if self.sheet not in names:
             raise FileRefused("Le classeur ne contient aucune feuille.")
         pr = workbook.find(f"{self.ns}workbookPr")
-        from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
-
         date1904 = pr is not None and pr.get("date1904", "").lower() in {"1", "true"}
-        self.epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
+        self.epoch = MAC_EPOCH if date1904 else WINDOWS_EPOCH
         strings = kinds.get("sharedStrings", "xl/sharedStrings.xml")
         self.strings = _SharedStrings(archive, strings, self.ns) if strings in names else _SharedStrings(None, "", "")
         styles = kinds.get("styles", "xl/styles.xml")
@@ -604,15 +670,13 @@ class _SharedStrings:
 
 def _date_styles(archive: zipfile.ZipFile, member: str, ns: str) -> tuple[set[int], set[int]]:
     """The indexes of the cell styles that show a date (and those that show a duration)."""
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
-
     styles = _xml(archive, member)
     custom = {int(f.get("numFmtId", "-1")): f.get("formatCode", "") for f in styles.iter(f"{ns}numFmt")}
     dates, timedeltas = set(), set()
     xfs = styles.find(f"{ns}cellXfs")
     for index, xf in enumerate(xfs if xfs is not None else []):
         number = int(xf.get("numFmtId", "0"))
-        code = custom.get(number) or BUILTIN_FORMATS.get(number, "")
+        code = custom.get(number) or BUILTIN_DATE_FORMATS.get(number, "")
         if code and is_date_format(code):
             dates.add(index)
             if is_timedelta_format(code):
@@ -650,7 +714,8 @@ def _sheet_row_elements(archive: zipfile.ZipFile, member: str, ns: str) -> Itera
     parser: Any = ElementTree.XMLPullParser(events=("start",))  # noqa: S314 (no DTD: ``_slices``)
     sheet_data: Any = None
     for piece in _slices(archive, member):
-        parser.feed(piece)
+        with _cycles_not_collected():
+            parser.feed(piece)
         if sheet_data is None:
             for _, element in parser.read_events():
                 if sheet_data is None and element.tag == sheet_data_tag:
@@ -676,67 +741,93 @@ def _sheet_row_elements(archive: zipfile.ZipFile, member: str, ns: str) -> Itera
 
 
 def _sheet_rows(archive: zipfile.ZipFile, book: _Workbook) -> Iterator[tuple[int, list[str]]]:
-    from openpyxl.utils.datetime import from_excel
+    rows: list[tuple[int, list[str]]] = []
+    previous = 0
+    convert = _row_converter(book)
+    for batch in _sheet_row_elements(archive, book.sheet, book.ns):
+        with _cycles_not_collected():  # a batch's rows converted at once, then handed on one at a time
+            for element in batch:
+                converted = convert(element, previous)
+                if converted is not None:
+                    previous = converted[0]
+                    rows.append(converted)
+            del batch
+        yield from rows
+        rows.clear()
 
+
+def _row_converter(book: _Workbook) -> Callable[[Any, int], tuple[int, list[str]] | None]:
+    """A function from a ``<row>`` element (and the previous row's number) to ``(row number, cells)``; None
+    for another element."""
     ns = book.ns
     row_tag, c_tag, v_tag = f"{ns}row", f"{ns}c", f"{ns}v"
     is_tag, t_tag, r_tag = f"{ns}is", f"{ns}t", f"{ns}r"
-    strings, dates, timedeltas, epoch = book.strings, book.dates, book.timedeltas, book.epoch
+    buffer, offsets = book.strings.buffer, book.strings.offsets
+    dates, timedeltas, epoch = book.dates, book.timedeltas, book.epoch
     letters: dict[str, int] = {}
+    find_letters = letters.get
     limit = MAX_COLUMNS + 1
-    previous = 0
-    for batch in _sheet_row_elements(archive, book.sheet, ns):
-        for element in batch:
-            if element.tag != row_tag:
+    digits = "0123456789"
+
+    def convert(element, previous: int) -> tuple[int, list[str]] | None:
+        if element.tag != row_tag:
+            return None
+        if len(element) > MAX_SHEET_CELLS_PER_ROW:
+            raise FileRefused(
+                f"Une ligne du classeur compte plus de {MAX_SHEET_CELLS_PER_ROW} cellules : fichier refusé."
+            )
+        attribute = element.get("r")
+        number = int(attribute) if attribute else previous + 1
+        values: list[str] = []
+        position = 0
+        for cell in element:
+            if cell.tag != c_tag:
                 continue
-            if len(element) > MAX_SHEET_CELLS_PER_ROW:
-                raise FileRefused(
-                    f"Une ligne du classeur compte plus de {MAX_SHEET_CELLS_PER_ROW} cellules : fichier refusé."
-                )
-            attribute = element.get("r")
-            number = int(attribute) if attribute else previous + 1
-            previous = number
-            values: list[str] = []
-            position = 0
-            for cell in element:
-                if cell.tag != c_tag:
-                    continue
-                reference = cell.get("r")
-                column = _column_index(reference, letters) if reference else position
+            get = cell.get
+            reference = get("r")
+            if reference:
+                column = find_letters(reference.rstrip(digits))
+                if column is None:
+                    column = _column_index(reference, letters)
                 if column < 0:
                     column = position
-                position = column + 1
-                if column >= limit:
-                    continue
-                kind = cell.get("t", "n")
-                raw = cell.findtext(v_tag)
-                if raw is None:
-                    inline = cell.find(is_tag) if kind == "inlineStr" else None
-                    value = "" if inline is None else _inline_text(inline, t_tag, r_tag)
-                elif kind == "s":
-                    value = strings[int(raw)]
-                elif kind == "n":
-                    style = cell.get("s")
-                    if style is None or int(style) not in dates:
-                        value = str(int(raw)) if raw.isdigit() else _number(raw, False, False, epoch, from_excel)
-                    else:
-                        value = _number(raw, True, int(style) in timedeltas, epoch, from_excel)
-                elif kind == "b":
-                    value = str(bool(int(raw)))
-                elif kind == "d":
-                    from openpyxl.utils.datetime import from_ISO8601
-
-                    value = _cell(from_ISO8601(raw))
-                else:  # str (a formula's text), e (an error such as #N/A), inlineStr with a value
-                    value = raw
-                if column == len(values):
-                    values.append(value)
-                elif column > len(values):
-                    values += [""] * (column - len(values))
-                    values.append(value)
+            else:
+                column = position
+            position = column + 1
+            if column >= limit:
+                continue
+            kind = get("t", "n")
+            raw = cell.findtext(v_tag)
+            if raw is None:
+                inline = cell.find(is_tag) if kind == "inlineStr" else None
+                value = "" if inline is None else _inline_text(inline, t_tag, r_tag)
+            elif kind == "s":
+                index = int(raw)
+                value = buffer[offsets[index] : offsets[index + 1]].decode()
+            elif kind == "n":
+                style = get("s")
+                if style is None or int(style) not in dates:
+                    value = str(int(raw)) if raw.isdigit() else _number(raw, False, False, epoch)
                 else:
-                    values[column] = value
-            yield number, values
+                    value = _number(raw, True, int(style) in timedeltas, epoch)
+            elif kind == "b":
+                value = str(bool(int(raw)))
+            elif kind == "d":
+                from openpyxl.utils.datetime import from_ISO8601
+
+                value = _cell(from_ISO8601(raw))
+            else:  # str (a formula's text), e (an error such as #N/A), inlineStr with a value
+                value = raw
+            if column == len(values):
+                values.append(value)
+            elif column > len(values):
+                values += [""] * (column - len(values))
+                values.append(value)
+            else:
+                values[column] = value
+        return number, values
+
+    return convert
 
 
 def _inline_text(inline, t_tag: str, r_tag: str) -> str:
@@ -749,14 +840,14 @@ def _inline_text(inline, t_tag: str, r_tag: str) -> str:
     return "".join(parts)
 
 
-def _number(raw: str, is_date: bool, is_timedelta: bool, epoch, from_excel) -> str:
+def _number(raw: str, is_date: bool, is_timedelta: bool, epoch: datetime) -> str:
     """A numeric cell as openpyxl gives it, then as :func:`_cell` writes it."""
     if raw.isdigit() and not is_date:
         return str(int(raw))
     value: float | int = float(raw) if ("." in raw or "E" in raw or "e" in raw) else int(raw)
     if is_date:
         try:
-            return _cell(from_excel(value, epoch, timedelta=is_timedelta))
+            return _cell(_from_excel(value, epoch, timedelta=is_timedelta))
         except (OverflowError, ValueError):
             return "#VALUE!"
     return _cell(value)

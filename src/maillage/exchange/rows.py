@@ -47,6 +47,9 @@ class Planned:
     proposal: dict | None = None  # an uncertain organisation match, to confirm
 
 
+CELLS_KEPT = 20_000  # distinct cells whose parsed value ``Context.cell`` remembers (natures, statuses, dates…)
+
+
 class Context:
     def __init__(self, workspace, user, decisions: dict | None = None):
         self.workspace = workspace
@@ -74,6 +77,8 @@ class Context:
                 value, message = parse(raw), None
             except ValueError as exc:
                 value, message = None, str(exc)
+            if len(self._cells) >= CELLS_KEPT:  # amounts and descriptions rarely repeat: memory stays bounded
+                self._cells.clear()
             self._cells[field_name, raw] = value, message
         if message is not None:
             errors.setdefault(field_name, []).append(message)

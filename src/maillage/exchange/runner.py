@@ -206,7 +206,8 @@ def validate(job: ImportJob) -> Plan:
             skipped += look_up_keys()
 
     try:
-        _roomy_cache()
+        if job.entity != Entity.CONTRIBUTION:  # contributions look up a few alliances: the cache would hold the chunks
+            _roomy_cache()
         stream = _planned(job, ctx, load(job), plan)
         if importer.dry_run_actions:
             try:

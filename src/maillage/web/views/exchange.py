@@ -104,7 +104,7 @@ def import_mapping(request, job_id):
     job = _job(request, job_id)
     if not queries.is_mappable(job):
         return redirect("web:import_report", job_id=job.pk)
-    job = ImportJob.objects.get(pk=job.pk)
+    job = ImportJob.objects.defer("content").get(pk=job.pk)  # the file: read only to parse it again
     if request.method == "POST" and "reread" in request.POST:
         # The person's encoding and separator (empty: detected): read the file again, guess the columns again.
         encoding, delimiter = request.POST.get("encoding", ""), request.POST.get("delimiter", "")
