@@ -547,14 +547,14 @@ class Auditor:
             low, high, truth = lows[layer], highs[layer], self.layer_truth[layer]
             found[name] = (low, high)
             if name == "associations":  # a secret cell's count: more than COUNT_PROTECTION apart
-                protected, protection = table.listed & np.isnan(table.counts), COUNT_PROTECTION
+                protected, width = table.listed & np.isnan(table.counts), COUNT_PROTECTION
             else:  # any cell's sub-count or complement: never known exactly
-                protected, protection = table.listed, SUB_PROTECTION
+                protected, width = table.listed, SUB_PROTECTION
             report.checked[name] = int(protected.sum())
             report.errors += int((protected & ((truth < low - 1e-9) | (truth > high + 1e-9))).sum())
-            for position in np.flatnonzero(protected & (high - low < protection)):
+            for position in np.flatnonzero(protected & (high - low < width)):
                 lo, hi = float(low[position]), float(high[position])
-                report.findings.append(Finding(name, keys[position], lo, hi, float(truth[position]), protection))
+                report.findings.append(Finding(name, keys[position], lo, hi, float(truth[position]), width))
                 report.exact += lo == hi
         for kind, (total, top) in self.truth_amounts.items():
             low, high = amount_bounds_arrays(table, kind)
