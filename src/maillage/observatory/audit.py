@@ -191,7 +191,7 @@ def propagate_arrays(
     relations, ``rest_high`` then per layer and equation); ``couplings`` tie layers cell by cell, ``(p, [c₁…])``
     meaning layer p = Σ layers c in every cell (associations = with a company partner + without one)."""
     couplings = list(couplings)
-    if not system.relations and not couplings:
+    if not system.size or (not system.relations and not couplings):
         return
     # Cells × layers, each layer a column: every step below works on whole rows of layers at once.
     by_cell_low = np.ascontiguousarray(low.reshape(-1, system.size).T)
