@@ -194,8 +194,10 @@ def propagate_arrays(
     if not system.size or (not system.relations and not couplings):
         return
     # Cells × layers, each layer a column: every step below works on whole rows of layers at once.
-    by_cell_low = np.ascontiguousarray(low.reshape(-1, system.size).T)
-    by_cell_high = np.ascontiguousarray(high.reshape(-1, system.size).T)
+    # Counts in float32: integers below 2**24 are exact, and half the memory to move (amounts stay float64).
+    dtype = np.float32 if integral else np.float64
+    by_cell_low = np.ascontiguousarray(low.reshape(-1, system.size).T, dtype=dtype)
+    by_cell_high = np.ascontiguousarray(high.reshape(-1, system.size).T, dtype=dtype)
     layers = by_cell_low.shape[1]
     tolerance = 0.5  # counts: a whole association; amounts: half a euro (finer moves only creep around cycles)
     n_eq = system.relations
@@ -205,13 +207,17 @@ def propagate_arrays(
     with_kids = child_eq[firsts]
 
     def per_equation(terms: np.ndarray) -> np.ndarray:
-        out = np.zeros((n_eq, terms.shape[1]))
+        out = np.zeros((n_eq, terms.shape[1]), dtype=dtype)
         if len(firsts):
             out[with_kids] = np.add.reduceat(terms, firsts, axis=0)
         return out
 
-    rest_high = np.broadcast_to(rest_high.reshape(-1, n_eq).T, (n_eq, layers))
-    rest_lo_all = np.zeros((n_eq, layers)) if rest_low is None else np.broadcast_to(rest_low[:, None], (n_eq, layers))
+    rest_high = np.broadcast_to(rest_high.reshape(-1, n_eq).T.astype(dtype), (n_eq, layers))
+    rest_lo_all = (
+        np.zeros((n_eq, layers), dtype=dtype)
+        if rest_low is None
+        else np.broadcast_to(rest_low[:, None].astype(dtype), (n_eq, layers))
+    )
     rest_inf_all = np.isinf(rest_high)
     rest_hi_finite_all = np.where(rest_inf_all, 0.0, rest_high)
     cells = system.touched
@@ -228,7 +234,7 @@ def propagate_arrays(
             c_hi_finite = np.where(c_inf, 0.0, c_hi)
             sum_lo = per_equation(c_lo) + rest_lo
             sum_hi_finite = per_equation(c_hi_finite) + rest_hi_finite_all[:, rows]
-            n_inf = per_equation(c_inf.astype(np.float64)) + rest_inf
+            n_inf = per_equation(c_inf.astype(dtype)) + rest_inf
             sum_hi = np.where(n_inf > 0, INF, sum_hi_finite)
             p_lo = lo[parent_of_term]
             p_hi = hi[parent_of_term]
