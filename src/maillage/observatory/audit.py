@@ -194,8 +194,10 @@ def propagate_arrays(
     if not system.size or (not system.relations and not couplings):
         return
     # Cells × layers, each layer a column: every step below works on whole rows of layers at once.
-    # Counts in float32: integers below 2**24 are exact, and half the memory to move (amounts stay float64).
-    dtype = np.float32 if integral else np.float64
+    # Counts in float32 (half the memory to move) while every bound is an integer far below 2**24, where float32 is
+    # exact even summed over a few children; amounts, and any larger count, in float64.
+    finite = np.concatenate([low[np.isfinite(low)], high[np.isfinite(high)], [0.0]])
+    dtype = np.float32 if integral and np.abs(finite).max() < 2**22 else np.float64
     by_cell_low = np.ascontiguousarray(low.reshape(-1, system.size).T, dtype=dtype)
     by_cell_high = np.ascontiguousarray(high.reshape(-1, system.size).T, dtype=dtype)
     layers = by_cell_low.shape[1]
