@@ -107,6 +107,8 @@ def test_refresh_publishes_perturbed_cells_the_auditor_passes(seed, departement)
     generate(scale=0.0004, seed=seed, departement=departement)
     run = refresh()
     assert run.audit["ok"] is True and run.audit["errors"] == 0 and run.audit["checked"]["associations"] > 0
+    # Every published sub-count is audited with the counts, and so is its complement ("without a partner").
+    assert run.audit["checked"]["local_authority"] > 0 and run.audit["checked"]["associations-company"] > 0
     raw = compute_aggregates()
     counts = {}
     for level, rows in raw["counts"].items():

@@ -33,6 +33,9 @@ from maillage.observatory.indicators import MIN_ASSOCIATIONS, MONEY_ROUNDING
 Key = tuple[Any, ...]  # a cell, as the refresh builds them
 INF = math.inf
 COUNT_PROTECTION = 3  # a secret count's interval must be at least 3 wide: 4 possible values or more
+# A sub-count (with a local-authority partner…) or its complement (without one), published or secret, is never
+# known exactly: at least two possible values, so that no "all", "none" or "exactly one" of a cell is certain.
+SUB_PROTECTION = 1
 AMOUNT_PROTECTION = 0.10  # ±10 % of the largest giver's total
 MAX_SWEEPS = 200  # interval propagation over cycles can creep; stop after this many sweeps (still sound)
 
@@ -109,10 +112,17 @@ class System:
             kids = [at(child) for child in relation.children] if None in found else cast(list[int], found)
             child_eq.extend([e] * len(kids))
             child_key.extend(kids)
-        self.relations = len(parents)
-        self.parent = np.asarray(parents, dtype=np.int64)
-        self.child_eq = np.asarray(child_eq, dtype=np.int64)
-        self.child_key = np.asarray(child_key, dtype=np.int64)
+        self._index_terms(
+            np.asarray(parents, dtype=np.int64),
+            np.asarray(child_eq, dtype=np.int64),
+            np.asarray(child_key, dtype=np.int64),
+        )
+
+    def _index_terms(self, parent: np.ndarray, child_eq: np.ndarray, child_key: np.ndarray) -> None:
+        self.relations = len(parent)
+        self.parent = parent
+        self.child_eq = child_eq
+        self.child_key = child_key
         # Every term (parents first, then children) sorted by cell, to take each cell's tightest bound at once.
         targets = np.concatenate([self.parent, self.child_key])
         self.order = np.argsort(targets, kind="stable")
@@ -172,46 +182,116 @@ def propagate_arrays(
     *,
     integral: bool,
     rest_low: np.ndarray | None = None,
+    couplings: Iterable[tuple[int, list[int]]] = (),
 ) -> None:
     """Tighten ``low``/``high`` (modified in place) with every equation at once, sweep after sweep, until nothing
-    moves by more than the tolerance (or ``MAX_SWEEPS``: every intermediate result is sound)."""
-    if not system.relations:
+    moves by more than the tolerance (or ``MAX_SWEEPS``: every intermediate result is sound).
+
+    ``low``/``high`` are one measure per cell, or several (``(layers, cells)``: every measure sums over the same
+    relations, ``rest_high`` then per layer and equation); ``couplings`` tie layers cell by cell, ``(p, [c₁…])``
+    meaning layer p = Σ layers c in every cell (associations = with a company partner + without one)."""
+    couplings = list(couplings)
+    if not system.size or (not system.relations and not couplings):
         return
+    # Cells × layers, each layer a column: every step below works on whole rows of layers at once.
+    # Counts in float32 (half the memory to move) while every bound is an integer far below 2**24, where float32 is
+    # exact even summed over a few children; amounts, and any larger count, in float64.
+    finite = np.concatenate([low[np.isfinite(low)], high[np.isfinite(high)], [0.0]])
+    dtype = np.float32 if integral and np.abs(finite).max() < 2**22 else np.float64
+    by_cell_low = np.ascontiguousarray(low.reshape(-1, system.size).T, dtype=dtype)
+    by_cell_high = np.ascontiguousarray(high.reshape(-1, system.size).T, dtype=dtype)
+    layers = by_cell_low.shape[1]
     tolerance = 0.5  # counts: a whole association; amounts: half a euro (finer moves only creep around cycles)
     n_eq = system.relations
-    parent, child_eq, child_key = system.parent, system.child_eq, system.child_key
-    rest_lo = np.zeros(n_eq) if rest_low is None else rest_low
-    rest_inf = np.isinf(rest_high)
-    rest_hi_finite = np.where(rest_inf, 0.0, rest_high)
+    child_eq, child_key = system.child_eq, system.child_key
+    parent_of_term = system.parent[child_eq]
+    firsts = np.flatnonzero(np.r_[True, child_eq[1:] != child_eq[:-1]]) if len(child_eq) else child_eq
+    with_kids = child_eq[firsts]
+
+    def per_equation(terms: np.ndarray) -> np.ndarray:
+        out = np.zeros((n_eq, terms.shape[1]), dtype=dtype)
+        if len(firsts):
+            out[with_kids] = np.add.reduceat(terms, firsts, axis=0)
+        return out
+
+    rest_high = np.broadcast_to(rest_high.reshape(-1, n_eq).T.astype(dtype), (n_eq, layers))
+    rest_lo_all = (
+        np.zeros((n_eq, layers), dtype=dtype)
+        if rest_low is None
+        else np.broadcast_to(rest_low[:, None].astype(dtype), (n_eq, layers))
+    )
+    rest_inf_all = np.isinf(rest_high)
+    rest_hi_finite_all = np.where(rest_inf_all, 0.0, rest_high)
+    cells = system.touched
+    active = np.ones(layers, dtype=bool)  # the layers that moved last sweep (the others are settled)
     for _ in range(MAX_SWEEPS):
-        c_lo = low[child_key]
-        c_hi = high[child_key]
-        c_inf = np.isinf(c_hi)
-        c_hi_finite = np.where(c_inf, 0.0, c_hi)
-        sum_lo = np.bincount(child_eq, weights=c_lo, minlength=n_eq) + rest_lo
-        sum_hi_finite = np.bincount(child_eq, weights=c_hi_finite, minlength=n_eq) + rest_hi_finite
-        n_inf = np.bincount(child_eq, weights=c_inf, minlength=n_eq) + rest_inf
-        sum_hi = np.where(n_inf > 0, INF, sum_hi_finite)
-        p_lo = low[parent][child_eq]
-        p_hi = high[parent][child_eq]
-        others_inf = (n_inf[child_eq] - c_inf) > 0
-        with np.errstate(invalid="ignore"):
-            kid_lo = np.where(others_inf, -INF, p_lo - (sum_hi_finite[child_eq] - c_hi_finite))
-            kid_hi = p_hi - (sum_lo[child_eq] - c_lo)  # an unbounded parent leaves the child unbounded
-        new_lo = np.concatenate([sum_lo, kid_lo])[system.order]
-        new_hi = np.concatenate([sum_hi, kid_hi])[system.order]
-        best_lo = np.maximum.reduceat(new_lo, system.starts)
-        best_hi = np.minimum.reduceat(new_hi, system.starts)
-        if integral:
-            best_lo = np.ceil(best_lo - 1e-9)
-            best_hi = np.floor(best_hi + 1e-9)
-        cells = system.touched
-        up = best_lo > low[cells] + tolerance
-        down = best_hi < high[cells] - tolerance
-        if not up.any() and not down.any():
+        rows = np.flatnonzero(active)
+        active = np.zeros(layers, dtype=bool)
+        if n_eq and len(rows):
+            lo, hi = by_cell_low[:, rows], by_cell_high[:, rows]
+            rest_lo, rest_inf = rest_lo_all[:, rows], rest_inf_all[:, rows]
+            c_lo = lo[child_key]
+            c_hi = hi[child_key]
+            c_inf = np.isinf(c_hi)
+            c_hi_finite = np.where(c_inf, 0.0, c_hi)
+            sum_lo = per_equation(c_lo) + rest_lo
+            sum_hi_finite = per_equation(c_hi_finite) + rest_hi_finite_all[:, rows]
+            n_inf = per_equation(c_inf.astype(dtype)) + rest_inf
+            sum_hi = np.where(n_inf > 0, INF, sum_hi_finite)
+            p_lo = lo[parent_of_term]
+            p_hi = hi[parent_of_term]
+            others_inf = (n_inf[child_eq] - c_inf) > 0
+            with np.errstate(invalid="ignore"):
+                kid_lo = np.where(others_inf, -INF, p_lo - (sum_hi_finite[child_eq] - c_hi_finite))
+                kid_hi = p_hi - (sum_lo[child_eq] - c_lo)  # an unbounded parent leaves the child unbounded
+            best_lo = np.maximum.reduceat(np.concatenate([sum_lo, kid_lo])[system.order], system.starts, axis=0)
+            best_hi = np.minimum.reduceat(np.concatenate([sum_hi, kid_hi])[system.order], system.starts, axis=0)
+            if integral:
+                best_lo = np.ceil(best_lo - 1e-9)
+                best_hi = np.floor(best_hi + 1e-9)
+            now_lo, now_hi = lo[cells], hi[cells]
+            up = best_lo > now_lo + tolerance
+            down = best_hi < now_hi - tolerance
+            moved = up.any(axis=0) | down.any(axis=0)
+            if moved.any():
+                lo[cells] = np.where(up, best_lo, now_lo)
+                hi[cells] = np.where(down, best_hi, now_hi)
+                by_cell_low[:, rows] = lo
+                by_cell_high[:, rows] = hi
+            active[rows[moved]] = True
+        if couplings:
+            layer_low, layer_high = by_cell_low.T.copy(), by_cell_high.T.copy()  # layers × cells, contiguous
+            for whole, parts in couplings:
+                for layer in _couple(layer_low, layer_high, whole, parts, tolerance, integral):
+                    active[layer] = True
+            by_cell_low[:], by_cell_high[:] = layer_low.T, layer_high.T
+        if not active.any():
             break
-        low[cells[up]] = best_lo[up]
-        high[cells[down]] = best_hi[down]
+    low.reshape(-1, system.size)[:] = by_cell_low.T
+    high.reshape(-1, system.size)[:] = by_cell_high.T
+
+
+def _couple(
+    lows: np.ndarray, highs: np.ndarray, whole: int, parts: list[int], tolerance: float, integral: bool
+) -> list[int]:
+    """Layer ``whole`` = Σ layers ``parts`` in every cell: tighten each side from the others; return the layers
+    whose bounds moved."""
+    moved = []
+    with np.errstate(invalid="ignore"):
+        candidates = [(whole, lows[parts].sum(axis=0), highs[parts].sum(axis=0))]
+        for part in parts:
+            others = [p for p in parts if p != part]
+            candidates.append((part, lows[whole] - highs[others].sum(axis=0), highs[whole] - lows[others].sum(axis=0)))
+    for layer, new_lo, new_hi in candidates:
+        if integral:
+            new_lo, new_hi = np.ceil(new_lo - 1e-9), np.floor(new_hi + 1e-9)
+        up = new_lo > lows[layer] + tolerance
+        down = new_hi < highs[layer] - tolerance
+        if up.any() or down.any():
+            moved.append(layer)
+            lows[layer] = np.where(up, new_lo, lows[layer])
+            highs[layer] = np.where(down, new_hi, highs[layer])
+    return moved
 
 
 def propagate(bounds: dict[Key, list[float]], equations: list[Equation], *, integral: bool) -> dict[Key, list[float]]:
@@ -259,6 +339,7 @@ class Published:
     amounts: dict[str, dict[Key, int | None]]
     method: str = "cell-key"  # or "legacy": exact figures, secret labelled primary (1–4) / secondary (≥ 5)
     primary: set[Key] = field(default_factory=set)  # legacy only
+    subs: dict[str, dict[Key, int | None]] = field(default_factory=dict)  # sub-counts (None: secret or absent)
 
 
 def count_bounds(table: Published) -> dict[Key, list[float]]:
@@ -319,10 +400,16 @@ class Tables:
     amounts: dict[str, np.ndarray]
     method: str = "cell-key"
     primary: np.ndarray | None = None  # legacy only: bool per cell
+    subs: dict[str, np.ndarray] = field(default_factory=dict)  # sub-counts (NaN: secret), hidden with their cell
 
     def copy(self) -> Tables:
         return Tables(
-            self.listed, self.counts.copy(), {k: v.copy() for k, v in self.amounts.items()}, self.method, self.primary
+            self.listed,
+            self.counts.copy(),
+            {k: v.copy() for k, v in self.amounts.items()},
+            self.method,
+            self.primary,
+            {k: v.copy() for k, v in self.subs.items()},
         )
 
 
@@ -342,6 +429,46 @@ def count_bounds_arrays(table: Tables) -> tuple[np.ndarray, np.ndarray]:
         low[shown] = np.maximum(1, values[shown] - COUNT_NOISE)
         high[shown] = values[shown] + COUNT_NOISE
         low[secret] = 1  # the cell exists: at least one association
+    return low, high
+
+
+@dataclass
+class SubCounts:
+    """How the sub-counts published beside the association count (with a local-authority partner, with a company
+    partner, per form…) tie to it and to each other in every cell, as an outsider writes it.
+
+    ``caps``: (sub, cap) pairs, ``0 ≤ sub ≤ cap`` in every cell (``cap`` is ``"associations"`` or another
+    sub-count), written ``cap = sub + (cap − sub)`` with the complement a measure of its own (≥ 0, summed over the
+    same relations: "how many have none" is a sub-count too); ``sums``: a sub-count that is, cell by cell, the sum of
+    others; ``published_caps``: sub → (figure, factor) when the refresh caps the published sub at factor × that
+    figure's published value (a share never above 100 %)."""
+
+    caps: list[tuple[str, str]] = field(default_factory=list)
+    sums: dict[str, list[str]] = field(default_factory=dict)
+    published_caps: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+
+def sub_bounds_arrays(table: Tables, measure: str, subcounts: SubCounts) -> tuple[np.ndarray, np.ndarray]:
+    """A published sub-count v is the truth plus noise in ±COUNT_NOISE (a true zero stays zero, so v ≥ 1 means at
+    least one); capped at a published figure P, the truth is still ≤ v + COUNT_NOISE (it is ≤ its cap's truth ≤ P
+    + COUNT_NOISE), or ≤ factor × (P + COUNT_NOISE) when the cap is a multiple."""
+    size = len(table.counts)
+    values = table.subs.get(measure, np.full(size, np.nan))
+    shown = table.listed & ~np.isnan(table.counts) & ~np.isnan(values)
+    low = np.zeros(size)
+    high = np.full(size, INF)
+    shown_values = values[shown]
+    if table.method == "legacy":  # the former method published exact sub-counts
+        low[shown] = high[shown] = shown_values
+        return low, high
+    low[shown] = np.where(shown_values >= 1, np.maximum(1, shown_values - COUNT_NOISE), 0)
+    high[shown] = shown_values + COUNT_NOISE
+    figure, factor = subcounts.published_caps.get(measure, ("", 1))
+    if factor != 1:
+        cap = table.counts if figure == "associations" else table.subs.get(figure, np.full(size, np.nan))
+        with np.errstate(invalid="ignore"):
+            capped = shown & (values >= factor * cap)
+        high[capped] = np.maximum(high[capped], factor * (cap[capped] + COUNT_NOISE))
     return low, high
 
 
@@ -372,32 +499,71 @@ class Auditor:
     with the table's own before propagating: the outsider who keeps every published snapshot."""
 
     def __init__(
-        self, system: System, truth_counts: np.ndarray, truth_amounts: dict[str, tuple[np.ndarray, np.ndarray]]
+        self,
+        system: System,
+        truth_counts: np.ndarray,
+        truth_amounts: dict[str, tuple[np.ndarray, np.ndarray]],
+        truth_subs: Mapping[str, np.ndarray] | None = None,
+        subcounts: SubCounts | None = None,
     ):
         self.system = system
         self.truth_counts = truth_counts
         self.truth_amounts = truth_amounts
-        self.rest_counts = system.rest_high(truth_counts)
+        self.subcounts = subcounts or SubCounts()
+        # The counts and sub-counts are propagated together: one layer per measure over the same relations, tied
+        # cell by cell (sub + complement = cap, sums), so that a bound on either side narrows the other.
+        truth_subs = dict(truth_subs or {})
+        self.subs = list(truth_subs)
+        layers: list[tuple[str, np.ndarray]] = [("associations", truth_counts), *truth_subs.items()]
+        position = {name: i for i, (name, _) in enumerate(layers)}
+        couplings: list[tuple[int, list[int]]] = []
+        for sub, cap in self.subcounts.caps:
+            if sub in position and cap in position:
+                position[f"{cap}-{sub}"] = len(layers)
+                layers.append((f"{cap}-{sub}", layers[position[cap]][1] - layers[position[sub]][1]))
+                couplings.append((position[cap], [position[sub], position[f"{cap}-{sub}"]]))
+        for total, parts in self.subcounts.sums.items():
+            if total in position and all(part in position for part in parts):
+                couplings.append((position[total], [position[part] for part in parts]))
+        self.layers = [name for name, _ in layers]
+        self.couplings = couplings
+        self.layer_truth = np.stack([values for _, values in layers])
+        self.rest_layers = np.stack([system.rest_high(values) for _, values in layers])
         self.rest_amounts = {kind: system.rest_high(total) for kind, (total, _top) in truth_amounts.items()}
+
+    def _count_layers(self, table: Tables, prior: Bounds | None) -> tuple[np.ndarray, np.ndarray]:
+        lows, highs = [], []
+        for name in self.layers:
+            if name == "associations":
+                low, high = count_bounds_arrays(table)
+            elif name in self.subs:
+                low, high = sub_bounds_arrays(table, name, self.subcounts)
+            else:  # a complement: nothing published, at least zero
+                low, high = np.zeros(self.system.size), np.full(self.system.size, INF)
+            self._intersect(low, high, prior, name)
+            lows.append(low)
+            highs.append(high)
+        return np.stack(lows), np.stack(highs)
 
     def audit(self, table: Tables, prior: Bounds | None = None) -> tuple[Report, Bounds]:
         report = Report()
         keys = self.system.keys
         found: Bounds = {}
-        low, high = count_bounds_arrays(table)
-        self._intersect(low, high, prior, "associations")
-        propagate_arrays(self.system, low, high, self.rest_counts, integral=True)
-        found["associations"] = (low, high)
-        protected = table.listed & np.isnan(table.counts)
-        truth = self.truth_counts
-        report.checked["associations"] = int(protected.sum())
-        report.errors += int((protected & ((truth < low - 1e-9) | (truth > high + 1e-9))).sum())
-        for position in np.flatnonzero(protected & (high - low < COUNT_PROTECTION)):
-            lo, hi = float(low[position]), float(high[position])
-            report.findings.append(
-                Finding("associations", keys[position], lo, hi, float(truth[position]), COUNT_PROTECTION)
-            )
-            report.exact += lo == hi
+        lows, highs = self._count_layers(table, prior)
+        propagate_arrays(self.system, lows, highs, self.rest_layers, integral=True, couplings=self.couplings)
+        for layer, name in enumerate(self.layers):
+            low, high, truth = lows[layer], highs[layer], self.layer_truth[layer]
+            found[name] = (low, high)
+            if name == "associations":  # a secret cell's count: more than COUNT_PROTECTION apart
+                protected, width = table.listed & np.isnan(table.counts), COUNT_PROTECTION
+            else:  # any cell's sub-count or complement: never known exactly
+                protected, width = table.listed, SUB_PROTECTION
+            report.checked[name] = int(protected.sum())
+            report.errors += int((protected & ((truth < low - 1e-9) | (truth > high + 1e-9))).sum())
+            for position in np.flatnonzero(protected & (high - low < width)):
+                lo, hi = float(low[position]), float(high[position])
+                report.findings.append(Finding(name, keys[position], lo, hi, float(truth[position]), width))
+                report.exact += lo == hi
         for kind, (total, top) in self.truth_amounts.items():
             low, high = amount_bounds_arrays(table, kind)
             self._intersect(low, high, prior, kind)
@@ -444,17 +610,32 @@ def tables_of(system: System, table: Published, kinds: Iterable[str] = ()) -> Ta
             if at is not None and value is not None:
                 values[at] = value
         amounts[kind] = values
+    subs = {}
+    for measure, by_key in table.subs.items():
+        values = np.full(size, np.nan)
+        for key, value in by_key.items():
+            at = system.index.get(key)
+            if at is not None and value is not None:
+                values[at] = value
+        subs[measure] = values
     primary = None
     if table.method == "legacy":
         primary = np.zeros(size, dtype=bool)
         for key in table.primary:
             if key in system.index:
                 primary[system.index[key]] = True
-    return Tables(listed, counts, amounts, table.method, primary)
+    return Tables(listed, counts, amounts, table.method, primary, subs)
 
 
-def auditor_of(table: Published, truth_counts: Mapping[Key, int], truth_amounts: dict, relations) -> Auditor:
-    """An :class:`Auditor` from dicts: ``truth_amounts`` is {kind: {key: Amount}}."""
+def auditor_of(
+    table: Published,
+    truth_counts: Mapping[Key, int],
+    truth_amounts: dict,
+    relations,
+    truth_subs: Mapping[str, Mapping[Key, int]] | None = None,
+    subcounts: SubCounts | None = None,
+) -> Auditor:
+    """An :class:`Auditor` from dicts: ``truth_amounts`` is {kind: {key: Amount}}, ``truth_subs`` {sub: {key: n}}."""
     system = System(table.associations, relations)
     amounts = {
         kind: (
@@ -463,12 +644,21 @@ def auditor_of(table: Published, truth_counts: Mapping[Key, int], truth_amounts:
         )
         for kind, by_key in truth_amounts.items()
     }
-    return Auditor(system, system.vector(truth_counts), amounts)
+    subs = {measure: system.vector(by_key) for measure, by_key in (truth_subs or {}).items()}
+    return Auditor(system, system.vector(truth_counts), amounts, subs, subcounts)
 
 
-def audit_publication(table: Published, truth_counts: dict[Key, int], truth_amounts: dict, relations) -> Report:
+def audit_publication(
+    table: Published,
+    truth_counts: dict[Key, int],
+    truth_amounts: dict,
+    relations,
+    truth_subs: Mapping[str, Mapping[Key, int]] | None = None,
+    subcounts: SubCounts | None = None,
+) -> Report:
     """Every finding on a published table. ``truth_amounts``: {kind: {key: Amount}}; ``relations``: the refresh's
-    relations plus the outsider's own (:func:`refresh.outsider_relations`)."""
-    auditor = auditor_of(table, truth_counts, truth_amounts, relations)
+    relations plus the outsider's own (:func:`refresh.outsider_relations`); ``truth_subs``: the sub-counts'
+    truth ({sub: {key: n}}), tied to the counts as ``subcounts`` says."""
+    auditor = auditor_of(table, truth_counts, truth_amounts, relations, truth_subs, subcounts)
     report, _ = auditor.audit(tables_of(auditor.system, table, truth_amounts))
     return report

@@ -36,6 +36,11 @@ LEVELS: list[tuple[str, str | None]] = [
     ("epci", "epci"),
     ("commune", "commune"),
 ]
+# Each association is counted under ONE cause, its main one (the first of its causes in the taxonomy's order,
+# ``obs_assoc``), although the directory lets it hold several: the causes partition every cell, so "all causes" is
+# their sum, and the disclosure auditor writes that relation (refresh.build_relations). Counting an association
+# under each of its causes would break both: set this to False with such a change.
+ONE_CAUSE_PER_ASSOCIATION = True
 # The commune level is published for all causes and bands only: by cause it would be almost all secret.
 BREAKDOWN_LEVELS = {"france", "region", "departement", "epci"}
 # How each breakdown level is summed: (level, its key columns, the level it is summed from).

@@ -17,7 +17,7 @@ import time
 import zlib
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from maillage.observatory import duckdb_sql, engine, story
-from maillage.observatory.audit import Auditor, Bounds, Published, System, Tables, auditor_of, tables_of
+from maillage.observatory.audit import Auditor, Bounds, Published, SubCounts, System, Tables, auditor_of, tables_of
 from maillage.observatory.audit import Report as AuditReport
 from maillage.observatory.bulk_copy import write_rows
 from maillage.observatory.disclosure import Amount, Relation, perturb_amounts, perturb_counts
@@ -104,8 +104,14 @@ def _hierarchy() -> dict[str, dict[str, str]]:
     }
 
 
-def build_relations(keys: set[tuple], hierarchy: dict[str, dict[str, str]]) -> list[Relation]:
-    """Every additive relation among the computed cells: territories into their parts, causes, bands."""
+def build_relations(
+    keys: set[tuple], hierarchy: dict[str, dict[str, str]], *, causes_exclusive: bool | None = None
+) -> list[Relation]:
+    """Every additive relation among the computed cells: territories into their parts, causes, bands. The causes
+    add up to "all causes" only when each association counts under one cause
+    (``duckdb_sql.ONE_CAUSE_PER_ASSOCIATION``); otherwise no cause relation is written."""
+    if causes_exclusive is None:
+        causes_exclusive = duckdb_sql.ONE_CAUSE_PER_ASSOCIATION
     children: dict[tuple, list[tuple]] = defaultdict(list)
     parents: set[tuple] = set()
     for key in keys:
@@ -127,7 +133,8 @@ def build_relations(keys: set[tuple], hierarchy: dict[str, dict[str, str]]) -> l
             children[parent].append(key)
         # Causes and bands partition the cell "all causes, all bands" of the same territory and year.
         if cause and not band:
-            children[(level, code, year, "", "")].append(("cause",) + key)
+            if causes_exclusive:
+                children[(level, code, year, "", "")].append(("cause",) + key)
         elif band and not cause:
             children[(level, code, year, "", "")].append(("band",) + key)
         if not cause and not band:
@@ -169,6 +176,17 @@ CAPPED_BY = {
     "new_mecenat_only": "new_alliances",
     "new_coconstruction": "new_alliances",
 }  # fmt: skip
+# The sub-counts the auditor checks with the associations (decision 0013): every count column that is a sum over
+# the cell's associations (so a territory's is the sum of its parts', a cell's the sum of its causes' and bands').
+# Not here: ``hours`` (rounded per cell: not an exact sum), ``companies_tied``/``public_tied`` (distinct partners:
+# one partner of two communes counts once in their département), and the shares and survival of :mod:`.story`.
+AUDITED_SUBS = [name for name in duckdb_sql.COUNT_NAMES if name not in ("associations", "minutes")]
+KINDS_OF_PARTNER = ["local_authority", "association_foundation", "school", "company", "insertion", "research"]
+SUBCOUNTS = SubCounts(
+    caps=[*CAPPED_BY.items(), ("company_and_public", "company"), ("company_and_public", "public")],
+    sums={"kinds_sum": KINDS_OF_PARTNER},
+    published_caps={**{sub: (cap, 1) for sub, cap in CAPPED_BY.items()}, "kinds_sum": ("associations", 6)},
+)
 MAX_AUDIT_ROUNDS = 25
 
 
@@ -241,7 +259,10 @@ def protect_tables(auditor: Auditor, table: Tables, prior: Bounds | None = None)
         rounds += 1
         for finding in report.findings:
             position = system.index[finding.key]
-            if finding.measure == "associations":
+            if finding.measure in auditor.layers and not np.isnan(table.counts[position]):
+                table.counts[position] = np.nan  # a published cell's sub-count read too closely: the cell goes secret
+                continue
+            if finding.measure in auditor.layers:  # a secret cell's count or sub-count: hide a neighbour
                 table.counts[system_positions(_hide_neighbours(system, table.counts, position))] = np.nan
                 continue
             amounts = table.amounts[finding.measure]
@@ -259,15 +280,19 @@ def system_positions(positions: list[int]) -> np.ndarray:
     return np.asarray(positions, dtype=np.int64)
 
 
-def protect_by_audit(published: Published, truth_counts, truth_amounts, relations) -> AuditReport:
+def protect_by_audit(
+    published: Published, truth_counts, truth_amounts, relations, truth_subs=None, subcounts: SubCounts | None = None
+) -> AuditReport:
     """:func:`protect_tables` on a table of dicts (modified in place: hidden figures become None)."""
-    auditor = auditor_of(published, truth_counts, truth_amounts, relations)
+    auditor = auditor_of(published, truth_counts, truth_amounts, relations, truth_subs, subcounts)
     table = tables_of(auditor.system, published, truth_amounts)
     report, _ = protect_tables(auditor, table)
     keys = auditor.system.keys
     for key in published.associations:
         if np.isnan(table.counts[auditor.system.index[key]]):
             published.associations[key] = None
+            for by_key in published.subs.values():
+                by_key[key] = None
     for kind, amounts in published.amounts.items():
         hidden = np.isnan(table.amounts[kind])
         for position in np.flatnonzero(hidden):
@@ -296,12 +321,15 @@ def truth_of(aggregates: dict[str, dict]):
 def published_table() -> Published:
     """The published cell table as an outsider downloads it."""
     table = Published(associations={}, amounts={kind: {} for kind in AMOUNT_FIELDS})
-    fields = ["level", "code", "year", "cause", "band", "suppression", "associations", *AMOUNT_FIELDS]
-    for level, code, year, cause, band, suppression, associations, *money in Cell.objects.values_list(*fields):
+    table.subs = {sub: {} for sub in AUDITED_SUBS}
+    fields = ["level", "code", "year", "cause", "band", "suppression", "associations", *AMOUNT_FIELDS, *AUDITED_SUBS]
+    for level, code, year, cause, band, suppression, associations, *figures in Cell.objects.values_list(*fields):
         key = (level, code, year, cause, band)
         table.associations[key] = None if suppression else associations
-        for kind, value in zip(AMOUNT_FIELDS, money, strict=True):
+        for kind, value in zip(AMOUNT_FIELDS, figures, strict=False):
             table.amounts[kind][key] = None if suppression else value
+        for sub, value in zip(AUDITED_SUBS, figures[len(AMOUNT_FIELDS) :], strict=True):
+            table.subs[sub][key] = None if suppression else value
     return table
 
 
@@ -315,6 +343,7 @@ class Trail:
     totals: dict[str, np.ndarray]
     tops: dict[str, np.ndarray]
     bounds: Bounds
+    subs: dict[str, np.ndarray] = field(default_factory=dict)  # the sub-counts' truth (absent from older trails)
 
     def dump(self) -> bytes:
         arrays: dict[str, Any] = {
@@ -324,6 +353,8 @@ class Trail:
         for kind in AMOUNT_FIELDS:
             arrays[f"total_{kind}"] = self.totals[kind]
             arrays[f"top_{kind}"] = self.tops[kind]
+        for sub, values in self.subs.items():
+            arrays[f"sub_{sub}"] = values
         for measure, (low, high) in self.bounds.items():
             arrays[f"low_{measure}"] = low
             arrays[f"high_{measure}"] = high
@@ -348,10 +379,37 @@ class Trail:
             {kind: arrays[f"total_{kind}"] for kind in AMOUNT_FIELDS},
             {kind: arrays[f"top_{kind}"] for kind in AMOUNT_FIELDS},
             bounds,
+            {name[4:]: arrays[name] for name in arrays.files if name.startswith("sub_")},
         )
 
+    def truth(self, measure: str) -> np.ndarray | None:
+        return measure_truth(measure, self.counts, self.totals, self.subs)
 
-def prior_bounds(system: System, counts: np.ndarray, totals: dict[str, np.ndarray], before: Trail | None) -> Bounds:
+
+def measure_truth(
+    measure: str, counts: np.ndarray, totals: dict[str, np.ndarray], subs: dict[str, np.ndarray]
+) -> np.ndarray | None:
+    """The true values of an audited measure: the associations, a kind of gift, a sub-count, or a complement
+    ``cap-sub`` (how many of the cap have not the sub)."""
+    if measure == "associations":
+        return counts
+    if measure in totals:
+        return totals[measure]
+    if measure in subs:
+        return subs[measure]
+    cap, _, sub = measure.partition("-")
+    if sub and sub in subs and (cap == "associations" or cap in subs):
+        return (counts if cap == "associations" else subs[cap]) - subs[sub]
+    return None
+
+
+def prior_bounds(
+    system: System,
+    counts: np.ndarray,
+    totals: dict[str, np.ndarray],
+    before: Trail | None,
+    subs: dict[str, np.ndarray] | None = None,
+) -> Bounds:
     """The previous snapshot's intervals, moved by each cell's true change (the outsider who knows every change
     between two refreshes, the worst case): what a new table is intersected with before propagating."""
     if before is None:
@@ -363,8 +421,8 @@ def prior_bounds(system: System, counts: np.ndarray, totals: dict[str, np.ndarra
     mine = where[found]
     out: Bounds = {}
     for measure, (low, high) in before.bounds.items():
-        now = counts if measure == "associations" else totals.get(measure)
-        then = before.counts if measure == "associations" else before.totals.get(measure)
+        now = measure_truth(measure, counts, totals, subs or {})
+        then = before.truth(measure)
         if now is None or then is None:
             continue
         delta = now[mine] - then[found]
@@ -398,7 +456,8 @@ def audit_current(progress: Callable[[str], None] | None = None) -> AuditReport:
     relations = build_relations(keys, hierarchy) + outsider_relations(keys, hierarchy)
     trails = last_trails(2)
     system = System(published.associations, relations)
-    if trails:
+    subs: dict[str, np.ndarray] = {}
+    if trails and set(AUDITED_SUBS) <= set(trails[0].subs):
         say("Valeurs vraies de l'instantané publié (trace d'audit)…")
         now = trails[0]
         index = [system.index.get(k, -1) for k in now.keys]
@@ -412,16 +471,23 @@ def audit_current(progress: Callable[[str], None] | None = None) -> AuditReport:
             for kind in AMOUNT_FIELDS:
                 totals[kind][position] = now.totals[kind][i]
                 tops[kind][position] = now.tops[kind][i]
-        prior = prior_bounds(system, counts, totals, trails[1] if len(trails) > 1 else None)
+        found = np.asarray(index) >= 0
+        for sub in AUDITED_SUBS:
+            subs[sub] = np.zeros(system.size)
+            subs[sub][np.asarray(index)[found]] = now.subs[sub][found]
+        prior = prior_bounds(system, counts, totals, trails[1] if len(trails) > 1 else None, subs)
     else:
         say("Calcul des agrégats (valeurs vraies)…")
         truth_counts, truth_amounts, _ = truth_of(compute_aggregates())
         counts = system.vector({k: int(v[0]) for k, v in truth_counts.items()})
+        for sub in AUDITED_SUBS:
+            column = duckdb_sql.COUNT_NAMES.index(sub)
+            subs[sub] = system.vector({k: int(v[column] or 0) for k, v in truth_counts.items()})
         totals = {kind: system.vector({k: a.total for k, a in truth_amounts[kind].items()}) for kind in AMOUNT_FIELDS}
         tops = {kind: system.vector({k: a.top for k, a in truth_amounts[kind].items()}) for kind in AMOUNT_FIELDS}
         prior = {}
     say("Propagation des intervalles…")
-    auditor = Auditor(system, counts, {kind: (totals[kind], tops[kind]) for kind in AMOUNT_FIELDS})
+    auditor = Auditor(system, counts, {kind: (totals[kind], tops[kind]) for kind in AMOUNT_FIELDS}, subs, SUBCOUNTS)
     report, _ = auditor.audit(tables_of(system, published, AMOUNT_FIELDS), prior)
     report.checked["snapshots"] = 1 + bool(prior)
     return report
@@ -484,6 +550,10 @@ def publish_rows(
     }  # fmt: skip
     for name, cap in CAPPED_BY.items():
         figures[name] = np.fmin(figures[name], figures[cap])
+    # Both, never more than either (published above "company" it told that company's truth was at least 1).
+    figures["company_and_public"] = np.fmin(
+        figures["company_and_public"], np.fmin(figures["company"], figures["public"])
+    )
     figures["kinds_sum"] = np.fmin(figures["kinds_sum"], 6 * figures["associations"])
     minutes_slot = names_.index("minutes")
     hours = np.round(np.nan_to_num(table_values[:, minutes_slot]) / 60)
@@ -497,6 +567,7 @@ def publish_rows(
         listed=np.r_[np.ones(size, dtype=bool), np.zeros(extra, dtype=bool)],
         counts=np.r_[shown_counts, np.full(extra, np.nan)],
         amounts={},
+        subs={sub: np.r_[figures[sub], np.full(extra, np.nan)] for sub in AUDITED_SUBS},
     )
     for slot, kind in enumerate(AMOUNT_FIELDS):
         amounts = perturb_amounts(totals[kind], tops[kind], gift_keys[kind], slot=50 + slot)
@@ -504,8 +575,12 @@ def publish_rows(
     # 2. The auditor, on this table and across the previous snapshot: hide what an outsider could narrow; refuse if
     # that does not converge.
     truth_counts = np.r_[np.nan_to_num(table_values[:, 0]), np.zeros(extra)]
-    auditor = Auditor(system, truth_counts, {kind: (totals[kind], tops[kind]) for kind in AMOUNT_FIELDS})
-    prior = prior_bounds(system, truth_counts, totals, before)
+    truth_subs = {
+        sub: np.r_[np.nan_to_num(table_values[:, names_.index(sub)]), np.zeros(extra)] for sub in AUDITED_SUBS
+    }
+    amounts_truth = {kind: (totals[kind], tops[kind]) for kind in AMOUNT_FIELDS}
+    auditor = Auditor(system, truth_counts, amounts_truth, truth_subs, SUBCOUNTS)
+    prior = prior_bounds(system, truth_counts, totals, before, truth_subs)
     report, bounds = protect_tables(auditor, table, prior)
     report.checked["snapshots"] = 1 + bool(prior)
     if not report.ok and prior:
@@ -542,7 +617,8 @@ def publish_rows(
         else:
             rows.append((level, code, name, year, cause, band, "", *figures_of, *impacts.get(key, no_impact)))
     trail = Trail(keys, truth_counts[:size], {k: v[:size] for k, v in totals.items()},
-                  {k: v[:size] for k, v in tops.items()}, {m: (lo[:size], hi[:size]) for m, (lo, hi) in bounds.items()})  # fmt: skip
+                  {k: v[:size] for k, v in tops.items()}, {m: (lo[:size], hi[:size]) for m, (lo, hi) in bounds.items()},
+                  {k: v[:size] for k, v in truth_subs.items()})  # fmt: skip
     return rows, size - len(secret), report, trail
 
 
