@@ -96,6 +96,9 @@ def test_a_secret_cell_is_secret_in_the_files_too(client, world):
     # The page says the same: the directory count, the platform's count secret.
     text = page_text(client.get(f"/observatoire/commune/{code}/"))
     assert f"{row['directory']} associations dans l'annuaire" in text and "secret statistique" in text
+    # Its reason is given once, after the first screen's figures (the map stays above the fold on a phone).
+    assert text.count("Aucun chiffre n'est publié") == 1
+    assert text.index("Cinq chiffres clés") < text.index("Aucun chiffre n'est publié")
     # A published one: the same figures as the page prints.
     dep = next(r for r in downloads(client, "couverture", "departement")[0] if r["code"] == "23")
     text = re.sub(r"<[^>]+>", "", page_text(client.get("/observatoire/departement/23/")))
