@@ -174,7 +174,7 @@ def former_party(evaluation: Evaluation, workspace) -> Party:
         "party__organization"
     ):
         party = response.party
-        if party.left_at is not None and party.left_at.date() > evaluation.period_start:
+        if party.left_at is not None and timezone.localdate(party.left_at) > evaluation.period_start:
             return party
     raise Http404("Évaluation introuvable.")
 

@@ -107,7 +107,7 @@ def report_context(evaluation: Evaluation, workspace) -> dict:
             "parties": [
                 p
                 for p in evaluation.alliance.parties.all()
-                if p.left_at is None or p.left_at.date() > evaluation.period_start
+                if p.left_at is None or timezone.localdate(p.left_at) > evaluation.period_start
             ],
             "objectives": objective_lines(
                 evaluation,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from maillage.core.formats import amount
 from maillage.evaluation.actions import can_see
@@ -167,7 +168,7 @@ def responses_prefetch() -> Prefetch:
 
 def _took_part(party, evaluation: Evaluation) -> bool:
     """A party that left counts for the periods that started before it left (decision 0017)."""
-    return party.left_at is None or party.left_at.date() > evaluation.period_start
+    return party.left_at is None or timezone.localdate(party.left_at) > evaluation.period_start
 
 
 def _figure(value) -> str:
@@ -219,7 +220,7 @@ def cross_view(evaluation: Evaluation, viewer_party_id: int | None, *, questions
                 audience=response.get_audience_display(),
                 state=state,
                 shared_early=response.shared_early,
-                left_on=response.party.left_at.date() if response.party.left_at else None,
+                left_on=timezone.localdate(response.party.left_at) if response.party.left_at else None,
                 by_link=response.answered_by_link,
             )
         )
