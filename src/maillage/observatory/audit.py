@@ -131,6 +131,13 @@ class System:
             np.flatnonzero(np.r_[True, sorted_targets[1:] != sorted_targets[:-1]]) if len(targets) else targets
         )
         self.touched = sorted_targets[self.starts] if len(targets) else targets
+        self._sweep_terms: SweepTerms | None = None
+
+    def sweep_terms(self) -> SweepTerms:
+        """The terms grouped as :func:`propagate_arrays` reads them (built once, reused by every propagation)."""
+        if self._sweep_terms is None:
+            self._sweep_terms = SweepTerms(self)
+        return self._sweep_terms
 
     def equations_of(self, position: int) -> np.ndarray:
         """The equations a cell is a term of (once per occurrence)."""
@@ -174,6 +181,50 @@ class System:
         return np.where(rest <= 1e-9, 0.0, INF)
 
 
+class SweepTerms:
+    """A system's terms as a sweep of :func:`propagate_arrays` reads them: each cell's terms by rank (0: its first),
+    so that a cell's tightest bound is taken over its few terms by a handful of whole-array maxima instead of one
+    ``reduceat`` segment per cell; and each equation's children, to sweep only the equations a move touched."""
+
+    def __init__(self, system: System) -> None:
+        per_cell = np.diff(np.r_[system.starts, len(system.order)]).astype(np.int64)
+        self.max_rank = int(per_cell.max(initial=0))
+        self.first_terms = system.order[system.starts] if len(per_cell) else per_cell
+        self.ranked = []  # (touched cells with more than r terms, their r-th term), r ≥ 1
+        for rank in range(1, self.max_rank):
+            cells = np.flatnonzero(per_cell > rank)
+            self.ranked.append((cells, system.order[system.starts[cells] + rank]))
+        # Per term (the equations' parents, then their children): its cell, its rank there, its equation.
+        self.term_cell = np.concatenate([system.parent, system.child_key])
+        self.term_rank = np.empty(len(system.order), dtype=np.int64)
+        self.term_rank[system.order] = np.arange(len(system.order)) - np.repeat(system.starts, per_cell)
+        self.term_eq = np.concatenate([np.arange(system.relations), system.child_eq])
+        self.kids = np.bincount(system.child_eq, minlength=system.relations)
+        self.first_kid = np.cumsum(self.kids) - self.kids
+
+
+def _tightest(ufunc: np.ufunc, candidates: np.ndarray, terms: SweepTerms) -> np.ndarray:
+    """Per touched cell (``System.touched`` order), ``ufunc`` (maximum or minimum) over its terms' candidates."""
+    best = candidates[terms.first_terms]
+    for cells, ranked in terms.ranked:
+        best[cells] = ufunc(best[cells], candidates[ranked])
+    return best
+
+
+def _per_equation(values: np.ndarray, n: int, with_kids: np.ndarray, firsts: np.ndarray) -> np.ndarray:
+    """Σ over each equation's children (``values``: one row per child, grouped by equation; ``firsts``: where the
+    equations ``with_kids`` begin); 0 for an equation without children."""
+    out = np.zeros((n, values.shape[1]), dtype=values.dtype)
+    if len(with_kids):
+        out[with_kids] = np.add.reduceat(values, firsts, axis=0)
+    return out
+
+
+# A sweep recomputes only the equations a term of which moved in the sweep before; when more than this share did,
+# it recomputes them all (the grouping by cell is then precomputed).
+SPARSE_SWEEP = 0.5
+
+
 def propagate_arrays(
     system: System,
     low: np.ndarray,
@@ -189,7 +240,13 @@ def propagate_arrays(
 
     ``low``/``high`` are one measure per cell, or several (``(layers, cells)``: every measure sums over the same
     relations, ``rest_high`` then per layer and equation); ``couplings`` tie layers cell by cell, ``(p, [c₁…])``
-    meaning layer p = Σ layers c in every cell (associations = with a company partner + without one)."""
+    meaning layer p = Σ layers c in every cell (associations = with a company partner + without one).
+
+    Each sweep computes every equation's bounds from the previous sweep's (Jacobi), but only for the equations one
+    of whose terms moved in the previous sweep, and the couplings only in the cells that moved since they last saw
+    them: an equation (or a cell's couplings) whose terms did not move gives the bounds it gave before, which did
+    not tighten anything beyond the tolerance then and cannot now (bounds only tighten). So the result is the one
+    of sweeping everything, sweep for sweep, at a fraction of the cost (issue 23: national scale)."""
     couplings = list(couplings)
     if not system.size or (not system.relations and not couplings):
         return
@@ -203,17 +260,7 @@ def propagate_arrays(
     layers = by_cell_low.shape[1]
     tolerance = 0.5  # counts: a whole association; amounts: half a euro (finer moves only creep around cycles)
     n_eq = system.relations
-    child_eq, child_key = system.child_eq, system.child_key
-    parent_of_term = system.parent[child_eq]
-    firsts = np.flatnonzero(np.r_[True, child_eq[1:] != child_eq[:-1]]) if len(child_eq) else child_eq
-    with_kids = child_eq[firsts]
-
-    def per_equation(terms: np.ndarray) -> np.ndarray:
-        out = np.zeros((n_eq, terms.shape[1]), dtype=dtype)
-        if len(firsts):
-            out[with_kids] = np.add.reduceat(terms, firsts, axis=0)
-        return out
-
+    terms = system.sweep_terms()
     rest_high = np.broadcast_to(rest_high.reshape(-1, n_eq).T.astype(dtype), (n_eq, layers))
     rest_lo_all = (
         np.zeros((n_eq, layers), dtype=dtype)
@@ -222,30 +269,81 @@ def propagate_arrays(
     )
     rest_inf_all = np.isinf(rest_high)
     rest_hi_finite_all = np.where(rest_inf_all, 0.0, rest_high)
-    cells = system.touched
     active = np.ones(layers, dtype=bool)  # the layers that moved last sweep (the others are settled)
+    dirty = np.ones(n_eq, dtype=bool)  # the equations a term of which moved last sweep (all, at first)
+    unsettled = np.ones(system.size, dtype=bool)  # the cells the couplings must see again (all, at first)
+    moved_cells = np.zeros(system.size, dtype=bool)
     for _ in range(MAX_SWEEPS):
         rows = np.flatnonzero(active)
+        every_row = len(rows) == layers
         active = np.zeros(layers, dtype=bool)
-        if n_eq and len(rows):
-            lo, hi = by_cell_low[:, rows], by_cell_high[:, rows]
-            rest_lo, rest_inf = rest_lo_all[:, rows], rest_inf_all[:, rows]
+        moved_cells[:] = False
+        if n_eq and len(rows) and dirty.any():
+            if every_row:  # views: updated in place
+                lo, hi = by_cell_low, by_cell_high
+            else:
+                lo, hi = by_cell_low[:, rows], by_cell_high[:, rows]
+            equations = np.flatnonzero(dirty)
+            every_equation = len(equations) > SPARSE_SWEEP * n_eq
+            if every_equation:
+                kids = terms.kids
+                child_at: slice | np.ndarray = slice(None)
+                parents = system.parent
+                rest = (rest_lo_all, rest_inf_all, rest_hi_finite_all)
+            else:  # the children of the dirty equations, in order
+                kids = terms.kids[equations]
+                ends = np.cumsum(kids)
+                child_at = np.repeat(terms.first_kid[equations] - (ends - kids), kids) + np.arange(ends[-1])
+                parents = system.parent[equations]
+                rest = (rest_lo_all[equations], rest_inf_all[equations], rest_hi_finite_all[equations])
+            rest_lo, rest_inf, rest_hi_finite = rest if every_row else (r[:, rows] for r in rest)
+            child_key = system.child_key[child_at]
+            term_eq = np.repeat(np.arange(len(kids)), kids)
+            with_kids = np.flatnonzero(kids)
+            firsts = (np.cumsum(kids) - kids)[with_kids]
+
+            def per_equation(values: np.ndarray) -> np.ndarray:
+                return _per_equation(values, len(kids), with_kids, firsts)  # noqa: B023 (used in this sweep only)
+
             c_lo = lo[child_key]
             c_hi = hi[child_key]
             c_inf = np.isinf(c_hi)
             c_hi_finite = np.where(c_inf, 0.0, c_hi)
             sum_lo = per_equation(c_lo) + rest_lo
-            sum_hi_finite = per_equation(c_hi_finite) + rest_hi_finite_all[:, rows]
+            sum_hi_finite = per_equation(c_hi_finite) + rest_hi_finite
             n_inf = per_equation(c_inf.astype(dtype)) + rest_inf
             sum_hi = np.where(n_inf > 0, INF, sum_hi_finite)
-            p_lo = lo[parent_of_term]
-            p_hi = hi[parent_of_term]
-            others_inf = (n_inf[child_eq] - c_inf) > 0
+            parent_of_term = parents[term_eq]
+            # Per term, the equations' parents then their children: [Σ children] for a parent, [parent − the
+            # others] for a child (written in place: the same operations as p − (Σ − c), in the same order).
+            candidates_lo = np.empty((len(kids) + len(c_lo), len(rows)), dtype=dtype)
+            candidates_hi = np.empty_like(candidates_lo)
+            candidates_lo[: len(kids)] = sum_lo
+            candidates_hi[: len(kids)] = sum_hi
+            kid_lo, kid_hi = candidates_lo[len(kids) :], candidates_hi[len(kids) :]
+            others = sum_hi_finite[term_eq]
+            others -= c_hi_finite
             with np.errstate(invalid="ignore"):
-                kid_lo = np.where(others_inf, -INF, p_lo - (sum_hi_finite[child_eq] - c_hi_finite))
-                kid_hi = p_hi - (sum_lo[child_eq] - c_lo)  # an unbounded parent leaves the child unbounded
-            best_lo = np.maximum.reduceat(np.concatenate([sum_lo, kid_lo])[system.order], system.starts, axis=0)
-            best_hi = np.minimum.reduceat(np.concatenate([sum_hi, kid_hi])[system.order], system.starts, axis=0)
+                np.subtract(lo[parent_of_term], others, out=kid_lo)
+                np.copyto(kid_lo, -INF, where=n_inf[term_eq] > c_inf)  # another term unbounded: nothing
+                others = sum_lo[term_eq]
+                others -= c_lo
+                np.subtract(hi[parent_of_term], others, out=kid_hi)  # an unbounded parent leaves it unbounded
+            if every_equation:
+                cells = system.touched
+                best_lo = _tightest(np.maximum, candidates_lo, terms)
+                best_hi = _tightest(np.minimum, candidates_hi, terms)
+            else:  # the same over the dirty equations' terms only, rank by rank (a cell's terms have distinct ranks)
+                term_ids = np.concatenate([equations, n_eq + np.arange(len(system.child_key))[child_at]])
+                cells, slot = np.unique(terms.term_cell[term_ids], return_inverse=True)
+                ranks = terms.term_rank[term_ids]
+                best_lo = np.full((len(cells), len(rows)), -INF, dtype=dtype)
+                best_hi = np.full((len(cells), len(rows)), INF, dtype=dtype)
+                for rank in range(terms.max_rank):
+                    at = np.flatnonzero(ranks == rank)
+                    if len(at):
+                        best_lo[slot[at]] = np.maximum(best_lo[slot[at]], candidates_lo[at])
+                        best_hi[slot[at]] = np.minimum(best_hi[slot[at]], candidates_hi[at])
             if integral:
                 best_lo = np.ceil(best_lo - 1e-9)
                 best_hi = np.floor(best_hi + 1e-9)
@@ -256,17 +354,29 @@ def propagate_arrays(
             if moved.any():
                 lo[cells] = np.where(up, best_lo, now_lo)
                 hi[cells] = np.where(down, best_hi, now_hi)
-                by_cell_low[:, rows] = lo
-                by_cell_high[:, rows] = hi
+                if not every_row:
+                    by_cell_low[:, rows] = lo
+                    by_cell_high[:, rows] = hi
+                moved_cells[cells[(up | down).any(axis=1)]] = True
             active[rows[moved]] = True
         if couplings:
-            layer_low, layer_high = by_cell_low.T.copy(), by_cell_high.T.copy()  # layers × cells, contiguous
+            unsettled |= moved_cells
+            # A cell's couplings give nothing new unless its bounds moved since they last saw it (their own moves
+            # included: one pass of them is not a fixed point).
+            which = np.flatnonzero(unsettled)
+            layer_low, layer_high = by_cell_low[which].T.copy(), by_cell_high[which].T.copy()  # layers × cells
+            before_low, before_high = layer_low.copy(), layer_high.copy()
             for whole, parts in couplings:
                 for layer in _couple(layer_low, layer_high, whole, parts, tolerance, integral):
                     active[layer] = True
-            by_cell_low[:], by_cell_high[:] = layer_low.T, layer_high.T
+            unsettled[:] = False
+            unsettled[which] = ((layer_low != before_low) | (layer_high != before_high)).any(axis=0)
+            by_cell_low[which], by_cell_high[which] = layer_low.T, layer_high.T
+            moved_cells |= unsettled
         if not active.any():
             break
+        dirty[:] = False
+        dirty[terms.term_eq[moved_cells[terms.term_cell]]] = True
     low.reshape(-1, system.size)[:] = by_cell_low.T
     high.reshape(-1, system.size)[:] = by_cell_high.T
 
