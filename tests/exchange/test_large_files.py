@@ -136,3 +136,43 @@ def test_the_parsed_form_is_read_back_a_chunk_at_a_time(workspace_a, owner, monk
     detached = parsed.load(job, detached=True).rows
     ParsedChunk.objects.filter(job=job).delete()
     assert list(detached) == expected.rows  # read from the chunks fetched before, not the database
+
+
+def test_an_upload_over_the_memory_size_is_stored_and_parsed_from_its_temporary_file(
+    client, alliance, settings, monkeypatch
+):
+    """Django spools a file over ``FILE_UPLOAD_MAX_MEMORY_SIZE`` to a temporary file: the page stores it in the
+    job's chunks and parses it from there, a slice at a time, never reading it whole into memory."""
+    from django.core.files.uploadedfile import TemporaryUploadedFile
+
+    from maillage.exchange import stored
+    from maillage.exchange.models import ImportJob, ParsedChunk, UploadChunk
+    from tests.exchange.helpers import contribution_rows, upload
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024
+    monkeypatch.setattr(stored, "CHUNK_BYTES", 32 * 1024)
+    content = csv_bytes(contribution_rows(3000))
+    assert len(content) > 8 * settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+    reads: list[int] = []
+
+    def recorded(self):
+        def read(size=-1):
+            data = self.file.read(size)
+            reads.append(len(data))
+            return data
+
+        return read
+
+    monkeypatch.setattr(TemporaryUploadedFile, "read", property(recorded))
+    response = upload(client, content, name="dons.csv")
+    job = ImportJob.objects.latest("pk")
+    assert response.status_code == 302 and job.mapping and not job.message
+    assert max(reads, default=0) < len(content) / 2  # never the whole file from the upload
+    assert parsed.load(job).rows[2999][4] == "Don n° 2999"
+    assert ParsedChunk.objects.filter(job=job).exists()
+    chunks = list(UploadChunk.objects.filter(job=job).order_by("index").values_list("data", flat=True))
+    assert len(chunks) == -(-len(content) // (32 * 1024)) and b"".join(map(bytes, chunks)) == content
+    assert bytes(ImportJob.objects.get(pk=job.pk).content) == b""
+    response = client.post(f"/donnees/imports/{job.pk}/colonnes/", {"reread": "1", "delimiter": ";"})
+    job.refresh_from_db()
+    assert response.status_code == 302 and job.delimiter == ";" and parsed.load(job).rows[0][4] == "Don n° 0"

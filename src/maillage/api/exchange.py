@@ -189,9 +189,7 @@ def upload_job(
     file: File[UploadedFile] = None,  # type: ignore[assignment]  # optional: a missing file is refused in French
 ):
     require_role(request, Role.MEMBER)
-    content = None
-    if file is not None:
-        content = file.read() if (file.size or 0) <= MAX_FILE_BYTES else b""
+    content = actions.upload_source(file)  # a large file: the temporary file's path, never read whole
     try:
         uploaded = actions.upload_import(
             workspace=request.workspace,

@@ -9,17 +9,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
 from maillage.exchange import queries, runner
 from maillage.exchange.jobs import create_job, read_again
 from maillage.exchange.models import Entity, ImportJob
-from maillage.exchange.readers import DELIMITER_NAMES, ENCODING_NAMES, MAX_FILE_BYTES, FileRefused
+from maillage.exchange.readers import DELIMITER_NAMES, ENCODING_NAMES, MAX_FILE_BYTES, FileRefused, Source, source_size
 
 NO_FILE = "Choisissez un fichier à importer (CSV, XLSX ou archive ZIP de Maillage)."
 NOT_STARTABLE = "Cet import ne peut pas être lancé dans son état actuel."
 NOT_MAPPABLE = "Les colonnes de cet import ne se choisissent plus : il est lancé, terminé ou c'est une archive."
+
+
+def upload_source(upload) -> Source | None:
+    """What :func:`upload_import` reads of a Django ``UploadedFile``: the path of the temporary file Django
+    spooled it to (a file over ``FILE_UPLOAD_MAX_MEMORY_SIZE``: never read whole into memory), else its bytes (a
+    small file, already in memory); ``b""`` for a file over the size limit (refused by its size, not read)."""
+    if upload is None:
+        return None
+    if (upload.size or 0) > MAX_FILE_BYTES:
+        return b""
+    if hasattr(upload, "temporary_file_path"):
+        return Path(upload.temporary_file_path())
+    upload.seek(0)
+    return upload.read()
 
 
 class NotReady(ValidationError):
@@ -33,13 +48,13 @@ class Uploaded:
     mapping_reused: bool  # the columns chosen for the same file last time were taken again
 
 
-def upload_import(*, workspace, user, entity: str, filename: str, content: bytes | None, size: int | None = None):
-    """A new import job from a file: refused with a French message (``FileRefused``) when missing, too large or
-    unreadable. The same file again: the columns chosen last time are reused (natural keys, hence idempotency,
+def upload_import(*, workspace, user, entity: str, filename: str, content: Source | None, size: int | None = None):
+    """A new import job from a file (its bytes, or its path: :func:`upload_source`): refused with a French message
+    (``FileRefused``) when missing, too large or unreadable. The same file again: the columns chosen last time are reused (natural keys, hence idempotency,
     depend on them), and the date of its last import is told. An archive is checked at once."""
     if content is None:
         raise FileRefused(NO_FILE)
-    size = len(content) if size is None else size
+    size = source_size(content) if size is None else size
     if size > MAX_FILE_BYTES:
         raise FileRefused(f"Le fichier pèse {size / 1024 / 1024:.1f} Mo ; {MAX_FILE_BYTES // 1024 // 1024} Mo au plus.")
     job = create_job(workspace=workspace, user=user, entity=entity, filename=filename, content=content)

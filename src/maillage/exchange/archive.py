@@ -14,6 +14,7 @@ import zipfile
 from collections import Counter
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -28,6 +29,7 @@ from maillage.contributions import actions as contribution_actions
 from maillage.contributions.models import Contribution
 from maillage.core.hostile import nul_in_json
 from maillage.core.text import normalize
+from maillage.exchange import stored
 from maillage.exchange.export import organizations_of
 from maillage.exchange.models import ImportedRow, ImportJob, JobStatus
 from maillage.exchange.outcomes import BatchRefused, Plan, record_outcome
@@ -209,9 +211,9 @@ def build_archive(workspace, *, user=None, request=None) -> bytes:
     return out.getvalue()
 
 
-def read_archive(content: bytes) -> tuple[dict, zipfile.ZipFile]:
+def read_archive(content: bytes | Path) -> tuple[dict, zipfile.ZipFile]:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
+        archive = zipfile.ZipFile(content if isinstance(content, Path) else io.BytesIO(content))
         check_zip_limits(archive.infolist(), max_total=MAX_ARCHIVE_UNCOMPRESSED)
         data = json.loads(archive.read("maillage.json"))
     except FileRefused:
@@ -568,7 +570,7 @@ class _Rollback(Exception):
 
 def validate_archive(job: ImportJob):
     try:
-        data, archive = read_archive(bytes(job.content))
+        data, archive = read_archive(stored.read_bytes(job))
     except FileRefused as exc:
         job.status, job.message = JobStatus.FAILED, str(exc)
         job.save(update_fields=["status", "message"])
@@ -591,7 +593,7 @@ def validate_archive(job: ImportJob):
 
 def run_archive(job: ImportJob) -> None:
     """All or nothing: the whole archive in one transaction."""
-    data, archive = read_archive(bytes(job.content))
+    data, archive = read_archive(stored.read_bytes(job))
     total = _count(data)
     ImportJob.objects.filter(pk=job.pk).update(total_rows=total, batches_total=1)
     replay = Replay(job, data, archive, strict=True)

@@ -39,7 +39,7 @@ class ImportJob(models.Model):
     filename = models.CharField("fichier", max_length=255)
     file_format = models.CharField(max_length=8)  # csv, xlsx, zip
     content_hash = models.CharField(max_length=64, db_index=True)
-    content = models.BinaryField()
+    content = models.BinaryField(blank=True)  # the file of a job uploaded before ``UploadChunk``; now empty
     # The person's choice when the detected ones were wrong (CSV only); empty: detected.
     encoding = models.CharField("encodage", max_length=16, blank=True)
     delimiter = models.CharField("séparateur", max_length=1, blank=True)
@@ -90,6 +90,23 @@ class ImportJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in {JobStatus.QUEUED, JobStatus.RUNNING}
+
+
+class UploadChunk(models.Model):
+    """A slice of an import's file as it was uploaded (``stored.CHUNK_BYTES``): the file is written here a slice at
+    a time from Django's temporary file, never held whole in memory, and read back the same way when it must be
+    read again (another encoding or separator, an archive, personal data). ``ImportJob.content`` holds the file of
+    the jobs uploaded before (``exchange/stored.py``)."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="+", db_index=False)
+    index = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="upload_chunk_job_index")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.index}"
 
 
 class ParsedChunk(models.Model):

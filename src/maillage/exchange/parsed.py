@@ -18,7 +18,7 @@ import zlib
 from array import array
 from collections.abc import Iterator
 
-from maillage.exchange.readers import MAX_ROWS, FileRefused, Sheet, Table, read_table, stream_table
+from maillage.exchange.readers import MAX_ROWS, FileRefused, Sheet, Source, Table, read_table, stream_table
 
 VERSION = 2
 CHUNK_ROWS = 2000  # rows per ParsedChunk: a chunk of a 200-column file of long cells stays a few megabytes
@@ -152,9 +152,10 @@ def unpack(blob: bytes, job_id: int | None = None) -> Table:
     )
 
 
-def parse(job) -> Sheet:
-    """Start reading the job's file with the person's choices (encoding, separator); raises ``FileRefused``."""
-    return stream_table(bytes(job.content), encoding=job.encoding, delimiter=job.delimiter)
+def parse(job, content: Source) -> Sheet:
+    """Start reading the job's file (its bytes or its path: ``stored.local_copy``) with the person's choices
+    (encoding, separator); raises ``FileRefused``."""
+    return stream_table(content, encoding=job.encoding, delimiter=job.delimiter)
 
 
 def load(job, *, detached: bool = False) -> Table:
@@ -170,4 +171,7 @@ def load(job, *, detached: bool = False) -> Table:
         if detached and isinstance(table.rows, Rows):
             table.rows = table.rows.detached()
         return table
-    return read_table(bytes(job.content), encoding=job.encoding, delimiter=job.delimiter)
+    from maillage.exchange import stored
+
+    with stored.local_copy(job) as content:
+        return read_table(content, encoding=job.encoding, delimiter=job.delimiter)

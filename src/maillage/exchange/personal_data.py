@@ -1,4 +1,4 @@
-"""Personal data in the uploaded import files: the file itself (kept in the database, ``ImportJob.content``) and
+"""Personal data in the uploaded import files: the file itself (kept in the database, ``stored.py``) and
 what the import kept of it (preview, report of rejected rows, proposals). The rows it created are erased by their
 own sources; erasing here empties the stored file and what was read of it, the job's row (counts) stays."""
 
@@ -15,7 +15,9 @@ from maillage.core.personal_data import Retention, Source
 
 
 def _texts(job) -> list[str]:
-    content = bytes(job.content or b"")
+    from maillage.exchange import stored
+
+    content = stored.read_bytes(job)
     blobs = [content]
     if content[:2] == b"PK":
         try:
@@ -36,6 +38,9 @@ def _find(queryset, terms):
 
 
 def _empty(queryset, terms) -> int:
+    from maillage.exchange import stored
+
+    stored.erase(queryset)
     return queryset.update(content=b"", preview=[], report=[], proposals=[], decisions={}, message="")
 
 
@@ -45,7 +50,9 @@ def _old_files(queryset, today):
     cutoff = today - timedelta(days=settings.MAILLAGE_RETENTION_IMPORT_DAYS)
     finished = Q(status__in=["done", "failed", "undone"], finished_at__date__lt=cutoff)
     never_run = Q(status__in=["uploaded", "validated"], created_at__date__lt=cutoff)
-    return queryset.filter(finished | never_run).exclude(content=b"")
+    from maillage.exchange import stored
+
+    return queryset.filter(finished | never_run).filter(stored.with_file())
 
 
 def _retention():

@@ -14,6 +14,7 @@ import gc
 import hashlib
 import io
 import itertools
+import os
 import posixpath
 import re
 import zipfile
@@ -21,7 +22,8 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 from xml.etree import ElementTree
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -80,24 +82,65 @@ class Sheet:
     row_errors: list[list] = field(default_factory=list)
 
 
-def content_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+# A file to read: its bytes (a small upload, tests), or the path of a file on disk (an upload Django spooled to a
+# temporary file, the file given to the CLI), read a slice at a time and never whole (decision 0011).
+Source = bytes | Path
 
 
-def sniff_format(data: bytes) -> str:
+def open_source(source: Source) -> BinaryIO:
+    """A binary file over ``source``, at its start; the caller closes it."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return io.BytesIO(source)
+    return open(source, "rb")  # noqa: SIM115 (the caller closes it)
+
+
+def source_size(source: Source) -> int:
+    return len(source) if isinstance(source, (bytes, bytearray, memoryview)) else os.path.getsize(source)
+
+
+def source_slices(source: Source, size: int = 0) -> Iterator[bytes]:
+    size = size or DECODE_SLICE
+    with open_source(source) as file:
+        while piece := file.read(size):
+            yield piece
+
+
+def _head(source: Source, size: int) -> bytes:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source[:size])
+    with open_source(source) as file:
+        return file.read(size)
+
+
+def _byte_at(source: Source, offset: int) -> int:
+    with open_source(source) as file:
+        file.seek(offset)
+        return (file.read(1) or b"\x00")[0]
+
+
+def content_hash(source: Source) -> str:
+    digest = hashlib.sha256()
+    for piece in source_slices(source):
+        digest.update(piece)
+    return digest.hexdigest()
+
+
+def sniff_format(data: Source) -> str:
     """``csv``, ``xlsx`` or ``zip`` (a Maillage archive), by content: the file name is never trusted."""
-    if not data:
+    size = source_size(data)
+    if not size:
         raise FileRefused("Le fichier est vide.")
-    if len(data) > MAX_FILE_BYTES:
+    if size > MAX_FILE_BYTES:
         raise FileRefused(
-            f"Le fichier pèse {len(data) / 1024 / 1024:.1f} Mo ; {MAX_FILE_BYTES // 1024 // 1024} Mo au plus : "
+            f"Le fichier pèse {size / 1024 / 1024:.1f} Mo ; {MAX_FILE_BYTES // 1024 // 1024} Mo au plus : "
             "découpez-le en plusieurs fichiers."
         )
-    if data.startswith(OLE_MAGIC):
+    head = _head(data, 4096)
+    if head.startswith(OLE_MAGIC):
         raise FileRefused(
             "Ce fichier est au format Excel 97-2003 (.xls) : enregistrez-le au format .xlsx ou CSV, puis recommencez."
         )
-    if data.startswith(ZIP_MAGIC):
+    if head.startswith(ZIP_MAGIC):
         names = _zip_names(data)
         if "xl/workbook.xml" in names:
             return "xlsx"
@@ -107,7 +150,6 @@ def sniff_format(data: bytes) -> str:
             "Ce fichier compressé n'est ni un classeur Excel (.xlsx) ni une archive Maillage : "
             "envoyez un fichier CSV, XLSX ou l'archive ZIP exportée par Maillage."
         )
-    head = data[:4096]
     if b"\x00" in head:
         raise FileRefused(
             "Ce fichier n'est pas un texte CSV ni un classeur XLSX (contenu binaire) : "
@@ -116,9 +158,13 @@ def sniff_format(data: bytes) -> str:
     return "csv"
 
 
-def _zip_names(data: bytes) -> set[str]:
+def _zip_file(source: Source) -> zipfile.ZipFile:
+    return zipfile.ZipFile(io.BytesIO(source) if isinstance(source, (bytes, bytearray, memoryview)) else source)
+
+
+def _zip_names(data: Source) -> set[str]:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with _zip_file(data) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
         raise FileRefused("Le fichier compressé est abîmé (ZIP illisible) : enregistrez-le de nouveau.") from exc
@@ -162,9 +208,10 @@ UNBALANCED_QUOTE = (
 DECODE_SLICE = 1024 * 1024
 
 
-def stream_table(data: bytes, *, encoding: str = "", delimiter: str = "") -> Sheet:
+def stream_table(data: Source, *, encoding: str = "", delimiter: str = "") -> Sheet:
     """Headers of a CSV or XLSX file, then its rows one at a time, every cell as a stripped string (dates as
-    ISO), empty rows left out; memory does not grow with the file's rows (decision 0011).
+    ISO), empty rows left out; memory does not grow with the file's rows (decision 0011). ``data``: the file's
+    bytes, or its path (read a slice at a time, as long as the rows are read: the file must stay until then).
 
     ``encoding`` and ``delimiter`` (CSV only) replace the detected ones when the person chose them."""
     file_format = sniff_format(data)
@@ -175,7 +222,7 @@ def stream_table(data: bytes, *, encoding: str = "", delimiter: str = "") -> She
     return _stream_csv(data, encoding=encoding, delimiter=delimiter)
 
 
-def read_table(data: bytes, *, encoding: str = "", delimiter: str = "") -> Table:
+def read_table(data: Source, *, encoding: str = "", delimiter: str = "") -> Table:
     """The whole table in memory (small files, tests): :func:`stream_table`'s rows in a list."""
     sheet = stream_table(data, encoding=encoding, delimiter=delimiter)
     numbers: list[int] = []
@@ -196,8 +243,14 @@ def read_table(data: bytes, *, encoding: str = "", delimiter: str = "") -> Table
     )
 
 
-def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
+def _line_of(data: Source, offset: int) -> int:
+    lines, seen = 1, 0
+    for piece in source_slices(data):
+        lines += piece.count(b"\n", 0, max(0, offset - seen))
+        seen += len(piece)
+        if seen >= offset:
+            break
+    return lines
 
 
 def _width(cells: list[str], header: int) -> int:
@@ -296,20 +349,23 @@ def _records(lines: Iterator[str], delimiter: str, header: int) -> Iterator[tupl
         number += span
 
 
-def _validate_encoding(data: bytes, encoding: str) -> None:
+def _validate_encoding(data: Source, encoding: str) -> None:
     """Raise ``UnicodeDecodeError`` (its ``start`` an offset in ``data``) unless all of ``data`` decodes, without
     keeping the decoded text (a slice at a time)."""
     decoder = codecs.getincrementaldecoder(encoding)()
-    for start in range(0, len(data), DECODE_SLICE):
+    size = source_size(data)
+    start = 0
+    for piece in source_slices(data, DECODE_SLICE):
         buffered = len(decoder.getstate()[0])
         try:
-            decoder.decode(data[start : start + DECODE_SLICE], final=start + DECODE_SLICE >= len(data))
+            decoder.decode(piece, final=start + len(piece) >= size)
         except UnicodeDecodeError as exc:
             exc.start += start - buffered
             raise
+        start += len(piece)
 
 
-def _detect_encoding(data: bytes, chosen: str = "") -> tuple[str, str]:
+def _detect_encoding(data: Source, chosen: str = "") -> tuple[str, str]:
     """The encoding and why (in French)."""
     if chosen:
         if chosen not in ENCODING_NAMES:
@@ -318,35 +374,37 @@ def _detect_encoding(data: bytes, chosen: str = "") -> tuple[str, str]:
             _validate_encoding(data, chosen)
         except UnicodeDecodeError as exc:
             raise LayoutRefused(
-                f"Le fichier ne se lit pas en {ENCODING_NAMES[chosen]} (octet 0x{data[exc.start]:02X}, ligne "
+                f"Le fichier ne se lit pas en {ENCODING_NAMES[chosen]} (octet 0x{_byte_at(data, exc.start):02X}, ligne "
                 f"{_line_of(data, exc.start)}) : choisissez un autre encodage."
             ) from exc
         return chosen, f"{ENCODING_NAMES[chosen]}, choisi à la main."
     try:
         _validate_encoding(data, "utf-8-sig")
     except UnicodeDecodeError as exc:
-        bad = f"octet 0x{data[exc.start]:02X} ligne {_line_of(data, exc.start)}"
+        bad = f"octet 0x{_byte_at(data, exc.start):02X} ligne {_line_of(data, exc.start)}"
     else:
         why = "UTF-8 : tout le fichier est de l'UTF-8 valide"
-        return "utf-8-sig", why + (" (avec BOM)." if data.startswith(b"\xef\xbb\xbf") else ".")
+        return "utf-8-sig", why + (" (avec BOM)." if _head(data, 3) == b"\xef\xbb\xbf" else ".")
     try:
         _validate_encoding(data, "cp1252")
     except UnicodeDecodeError as exc:
         raise FileRefused(
-            f"Encodage du texte non reconnu (ni UTF-8 : {bad} ; ni Windows-1252 : octet 0x{data[exc.start]:02X} "
+            f"Encodage du texte non reconnu (ni UTF-8 : {bad} ; ni Windows-1252 : octet 0x{_byte_at(data, exc.start):02X} "
             f"ligne {_line_of(data, exc.start)}) : enregistrez le fichier en CSV UTF-8."
         ) from exc
     return "cp1252", f"Windows-1252 : le fichier n'est pas de l'UTF-8 valide ({bad})."
 
 
-def _lines(data: bytes, encoding: str) -> Iterator[str]:
-    """The file's lines, decoded a slice at a time (split on \\n, \\r\\n or \\r, line ends kept)."""
-    return iter(io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline=""))
+def _lines(data: Source, encoding: str) -> Iterator[str]:
+    """The file's lines, decoded a slice at a time (split on \\n, \\r\\n or \\r, line ends kept); the file is
+    closed when they are all read or the iterator is dropped."""
+    with io.TextIOWrapper(open_source(data), encoding=encoding, newline="") as text:
+        yield from text
 
 
-def _stream_csv(data: bytes, *, encoding: str = "", delimiter: str = "") -> Sheet:
+def _stream_csv(data: Source, *, encoding: str = "", delimiter: str = "") -> Sheet:
     encoding, why_encoding = _detect_encoding(data, encoding)
-    if b"\x00" in data:
+    if any(b"\x00" in piece for piece in source_slices(data)):
         raise FileRefused("Le fichier contient des caractères nuls : ce n'est pas un CSV valide.")
     if delimiter:
         if delimiter not in DELIMITER_NAMES:
@@ -510,9 +568,9 @@ def _from_excel(value: float, epoch: datetime, timedelta: bool = False):
 XML_SLICE = 256 * 1024  # a slice of sheet XML makes some 15 times its size in elements until its rows are handed on
 
 
-def _stream_xlsx(data: bytes) -> Sheet:
+def _stream_xlsx(data: Source) -> Sheet:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = _zip_file(data)
         parts = _Workbook(archive)
     except FileRefused:
         raise

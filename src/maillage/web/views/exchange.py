@@ -70,9 +70,9 @@ def exchange_sample(request, name):
 @require_POST
 def import_upload(request):
     upload = request.FILES.get("file")
-    content = None
-    if upload is not None:  # a file too large is not read: the action refuses it by its size
-        content = upload.read() if upload.size <= MAX_FILE_BYTES else b""
+    # A large file is read from the temporary file Django received it into, never whole into memory; a file too
+    # large is not read at all: the action refuses it by its size.
+    content = actions.upload_source(upload)
     try:
         uploaded = actions.upload_import(
             workspace=request.workspace,

@@ -59,6 +59,8 @@ class Command(BaseCommand):
             ws = Workspace.objects.filter(pk=workspace).first()
             if ws is None:
                 raise CommandError(f"Espace {workspace} introuvable.")
+            if not Path(file).is_file():
+                raise CommandError(f"Fichier {file} introuvable : vérifiez son chemin.")
             person = User.objects.filter(email=user).first() if user else None
             try:
                 job = create_job(
@@ -66,7 +68,7 @@ class Command(BaseCommand):
                     user=person,
                     entity=entity,
                     filename=Path(file).name,
-                    content=Path(file).read_bytes(),
+                    content=Path(file),  # read a slice at a time, never whole
                     encoding=encoding,
                     delimiter="\t" if delimiter == "tab" else delimiter,
                 )
