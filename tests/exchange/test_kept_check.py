@@ -103,9 +103,9 @@ def test_an_entry_removed_or_renamed_since_the_check_is_not_linked(workspace_a, 
 def test_a_mapping_changed_after_the_check_is_checked_again(workspace_a, owner, monkeypatch):
     job = checked_job(workspace_a, owner, [["Ateliers Nouveaux", "", "Villeurbanne", "association"]])
     plans = []
-    real = runner.build_plan
-    monkeypatch.setattr(runner, "build_plan", lambda job, ctx: plans.append(job.pk) or real(job, ctx))
+    real = OrganizationRows.plan
+    monkeypatch.setattr(OrganizationRows, "plan", lambda self, v, ctx: plans.append(v["name"]) or real(self, v, ctx))
     job.mapping = {k: v for k, v in job.mapping.items() if v != "kind"}
     job.save(update_fields=["mapping"])
     job = runner.run(job.pk)
-    assert job.status == JobStatus.DONE and job.created_rows == 1 and plans == [job.pk]
+    assert job.status == JobStatus.DONE and job.created_rows == 1 and plans == ["Ateliers Nouveaux"]

@@ -14,6 +14,9 @@ HelloAsso's column names are taken as synonyms below; they were not checked agai
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 
 from maillage.core import formats
@@ -21,7 +24,7 @@ from maillage.core.text import normalize
 from maillage.exchange.fields import parse_date_in_range, parse_decimal
 from maillage.exchange.individual_gift_fields import FIELDS  # noqa: F401 (registered by fields.py)
 from maillage.exchange.models import Entity
-from maillage.exchange.rows import RowError, _collect
+from maillage.exchange.rows import Planned, RowError, _collect
 from maillage.receipts.actions import clean_individual_gift, record_individual_gifts
 
 METHODS = {
@@ -101,6 +104,35 @@ class IndividualGiftRows:
         }
         preview = {"Donateur": name, "Adresse": address, "Montant": formats.money(amount), "Date": f"{day:%d/%m/%Y}"}
         return base, payload, preview, None
+
+    # ---- the check's decisions kept for the run (decision 0011) ----
+
+    revises_by_chunk = True
+
+    def mark(self) -> int:
+        return 0  # a gift refers to nothing the check read: its donor and the yearly ceiling are the write's
+
+    def kept(self, planned: Planned) -> list:
+        """[row, key, the gift's fields (JSON: amounts as text, the date in ISO), the donor as written]."""
+        fields = dict(planned.payload["fields"])
+        fields["amount"], fields["counterparts_value"] = str(fields["amount"]), str(fields["counterparts_value"])
+        fields["received_on"] = fields["received_on"].isoformat()
+        return [planned.row, planned.key, fields, planned.payload["donor"]]
+
+    def revise(self, rows: list[list], ctx, since: int) -> list[Planned]:
+        """The kept rows as the check decided them: nothing in them depends on what may change before the run
+        (the donor is found again or created, and the yearly ceiling checked, when the batch is written; a date
+        not in the future at the check is not at the run)."""
+        planned = []
+        for row, key, fields, donor in rows:
+            fields = {
+                **fields,
+                "amount": Decimal(fields["amount"]),
+                "counterparts_value": Decimal(fields["counterparts_value"]),
+                "received_on": date.fromisoformat(fields["received_on"]),
+            }
+            planned.append(Planned(row, "", {"fields": fields, "donor": donor}, key))
+        return planned
 
     def execute(self, payload: dict, ctx, row: int) -> list[tuple[str, int, bool]]:
         return self.write([(payload, row)], ctx)[0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -399,6 +400,120 @@ def _batch_error(row: int, exc: ValidationError) -> ValidationError:
     return ValidationError({f"ligne {row} — {k}" if k else f"ligne {row}": v for k, v in messages.items()})
 
 
+# ---- the check's decisions kept for the run, for the kinds that refer to the directory or to alliances ----
+# (decision 0011). A kind's ``revise`` is given the kept rows a chunk at a time (``revises_by_chunk``); the rows it
+# refuses go to ``ctx.prepared["refused"]`` as (row, field, value, message), read by the runner after each chunk.
+
+
+def _seen(organization) -> list:
+    """What a reference was resolved on: the entry's searched name and identifiers (a rename or a new identifier
+    may resolve the reference otherwise)."""
+    return [organization.name_search, organization.siren, organization.siret, organization.rna]
+
+
+def _is_identifier(reference: str) -> bool:
+    compact = DIGITS.sub("", reference).upper()
+    return any(re.fullmatch(p, compact) for _, p in IDENTIFIERS)
+
+
+def _references_again(ctx: Context, resolved: dict[str, tuple[int, list]], since: int) -> dict[str, Any]:
+    """Of the references a chunk's rows name (cell → (entry, what it was resolved on) as the check decided), those
+    the directory's changes since the check may resolve otherwise, resolved again as the check does: the entry
+    gone, renamed or given other identifiers; when entries were created after ``since``, the identifiers (one
+    ``IN``) and the names close (``PROPOSE``) to one of them. {reference: its new ``Match``}."""
+    pks = sorted({pk for pk, _ in resolved.values()})
+    now: dict[int, list] = {}
+    for chunk in _chunked(pks, 900):
+        for pk, *seen in Organization.objects.filter(pk__in=chunk).values_list(
+            "pk", "name_search", "siren", "siret", "rna"
+        ):
+            now[pk] = seen
+    again = {ref for ref, (pk, seen) in resolved.items() if now.get(pk) != seen}
+    rest = [ref for ref in resolved if ref not in again]
+    newer: list[str] = []
+    if rest:  # read once for the run (its chunks come one after the other)
+        if "newer" not in ctx.prepared:
+            ctx.prepared["newer"] = list(
+                Organization.objects.filter(pk__gt=since).values_list("name_search", flat=True)
+            )
+        newer = ctx.prepared["newer"]
+    if newer:
+        again.update(ref for ref in rest if _is_identifier(ref))
+        names = [ref for ref in rest if not _is_identifier(ref)]
+        if len(newer) * len(names) > NEWER_AT_ONCE:
+            again.update(names)
+        elif names:
+            from rapidfuzz import fuzz, process
+
+            scores = process.cdist(
+                [normalize(r) for r in names], newer, scorer=fuzz.token_sort_ratio, score_cutoff=PROPOSE
+            )
+            close = cast(list[bool], scores.any(axis=1).tolist())
+            again.update(ref for ref, near in zip(names, close, strict=True) if near)
+    if not again:
+        return {}
+    ctx.directory = Directory()  # what the check read of these entries is stale
+    _prefetch_references(ctx, again)
+    return {ref: ctx.directory.find(ref) for ref in again}
+
+
+def _refuse(ctx: Context, row: int, field_name: str, value: str, message: str) -> None:
+    ctx.prepared.setdefault("refused", []).append((row, field_name, value, message))
+
+
+def _first_time(ctx: Context, key: str) -> bool:
+    """False for a key a row of the run already took (a row whose reference now resolves like another's)."""
+    keys = ctx.prepared.setdefault("keys", set())
+    if key in keys:
+        return False
+    keys.add(key)
+    return True
+
+
+def _not_found(reference: str, match, where: str) -> str:
+    hint = (
+        f" ; la plus proche : {organization_label(match.organization)} (score {match.score:.0f})"
+        if match.organization
+        else ""
+    )
+    return f"{where} introuvable « {reference} » dans l'annuaire{hint} : indiquez son SIREN ou son RNA."
+
+
+def _known_contacts(ctx: Context, orgs: set[int]) -> dict[tuple[int, str, str], int]:
+    known: dict[tuple[int, str, str], int] = {}
+    for chunk in _chunked(sorted(orgs)):
+        for pk, org, name, email in (
+            Contact.objects.visible_to(ctx.workspace)
+            .filter(organization_id__in=chunk)
+            .order_by("-pk")
+            .values_list("pk", "organization_id", "name", "email")
+        ):
+            known[org, name.strip().lower(), email.strip().lower()] = pk  # the first one entered wins
+    return known
+
+
+def _taken_alliance_names(ctx: Context, names: list[str]) -> set[str]:
+    """Of ``names`` (lower case), those an alliance of the workspace entered otherwise than by an import carries."""
+    existing: list[tuple[str, int]] = []
+    for chunk in _chunked(sorted(set(names) - {""})):
+        existing += (
+            Alliance.objects.visible_to(ctx.workspace)
+            .annotate(lower=Lower("name"))
+            .filter(lower__in=chunk)
+            .values_list("lower", "pk")
+        )
+    # An alliance an import created is that row, already imported (the runner skips it by its key: a resumed
+    # or repeated import); a name is taken by an alliance entered otherwise.
+    imported: set[int | None] = set()
+    for chunk in _chunked(sorted(pk for _, pk in existing)):
+        imported.update(
+            ImportedRow.objects.filter(
+                workspace=ctx.workspace, model="alliances.Alliance", created=True, object_id__in=chunk
+            ).values_list("object_id", flat=True)
+        )
+    return {lower for lower, pk in existing if pk not in imported}
+
+
 class ContactRows:
     """Checked row by row with the checks of ``add_contact`` (no dry run), the organisations and the workspace's
     contacts read once per file (:meth:`prepare`), written batch by batch with ``add_contacts``. A contact already
@@ -416,16 +531,7 @@ class ContactRows:
             match = ctx.directory.find(reference)
             if match.organization and match.certain:
                 orgs.add(match.organization.pk)
-        known: dict[tuple[int, str, str], int] = {}
-        for chunk in _chunked(sorted(orgs)):
-            for pk, org, name, email in (
-                Contact.objects.visible_to(ctx.workspace)
-                .filter(organization_id__in=chunk)
-                .order_by("-pk")
-                .values_list("pk", "organization_id", "name", "email")
-            ):
-                known[org, name.strip().lower(), email.strip().lower()] = pk  # the first one entered wins
-        ctx.prepared["contacts"] = known
+        ctx.prepared["contacts"] = _known_contacts(ctx, orgs)
 
     def plan(self, v, ctx):
         errors: dict[str, list[str]] = {}
@@ -455,7 +561,7 @@ class ContactRows:
         except ValidationError as exc:
             raise RowError(exc.message_dict) from exc
         known = ctx.prepared.get("contacts", {}).get((org.pk, name.lower(), email))
-        payload = {"fields": fields, "match": known}
+        payload = {"fields": fields, "match": known, "reference": v["organization"], "seen": _seen(org)}
         preview = {"Organisation": org.name, "Nom": name, "Fonction": fields["role"], "E-mail": email}
         if known:
             preview["Contacts"] = "déjà présent dans votre espace"
@@ -464,6 +570,59 @@ class ContactRows:
     def matched(self, payload: dict) -> bool:
         """Already in the workspace: linked to the existing contact, not created."""
         return bool(payload["match"])
+
+    # ---- the check's decisions kept for the run (decision 0011) ----
+
+    revises_by_chunk = True
+
+    def mark(self) -> int:
+        """Before the check: the directory's last id (entries after it are new to the run)."""
+        return Organization.objects.aggregate(last=Max("pk"))["last"] or 0
+
+    def kept(self, planned: Planned) -> list:
+        """[row, key, organisation as written, fields, contact matched, what the organisation was found on]."""
+        p = planned.payload
+        return [planned.row, planned.key, p["reference"], p["fields"], p["match"], p["seen"]]
+
+    def revise(self, rows: list[list], ctx: Context, since: int) -> list[Planned]:
+        """The kept rows, decided again where the directory or the workspace's contacts may have changed since the
+        check: each organisation named is found again when its entry is gone, renamed or given other identifiers,
+        or when an entry created since may answer for it (:func:`_references_again`; not found any more: the row
+        is refused); the contacts already there read again for these organisations (a contact added since is
+        linked, one deleted since is created). The cells' checks (``check_contact``) hold."""
+        again = _references_again(ctx, {r[2]: (r[3]["organization_id"], r[5]) for r in rows}, since)
+        orgs: dict[int, int] = {}  # the row's organisation now
+        planned_rows = []
+        for row, key, reference, fields, _, seen in rows:
+            match = again.get(reference)
+            if match is not None:
+                if not match.organization or not match.certain:
+                    _refuse(ctx, row, "organization", reference, _not_found(reference, match, "Organisation"))
+                    continue
+                if match.organization.pk != fields["organization_id"]:
+                    fields = {**fields, "organization_id": match.organization.pk}
+                    key = natural_key(
+                        self.entity, f"{match.organization.pk}:{normalize(fields['name'])}:{fields['email']}", 0
+                    )
+                seen = _seen(match.organization)
+            if not _first_time(ctx, key):
+                _refuse(
+                    ctx,
+                    row,
+                    "",
+                    "",
+                    "Doublon d'une autre ligne du fichier (même organisation, nom et e-mail) : ignorée.",
+                )
+                continue
+            orgs[row] = fields["organization_id"]
+            planned_rows.append(
+                Planned(row, "", {"fields": fields, "match": None, "reference": reference, "seen": seen}, key)
+            )
+        known = _known_contacts(ctx, set(orgs.values()))
+        for p in planned_rows:
+            f = p.payload["fields"]
+            p.payload["match"] = known.get((f["organization_id"], f["name"].lower(), f["email"]))
+        return planned_rows
 
     def execute(self, payload, ctx, row):
         return self.write([(payload, row)], ctx)[0]
@@ -519,25 +678,7 @@ class AllianceRows:
         kinds: dict[int, str] = {}
         for chunk in _chunked(sorted(orgs)):
             kinds.update(Organization.objects.filter(pk__in=chunk).values_list("pk", "kind"))
-        names = sorted({n.strip().lower() for n in columns.get("name", [])} - {""})
-        existing: list[tuple[str, int]] = []
-        for chunk in _chunked(names):
-            existing += (
-                Alliance.objects.visible_to(ctx.workspace)
-                .annotate(lower=Lower("name"))
-                .filter(lower__in=chunk)
-                .values_list("lower", "pk")
-            )
-        # An alliance an import created is that row, already imported (the runner skips it by its key: a resumed
-        # or repeated import); a name is taken by an alliance entered otherwise.
-        imported: set[int | None] = set()
-        for chunk in _chunked(sorted(pk for _, pk in existing)):
-            imported.update(
-                ImportedRow.objects.filter(
-                    workspace=ctx.workspace, model="alliances.Alliance", created=True, object_id__in=chunk
-                ).values_list("object_id", flat=True)
-            )
-        taken = {lower for lower, pk in existing if pk not in imported}
+        taken = _taken_alliance_names(ctx, [n.strip().lower() for n in columns.get("name", [])])
         ctx.prepared.update(kinds=kinds, alliance_names=taken, territories={})
 
     def plan(self, v, ctx):
@@ -554,6 +695,7 @@ class AllianceRows:
             errors["forms"] = ["Indiquez au moins une forme (ex. mécénat financier)."]
         partners = []
         names: dict[int, str] = {}
+        references = []  # (cell, entry, what it was found on): kept for the run
         for entry in split_list(v.get("partners", "")):
             ref, role = _partner(entry)
             role_code = _collect(errors, "partners", choice, role, PartyRole, "Rôle")
@@ -571,6 +713,7 @@ class AllianceRows:
             elif role_code:
                 partners.append((match.organization.pk, role_code))
                 names[match.organization.pk] = match.organization.name
+                references.append((ref, match.organization.pk, _seen(match.organization)))
         if not partners and "partners" not in errors:
             errors["partners"] = ["Une alliance réunit au moins deux organisations : indiquez un partenaire."]
         level = (
@@ -605,7 +748,7 @@ class AllianceRows:
             )
         except ValidationError as exc:
             raise RowError(exc.message_dict) from exc
-        payload = {"checked": checked}
+        payload = {"checked": checked, "references": references}
         preview = {
             "Nom": name,
             "Formes": ", ".join(Form(f).label for f in checked["alliance"]["forms"]),
@@ -615,6 +758,83 @@ class AllianceRows:
 
     def execute(self, payload, ctx, row):
         return self.write([(payload, row)], ctx)[0]
+
+    # ---- the check's decisions kept for the run (decision 0011) ----
+
+    revises_by_chunk = True
+
+    def mark(self) -> int:
+        """Before the check: the directory's last id (entries after it are new to the run)."""
+        return Organization.objects.aggregate(last=Max("pk"))["last"] or 0
+
+    def kept(self, planned: Planned) -> list:
+        """[row, key, alliance's fields (JSON: dates in ISO, territory by codes), own party, partners, references]."""
+        checked = planned.payload["checked"]
+        fields = dict(checked["alliance"])
+        for day in ("starts_on", "ends_on"):
+            fields[day] = fields[day].isoformat() if fields[day] else None
+        for place in ("departement", "region"):
+            if place in fields:
+                found = fields.pop(place)
+                fields[f"{place}_id"] = found.pk if found is not None else None
+        return [planned.row, planned.key, fields, checked["own"], checked["partners"], planned.payload["references"]]
+
+    def revise(self, rows: list[list], ctx: Context, since: int) -> list[Planned]:
+        """The kept rows, decided again where the workspace's alliances or the directory may have changed since the
+        check: the name taken meanwhile by an alliance entered otherwise (refused, as the check does); each partner
+        found again when its entry is gone, renamed or given other identifiers, or when an entry created since may
+        answer for it (:func:`_references_again`; not found any more: refused; now the same organisation as
+        another party: refused); the partners' kinds read again. Names, forms, dates, territories (reference
+        data) hold."""
+        from datetime import date
+
+        taken = _taken_alliance_names(ctx, [r[2]["name"].lower() for r in rows])
+        resolved = {ref: (pk, seen) for r in rows for ref, pk, seen in r[5]}
+        again = _references_again(ctx, resolved, since)
+        own = ctx.workspace.organization_id
+        decided = []
+        for row, key, fields, own_role, partners, references in rows:
+            if fields["name"].lower() in taken:
+                _refuse(ctx, row, "name", fields["name"], "Une alliance porte déjà ce nom dans votre espace.")
+                continue
+            now, errors = [], []
+            for (ref, pk, _), (_, kind, role, commitment) in zip(references, partners, strict=True):
+                match = again.get(ref)
+                if match is not None:
+                    if not match.organization or not match.certain:
+                        errors.append(_not_found(ref, match, "Partenaire"))
+                        continue
+                    pk = match.organization.pk
+                now.append([pk, kind, role, commitment])
+            pks = [own] + [p[0] for p in now]
+            if not errors and len(set(pks)) != len(pks):
+                errors.append("Une même organisation ne peut être partie deux fois.")
+            if errors:
+                for message in errors:
+                    _refuse(ctx, row, "partners", "", message)
+                continue
+            decided.append((row, key, fields, own_role, now))
+        kinds: dict[int, str] = {}
+        for chunk in _chunked(sorted({p[0] for *_, now in decided for p in now})):
+            kinds.update(Organization.objects.filter(pk__in=chunk).values_list("pk", "kind"))
+        planned = []
+        for row, key, fields, own_role, now in decided:
+            if any(p[0] not in kinds for p in now):  # deleted since this chunk's references were read again
+                _refuse(
+                    ctx, row, "partners", "", "Un partenaire a été retiré de l'annuaire : relancez la vérification."
+                )
+                continue
+            alliance = {
+                **fields,
+                **{d: date.fromisoformat(fields[d]) if fields[d] else None for d in ("starts_on", "ends_on")},
+            }
+            checked = {
+                "alliance": alliance,
+                "own": tuple(own_role),
+                "partners": [(pk, kinds[pk], role, commitment) for pk, _, role, commitment in now],
+            }
+            planned.append(Planned(row, "", {"checked": checked}, key))
+        return planned
 
     def write(self, items: list[tuple[dict, int]], ctx: Context) -> list[list[tuple[str, int, bool]]]:
         checked = [payload["checked"] for payload, _ in items]
@@ -797,7 +1017,51 @@ class InteractionRows:
             "Durée": f"{minutes} min",
         }
         base = f"{alliance.pk}:{kind}:{day}:{minutes}:{normalize(payload['subject'])}"
+        payload["cell"] = v.get("alliance", "")
         return base, payload, preview, None
+
+    # ---- the check's decisions kept for the run (decision 0011) ----
+
+    revises_by_chunk = True
+
+    def mark(self) -> int:
+        return 0  # the alliances named are all looked up again (one query per name for the run)
+
+    def kept(self, planned: Planned) -> list:
+        """[row, key, the interaction's fields (with the alliance as written, ``cell``)]."""
+        return [planned.row, planned.key, planned.payload]
+
+    def revise(self, rows: list[list], ctx: Context, since: int) -> list[Planned]:
+        """The kept rows, with each alliance named found again by its name (one query per name for the run: an
+        alliance deleted, renamed or shared under the same name since the check is seen) and the workspace still
+        one of its active parties (one that left since is refused); a row whose alliance is another one now takes
+        its key. Type, date, duration and subject hold."""
+        occurrences = ctx.prepared.setdefault("occurrences", Counter())
+        alliances = ctx.prepared.setdefault("alliances", {})
+        planned = []
+        for row, _, payload in rows:
+            try:
+                alliance = ctx.alliance(payload["cell"])
+            except RowError as exc:
+                for field_name, messages in exc.errors.items():
+                    for message in messages:
+                        _refuse(ctx, row, field_name, payload["cell"], message)
+                continue
+            if my_party(alliance, ctx.workspace) is None:
+                message = f"Votre espace n'est plus partie à l'alliance « {alliance.name} »."
+                _refuse(ctx, row, "alliance", payload["cell"], message)
+                continue
+            alliances[alliance.pk] = alliance
+            if alliance.pk != payload["alliance"]:
+                payload = {**payload, "alliance": alliance.pk}
+            base = (
+                f"{alliance.pk}:{payload['kind']}:{payload['occurred_on']}:{payload['duration_minutes']}:"
+                f"{normalize(payload['subject'])}"
+            )
+            occurrence = occurrences[base]  # as the check counts them: the same keys when nothing changed
+            occurrences[base] = occurrence + 1
+            planned.append(Planned(row, base, payload, natural_key(self.entity, base, occurrence)))
+        return planned
 
     def execute(self, payload, ctx, row):
         return self.write([(payload, row)], ctx)[0]
@@ -813,7 +1077,7 @@ class InteractionRows:
             )
         rows = [
             {
-                **payload,
+                **{k: v for k, v in payload.items() if k != "cell"},
                 "alliance": alliances[payload["alliance"]],
                 "occurred_on": date.fromisoformat(payload["occurred_on"]),
             }

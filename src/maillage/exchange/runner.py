@@ -5,8 +5,10 @@ transaction that also records the rows it created and the job's progress: a cras
 a re-run skips every row whose natural key is already recorded. Each batch first takes the workspace's import
 lock (a row lock on PostgreSQL, the write lock of an IMMEDIATE transaction on SQLite).
 
-- Organisations, contacts, alliances, interactions: every row is checked first, then the recorded keys are read
-  once, and the batches go through the domain actions, each row recorded in ``ImportedRow``. If another import
+- Organisations, contacts, alliances, interactions, individual gifts: the check's decisions read back and revised
+  (decision 0011), else the file checked again, as a stream; the recorded keys read a batch at a time, and the
+  batches of rows not imported yet written through the domain actions as they come, each row recorded in
+  ``ImportedRow``. If another import
   recorded some of the same rows meanwhile, the unique natural key refuses the batch as a whole; it is then
   written again after a second look at the recorded keys, under the lock.
 - Contributions carry their job and key themselves (decision 0005) and are written in bulk. A thread checks the
@@ -313,15 +315,45 @@ def _parsed_chunks(job: ImportJob) -> list[int]:
 def kept_plan(job: ImportJob, ctx: Context) -> Plan | None:
     """The check's plan read back and re-verified by the kind (``revise``: only what may have changed since), or
     None when there is none for the job's present mapping and parsed file (the run then checks the file again)."""
-    checked, revise = job.checked, getattr(IMPORTERS[job.entity], "revise", None)
+    plan = Plan()
+    stream = _kept_stream(job, ctx, plan)
+    if stream is None:
+        return None
+    plan.rows = list(stream)
+    return plan
+
+
+def _kept_stream(job: ImportJob, ctx: Context, plan: Plan) -> Iterator[Planned] | None:
+    """The check's decisions read back (:func:`kept_plan`) as a stream: a kind with ``revises_by_chunk`` revises
+    them a ``CheckedChunk`` at a time (the rows it refuses now go to ``plan.report`` and ``plan.refused`` as they
+    are found); the organisations revise the whole file at once. None: nothing kept for this mapping and file."""
+    importer = IMPORTERS[job.entity]
+    checked, revise = job.checked, getattr(importer, "revise", None)
     if not checked or revise is None or checked["mapping"] != job.mapping or checked["chunks"] != _parsed_chunks(job):
         return None
-    rows: list[list] = []
-    for blob in CheckedChunk.objects.filter(job_id=job.pk).order_by("index").values_list("rows", flat=True):
-        rows.extend(decompress(blob))  # type: ignore[arg-type]
-    if len(rows) != checked["accepted"]:
+    chunks = CheckedChunk.objects.filter(job_id=job.pk).order_by("index")
+    plan.total, plan.refused = checked["total"], checked["refused"]
+    if not getattr(importer, "revises_by_chunk", False):
+        rows: list[list] = []
+        for blob in chunks.values_list("rows", flat=True):
+            rows.extend(decompress(blob))  # type: ignore[arg-type]
+        if len(rows) != checked["accepted"]:
+            return None
+        return iter(revise(rows, ctx, checked["mark"]))
+    # Every chunk the check wrote (``CHECKED_ROWS`` rows each but the last), counted without reading them.
+    indexes = list(chunks.values_list("index", flat=True))
+    if indexes != list(range(math.ceil(checked["accepted"] / CHECKED_ROWS))):
         return None
-    return Plan(rows=revise(rows, ctx, checked["mark"]), total=checked["total"], refused=checked["refused"])
+    return _revised(job, ctx, plan, list(chunks.values_list("pk", flat=True)), revise, checked["mark"])
+
+
+def _revised(job: ImportJob, ctx: Context, plan: Plan, chunk_ids: list[int], revise, mark: int) -> Iterator[Planned]:
+    for pk in chunk_ids:  # one chunk's rows in memory at a time
+        rows = decompress(CheckedChunk.objects.values_list("rows", flat=True).get(pk=pk))
+        yield from revise(rows, ctx, mark)
+        refused = ctx.prepared.pop("refused", [])
+        plan.refused += len({r[0] for r in refused})
+        plan.report += [[row, label_of(job.entity, f) if f else "", value, m] for row, f, value, m in refused]
 
 
 def _lock_workspace(job: ImportJob) -> None:
@@ -372,40 +404,79 @@ def _failed(job: ImportJob, *, message: str) -> None:
 
 
 def _run_rows(job: ImportJob) -> None:
+    """The accepted rows as a stream (the check's decisions revised, else the file checked again), written as they
+    come in batches of ``batch_size`` rows not imported yet: the first batch is written before the rest of the
+    file is planned, and the process holds two batches of rows at most."""
     ctx = _context(job)
     if job.entity == Entity.CONTRIBUTION:
         _run_contributions(job, ctx)
         return
     _roomy_cache()
-    plan = kept_plan(job, ctx) or build_plan(job, ctx)  # the check's decisions, else the file checked again
     importer = IMPORTERS[job.entity]
-    already = recorded_keys(job, [p.key for p in plan.rows])
-    todo = [p for p in plan.rows if p.key not in already] if already else plan.rows
+    plan = Plan()
+    stream = _kept_stream(job, ctx, plan)  # the check's decisions
+    kept = stream is not None
+    if stream is None:  # else the file checked again, as it is written
+        stream = _planned(job, ctx, load(job), plan)
     size = batch_size(job.entity)
-    batches = [todo[i : i + size] for i in range(0, len(todo), size)]
-    # Rows written by this job before it was stopped (recorded, created or matched) are not "already there".
-    ours = ImportedRow.objects.filter(job=job).count()
+    # Counted again as the batches go: a row written by this job before it was stopped is not "already there";
+    # the number of batches is a forecast (the rows imported before are known batch by batch), exact at the end.
     ImportJob.objects.filter(pk=job.pk).update(
-        total_rows=plan.total,
-        rejected_rows=plan.refused,
-        processed_rows=len(already) + plan.refused,
-        skipped_rows=len(already) - ours,
+        processed_rows=0,
+        skipped_rows=0,
         matched_rows=ImportedRow.objects.filter(job=job, created=False).count(),
-        batches_total=job.batches_done + len(batches),
+        batches_total=job.batches_done + math.ceil(job.accepted_rows / size),
     )
-    for batch in batches:
+    todo: list[Planned] = []
+    looked: list[Planned] = []
+    counted_refused = 0
+
+    def look() -> None:
+        """The rows of ``looked`` some import already recorded are left out, counted as done."""
+        nonlocal counted_refused
+        owners = recorded_by(job, [p.key for p in looked])
+        todo.extend(p for p in looked if p.key not in owners)
+        done = len(owners) + plan.refused - counted_refused
+        if done:
+            ImportJob.objects.filter(pk=job.pk).update(
+                processed_rows=F("processed_rows") + done,
+                skipped_rows=F("skipped_rows") + sum(1 for owner in owners.values() if owner != job.pk),
+            )
+        counted_refused = plan.refused
+        looked.clear()
+
+    for planned in stream:
+        looked.append(planned)
+        if len(looked) == size:
+            look()
+            while len(todo) >= size:
+                _write_or_refuse(job, ctx, importer, todo[:size], size)
+                del todo[:size]
+    look()
+    while todo:
+        _write_or_refuse(job, ctx, importer, todo[:size], size)
+        del todo[:size]
+    fields: dict[str, object] = {"total_rows": plan.total, "rejected_rows": plan.refused, "processed_rows": plan.total}
+    if plan.report and kept:  # rows the run refused after the check kept them: in the check's report
+        report = sorted(job.report + plan.report, key=lambda r: r[0] if isinstance(r[0], int) else 0)
+        fields["report"] = report
+    _finished(
+        job, status=JobStatus.DONE, finished_at=timezone.now(), message="", batches_total=F("batches_done"), **fields
+    )
+
+
+def _write_or_refuse(job: ImportJob, ctx: Context, importer, batch: list[Planned], size: int) -> None:
+    try:
         try:
-            try:
-                with transaction.atomic():
-                    _write_batch(job, ctx, importer, batch, recheck=False)
-            except IntegrityError:
-                # Another import recorded some of these rows since ``already`` was read (the unique natural
-                # key refused them): nothing of the batch landed; look again under the lock, then write the rest.
-                with transaction.atomic():
-                    _write_batch(job, ctx, importer, batch, recheck=True)
-        except (ValidationError, IntegrityError) as exc:
-            raise _refused(job, size, batch, exc) from exc
-    _finished(job, status=JobStatus.DONE, finished_at=timezone.now(), message="")
+            with transaction.atomic():
+                _write_batch(job, ctx, importer, batch, recheck=False)
+        except IntegrityError:
+            # Another import recorded some of these rows since they were looked up (the unique natural key
+            # refused them): nothing of the batch landed; look again under the lock, then write the rest.
+            with transaction.atomic():
+                _write_batch(job, ctx, importer, batch, recheck=True)
+    except (ValidationError, IntegrityError) as exc:
+        raise _refused(job, size, batch, exc) from exc
 
 
 def _refused(job: ImportJob, size: int, batch: list[Planned], exc: Exception) -> BatchRefused:
@@ -423,24 +494,32 @@ def recorded_keys(job: ImportJob, keys: list[str]) -> set[str]:
     if job.entity == Entity.CONTRIBUTION:
         by_short = {batch_writes.contribution_key(job.workspace_id, k): k for k in keys}
         return {by_short[short] for short in _imported_contributions(list(by_short))}
-    found: set[str] = set()
+    return set(recorded_by(job, keys))
+
+
+def recorded_by(job: ImportJob, keys: list[str]) -> dict[str, int | None]:
+    """{key: the job that recorded it} for those of ``keys`` already imported into the job's workspace (by any
+    import of the same entity; a row recorded several times, e.g. an organisation and its match, once)."""
+    found: dict[str, int | None] = {}
+    if not keys:
+        return found
     if connection.vendor == "postgresql":  # one text parameter (hex keys, no comma), not thousands of placeholders
         with connection.cursor() as cursor:
             for start in range(0, len(keys), 50_000):
                 cursor.execute(
-                    "SELECT natural_key FROM exchange_importedrow WHERE workspace_id = %s AND entity = %s"
+                    "SELECT natural_key, job_id FROM exchange_importedrow WHERE workspace_id = %s AND entity = %s"
                     " AND natural_key = ANY(string_to_array(%s, ','))",
                     [job.workspace_id, job.entity, ",".join(keys[start : start + 50_000])],
                 )
-                found.update(r[0] for r in cursor.fetchall())
+                found.update(cursor.fetchall())
         return found
     with connection.cursor() as cursor:  # raw: no lookup compiled for each of thousands of keys
         for start in range(0, len(keys), 900):
             chunk = keys[start : start + 900]
             placeholders = ", ".join(["%s"] * len(chunk))
-            sql = "SELECT natural_key FROM exchange_importedrow WHERE workspace_id = %s AND entity = %s"
+            sql = "SELECT natural_key, job_id FROM exchange_importedrow WHERE workspace_id = %s AND entity = %s"
             cursor.execute(f"{sql} AND natural_key IN ({placeholders})", [job.workspace_id, job.entity, *chunk])  # noqa: S608
-            found.update(r[0] for r in cursor.fetchall())
+            found.update(cursor.fetchall())
     return found
 
 
