@@ -63,7 +63,10 @@ class Cause(models.Model):
 
 
 class Organization(models.Model):
-    kind = models.CharField("type", max_length=20, choices=Kind.choices, db_index=True)
+    # No index of its own: ``org_kind_name_idx`` (kind, name_search, id) serves every look-up by kind. Each index
+    # is paid on every insert (organisations import, decision 0023); the commune, EPCI, département and région
+    # below likewise (their ``org_*_name_idx``).
+    kind = models.CharField("type", max_length=20, choices=Kind.choices)
     name = models.CharField("nom", max_length=200)
     name_search = models.CharField(max_length=200, editable=False)
     siren = models.CharField("SIREN", max_length=9, null=True, blank=True)
@@ -71,15 +74,27 @@ class Organization(models.Model):
     rna = models.CharField("numéro RNA", max_length=10, null=True, blank=True)
     naf = models.ForeignKey("territories.Naf", on_delete=models.PROTECT, null=True, blank=True, verbose_name="code NAF")
     commune = models.ForeignKey(
-        "territories.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="commune"
+        "territories.Commune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="commune",
+        db_index=False,
     )
     # Denormalised from the commune (or set directly for a région or a collectivité without one), for filters.
-    epci = models.ForeignKey("territories.Epci", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    departement = models.ForeignKey(
-        "territories.Departement", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    epci = models.ForeignKey(
+        "territories.Epci", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
-    region = models.ForeignKey("territories.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    departement = models.ForeignKey(
+        "territories.Departement", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    region = models.ForeignKey(
+        "territories.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     # For a public body built from the reference data: "commune:75056", "epci:200054781", "departement:13"…
+    # Unique (``public_bodies.sync_public_bodies`` upserts ``ON CONFLICT (territory_key)``); on PostgreSQL without
+    # the ``varchar_pattern_ops`` twin Django adds for ``LIKE`` (no query uses it: migration 0005).
     territory_key = models.CharField(max_length=20, null=True, blank=True, unique=True, editable=False)
     population = models.PositiveIntegerField("population", null=True, blank=True)
     causes = models.ManyToManyField(Cause, blank=True, related_name="organizations", verbose_name="causes")
@@ -111,7 +126,9 @@ class Organization(models.Model):
         indexes = [
             models.Index(fields=["name_search", "id"], name="org_name_idx"),
             models.Index(fields=["kind", "name_search", "id"], name="org_kind_name_idx"),
-            models.Index(fields=["commune", "name_search"], name="org_commune_name_idx"),
+            # With the id: the import's duplicate detection reads a commune's names next to a row's from the index
+            # alone on PostgreSQL (an index-only scan; without the id, a heap page per name: 3× the time at 1 M).
+            models.Index(fields=["commune", "name_search", "id"], name="org_commune_name_idx"),
             models.Index(fields=["epci", "name_search"], name="org_epci_name_idx"),
             models.Index(fields=["departement", "name_search"], name="org_dep_name_idx"),
             models.Index(fields=["region", "name_search"], name="org_region_name_idx"),
@@ -137,7 +154,8 @@ class SearchToken(models.Model):
     (see docs/decisions/0002-directory-search.md).
     """
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: ``search_token_org_idx`` (organization, token) serves the look-ups by organisation.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
     token = models.CharField(max_length=40)
     # A copy of the organisation's name_search, so that the organisations of a word are read in page order
     # from the index, instead of walking the whole directory in name order (docs/decisions/0002).
