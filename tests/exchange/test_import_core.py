@@ -216,6 +216,30 @@ def test_rows_recorded_meanwhile_by_another_import_are_skipped_not_duplicated(
     assert looks == [2, 2, 1]  # the first job never looked; the second from its refused first batch on
 
 
+def test_a_batch_refused_halfway_through_its_insert_lands_nothing(workspace_a, owner, alliance, monkeypatch):
+    # On SQLite the batch's rows go in one multi-row INSERT OR FAIL (no statement journal, decision 0025): the
+    # refused second row leaves the first one written until the batch's transaction is rolled back. It must be:
+    # the batch is written again after a look, with its first row created once and counted once.
+    monkeypatch.setenv("MAILLAGE_IMPORT_BATCH_SIZE", "2")
+    rows = contribution_rows(5)
+    first = job_for(workspace_a, owner, "contribution", [rows[0], rows[2]])  # the second row of the other file
+    second = job_for(workspace_a, owner, "contribution", rows)
+    runner.validate(first)
+    runner.validate(second)
+    real_lookup = runner._look_up_alliances
+
+    def meanwhile(job, ctx, table):
+        if job.pk == second.pk:
+            assert runner.run(first.pk).created_rows == 1
+        return real_lookup(job, ctx, table)
+
+    monkeypatch.setattr(runner, "_look_up_alliances", meanwhile)
+    second = runner.run(second.pk)
+    assert second.status == JobStatus.DONE and (second.created_rows, second.skipped_rows) == (4, 1)
+    assert Counter(Contribution.objects.values_list("import_job", flat=True)) == {first.pk: 1, second.pk: 4}
+    assert Contribution.objects.values("import_key").distinct().count() == Contribution.objects.count() == 5
+
+
 def test_contribution_keys_recorded_before_decision_0005_move_onto_the_rows(workspace_a, owner, alliance):
     """The data step of migration contributions/0005: a file imported when each row had an ``ImportedRow``
     record is still recognised afterwards; a record whose contribution was deleted since is dropped."""
