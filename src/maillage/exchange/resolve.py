@@ -50,14 +50,11 @@ class Directory:
         """Every commune the file names, by code and by name, in two queries."""
         values = {(v or "").strip() for v in values} - {""} - set(self._communes)
         codes = sorted({v.upper() for v in values if CODE.fullmatch(v.upper())})
-        by_code: dict[str, Commune] = {}
-        for chunk in _chunks(codes, 900):
-            by_code.update((c.code, c) for c in _places(code__in=chunk))
+        by_code: dict[str, Commune] = {c.code: c for c in _places_in("code", codes)}
         names = {normalize(v) for v in values if v.upper() not in by_code}
         by_name: dict[str, list[Commune]] = {}
-        for chunk in _chunks(sorted(names), 900):
-            for c in _places(name_search__in=chunk, kind="commune"):
-                by_name.setdefault(c.name_search, []).append(c)
+        for c in _places_in("name_search", sorted(names), kind="commune"):
+            by_name.setdefault(c.name_search, []).append(c)
         for value in values:
             code = value.upper()
             found = by_code.get(code)
@@ -77,7 +74,14 @@ class Directory:
                     break
         sirens = wanted["siren"] | {s[:9] for s in wanted["siret"]}
         found: dict[tuple[str, str], Organization] = {}
+        postgres = connection.vendor == "postgresql"
+        table = connection.ops.quote_name(Organization._meta.db_table)
         for field, values_ in (("siren", sirens), ("siret", wanted["siret"]), ("rna", wanted["rna"])):
+            if postgres and values_:  # one text parameter, not an IN of 900 placeholders per chunk (_places_in)
+                sql = f"SELECT * FROM {table} WHERE {field} = ANY(string_to_array(%s, ','))"  # noqa: S608
+                for org in Organization.objects.raw(sql, [_joined(sorted(values_))]):
+                    found.setdefault((field, getattr(org, field)), org)
+                continue
             for chunk in _chunks(sorted(values_), 900):
                 for org in Organization.objects.filter(**{f"{field}__in": chunk}):
                     found.setdefault((field, getattr(org, field)), org)
@@ -230,24 +234,28 @@ def _scan_lateral(chunk: list) -> list[tuple]:
             for place in [commune.code, *([commune.parent_id] if commune.parent_id else [])]:
                 for column, value in zip(by_place, (number, place, target), strict=True):
                     column.append(value)
-    rows = "unnest(%s::int[], %s::text[], %s::text[])"
+    # Each list sent once, as one text parameter split by the server (words, normalised names and commune codes
+    # hold no comma): psycopg dumped the twelve arrays of the former statement element by element (≈ 30 ms of
+    # client CPU per 2,000 rows, more than the statement's planning).
+    rows = "unnest(string_to_array(%s, ',')::int[], string_to_array(%s, ','), string_to_array(%s, ','))"
     words = f"SELECT organization_id, name_search FROM {token_table} WHERE token = v.word"  # noqa: S608
     places = f"SELECT id, name_search FROM {org_table} WHERE commune_id = v.place"  # noqa: S608
-    terms, params = [], []
+    ctes = [f"w(r, word, target) AS MATERIALIZED (SELECT * FROM {rows})"]  # noqa: S608
+    params = [_joined(column) for column in by_word]
+    if by_place[0]:
+        ctes.append(f"p(r, place, target) AS MATERIALIZED (SELECT * FROM {rows})")  # noqa: S608
+        params += [_joined(column) for column in by_place]
+    terms = []
     for op, order in ((">=", "ASC"), ("<", "DESC")):
         window = f"AND name_search {op} v.target ORDER BY name_search {order} LIMIT {NEIGHBOURS}"
-        term = f"SELECT v.r, t.* FROM {rows} AS v(r, word, target) CROSS JOIN LATERAL ({words} {window}) AS t"  # noqa: S608
-        terms.append(term)
-        params += list(by_word)
+        terms.append(f"SELECT v.r, t.* FROM w AS v CROSS JOIN LATERAL ({words} {window}) AS t")  # noqa: S608
         if by_place[0]:
-            term = f"SELECT v.r, o.* FROM {rows} AS v(r, place, target) CROSS JOIN LATERAL ({places} {window}) AS o"  # noqa: S608
-            terms.append(term)
-            params += list(by_place)
+            terms.append(f"SELECT v.r, o.* FROM p AS v CROSS JOIN LATERAL ({places} {window}) AS o")  # noqa: S608
     with transaction.atomic(), connection.cursor() as cursor:
         # No JIT: at 1,000,000 organisations the plan's estimated cost passes ``jit_above_cost`` and compiling it
         # took ≈ 100 ms, more than the scans themselves (bench/README.md, organisations import).
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute(" UNION ALL ".join(terms), params)
+        cursor.execute(f"WITH {', '.join(ctes)} {' UNION ALL '.join(terms)}", params)
         return cursor.fetchall()
 
 
@@ -335,6 +343,36 @@ class Place:
 
 def _places(**lookups) -> list[Commune]:
     return [cast(Commune, Place(*row)) for row in Commune.objects.filter(**lookups).values_list(*PLACE)]
+
+
+def _places_in(column: str, values: list[str], kind: str | None = None) -> list[Commune]:
+    """The communes whose ``column`` (``code`` or ``name_search``) is one of ``values``. PostgreSQL: one text
+    parameter split by the server (codes and normalised names hold no comma), where an ``IN`` of 900
+    placeholders per chunk cost psycopg more CPU to parse and bind than the query cost the server."""
+    if not values:
+        return []
+    if connection.vendor != "postgresql":
+        extra = {"kind": kind} if kind is not None else {}
+        return [c for chunk in _chunks(values, 900) for c in _places(**{f"{column}__in": chunk}, **extra)]
+    table = connection.ops.quote_name(Commune._meta.db_table)
+    sql = f"SELECT {', '.join(PLACE)} FROM {table} WHERE {column} = ANY(string_to_array(%s, ','))"  # noqa: S608
+    params = [_joined(values)]
+    if kind is not None:
+        sql += " AND kind = %s"
+        params.append(kind)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [cast(Commune, Place(*row)) for row in cursor.fetchall()]
+
+
+def _joined(values) -> str:
+    """PostgreSQL: ``values`` as one text parameter for ``string_to_array(%s, ',')`` (one parameter, not an array
+    dumped element by element by psycopg): only for values that cannot hold a comma (codes, identifiers,
+    normalised names and words: ``[a-z0-9 ]``)."""
+    text = ",".join(map(str, values))
+    if text.count(",") != len(values) - 1:
+        raise ValueError("a value holds a comma")
+    return text
 
 
 def _chunks(items: list, size: int):

@@ -155,7 +155,11 @@ class SearchToken(models.Model):
     """
 
     # No index of its own: ``search_token_org_idx`` (organization, token) serves the look-ups by organisation.
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # No foreign key constraint on PostgreSQL: statement triggers check the same set-based, once per statement
+    # instead of once per word at commit (migration 0006, decision 0024); SQLite keeps the constraint.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     token = models.CharField(max_length=40)
     # A copy of the organisation's name_search, so that the organisations of a word are read in page order
     # from the index, instead of walking the whole directory in name order (docs/decisions/0002).
