@@ -6,7 +6,7 @@ Steps (temporary tables; every aggregate is a plain ``GROUP BY`` with ``SUM``/``
 1. ``obs_assoc``: the counted associations (their verified workspace agreed to contribute, decision 0008), with their territory, main
    cause and budget band, and the year from which they are counted;
 2. ``obs_ties``: each association's partners in its alliances, with 0/1 flags for the kind of partner and the
-   forms of company alliances; a pair (association, partner) tied by one alliance only is marked ``single``;
+   forms of company alliances; ``obs_pairs``: the pairs (association, partner) tied by more than one alliance;
 3. ``obs_ty``: each partner once per (association, year) in which a tie is in progress (only pairs tied by several
    alliances need a ``GROUP BY``); ``obs_aa``: each (association, alliance) once, from which ``obs_flow`` counts the
    alliances started and ended and the company alliances started in each year, and survival reads its alliances;
@@ -144,8 +144,6 @@ def staging_statements(salt: str = "0", verified_before: datetime | None = None)
                {y("a.starts")} AS sy,
                COALESCE({y("a.ends_on")}, 9999) AS ey,
                q.organization_id AS partner_id,
-               CASE WHEN COUNT(*) OVER (PARTITION BY p.organization_id, q.organization_id) = 1
-                    THEN 1 ELSE 0 END AS single,
                CASE WHEN po.kind IN {LOCAL_AUTHORITY} THEN 1 ELSE 0 END AS k_la,
                CASE WHEN po.kind IN ('association', 'foundation') THEN 1 ELSE 0 END AS k_af,
                CASE WHEN po.kind = 'school' THEN 1 ELSE 0 END AS k_school,
@@ -163,6 +161,10 @@ def staging_statements(salt: str = "0", verified_before: datetime | None = None)
         JOIN alliances_party q ON q.alliance_id = a.id AND q.id <> p.id AND q.left_at IS NULL
         JOIN organizations_organization po ON po.id = q.organization_id
         WHERE p.left_at IS NULL AND {OWN_PARTY.format(p="p")}""",
+        # The pairs tied by several alliances: the others need no GROUP BY to count each partner once a year (a
+        # small GROUP BY of two columns here rather than a window over the ties' every column).
+        """CREATE TEMP TABLE obs_pairs AS
+        SELECT assoc_id, partner_id FROM obs_ties GROUP BY assoc_id, partner_id HAVING COUNT(*) > 1""",
         "CREATE TEMP TABLE obs_years (y INTEGER)",
     ]
 
@@ -186,12 +188,10 @@ def facts_statements(salt: str = "0") -> list[str]:
         # association is counted): a pair tied by one alliance needs no GROUP BY.
         f"""CREATE TEMP TABLE obs_ty AS
         SELECT t.assoc_id, yy.y AS year, t.partner_id, {kinds}, {", ".join(f"t.cf_{f}" for f in FORMS)}
-        FROM obs_ties t {spread}
-        WHERE t.single = 1
+        FROM obs_ties t ANTI JOIN obs_pairs m ON m.assoc_id = t.assoc_id AND m.partner_id = t.partner_id {spread}
         UNION ALL
         SELECT t.assoc_id, yy.y AS year, t.partner_id, {kinds}, {", ".join(f"MAX(t.cf_{f})" for f in FORMS)}
-        FROM obs_ties t {spread}
-        WHERE t.single = 0
+        FROM obs_ties t SEMI JOIN obs_pairs m ON m.assoc_id = t.assoc_id AND m.partner_id = t.partner_id {spread}
         GROUP BY t.assoc_id, yy.y, t.partner_id, {kinds}""",
         # Each (association, alliance) once: its years, whether a company is among its partners and, if so, the
         # alliance's forms (one pass over the ties for the flows, the new company alliances and survival).
@@ -435,6 +435,7 @@ def survival_query(today: str) -> str:
 BASE_TABLES = (
     "obs_assoc",
     "obs_ties",
+    "obs_pairs",
     "obs_years",
     "obs_ty",
     "obs_aa",
