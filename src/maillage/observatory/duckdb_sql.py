@@ -3,8 +3,8 @@
 
 Steps (temporary tables; every aggregate is a plain ``GROUP BY`` with ``SUM``/``COUNT``/``MAX``, no
 ``COUNT(DISTINCT)`` over a big join):
-1. ``obs_assoc``: the counted associations (their verified workspace agreed to contribute, decision 0008), with their territory, main
-   cause and budget band, and the year from which they are counted;
+1. ``obs_dir``: every association of the directory, with its territory, main cause and budget band; ``obs_assoc``:
+   those counted (their verified workspace agreed to contribute, decision 0008), and the year from which they are;
 2. ``obs_ties``: each association's partners in its alliances, with 0/1 flags for the kind of partner and the
    forms of company alliances; ``obs_pairs``: the pairs (association, partner) tied by more than one alliance;
 3. ``obs_ty``: each partner once per (association, year) in which a tie is in progress (only pairs tied by several
@@ -114,29 +114,15 @@ def staging_statements(salt: str = "0", verified_before: datetime | None = None)
     aged = f" AND verified_at <= TIMESTAMP '{verified_before:%Y-%m-%d %H:%M:%S.%f}'" if verified_before else ""
     company = "po.kind = 'company'"
     return [
-        # 1. Counted associations; the main cause is the first in the taxonomy's order.
+        # 1. Every association of the directory (its main cause is the first in the taxonomy's order), and those
+        # counted among them.
+        directory_statement(salt),
         f"""CREATE TEMP TABLE obs_assoc AS
-        SELECT o.id AS assoc_id,
-               COALESCE(cm.parent_id, o.commune_id) AS commune,
-               CASE WHEN cm.code IS NULL THEN o.epci_id ELSE cm.epci_id END AS epci,
-               COALESCE(cm.departement_id, o.departement_id) AS dep,
-               COALESCE(cm.region_id, o.region_id) AS region,
-               COALESCE(NULLIF(o.budget_band, ''), 'unknown') AS band,
-               COALESCE(fc.cause_id, 'none') AS cause,
-               w.since, {record_key(salt, "o.id")} AS rkey
-        FROM organizations_organization o
+        SELECT d.org_id AS assoc_id, d.commune, d.epci, d.dep, d.region, d.band, d.cause, w.since, d.rkey
+        FROM obs_dir d
         JOIN (SELECT organization_id, MIN({y("created_at")}) AS since FROM workspaces_workspace
               WHERE contributes_to_observatory AND verified_at IS NOT NULL{aged} GROUP BY organization_id) w
-          ON w.organization_id = o.id
-        LEFT JOIN territories_commune cm ON cm.code = o.commune_id
-        LEFT JOIN (
-          SELECT r.organization_id, r.cause_id FROM (
-            SELECT oc.organization_id, oc.cause_id,
-                   ROW_NUMBER() OVER (PARTITION BY oc.organization_id ORDER BY c.position, c.code) AS rank
-            FROM organizations_organization_causes oc JOIN organizations_cause c ON c.code = oc.cause_id
-          ) r WHERE r.rank = 1
-        ) fc ON fc.organization_id = o.id
-        WHERE o.kind = 'association'""",
+          ON w.organization_id = d.org_id""",
         # 2. Partners of each counted association, with the alliance's years, the partner's kind and the forms of
         # a company alliance, as 0/1 flags.
         f"""CREATE TEMP TABLE obs_ties AS
@@ -433,6 +419,7 @@ def survival_query(today: str) -> str:
 
 
 BASE_TABLES = (
+    "obs_dir",
     "obs_assoc",
     "obs_ties",
     "obs_pairs",
@@ -444,7 +431,6 @@ BASE_TABLES = (
     "obs_cube",
     "obs_gifts",
     "obs_net",
-    "obs_dir",
 )
 TEMP_TABLES = (*BASE_TABLES, *rollup_tables("obs_c"), *rollup_tables("obs_a"))
 
@@ -492,7 +478,6 @@ def run_aggregates(
     result["impacts"] = fetch(impact_query())
     lap("impacts")
     # Coverage, weighting and survival (issue 23).
-    _create(execute, directory_statement(salt))
     result["directory"] = {level: fetch(directory_query(level, column)) for level, column in LEVELS}
     result["strata"] = {level: fetch(strata_query(level, column)) for level, column in LEVELS if level in STRATA_LEVELS}
     result["survival"] = fetch(survival_query((today or datetime.now().date()).isoformat()))
