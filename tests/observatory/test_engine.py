@@ -9,6 +9,7 @@ import pytest
 
 from maillage.alliances.actions import create_alliance
 from maillage.contributions.actions import record_contribution
+from maillage.contributions.models import Contribution
 from maillage.observatory import engine
 from maillage.organizations.actions import create_organization
 from maillage.workspaces.models import Workspace
@@ -52,9 +53,10 @@ def test_the_copy_keeps_types_time_zone_and_texts(workspace_a):
                 [workspace_a.organization_id],
             ).fetchall(),
             "forms": con.execute(
-                "SELECT forms LIKE '%\"innovation_sociale\"%', forms LIKE '%\"cooperation_economique\"%' "
-                "FROM alliances_alliance"
+                "SELECT form_mecenat, form_responsible, form_cooperation, form_innovation, "
+                "CAST(EXTRACT(YEAR FROM starts) AS INTEGER) FROM alliances_alliance"
             ).fetchall(),
+            "gift year": con.execute("SELECT year FROM contributions_contribution").fetchall(),
             "value": con.execute("SELECT value, SUM(value) OVER () FROM contributions_contribution").fetchall(),
             "band": con.execute(
                 "SELECT budget_band FROM organizations_organization WHERE id = ?", [partner.pk]
@@ -64,7 +66,10 @@ def test_the_copy_keeps_types_time_zone_and_texts(workspace_a):
 
     got = engine.run(read)
     assert got["workspace"] == [(True, 2023)]
-    assert got["forms"] == [(True, False)]
+    # The forms come as one 0/1 flag per form the SQL reads (mécénat: any of its three modes); an alliance without
+    # a start date starts on the day it was recorded.
+    assert got["forms"] == [(1, 0, 0, 1, alliance.created_at.year)]
+    assert got["gift year"] == [(Contribution.objects.get().date.year,)]  # received, else promised, else recorded
     assert got["value"] == [(Decimal("0.10"), Decimal("0.10"))]  # exact decimals, not floats
     assert got["band"] == [("",)]  # an empty text stays empty, not NULL
 

@@ -3,12 +3,13 @@
 
 Steps (temporary tables; every aggregate is a plain ``GROUP BY`` with ``SUM``/``COUNT``/``MAX``, no
 ``COUNT(DISTINCT)`` over a big join):
-1. ``obs_assoc``: the counted associations (their verified workspace agreed to contribute, decision 0008), with their territory, main
-   cause and budget band, and the year from which they are counted;
+1. ``obs_dir``: every association of the directory, with its territory, main cause and budget band; ``obs_assoc``:
+   those counted (their verified workspace agreed to contribute, decision 0008), and the year from which they are;
 2. ``obs_ties``: each association's partners in its alliances, with 0/1 flags for the kind of partner and the
-   forms of company alliances; a pair (association, partner) tied by one alliance only is marked ``single``;
+   forms of company alliances; ``obs_pairs``: the pairs (association, partner) tied by more than one alliance;
 3. ``obs_ty``: each partner once per (association, year) in which a tie is in progress (only pairs tied by several
-   alliances need a ``GROUP BY``); ``obs_new``: company alliances started in the year, each once;
+   alliances need a ``GROUP BY``); ``obs_aa``: each (association, alliance) once, from which ``obs_flow`` counts the
+   alliances started and ended and the company alliances started in each year, and survival reads its alliances;
 4. ``obs_cube``: one pass over the facts (association × year, joined once to the kinds, new alliances and time)
    summed per (commune, EPCI, département, région, year, cause, band); ``obs_gifts``: gifts per giver in the same
    keys; ``obs_net``: each company or public partner once per commune and year;
@@ -67,9 +68,9 @@ COUNT_COLUMNS = [
     ("form_responsible", "k.form_responsible"),
     ("form_cooperation", "k.form_cooperation"),
     ("form_innovation", "k.form_innovation"),
-    ("new_alliances", "n.new_alliances"),
-    ("new_mecenat_only", "n.new_mecenat_only"),
-    ("new_coconstruction", "n.new_coconstruction"),
+    ("new_alliances", "fl.new_alliances"),
+    ("new_mecenat_only", "fl.new_mecenat_only"),
+    ("new_coconstruction", "fl.new_coconstruction"),
     ("minutes", "tm.minutes"),
     ("ties_company", "k.ties_company"),
     ("ties_public", "k.ties_public"),
@@ -77,6 +78,7 @@ COUNT_COLUMNS = [
     ("ended_alliances", "fl.ended_alliances"),
 ]
 COUNT_NAMES = [name for name, _ in COUNT_COLUMNS]
+FLOW_COLUMNS = ("started_alliances", "ended_alliances", "new_alliances", "new_mecenat_only", "new_coconstruction")
 # Cell keys (decision 0013): every counted association carries a record key in [0, KEY_SPACE) drawn from a keyed
 # hash of its id; each count's cell key is the sum, modulo KEY_SPACE, of the keys of the records it counts (weighted
 # by the record's value for the non-binary counts). Sums of keys add up like the counts, through every rollup, so
@@ -97,10 +99,6 @@ def year(expr: str) -> str:
     return f"CAST(EXTRACT(YEAR FROM {expr}) AS INTEGER)"
 
 
-def _has(form: str) -> str:
-    return f"a.forms LIKE '%\"{form}\"%'"
-
-
 def record_key(salt: str, column: str) -> str:
     """A record key in [0, KEY_SPACE): a hash of the record's id salted with the observatory's secret (hex)."""
     if not salt.isalnum():
@@ -114,41 +112,24 @@ def staging_statements(salt: str = "0", verified_before: datetime | None = None)
     ``verified_before`` (UTC wall time, as stored): only workspaces verified by then count (the minimum age)."""
     y = year
     aged = f" AND verified_at <= TIMESTAMP '{verified_before:%Y-%m-%d %H:%M:%S.%f}'" if verified_before else ""
-    mecenat = " OR ".join(_has(f) for f in ("mecenat_financier", "mecenat_nature", "mecenat_competences"))
     company = "po.kind = 'company'"
     return [
-        # 1. Counted associations; the main cause is the first in the taxonomy's order.
+        # 1. Every association of the directory (its main cause is the first in the taxonomy's order), and those
+        # counted among them.
+        directory_statement(salt),
         f"""CREATE TEMP TABLE obs_assoc AS
-        SELECT o.id AS assoc_id,
-               COALESCE(cm.parent_id, o.commune_id) AS commune,
-               CASE WHEN cm.code IS NULL THEN o.epci_id ELSE cm.epci_id END AS epci,
-               COALESCE(cm.departement_id, o.departement_id) AS dep,
-               COALESCE(cm.region_id, o.region_id) AS region,
-               COALESCE(NULLIF(o.budget_band, ''), 'unknown') AS band,
-               COALESCE(fc.cause_id, 'none') AS cause,
-               w.since, {record_key(salt, "o.id")} AS rkey
-        FROM organizations_organization o
+        SELECT d.org_id AS assoc_id, d.commune, d.epci, d.dep, d.region, d.band, d.cause, w.since, d.rkey
+        FROM obs_dir d
         JOIN (SELECT organization_id, MIN({y("created_at")}) AS since FROM workspaces_workspace
               WHERE contributes_to_observatory AND verified_at IS NOT NULL{aged} GROUP BY organization_id) w
-          ON w.organization_id = o.id
-        LEFT JOIN territories_commune cm ON cm.code = o.commune_id
-        LEFT JOIN (
-          SELECT r.organization_id, r.cause_id FROM (
-            SELECT oc.organization_id, oc.cause_id,
-                   ROW_NUMBER() OVER (PARTITION BY oc.organization_id ORDER BY c.position, c.code) AS rank
-            FROM organizations_organization_causes oc JOIN organizations_cause c ON c.code = oc.cause_id
-          ) r WHERE r.rank = 1
-        ) fc ON fc.organization_id = o.id
-        WHERE o.kind = 'association'""",
+          ON w.organization_id = d.org_id""",
         # 2. Partners of each counted association, with the alliance's years, the partner's kind and the forms of
         # a company alliance, as 0/1 flags.
         f"""CREATE TEMP TABLE obs_ties AS
         SELECT p.organization_id AS assoc_id, a.id AS alliance_id,
-               {y("COALESCE(a.starts_on, a.created_at)")} AS sy,
+               {y("a.starts")} AS sy,
                COALESCE({y("a.ends_on")}, 9999) AS ey,
                q.organization_id AS partner_id,
-               CASE WHEN COUNT(*) OVER (PARTITION BY p.organization_id, q.organization_id) = 1
-                    THEN 1 ELSE 0 END AS single,
                CASE WHEN po.kind IN {LOCAL_AUTHORITY} THEN 1 ELSE 0 END AS k_la,
                CASE WHEN po.kind IN ('association', 'foundation') THEN 1 ELSE 0 END AS k_af,
                CASE WHEN po.kind = 'school' THEN 1 ELSE 0 END AS k_school,
@@ -156,16 +137,20 @@ def staging_statements(salt: str = "0", verified_before: datetime | None = None)
                CASE WHEN po.kind = 'siae' THEN 1 ELSE 0 END AS k_insertion,
                CASE WHEN po.kind = 'research_lab' THEN 1 ELSE 0 END AS k_research,
                CASE WHEN po.kind IN {PUBLIC} THEN 1 ELSE 0 END AS k_public,
-               CASE WHEN {company} AND ({mecenat}) THEN 1 ELSE 0 END AS cf_mec,
-               CASE WHEN {company} AND {_has("pratiques_responsables")} THEN 1 ELSE 0 END AS cf_rse,
-               CASE WHEN {company} AND {_has("cooperation_economique")} THEN 1 ELSE 0 END AS cf_coop,
-               CASE WHEN {company} AND {_has("innovation_sociale")} THEN 1 ELSE 0 END AS cf_innov
+               CASE WHEN {company} THEN a.form_mecenat ELSE 0 END AS cf_mec,
+               CASE WHEN {company} THEN a.form_responsible ELSE 0 END AS cf_rse,
+               CASE WHEN {company} THEN a.form_cooperation ELSE 0 END AS cf_coop,
+               CASE WHEN {company} THEN a.form_innovation ELSE 0 END AS cf_innov
         FROM alliances_party p
         JOIN obs_assoc x ON x.assoc_id = p.organization_id
         JOIN alliances_alliance a ON a.id = p.alliance_id AND a.stage NOT IN ('identified', 'abandoned')
         JOIN alliances_party q ON q.alliance_id = a.id AND q.id <> p.id AND q.left_at IS NULL
         JOIN organizations_organization po ON po.id = q.organization_id
         WHERE p.left_at IS NULL AND {OWN_PARTY.format(p="p")}""",
+        # The pairs tied by several alliances: the others need no GROUP BY to count each partner once a year (a
+        # small GROUP BY of two columns here rather than a window over the ties' every column).
+        """CREATE TEMP TABLE obs_pairs AS
+        SELECT assoc_id, partner_id FROM obs_ties GROUP BY assoc_id, partner_id HAVING COUNT(*) > 1""",
         "CREATE TEMP TABLE obs_years (y INTEGER)",
     ]
 
@@ -176,7 +161,6 @@ def _int(expr: str) -> str:
 
 def facts_statements(salt: str = "0") -> list[str]:
     """Ties spread over their years, the cube of facts, gifts and network partners (see the module's steps)."""
-    y = year
     kinds = ", ".join(f"t.k_{k}" for k in KINDS)
     spread = "JOIN obs_assoc x ON x.assoc_id = t.assoc_id JOIN obs_years yy ON yy.y >= t.sy AND yy.y <= t.ey AND yy.y >= x.since"
     cube_keys = "x.commune, x.epci, x.dep, x.region, yy.y, x.cause, x.band"
@@ -184,43 +168,44 @@ def facts_statements(salt: str = "0") -> list[str]:
     sums += "".join(
         f", {_int(f'SUM(COALESCE({expr}, 0) * x.rkey) % {KEY_SPACE}')} AS key_{name}" for name, expr in COUNT_COLUMNS
     )
+    new = "a.company = 1 AND a.ey >= a.sy"
     return [
         # 3. Each partner once per year in which one of its ties with the association is in progress (and the
         # association is counted): a pair tied by one alliance needs no GROUP BY.
         f"""CREATE TEMP TABLE obs_ty AS
         SELECT t.assoc_id, yy.y AS year, t.partner_id, {kinds}, {", ".join(f"t.cf_{f}" for f in FORMS)}
-        FROM obs_ties t {spread}
-        WHERE t.single = 1
+        FROM obs_ties t ANTI JOIN obs_pairs m ON m.assoc_id = t.assoc_id AND m.partner_id = t.partner_id {spread}
         UNION ALL
         SELECT t.assoc_id, yy.y AS year, t.partner_id, {kinds}, {", ".join(f"MAX(t.cf_{f})" for f in FORMS)}
-        FROM obs_ties t {spread}
-        WHERE t.single = 0
+        FROM obs_ties t SEMI JOIN obs_pairs m ON m.assoc_id = t.assoc_id AND m.partner_id = t.partner_id {spread}
         GROUP BY t.assoc_id, yy.y, t.partner_id, {kinds}""",
-        # Company alliances started in the year, each once (it may have several company partners).
-        """CREATE TEMP TABLE obs_new AS
-        SELECT a.assoc_id, a.sy AS year, COUNT(*) AS new_alliances,
-          SUM(CASE WHEN a.cf_mec = 1 AND a.cf_rse + a.cf_coop + a.cf_innov = 0 THEN 1 ELSE 0 END) AS new_mecenat_only,
-          SUM(CASE WHEN a.cf_coop + a.cf_innov > 0 THEN 1 ELSE 0 END) AS new_coconstruction
-        FROM (SELECT DISTINCT t.assoc_id, t.sy, t.alliance_id, t.cf_mec, t.cf_rse, t.cf_coop, t.cf_innov
-              FROM obs_ties t WHERE t.k_company = 1 AND t.ey >= t.sy) a
-        GROUP BY a.assoc_id, a.sy""",
-        # Flows (issue 23): the association's alliances (any partner) started and ended in the year, each once.
-        """CREATE TEMP TABLE obs_flow AS
-        SELECT f.assoc_id, f.year, SUM(f.started) AS started_alliances, SUM(f.ended) AS ended_alliances FROM (
-          SELECT s.assoc_id, s.sy AS year, 1 AS started, 0 AS ended
-          FROM (SELECT DISTINCT assoc_id, alliance_id, sy FROM obs_ties) s
+        # Each (association, alliance) once: its years, whether a company is among its partners and, if so, the
+        # alliance's forms (one pass over the ties for the flows, the new company alliances and survival).
+        f"""CREATE TEMP TABLE obs_aa AS
+        SELECT t.assoc_id, t.alliance_id, MIN(t.sy) AS sy, MIN(t.ey) AS ey, MAX(t.k_company) AS company,
+               {", ".join(f"MAX(t.cf_{f}) AS cf_{f}" for f in FORMS)}
+        FROM obs_ties t GROUP BY t.assoc_id, t.alliance_id""",
+        # Flows (issue 23): the association's alliances (any partner) started and ended in the year, each once; and
+        # its company alliances started in the year, each once (it may have several company partners).
+        f"""CREATE TEMP TABLE obs_flow AS
+        SELECT f.assoc_id, f.year, {", ".join(f"SUM(f.{c}) AS {c}" for c in FLOW_COLUMNS)} FROM (
+          SELECT a.assoc_id, a.sy AS year, 1 AS started_alliances, 0 AS ended_alliances,
+            CASE WHEN {new} THEN 1 ELSE 0 END AS new_alliances,
+            CASE WHEN {new} AND a.cf_mec = 1 AND a.cf_rse + a.cf_coop + a.cf_innov = 0 THEN 1 ELSE 0 END
+              AS new_mecenat_only,
+            CASE WHEN {new} AND a.cf_coop + a.cf_innov > 0 THEN 1 ELSE 0 END AS new_coconstruction
+          FROM obs_aa a
           UNION ALL
-          SELECT e.assoc_id, e.ey AS year, 0 AS started, 1 AS ended
-          FROM (SELECT DISTINCT assoc_id, alliance_id, ey FROM obs_ties WHERE ey < 9999) e
+          SELECT e.assoc_id, e.ey AS year, 0, 1, 0, 0, 0 FROM obs_aa e WHERE e.ey < 9999
         ) f GROUP BY f.assoc_id, f.year""",
         f"""CREATE TEMP TABLE obs_time AS
-        SELECT p.organization_id AS assoc_id, {y("i.occurred_on")} AS year, SUM(att.minutes) AS minutes
+        SELECT p.organization_id AS assoc_id, i.year, SUM(att.minutes) AS minutes
         FROM alliances_attendance att
         JOIN alliances_party p ON p.id = att.party_id
         JOIN obs_assoc x ON x.assoc_id = p.organization_id
         JOIN alliances_interaction i ON i.id = att.interaction_id
         WHERE {OWN_PARTY.format(p="p")}
-        GROUP BY p.organization_id, {y("i.occurred_on")}""",
+        GROUP BY p.organization_id, i.year""",
         # 4. One fact per association and year, summed at once into the finest cells.
         f"""CREATE TEMP TABLE obs_cube AS
         SELECT {cube_keys.replace("yy.y", "yy.y AS year")}, {sums}
@@ -234,7 +219,6 @@ def facts_statements(salt: str = "0") -> list[str]:
             MAX(t.cf_innov) AS form_innovation, SUM(t.k_company) AS ties_company, SUM(t.k_public) AS ties_public
           FROM obs_ty t GROUP BY t.assoc_id, t.year
         ) k ON k.assoc_id = x.assoc_id AND k.year = yy.y
-        LEFT JOIN obs_new n ON n.assoc_id = x.assoc_id AND n.year = yy.y
         LEFT JOIN obs_time tm ON tm.assoc_id = x.assoc_id AND tm.year = yy.y
         LEFT JOIN obs_flow fl ON fl.assoc_id = x.assoc_id AND fl.year = yy.y
         GROUP BY {cube_keys}""",
@@ -243,7 +227,7 @@ def facts_statements(salt: str = "0") -> list[str]:
         SELECT {cube_keys.replace("yy.y", "g.year")}, g.kind, g.giver_id, SUM(g.amount) AS amount,
                CAST(SUM(g.gkey) % {KEY_SPACE} AS INTEGER) AS gkey
         FROM (
-          SELECT r.organization_id AS assoc_id, {y("COALESCE(c.received_on, c.promised_on, c.created_at)")} AS year,
+          SELECT r.organization_id AS assoc_id, c.year,
                  g.organization_id AS giver_id, c.kind AS kind, c.value AS amount, {record_key(salt, "c.id")} AS gkey
           FROM contributions_contribution c
           JOIN alliances_party r ON r.id = c.receiver_id
@@ -426,26 +410,27 @@ def survival_query(today: str) -> str:
                AS INTEGER) AS months,
           CASE WHEN s.ends IS NOT NULL AND s.ends <= DATE '{today}' THEN 1 ELSE 0 END AS ended,
           COUNT(*) AS alliances
-        FROM (SELECT DISTINCT t.assoc_id, a.id,
-                CAST(COALESCE(a.starts_on, CAST(a.created_at AS DATE)) AS DATE) AS starts, a.ends_on AS ends
-              FROM obs_ties t JOIN alliances_alliance a ON a.id = t.alliance_id) s
+        FROM (SELECT t.assoc_id, a.id,
+                a.starts, a.ends_on AS ends
+              FROM obs_aa t JOIN alliances_alliance a ON a.id = t.alliance_id) s
         JOIN obs_assoc x ON x.assoc_id = s.assoc_id
         WHERE s.starts <= DATE '{today}'
         GROUP BY ALL"""
 
 
 BASE_TABLES = (
+    "obs_dir",
     "obs_assoc",
     "obs_ties",
+    "obs_pairs",
     "obs_years",
     "obs_ty",
-    "obs_new",
+    "obs_aa",
     "obs_flow",
     "obs_time",
     "obs_cube",
     "obs_gifts",
     "obs_net",
-    "obs_dir",
 )
 TEMP_TABLES = (*BASE_TABLES, *rollup_tables("obs_c"), *rollup_tables("obs_a"))
 
@@ -493,7 +478,6 @@ def run_aggregates(
     result["impacts"] = fetch(impact_query())
     lap("impacts")
     # Coverage, weighting and survival (issue 23).
-    _create(execute, directory_statement(salt))
     result["directory"] = {level: fetch(directory_query(level, column)) for level, column in LEVELS}
     result["strata"] = {level: fetch(strata_query(level, column)) for level, column in LEVELS if level in STRATA_LEVELS}
     result["survival"] = fetch(survival_query((today or datetime.now().date()).isoformat()))
@@ -513,7 +497,7 @@ def run_aggregates(
 def year_bounds_queries() -> tuple[str, str]:
     """Earliest year of a counted alliance and of a contributing workspace (to bound ``obs_years``)."""
     return (
-        f"SELECT MIN({year('COALESCE(a.starts_on, a.created_at)')}) FROM alliances_alliance a",
+        f"SELECT MIN({year('a.starts')}) FROM alliances_alliance a",
         f"SELECT MIN({year('w.created_at')}) FROM workspaces_workspace w "
         "WHERE w.contributes_to_observatory AND w.verified_at IS NOT NULL",
     )

@@ -22,7 +22,8 @@ from django.db import connection, transaction
 
 from maillage.core.pgclient import client_tool, pg_client
 
-# Table → its columns the observatory reads, with their DuckDB types. Timestamps are read in UTC (Django's).
+# Table → the columns the observatory reads, with their DuckDB types (some computed: ``COMPUTED``). Timestamps are
+# read in UTC (Django's).
 SOURCES: dict[str, list[tuple[str, str]]] = {
     "organizations_organization": [
         ("id", "BIGINT"),
@@ -51,11 +52,13 @@ SOURCES: dict[str, list[tuple[str, str]]] = {
     ],
     "alliances_alliance": [
         ("id", "BIGINT"),
-        ("forms", "VARCHAR"),
         ("stage", "VARCHAR"),
-        ("starts_on", "DATE"),
+        ("starts", "DATE"),
         ("ends_on", "DATE"),
-        ("created_at", "TIMESTAMP"),
+        ("form_mecenat", "INTEGER"),
+        ("form_responsible", "INTEGER"),
+        ("form_cooperation", "INTEGER"),
+        ("form_innovation", "INTEGER"),
     ],
     "alliances_party": [
         ("id", "BIGINT"),
@@ -64,7 +67,7 @@ SOURCES: dict[str, list[tuple[str, str]]] = {
         ("workspace_id", "BIGINT"),
         ("left_at", "TIMESTAMP"),
     ],
-    "alliances_interaction": [("id", "BIGINT"), ("occurred_on", "DATE")],
+    "alliances_interaction": [("id", "BIGINT"), ("year", "INTEGER")],
     "alliances_attendance": [("interaction_id", "BIGINT"), ("party_id", "BIGINT"), ("minutes", "BIGINT")],
     "contributions_contribution": [
         ("id", "BIGINT"),
@@ -73,9 +76,7 @@ SOURCES: dict[str, list[tuple[str, str]]] = {
         ("kind", "VARCHAR"),
         ("status", "VARCHAR"),
         ("value", "DECIMAL(14,2)"),
-        ("received_on", "DATE"),
-        ("promised_on", "DATE"),
-        ("created_at", "TIMESTAMP"),
+        ("year", "INTEGER"),
     ],
     "evaluation_evaluation": [
         ("id", "BIGINT"),
@@ -100,16 +101,46 @@ SOURCES: dict[str, list[tuple[str, str]]] = {
 }
 
 
+def _forms(*codes: str) -> tuple[str, str]:
+    """1 when the alliance's forms (a JSON array of codes) hold one of ``codes``, else 0: (PostgreSQL, SQLite)."""
+    listed = ", ".join(f"'{code}'" for code in codes)
+    like = " OR ".join(f"forms LIKE '%\"{code}\"%'" for code in codes)
+    return f"CAST(forms ?| ARRAY[{listed}] AS INTEGER)", f"CASE WHEN {like} THEN 1 ELSE 0 END"
+
+
+# Columns computed in the source database, only what the SQL reads (fewer and narrower values to copy and load than
+# the columns they come from): (PostgreSQL, SQLite). Timestamps are UTC wall times (as SQLite stores them already).
+COMPUTED: dict[tuple[str, str], tuple[str, str]] = {
+    ("alliances_alliance", "starts"): (
+        "COALESCE(starts_on, CAST(created_at AT TIME ZONE 'UTC' AS DATE))",
+        "COALESCE(starts_on, substr(created_at, 1, 10))",
+    ),
+    ("alliances_alliance", "form_mecenat"): _forms("mecenat_financier", "mecenat_nature", "mecenat_competences"),
+    ("alliances_alliance", "form_responsible"): _forms("pratiques_responsables"),
+    ("alliances_alliance", "form_cooperation"): _forms("cooperation_economique"),
+    ("alliances_alliance", "form_innovation"): _forms("innovation_sociale"),
+    ("alliances_interaction", "year"): (
+        "CAST(EXTRACT(YEAR FROM occurred_on) AS INTEGER)",
+        "CAST(substr(occurred_on, 1, 4) AS INTEGER)",
+    ),
+    # The year a gift counts in: received, else promised, else recorded.
+    ("contributions_contribution", "year"): (
+        "CAST(EXTRACT(YEAR FROM COALESCE(received_on, promised_on, CAST(created_at AT TIME ZONE 'UTC' AS DATE)))"
+        " AS INTEGER)",
+        "CAST(substr(COALESCE(received_on, promised_on, created_at), 1, 4) AS INTEGER)",
+    ),
+}
+
+
 def select_statement(table: str) -> str:
     """The source database's ``SELECT`` of a table's columns, as DuckDB will read them."""
     expressions = []
     for name, kind in SOURCES[table]:
         column = expression = connection.ops.quote_name(name)
-        if connection.vendor == "postgresql":
-            if kind == "TIMESTAMP":  # timestamptz → the UTC wall time (SQLite stores it so already)
-                expression = f"{column} AT TIME ZONE 'UTC'"
-            elif name == "forms":  # jsonb → its text: ["mecenat_financier", …]
-                expression = f"CAST({column} AS TEXT)"
+        if (table, name) in COMPUTED:
+            expression = COMPUTED[table, name][0 if connection.vendor == "postgresql" else 1]
+        elif connection.vendor == "postgresql" and kind == "TIMESTAMP":  # timestamptz → the UTC wall time
+            expression = f"{column} AT TIME ZONE 'UTC'"
         expressions.append(expression if expression == column else f"{expression} AS {column}")
     return f"SELECT {', '.join(expressions)} FROM {connection.ops.quote_name(table)}"  # noqa: S608 (constants)
 
