@@ -2,7 +2,7 @@
 
 Generates the same data set (``generate(scale, seed)``) twice, each in a fresh database: first with the foreign keys
 left in place (the former way: one deferred trigger per written row, all run at COMMIT), then as the generator does
-it now (decision 0024: the filled tables' foreign keys dropped before the COPYs and added back after, each checked by
+it now (decision 0026: the filled tables' foreign keys dropped before the COPYs and added back after, each checked by
 one join). Prints both times and their ratio, the rows written (the same in both), and checks that every foreign
 key is there afterwards exactly as before (``pg_constraint``: name, table, definition, deferrable, deferred,
 validated).

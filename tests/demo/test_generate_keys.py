@@ -1,4 +1,4 @@
-"""Generation on PostgreSQL drops the filled tables' foreign keys for its COPYs and adds them back (decision 0024):
+"""Generation on PostgreSQL drops the filled tables' foreign keys for its COPYs and adds them back (decision 0026):
 every constraint is back as it was, an orphan row is refused, and a failed generation leaves nothing."""
 
 from __future__ import annotations

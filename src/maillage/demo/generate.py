@@ -529,7 +529,7 @@ FILLED = ("organizations_organization", "organizations_organization_causes", *TA
 @contextmanager
 def foreign_keys_checked_once(tables: Sequence[str]) -> Iterator[None]:
     """PostgreSQL: the foreign keys of ``tables`` dropped for the bulk writes and added back after, each checked by
-    one join over the whole table instead of one deferred trigger per row at COMMIT (decision 0024; the
+    one join over the whole table instead of one deferred trigger per row at COMMIT (decision 0026; the
     PostgreSQL manual, "Populating a Database"). To be entered inside the writes' transaction: a failure (an
     orphan row as much as anything else) rolls back the rows and the dropped keys together."""
     if not tables:
